@@ -1,0 +1,100 @@
+// Every error code the service raises below the HTTP layer, in one place.
+// Codes are stable: tools and admins match on them, never on messages.
+
+/** Why an archive was rejected. A rejected version records one of these. */
+export const REJECT_CODES = [
+  // Transport and container
+  'TOO_LARGE', // more than the compressed limit on the wire
+  'UNPACKED_TOO_LARGE', // more than the unpacked limit after gunzip
+  'TOO_MANY_ENTRIES',
+  'FILE_TOO_LARGE', // one file over the per-file limit, declared or actual
+  'TIMEOUT', // over the total time, or idle too long
+  'TRUNCATED', // gzip or tar ended early
+  'GZIP_CORRUPT',
+  'TAR_CORRUPT', // bad checksum, bad header field, parsers disagree
+  'TRAILING_DATA', // bytes after the tar end marker or after the gzip member
+  // Headers
+  'ENTRY_TYPE_FORBIDDEN', // hard link, device, FIFO, contiguous, sparse, unknown typeflag
+  'ENTRY_SIZE_INVALID', // directory or symlink with a size
+  'PAX_KEY_FORBIDDEN',
+  'PAX_SIZE_INVALID', // not plain decimal, or disagrees with the ustar size
+  'PAX_GLOBAL_KEY_FORBIDDEN',
+  // Paths, every entry
+  'PATH_ABSOLUTE',
+  'PATH_TRAVERSAL', // a `..` segment
+  'PATH_NOT_CANONICAL', // a `.` or empty segment
+  'PATH_BAD_CHARACTER', // NUL, control, bidi or zero-width character
+  'PATH_INVALID_UTF8',
+  'PATH_OUTSIDE_ROOT', // not under the single top-level directory
+  'PATH_TOO_LONG',
+  'PATH_TOO_DEEP',
+  'GIT_METADATA', // a `.git` segment in any case
+  'DUPLICATE_PATH',
+  // Paths, kept entries
+  'LINK_IN_ALLOWED_PATH',
+  'PATH_NOT_PORTABLE', // backslash, colon, trailing dot or space, Windows-reserved name
+  'PATH_NOT_NFC',
+  'CASE_COLLISION',
+  'PATH_CONFLICT', // a file is a prefix directory of another
+  'AGENT_OWNED_PATH',
+  // Content
+  'MISSING_REQUIRED_FILE',
+  'CONFIG_NOT_MAPPING',
+  'COMMIT_MISMATCH',
+] as const
+export type RejectCode = (typeof REJECT_CODES)[number]
+
+/** Operational error codes (not about archive content). */
+export const ERROR_CODES = [
+  'EINTEGRITY', // stored bytes do not hash to their digest
+  'EBADSIZE', // stored bytes are not the expected size
+  'ENOTFOUND', // no such blob
+  'CONFIG_INVALID',
+  'DB_TOO_NEW', // the index was written by a newer version of the code
+  'INVALID_DIGEST',
+  'UNKNOWN_TEMPLATE',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Base class: a stable code, a human message and machine-readable context. */
+export class AppError extends Error {
+  readonly code: ErrorCode | RejectCode
+  readonly context: Record<string, unknown>
+  constructor(
+    code: ErrorCode | RejectCode,
+    message: string,
+    context: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.context = context
+  }
+}
+
+/** The archive is not acceptable. `entry` names the offending entry when there is one. */
+export class RejectError extends AppError {
+  declare readonly code: RejectCode
+  readonly entry: string | undefined
+  constructor(code: RejectCode, detail: string, entry?: string) {
+    super(code, detail, entry === undefined ? {} : { entry })
+    this.entry = entry
+  }
+}
+
+/** Stored content does not match what the index promised (cacache's EINTEGRITY / EBADSIZE). */
+export class IntegrityError extends AppError {
+  declare readonly code: 'EINTEGRITY' | 'EBADSIZE'
+  readonly expected: string | number
+  readonly found: string | number
+  constructor(code: 'EINTEGRITY' | 'EBADSIZE', expected: string | number, found: string | number) {
+    super(code, `${code === 'EINTEGRITY' ? 'digest' : 'size'} mismatch`, { expected, found })
+    this.expected = expected
+    this.found = found
+  }
+}
+
+export function isRejectError(err: unknown): err is RejectError {
+  return err instanceof RejectError
+}
