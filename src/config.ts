@@ -1,0 +1,304 @@
+// The one place that reads the environment: a zod schema over every variable in DESIGN.md
+// (with the MOLECULE_* aliases) and the templates manifest. Parsed once at start-up.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { AppError } from './errors.js'
+import { Secret } from './secret.js'
+import { parseDuration, parseSize } from './units.js'
+
+export const DEFAULT_ALLOW = ['config.yaml', 'prompts/**', 'agent-skills/**']
+export const DEFAULT_REQUIRE = ['config.yaml']
+
+export interface TemplateSpec {
+  name: string
+  /** `owner/name` as configured; webhook matching is case-insensitive on it. */
+  repo: string
+  ref: string
+  allow: string[]
+  require: string[]
+}
+
+/** A provisioner token: only its SHA-256 is kept; `scope` null means every template. */
+export interface ReadToken {
+  sha256: Buffer
+  scope: string[] | null
+}
+
+export interface GiteaConfig {
+  baseUrl: URL
+  token: Secret
+}
+
+export interface Limits {
+  maxCompressedBytes: number
+  maxUnpackedBytes: number
+  maxEntries: number
+  maxFileBytes: number
+}
+
+export interface Config {
+  dataDir: string
+  host: string
+  port: number
+  templatesFile: string | null
+  templates: TemplateSpec[]
+  /** Null when fetching is off; `fetchOff` says why. */
+  gitea: GiteaConfig | null
+  fetchOff: string | null
+  webhookSecret: Secret | null
+  readTokens: ReadToken[]
+  adminToken: Secret | null
+  reconcileIntervalMs: number
+  allowAnonymousReads: boolean
+  storeBudgetBytes: number
+  keepVersions: number
+  workers: number
+  limits: Limits
+  logLevel: string
+}
+
+// Environment variables, each with its alias (first non-empty wins).
+const ALIASES: Record<string, string[]> = {
+  GITEA_BASE_URL: ['GITEA_BASE_URL', 'MOLECULE_GITEA_BASE_URL'],
+  GITEA_TOKEN: ['GITEA_TOKEN', 'MOLECULE_TEMPLATE_REPO_TOKEN'],
+}
+
+const optionalText = z.string().min(1).optional()
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text)
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration like 30s, 5m or 1h, got "${text}"`,
+        })
+        return z.NEVER
+      }
+      return ms
+    })
+
+const size = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const bytes = parseSize(text)
+      if (bytes === null || bytes <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a size like 512MiB or 2GiB, got "${text}"`,
+        })
+        return z.NEVER
+      }
+      return bytes
+    })
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback)
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+export const envSchema = z.object({
+  ASSET_CACHE_DATA_DIR: z.string().min(1).default('./data'),
+  ASSET_CACHE_HOST: z.string().min(1).default('127.0.0.1'),
+  ASSET_CACHE_PORT: integer(8080, 0, 65535),
+  ASSET_CACHE_TEMPLATES: optionalText,
+  GITEA_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
+    .optional(),
+  GITEA_TOKEN: optionalText,
+  ASSET_CACHE_WEBHOOK_SECRET: optionalText,
+  ASSET_CACHE_READ_TOKENS: optionalText,
+  ASSET_CACHE_ADMIN_TOKEN: optionalText,
+  ASSET_CACHE_RECONCILE_INTERVAL: duration('5m'),
+  ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
+  ASSET_CACHE_STORE_BUDGET: size('2GiB'),
+  ASSET_CACHE_KEEP_VERSIONS: integer(3, 1, 1000),
+  ASSET_CACHE_WORKERS: integer(4, 1, 64),
+  ASSET_CACHE_MAX_ARCHIVE_SIZE: size('16MiB'),
+  ASSET_CACHE_MAX_UNPACKED_SIZE: size('64MiB'),
+  ASSET_CACHE_MAX_FILE_SIZE: size('16MiB'),
+  ASSET_CACHE_MAX_ENTRIES: integer(10_000, 1, 1_000_000),
+  ASSET_CACHE_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+})
+
+/** Every variable the service reads (docs and tests enumerate it). */
+export const ENV_VARS = [
+  ...Object.keys(envSchema.shape).filter((k) => !(k in ALIASES)),
+  ...Object.values(ALIASES).flat(),
+]
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/
+const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+// git check-ref-format, the subset that matters for a branch name in a URL path.
+const REF_RE = /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.lock$|\.$))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/
+
+const globList = z.array(z.string().min(1).max(256)).max(64)
+
+// Unknown keys are ignored: a fleet's existing manifest may carry fields of its own.
+const templateSchema = z.object({
+  name: z.string().regex(NAME_RE, 'expected lowercase letters, digits, ".", "_" or "-"'),
+  repo: z.string().regex(REPO_RE, 'expected "owner/name"'),
+  ref: z.string().regex(REF_RE, 'expected a branch name').default('main'),
+  allow: globList.default(DEFAULT_ALLOW),
+  require: z.array(z.string().min(1).max(1024)).max(64).default(DEFAULT_REQUIRE),
+})
+
+export const manifestSchema = z
+  .object({ workspace_templates: z.array(templateSchema) })
+  .superRefine((manifest, ctx) => {
+    const seen = new Set<string>()
+    manifest.workspace_templates.forEach((t, i) => {
+      if (seen.has(t.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workspace_templates', i, 'name'],
+          message: `duplicate template name "${t.name}"`,
+        })
+      }
+      seen.add(t.name)
+    })
+  })
+
+function issuesText(error: z.ZodError, where: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, key) =>
+          typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+        '',
+      )
+      return `${where}: ${path || '(root)'}: ${issue.message}`
+    })
+    .join('\n')
+}
+
+/** Parses a templates manifest (JSON, or YAML of the same shape). `file` names it in errors. */
+export function parseManifest(text: string, file: string): TemplateSpec[] {
+  let data: unknown
+  try {
+    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 })
+  } catch (err) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+      { file },
+    )
+  }
+  const result = manifestSchema.safeParse(data)
+  if (!result.success) {
+    throw new AppError('CONFIG_INVALID', issuesText(result.error, file), { file })
+  }
+  return result.data.workspace_templates
+}
+
+/** `tok`, `sha256:<hex>`, optionally scoped: `tok@seo-agent+docs-agent`. Entries are comma-separated. */
+export function parseReadTokens(text: string | undefined): ReadToken[] {
+  if (!text) return []
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const at = entry.lastIndexOf('@')
+      const token = at === -1 ? entry : entry.slice(0, at)
+      const scopeText = at === -1 ? null : entry.slice(at + 1)
+      const scope = scopeText === null ? null : scopeText.split('+').filter(Boolean)
+      const where = `environment: ASSET_CACHE_READ_TOKENS[${i}]`
+      if (!token) throw new AppError('CONFIG_INVALID', `${where}: empty token`)
+      if (scope !== null && (scope.length === 0 || !scope.every((s) => NAME_RE.test(s)))) {
+        throw new AppError('CONFIG_INVALID', `${where}: scope must be template names joined by "+"`)
+      }
+      const hashed = /^sha256:([0-9a-f]{64})$/.exec(token)
+      if (token.startsWith('sha256:') && !hashed) {
+        throw new AppError(
+          'CONFIG_INVALID',
+          `${where}: expected sha256: followed by 64 lowercase hex digits`,
+        )
+      }
+      const sha256 = hashed ? Buffer.from(hashed[1]!, 'hex') : sha256Of(token)
+      return { sha256, scope }
+    })
+}
+
+function sha256Of(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+/** Reads the environment (and the manifest it points to). Throws AppError CONFIG_INVALID naming the field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const raw: Record<string, string | undefined> = {}
+  for (const key of Object.keys(envSchema.shape)) {
+    const names = ALIASES[key] ?? [key]
+    raw[key] = names.map((n) => env[n]).find((v) => v !== undefined && v !== '')
+  }
+  const parsed = envSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new AppError('CONFIG_INVALID', issuesText(parsed.error, 'environment'))
+  }
+  const e = parsed.data
+
+  let templates: TemplateSpec[] = []
+  let templatesFile: string | null = null
+  if (e.ASSET_CACHE_TEMPLATES) {
+    templatesFile = resolve(cwd, e.ASSET_CACHE_TEMPLATES)
+    let text: string
+    try {
+      text = readFileSync(templatesFile, 'utf8')
+    } catch (err) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `environment: ASSET_CACHE_TEMPLATES: cannot read ${templatesFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      )
+    }
+    templates = parseManifest(text, templatesFile)
+  }
+
+  let gitea: GiteaConfig | null = null
+  let fetchOff: string | null = null
+  if (e.GITEA_BASE_URL && e.GITEA_TOKEN) {
+    gitea = { baseUrl: new URL(e.GITEA_BASE_URL), token: new Secret(e.GITEA_TOKEN) }
+  } else {
+    const missing = [!e.GITEA_BASE_URL && 'GITEA_BASE_URL', !e.GITEA_TOKEN && 'GITEA_TOKEN'].filter(
+      Boolean,
+    )
+    fetchOff = `fetching is off: ${missing.join(' and ')} not set`
+  }
+
+  return {
+    dataDir: resolve(cwd, e.ASSET_CACHE_DATA_DIR),
+    host: e.ASSET_CACHE_HOST,
+    port: e.ASSET_CACHE_PORT,
+    templatesFile,
+    templates,
+    gitea,
+    fetchOff,
+    webhookSecret: e.ASSET_CACHE_WEBHOOK_SECRET ? new Secret(e.ASSET_CACHE_WEBHOOK_SECRET) : null,
+    readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
+    adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
+    reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,
+    allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
+    storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,
+    keepVersions: e.ASSET_CACHE_KEEP_VERSIONS,
+    workers: e.ASSET_CACHE_WORKERS,
+    limits: {
+      maxCompressedBytes: e.ASSET_CACHE_MAX_ARCHIVE_SIZE,
+      maxUnpackedBytes: e.ASSET_CACHE_MAX_UNPACKED_SIZE,
+      maxEntries: e.ASSET_CACHE_MAX_ENTRIES,
+      maxFileBytes: e.ASSET_CACHE_MAX_FILE_SIZE,
+    },
+    logLevel: e.ASSET_CACHE_LOG_LEVEL,
+  }
+}

@@ -1,0 +1,48 @@
+// The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+import { BundleQueries } from './bundles.js'
+import { migrate } from './migrate.js'
+import { type Db, openDb } from './open.js'
+import { TemplateQueries } from './templates.js'
+import { VersionQueries } from './versions.js'
+
+export type { BundleFile, BundleRow } from './bundles.js'
+export { loadMigrations, migrate } from './migrate.js'
+export type { Db } from './open.js'
+export { openDb } from './open.js'
+export type { TemplateRow } from './templates.js'
+export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
+
+export class Index {
+  readonly db: Db
+  readonly templates: TemplateQueries
+  readonly versions: VersionQueries
+  readonly bundles: BundleQueries
+
+  constructor(db: Db) {
+    this.db = db
+    this.templates = new TemplateQueries(db)
+    this.versions = new VersionQueries(db)
+    this.bundles = new BundleQueries(db)
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+/** Opens `file` (created if absent), applies pending migrations, prepares every query. */
+export function openIndex(file: string): Index {
+  const db = openDb(file)
+  try {
+    migrate(db)
+    return new Index(db)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}

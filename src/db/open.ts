@@ -1,0 +1,17 @@
+// Opens the SQLite index with the pragmas the service relies on.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+
+export type Db = Database.Database
+
+/** WAL (readers never block the writer), NORMAL sync (durable at checkpoints, safe with WAL), FKs on. */
+export function openDb(file: string, options: { readonly?: boolean } = {}): Db {
+  if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true })
+  const db = new Database(file, { readonly: options.readonly ?? false })
+  db.pragma('busy_timeout = 5000')
+  if (!options.readonly) db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  return db
+}

@@ -1,0 +1,129 @@
+// Template rows: the manifest's templates, their current version and pin.
+import type { TemplateSpec } from '../config.js'
+import type { Db } from './open.js'
+
+export interface TemplateRow {
+  name: string
+  repo: string | null
+  ref: string | null
+  allow: string[]
+  require: string[]
+  currentVersionId: number | null
+  pinnedDigest: string | null
+  pinnedAt: number | null
+  createdAt: number
+  updatedAt: number
+  removedAt: number | null
+}
+
+interface RawTemplate {
+  name: string
+  repo: string | null
+  ref: string | null
+  rules: string
+  current_version_id: number | null
+  pinned_digest: string | null
+  pinned_at: number | null
+  created_at: number
+  updated_at: number
+  removed_at: number | null
+}
+
+function toRow(raw: RawTemplate): TemplateRow {
+  const rules = JSON.parse(raw.rules) as { allow: string[]; require: string[] }
+  return {
+    name: raw.name,
+    repo: raw.repo,
+    ref: raw.ref,
+    allow: rules.allow,
+    require: rules.require,
+    currentVersionId: raw.current_version_id,
+    pinnedDigest: raw.pinned_digest,
+    pinnedAt: raw.pinned_at,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+    removedAt: raw.removed_at,
+  }
+}
+
+export class TemplateQueries {
+  readonly #db: Db
+  readonly #get
+  readonly #all
+  readonly #byRepoRef
+  readonly #upsert
+  readonly #markRemoved
+  readonly #setCurrent
+
+  constructor(db: Db) {
+    this.#db = db
+    this.#get = db.prepare<[string], RawTemplate>('SELECT * FROM templates WHERE name = ?')
+    this.#all = db.prepare<[], RawTemplate>('SELECT * FROM templates ORDER BY name')
+    this.#byRepoRef = db.prepare<[string, string], RawTemplate>(
+      'SELECT * FROM templates WHERE repo_key = ? AND ref = ? AND removed_at IS NULL ORDER BY name',
+    )
+    this.#upsert = db.prepare(
+      `INSERT INTO templates (name, repo, repo_key, ref, rules, created_at, updated_at)
+       VALUES (@name, @repo, lower(@repo), @ref, @rules, @now, @now)
+       ON CONFLICT (name) DO UPDATE SET
+         repo = excluded.repo, repo_key = excluded.repo_key, ref = excluded.ref,
+         rules = excluded.rules, removed_at = NULL,
+         updated_at = CASE WHEN templates.repo IS excluded.repo AND templates.ref IS excluded.ref
+                            AND templates.rules = excluded.rules AND templates.removed_at IS NULL
+                      THEN templates.updated_at ELSE excluded.updated_at END`,
+    )
+    this.#markRemoved = db.prepare(
+      'UPDATE templates SET removed_at = ?, updated_at = ? WHERE removed_at IS NULL AND repo IS NOT NULL AND name NOT IN (SELECT value FROM json_each(?))',
+    )
+    this.#setCurrent = db.prepare(
+      'UPDATE templates SET current_version_id = ?, updated_at = ? WHERE name = ?',
+    )
+  }
+
+  get(name: string): TemplateRow | null {
+    const raw = this.#get.get(name)
+    return raw ? toRow(raw) : null
+  }
+
+  /** Every template, including ones removed from the manifest (their history stays). */
+  all(): TemplateRow[] {
+    return this.#all.all().map(toRow)
+  }
+
+  /** Active templates tracking `repo` (any case) at branch `ref`. */
+  tracking(repo: string, ref: string): TemplateRow[] {
+    return this.#byRepoRef.all(repo.toLowerCase(), ref).map(toRow)
+  }
+
+  /** Makes the table match the manifest: upsert each spec, mark the missing ones removed. */
+  sync(specs: TemplateSpec[], now = Date.now()): void {
+    this.#db.transaction(() => {
+      for (const s of specs) {
+        this.#upsert.run({
+          name: s.name,
+          repo: s.repo,
+          ref: s.ref,
+          rules: JSON.stringify({ allow: s.allow, require: s.require }),
+          now,
+        })
+      }
+      this.#markRemoved.run(now, now, JSON.stringify(specs.map((s) => s.name)))
+    })()
+  }
+
+  /** A template known only from a hand ingest (no repository): created with the given rules if absent. */
+  ensureLocal(
+    name: string,
+    rules: { allow: string[]; require: string[] },
+    now = Date.now(),
+  ): TemplateRow {
+    const existing = this.get(name)
+    if (existing) return existing
+    this.#upsert.run({ name, repo: null, ref: null, rules: JSON.stringify(rules), now })
+    return this.get(name)!
+  }
+
+  setCurrent(name: string, versionId: number, now = Date.now()): void {
+    this.#setCurrent.run(versionId, now, name)
+  }
+}

@@ -1,0 +1,210 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type Index, loadMigrations, migrate, openDb, openIndex } from '../../src/db/index.js'
+import { AppError } from '../../src/errors.js'
+
+const spec = (name: string, repo = 'Acme/Agent-Template', ref = 'main') => ({
+  name,
+  repo,
+  ref,
+  allow: ['config.yaml'],
+  require: ['config.yaml'],
+})
+const digest = (c: string) => `sha256:${c.repeat(64)}`
+
+let opened: Index[] = []
+function freshIndex(): Index {
+  const index = openIndex(join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db'))
+  opened.push(index)
+  return index
+}
+afterEach(() => {
+  for (const i of opened) i.close()
+  opened = []
+})
+
+describe('migrations', () => {
+  it('applies every migration once, in order, and records it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
+    const db = openDb(file)
+    const first = migrate(db)
+    expect(first.from).toBe(0)
+    expect(first.applied[0]).toBe('0001_init')
+    expect(migrate(db).applied).toEqual([])
+    const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()
+    expect(rows).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })))
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.close()
+  })
+
+  it('refuses a database written by newer code', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
+    const db = openDb(file)
+    migrate(db)
+    db.prepare('INSERT INTO schema_migrations VALUES (999, ?, ?)').run('future', Date.now())
+    db.close()
+    expect(() => openIndex(file)).toThrow(expect.objectContaining({ code: 'DB_TOO_NEW' }))
+    try {
+      openIndex(file)
+    } catch (err) {
+      expect(err).toBeInstanceOf(AppError)
+      expect((err as AppError).context).toMatchObject({ found: 999 })
+    }
+  })
+
+  it('rolls a failing migration back entirely and records nothing for it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asset-cache-mig-'))
+    mkdirSync(join(dir, 'm'))
+    writeFileSync(join(dir, 'm', '0001_one.sql'), 'CREATE TABLE a (x INTEGER);')
+    writeFileSync(
+      join(dir, 'm', '0002_two.sql'),
+      'CREATE TABLE b (x INTEGER); INSERT INTO nope VALUES (1);',
+    )
+    const db = openDb(join(dir, 'index.db'))
+    expect(() => migrate(db, loadMigrations(join(dir, 'm')))).toThrow(/nope/)
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all()
+    expect(tables).toContain('a')
+    expect(tables).not.toContain('b')
+    expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(1)
+    db.close()
+  })
+
+  it('refuses a gap in the numbering', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asset-cache-mig-'))
+    writeFileSync(join(dir, '0001_one.sql'), '')
+    writeFileSync(join(dir, '0003_three.sql'), '')
+    expect(() => loadMigrations(dir)).toThrow(/gap/)
+  })
+})
+
+describe('templates', () => {
+  it('syncs with the manifest, matching repositories case-insensitively', () => {
+    const index = freshIndex()
+    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    expect(index.templates.tracking('ACME/agent-template', 'main').map((t) => t.name)).toEqual([
+      'a',
+    ])
+    expect(index.templates.tracking('acme/agent-template', 'dev')).toEqual([])
+    index.templates.sync([spec('b', 'acme/other')])
+    expect(index.templates.get('a')?.removedAt).not.toBeNull()
+    expect(index.templates.tracking('acme/agent-template', 'main')).toEqual([])
+    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    expect(index.templates.get('a')?.removedAt).toBeNull()
+  })
+
+  it('keeps hand-ingested templates out of manifest removal', () => {
+    const index = freshIndex()
+    index.templates.ensureLocal('local', { allow: ['**'], require: [] })
+    index.templates.sync([])
+    expect(index.templates.get('local')?.removedAt).toBeNull()
+    expect(index.templates.get('local')?.repo).toBeNull()
+  })
+})
+
+describe('versions', () => {
+  it('keeps one row per (template, commit); a retry updates it, a failure never downgrades ready', () => {
+    const index = freshIndex()
+    index.templates.sync([spec('a')])
+    const commit = 'c'.repeat(40)
+    const failed = index.versions.record({
+      template: 'a',
+      commit,
+      status: 'failed',
+      reasonCode: 'TRUNCATED',
+      source: 'webhook',
+    })
+    index.transaction(() => index.bundles.insert(digest('a'), 10, []))
+    const ready = index.versions.record({
+      template: 'a',
+      commit,
+      status: 'ready',
+      digest: digest('a'),
+      source: 'reconcile',
+    })
+    expect(ready).toBe(failed)
+    const again = index.versions.record({
+      template: 'a',
+      commit,
+      status: 'failed',
+      reasonCode: 'TIMEOUT',
+      source: 'webhook',
+    })
+    expect(again).toBe(ready)
+    const row = index.versions.byCommit('a', commit)!
+    expect(row).toMatchObject({
+      status: 'ready',
+      digest: digest('a'),
+      reasonCode: null,
+      source: 'reconcile',
+    })
+    expect(row.readyAt).not.toBeNull()
+    expect(index.versions.list('a')).toHaveLength(1)
+  })
+
+  it('refuses a ready row without a digest and a digest on a rejected row', () => {
+    const index = freshIndex()
+    index.templates.sync([spec('a')])
+    expect(() =>
+      index.versions.record({ template: 'a', commit: 'x', status: 'ready', source: 'cli' }),
+    ).toThrow()
+    expect(() =>
+      index.versions.record({
+        template: 'a',
+        commit: 'y',
+        status: 'rejected',
+        digest: digest('b'),
+        source: 'cli',
+      }),
+    ).toThrow()
+  })
+
+  it('lists newest first', () => {
+    const index = freshIndex()
+    index.templates.sync([spec('a')])
+    for (const c of ['1', '2', '3']) {
+      index.versions.record({
+        template: 'a',
+        commit: c.repeat(40),
+        status: 'rejected',
+        reasonCode: 'X',
+        source: 'cli',
+      })
+    }
+    expect(index.versions.list('a').map((v) => v.commit?.[0])).toEqual(['3', '2', '1'])
+  })
+})
+
+describe('bundles', () => {
+  it('stores a manifest once per digest and cascades on removal', () => {
+    const index = freshIndex()
+    const files = [
+      { path: 'config.yaml', size: 3, sha256: 'f'.repeat(64), mode: 0o644 },
+      { path: 'run.sh', size: 9, sha256: 'e'.repeat(64), mode: 0o755 },
+    ]
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, files))
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, []))
+    expect(index.bundles.get(digest('d'))).toMatchObject({ size: 2048, fileCount: 2 })
+    expect(index.bundles.files(digest('d'))).toEqual(files)
+    expect(index.bundles.remove(digest('d'))).toBe(true)
+    expect(index.bundles.files(digest('d'))).toEqual([])
+    expect(index.bundles.get(digest('d'))).toBeNull()
+  })
+
+  it('refuses a malformed digest or mode at the schema', () => {
+    const index = freshIndex()
+    expect(() => index.transaction(() => index.bundles.insert('sha256:short', 1, []))).toThrow()
+    expect(() =>
+      index.transaction(() =>
+        index.bundles.insert(digest('1'), 1, [
+          { path: 'x', size: 1, sha256: 'a'.repeat(64), mode: 0o777 },
+        ]),
+      ),
+    ).toThrow()
+  })
+})
