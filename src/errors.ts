@@ -53,6 +53,15 @@ export const ERROR_CODES = [
   'DB_TOO_NEW', // the index was written by a newer version of the code
   'INVALID_DIGEST',
   'UNKNOWN_TEMPLATE',
+  // Talking to Gitea
+  'FETCH_OFF', // no GITEA_BASE_URL / GITEA_TOKEN configured
+  'GITEA_NOT_FOUND', // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)
+  'GITEA_REFUSED', // any other 4xx: never retried
+  'GITEA_UNAVAILABLE', // network error, timeout, 5xx or 429 after the retries
+  'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
+  // Jobs
+  'INTERRUPTED', // the process running the job died; the job ran again
+  'INTERNAL', // an unexpected error (details in the log only)
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
