@@ -1,0 +1,237 @@
+// The fake Gitea HTTP server: routing, token auth, request log, counters, proxy-level faults.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { serveArchive } from './archive-route.js'
+import { serveBranch } from './branch-route.js'
+import {
+  emptyCounters,
+  type FakeGiteaCounters,
+  type RequestRecord,
+  type RouteContext,
+  type ServedRepo,
+} from './context.js'
+import { FaultBook, type RouteKind } from './faults.js'
+import type { GitRepo } from './repo.js'
+import { notFoundBody, sendJson } from './respond.js'
+import { sendWebhook, type WebhookDelivery, type WebhookOptions } from './webhook.js'
+
+export interface FakeGiteaOptions {
+  /** Accepted API tokens. With any configured, repositories are private unless added otherwise. */
+  tokens?: string[]
+  host?: string
+  port?: number
+}
+
+export interface AddRepoOptions {
+  /** Private repositories answer 404 without a valid token; default: private iff tokens exist. */
+  private?: boolean
+}
+
+export interface FakeGitea {
+  /** `http://127.0.0.1:<port>`, no trailing slash: use as GITEA_BASE_URL. */
+  readonly url: string
+  /** Live set: delete a token to simulate revocation. */
+  readonly tokens: Set<string>
+  readonly requests: RequestRecord[]
+  readonly counters: FakeGiteaCounters
+  readonly faults: FaultBook
+  /** Serves `repo` (matched case-insensitively) and points `repo.baseUrl` at this server. */
+  addRepo(repo: GitRepo, options?: AddRepoOptions): GitRepo
+  removeRepo(fullName: string): void
+  /** Delivers a webhook as Gitea does; see sendWebhook. */
+  sendWebhook(targetUrl: string, options: WebhookOptions): Promise<WebhookDelivery>
+  /** Clears the request log, counters and faults. */
+  reset(): void
+  /** Closes the listener and every connection, hung ones included. */
+  stop(): Promise<void>
+}
+
+const ROUTE = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/(branches|archive)\/(.+)$/
+
+/** `token <t>` and `Bearer <t>` (Gitea's API auth), or a token as either half of Basic auth. */
+function presentedTokens(header: string | undefined): string[] {
+  const match = /^(\S+)\s+(.+)$/.exec(header?.trim() ?? '')
+  if (!match) return []
+  const scheme = match[1]!.toLowerCase()
+  const value = match[2]!.trim()
+  if (scheme === 'token' || scheme === 'bearer') return [value]
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon === -1 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)]
+  }
+  return []
+}
+
+function decodePath(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return null
+  }
+}
+
+export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<FakeGitea> {
+  const tokens = new Set(options.tokens ?? [])
+  const privateByDefault = tokens.size > 0
+  const repos = new Map<string, ServedRepo>()
+  const requests: RequestRecord[] = []
+  const counters = emptyCounters()
+  const faults = new FaultBook()
+  const stopping = new AbortController()
+  let baseUrl = ''
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RequestRecord,
+  ): Promise<void> {
+    const onBytes = (count: number) => {
+      record.bytes += count
+      counters.bytesSent += count
+    }
+    const json = (status: number, body: unknown, headers?: Record<string, string>) =>
+      sendJson(res, status, body, { signal: stopping.signal, headers, onBytes })
+
+    const match = ROUTE.exec(record.path)
+    const owner = match ? decodePath(match[1]!) : null
+    const name = match ? decodePath(match[2]!) : null
+    const rest = match ? decodePath(match[4]!) : null
+    if (!match || owner === null || name === null || rest === null) {
+      counters.notFound++
+      await json(404, notFoundBody(baseUrl))
+      return
+    }
+    const route: RouteKind = match[3] === 'branches' ? 'branch' : 'archive'
+    record.route = route
+    record.repo = `${owner}/${name}`
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      await json(405, { message: 'Method Not Allowed', url: `${baseUrl}/api/swagger` })
+      return
+    }
+
+    const injected = faults.take(route, record.repo)
+    if (injected) {
+      counters.faultsApplied++
+      record.fault = injected.kind
+    }
+    switch (injected?.kind) {
+      case 'refuse':
+        req.socket.destroy()
+        return
+      case 'hang':
+        return
+      case 'delay':
+        await sleep(injected.ms, undefined, { signal: stopping.signal }).catch(() => undefined)
+        if (res.destroyed) return
+        break
+      case 'status500':
+        await json(500, {
+          message: 'injected fault: internal server error',
+          url: `${baseUrl}/api/swagger`,
+        })
+        return
+      case 'status429':
+        await json(
+          429,
+          { message: 'Too Many Requests' },
+          { 'Retry-After': String(injected.retryAfterSeconds) },
+        )
+        return
+    }
+
+    const served = repos.get(record.repo.toLowerCase())
+    const authorized = presentedTokens(req.headers.authorization).some((token) => tokens.has(token))
+    // Gitea hides a repository the caller may not read behind the same 404 as a missing one.
+    if (!served || (served.private && !authorized)) {
+      counters.notFound++
+      await json(404, notFoundBody(baseUrl))
+      return
+    }
+    const ctx: RouteContext = {
+      req,
+      res,
+      served,
+      fault: injected,
+      baseUrl,
+      signal: stopping.signal,
+      counters,
+      onBytes,
+    }
+    if (route === 'branch') await serveBranch(ctx, rest)
+    else await serveArchive(ctx, rest)
+  }
+
+  const server = createServer((req, res) => {
+    counters.requests++
+    const record: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0]!,
+      route: 'other',
+      repo: null,
+      at: Date.now(),
+      status: 0,
+      bytes: 0,
+      fault: null,
+      done: false,
+    }
+    requests.push(record)
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
+    res.writeHead = ((...args: unknown[]) => {
+      record.status = args[0] as number
+      return writeHead(...args)
+    }) as ServerResponse['writeHead']
+    res.once('close', () => {
+      record.done = true
+    })
+    handle(req, res, record).catch((error: unknown) => {
+      if (res.headersSent) res.destroy(error as Error)
+      else
+        sendJson(
+          res,
+          500,
+          { message: String(error) },
+          { signal: stopping.signal, onBytes: () => {} },
+        )
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+
+  return {
+    url: baseUrl,
+    tokens,
+    requests,
+    counters,
+    faults,
+    addRepo(repo, addOptions = {}) {
+      repo.baseUrl = baseUrl
+      repos.set(repo.fullName.toLowerCase(), {
+        repo,
+        private: addOptions.private ?? privateByDefault,
+      })
+      return repo
+    },
+    removeRepo(fullName) {
+      repos.delete(fullName.toLowerCase())
+    },
+    sendWebhook,
+    reset() {
+      requests.length = 0
+      Object.assign(counters, emptyCounters())
+      faults.clear()
+    },
+    async stop() {
+      stopping.abort()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+    },
+  }
+}
