@@ -1,11 +1,15 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
 import { BundleQueries } from './bundles.js'
+import { DeliveryQueries } from './deliveries.js'
+import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
 export type { BundleFile, BundleRow } from './bundles.js'
+export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
+export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
@@ -17,12 +21,16 @@ export class Index {
   readonly templates: TemplateQueries
   readonly versions: VersionQueries
   readonly bundles: BundleQueries
+  readonly jobs: JobQueries
+  readonly deliveries: DeliveryQueries
 
   constructor(db: Db) {
     this.db = db
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
     this.bundles = new BundleQueries(db)
+    this.jobs = new JobQueries(db)
+    this.deliveries = new DeliveryQueries(db)
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

@@ -22,6 +22,8 @@ export interface VersionInput extends VersionStats {
   reasonCode?: string | null
   reasonDetail?: string | null
   source: VersionSource
+  jobId?: number | null
+  deliveryId?: string | null
 }
 
 export interface VersionRow extends Required<VersionStats> {
@@ -33,6 +35,8 @@ export interface VersionRow extends Required<VersionStats> {
   reasonCode: string | null
   reasonDetail: string | null
   source: VersionSource
+  jobId: number | null
+  deliveryId: string | null
   createdAt: number
   updatedAt: number
   readyAt: number | null
@@ -54,6 +58,8 @@ interface RawVersion {
   file_count: number | null
   skipped_count: number | null
   duration_ms: number | null
+  job_id: number | null
+  delivery_id: string | null
   created_at: number
   updated_at: number
   ready_at: number | null
@@ -75,6 +81,8 @@ const toRow = (r: RawVersion): VersionRow => ({
   fileCount: r.file_count,
   skippedCount: r.skipped_count,
   durationMs: r.duration_ms,
+  jobId: r.job_id,
+  deliveryId: r.delivery_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   readyAt: r.ready_at,
@@ -99,10 +107,10 @@ export class VersionQueries {
     // later failed download of the same commit.
     const columns = `template, commit_sha, digest, status, reason_code, reason_detail, source,
       compressed_bytes, unpacked_bytes, bundle_bytes, entry_count, file_count, skipped_count,
-      duration_ms, created_at, updated_at, ready_at`
+      duration_ms, job_id, delivery_id, created_at, updated_at, ready_at`
     const values = `@template, @commit, @digest, @status, @reasonCode, @reasonDetail, @source,
       @compressedBytes, @unpackedBytes, @bundleBytes, @entryCount, @fileCount, @skippedCount,
-      @durationMs, @now, @now, @readyAt`
+      @durationMs, @jobId, @deliveryId, @now, @now, @readyAt`
     this.#upsert = db.prepare<Record<string, unknown>, { id: number }>(
       `INSERT INTO versions (${columns}) VALUES (${values})
        ON CONFLICT (template, commit_sha) DO UPDATE SET
@@ -111,7 +119,8 @@ export class VersionQueries {
          compressed_bytes = excluded.compressed_bytes, unpacked_bytes = excluded.unpacked_bytes,
          bundle_bytes = excluded.bundle_bytes, entry_count = excluded.entry_count,
          file_count = excluded.file_count, skipped_count = excluded.skipped_count,
-         duration_ms = excluded.duration_ms, updated_at = excluded.updated_at,
+         duration_ms = excluded.duration_ms, job_id = excluded.job_id,
+         delivery_id = excluded.delivery_id, updated_at = excluded.updated_at,
          ready_at = coalesce(versions.ready_at, excluded.ready_at)
        WHERE versions.status <> 'ready' OR excluded.status = 'ready'
        RETURNING id`,
@@ -153,6 +162,8 @@ export class VersionQueries {
       fileCount: v.fileCount ?? null,
       skippedCount: v.skippedCount ?? null,
       durationMs: v.durationMs ?? null,
+      jobId: v.jobId ?? null,
+      deliveryId: v.deliveryId ?? null,
       now,
       readyAt: v.status === 'ready' ? now : null,
     }

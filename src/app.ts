@@ -1,0 +1,79 @@
+// createApp(deps): the Hono app with every route mounted and the one onError.
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { requestId } from 'hono/request-id'
+import type { Config } from './config.js'
+import type { Index, JobRow } from './db/index.js'
+import { AppError } from './errors.js'
+import { ApiError, errorBody, statusOf } from './http-errors.js'
+import type { Logger } from './log.js'
+import { healthRoutes } from './routes/health.js'
+import { hookRoutes } from './routes/hooks.js'
+import type { ContentStore } from './store/index.js'
+
+export interface AppDeps {
+  config: Config
+  index: Index
+  store: ContentStore
+  logger: Logger
+  /** Called after a job is queued (wakes the worker pool). */
+  onEnqueued?: (job: JobRow) => void
+  now?: () => number
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps
+    requestId: string
+  }
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use(requestId({ headerName: 'X-Request-Id' }))
+  app.use(async (c, next) => {
+    c.set('deps', deps)
+    const started = performance.now()
+    await next()
+    deps.logger.info(
+      {
+        requestId: c.var.requestId,
+        method: c.req.method,
+        route: c.req.routePath,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'request',
+    )
+  })
+
+  app.route('/', healthRoutes)
+  app.route('/hooks', hookRoutes)
+
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
+
+  app.onError((err, c) => {
+    const rid = c.var.requestId ?? 'unknown'
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, rid), err.status, err.headers)
+    }
+    if (err instanceof AppError) {
+      const status = statusOf(err.code)
+      if (status >= 500)
+        deps.logger.error({ requestId: rid, code: err.code, err }, 'request failed')
+      // 5xx bodies never carry internal messages.
+      const message = status >= 500 ? 'the request could not be completed' : err.message
+      return c.json(errorBody(err.code, message, rid), status)
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status
+      const code =
+        status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST'
+      return c.json(errorBody(code, err.message || code, rid), status)
+    }
+    deps.logger.error({ requestId: rid, err }, 'unhandled error')
+    return c.json(errorBody('INTERNAL', 'internal error', rid), 500)
+  })
+  return app
+}

@@ -1,0 +1,243 @@
+// Job rows: the durable refresh queue. At most one queued and one running job per template.
+import type { Db } from './open.js'
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed'
+export type JobTrigger = 'webhook' | 'reconcile' | 'admin' | 'startup'
+
+export interface JobRow {
+  id: number
+  template: string
+  state: JobState
+  trigger: JobTrigger
+  deliveryId: string | null
+  force: boolean
+  attempts: number
+  runAfter: number
+  lastErrorCode: string | null
+  lastError: string | null
+  outcome: unknown
+  createdAt: number
+  updatedAt: number
+  startedAt: number | null
+  finishedAt: number | null
+}
+
+interface RawJob {
+  id: number
+  template: string
+  state: JobState
+  trigger: JobTrigger
+  delivery_id: string | null
+  force: number
+  attempts: number
+  run_after: number
+  last_error_code: string | null
+  last_error: string | null
+  outcome: string | null
+  created_at: number
+  updated_at: number
+  started_at: number | null
+  finished_at: number | null
+}
+
+const toRow = (r: RawJob): JobRow => ({
+  id: r.id,
+  template: r.template,
+  state: r.state,
+  trigger: r.trigger,
+  deliveryId: r.delivery_id,
+  force: r.force === 1,
+  attempts: r.attempts,
+  runAfter: r.run_after,
+  lastErrorCode: r.last_error_code,
+  lastError: r.last_error,
+  outcome: r.outcome === null ? null : JSON.parse(r.outcome),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+})
+
+export interface EnqueueInput {
+  template: string
+  trigger: JobTrigger
+  deliveryId?: string | null
+  force?: boolean
+}
+
+export class JobQueries {
+  readonly #db: Db
+  readonly #get
+  readonly #queuedFor
+  readonly #insert
+  readonly #promote
+  readonly #claim
+  readonly #finish
+  readonly #requeue
+  readonly #delay
+  readonly #requeueRunning
+  readonly #counts
+  readonly #list
+  readonly #listState
+  readonly #nextRunAfter
+
+  constructor(db: Db) {
+    this.#db = db
+    this.#get = db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?')
+    this.#queuedFor = db.prepare<[string], RawJob>(
+      "SELECT * FROM jobs WHERE template = ? AND state = 'queued'",
+    )
+    this.#insert = db.prepare<Record<string, unknown>, RawJob>(
+      `INSERT INTO jobs (template, state, trigger, delivery_id, force, run_after, created_at, updated_at)
+       VALUES (@template, 'queued', @trigger, @deliveryId, @force, @now, @now, @now) RETURNING *`,
+    )
+    // A forced request (admin) joining a queued job makes it forced and runnable now.
+    this.#promote = db.prepare(
+      "UPDATE jobs SET force = 1, run_after = min(run_after, ?), updated_at = ? WHERE id = ? AND state = 'queued'",
+    )
+    this.#claim = db.prepare<{ now: number }, RawJob>(
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now
+       WHERE id = (
+         SELECT id FROM jobs AS q
+         WHERE q.state = 'queued' AND q.run_after <= @now
+           AND NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.template = q.template AND r.state = 'running')
+         ORDER BY q.run_after, q.id LIMIT 1)
+       RETURNING *`,
+    )
+    this.#finish = db.prepare(
+      `UPDATE jobs SET state = @state, outcome = @outcome, last_error_code = coalesce(@code, last_error_code),
+         last_error = coalesce(@error, last_error), finished_at = @now, updated_at = @now
+       WHERE id = @id AND state = 'running'`,
+    )
+    this.#requeue = db.prepare(
+      `UPDATE jobs SET state = 'queued', run_after = @runAfter, last_error_code = @code, last_error = @error,
+         updated_at = @now WHERE id = @id AND state = 'running'`,
+    )
+    this.#delay = db.prepare(
+      'UPDATE jobs SET run_after = max(run_after, ?), updated_at = ? WHERE id = ?',
+    )
+    this.#requeueRunning = db.prepare(
+      "UPDATE jobs SET state = 'queued', run_after = @now, updated_at = @now WHERE state = 'running'",
+    )
+    this.#counts = db.prepare<[], { state: JobState; n: number }>(
+      "SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state",
+    )
+    this.#list = db.prepare<[number], RawJob>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?')
+    this.#listState = db.prepare<[string, number], RawJob>(
+      'SELECT * FROM jobs WHERE state = ? ORDER BY id DESC LIMIT ?',
+    )
+    this.#nextRunAfter = db.prepare<[], { t: number | null }>(
+      "SELECT min(run_after) AS t FROM jobs WHERE state = 'queued'",
+    )
+  }
+
+  get(id: number): JobRow | null {
+    const raw = this.#get.get(id)
+    return raw ? toRow(raw) : null
+  }
+
+  /**
+   * Queues a refresh of `template`, or joins the one already queued (a storm coalesces).
+   * A running job does not absorb the request: its head was read before this push.
+   */
+  enqueue(input: EnqueueInput, now = Date.now()): { job: JobRow; created: boolean } {
+    return this.#db
+      .transaction(() => {
+        const queued = this.#queuedFor.get(input.template)
+        if (queued) {
+          if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
+          return { job: toRow(this.#get.get(queued.id)!), created: false }
+        }
+        const raw = this.#insert.get({
+          template: input.template,
+          trigger: input.trigger,
+          deliveryId: input.deliveryId ?? null,
+          force: input.force ? 1 : 0,
+          now,
+        })!
+        return { job: toRow(raw), created: true }
+      })
+      .immediate()
+  }
+
+  /** Takes the next runnable job (queued, due, its template not running) and marks it running. */
+  claim(now = Date.now()): JobRow | null {
+    const raw = this.#claim.get({ now })
+    return raw ? toRow(raw) : null
+  }
+
+  complete(id: number, outcome: unknown, now = Date.now()): void {
+    this.#finish.run({
+      id,
+      state: 'done',
+      outcome: JSON.stringify(outcome),
+      code: null,
+      error: null,
+      now,
+    })
+  }
+
+  fail(id: number, code: string, error: string, outcome: unknown = null, now = Date.now()): void {
+    this.#finish.run({ id, state: 'failed', outcome: JSON.stringify(outcome), code, error, now })
+  }
+
+  /**
+   * Puts a failed running job back in the queue to run at `runAfter`. When another job for the
+   * template was queued meanwhile, that one carries the retry (delayed as well) and this one ends failed.
+   */
+  retry(id: number, runAfter: number, code: string, error: string, now = Date.now()): void {
+    this.#db
+      .transaction(() => {
+        const job = this.#get.get(id)
+        if (job?.state !== 'running') return
+        const queued = this.#queuedFor.get(job.template)
+        if (queued) {
+          this.#delay.run(runAfter, now, queued.id)
+          this.#finish.run({
+            id,
+            state: 'failed',
+            outcome: JSON.stringify({ supersededBy: queued.id }),
+            code,
+            error,
+            now,
+          })
+        } else {
+          this.#requeue.run({ id, runAfter, code, error, now })
+        }
+      })
+      .immediate()
+  }
+
+  /** At start-up: a job found running belonged to a process that died; it runs again. */
+  requeueRunning(now = Date.now()): number {
+    return this.#db
+      .transaction(() => {
+        // Where a template also has a queued job, the queued one stands for both.
+        this.#db
+          .prepare(
+            `UPDATE jobs SET state = 'failed', last_error_code = 'INTERRUPTED', finished_at = @now, updated_at = @now
+           WHERE state = 'running' AND template IN (SELECT template FROM jobs WHERE state = 'queued')`,
+          )
+          .run({ now })
+        return this.#requeueRunning.run({ now }).changes
+      })
+      .immediate()
+  }
+
+  depth(): { queued: number; running: number } {
+    const counts = { queued: 0, running: 0 }
+    for (const { state, n } of this.#counts.all()) counts[state as 'queued' | 'running'] = n
+    return counts
+  }
+
+  /** When the earliest queued job becomes due, or null when none is queued. */
+  nextRunAfter(): number | null {
+    return this.#nextRunAfter.get()?.t ?? null
+  }
+
+  list(options: { state?: JobState; limit?: number } = {}): JobRow[] {
+    const limit = options.limit ?? 100
+    const raws = options.state ? this.#listState.all(options.state, limit) : this.#list.all(limit)
+    return raws.map(toRow)
+  }
+}

@@ -1,0 +1,227 @@
+// Gitea API client (undici): branch heads and commit archives, bounded and retried.
+// Only GITEA_BASE_URL plus a configured repository is ever requested: payload URLs are never used.
+import type { Readable } from 'node:stream'
+import { Agent, request, errors as undiciErrors } from 'undici'
+import { z } from 'zod'
+import { AppError } from '../errors.js'
+import type { Secret } from '../secret.js'
+import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+
+export type GiteaErrorCode =
+  | 'GITEA_NOT_FOUND'
+  | 'GITEA_REFUSED'
+  | 'GITEA_UNAVAILABLE'
+  | 'GITEA_BAD_RESPONSE'
+
+/** A failed Gitea call. `retryable` is true for network errors, timeouts, 5xx and 429. */
+export class GiteaError extends AppError {
+  declare readonly code: GiteaErrorCode
+  readonly status: number | undefined
+  readonly retryable: boolean
+  readonly retryAfterMs: number | null
+  constructor(
+    code: GiteaErrorCode,
+    message: string,
+    opts: {
+      status?: number
+      retryable?: boolean
+      retryAfterMs?: number | null
+      cause?: unknown
+    } = {},
+  ) {
+    super(code, message, opts.status === undefined ? {} : { status: opts.status }, {
+      cause: opts.cause,
+    })
+    this.status = opts.status
+    this.retryable = opts.retryable ?? false
+    this.retryAfterMs = opts.retryAfterMs ?? null
+  }
+}
+
+export interface GiteaClientOptions {
+  baseUrl: URL
+  token: Secret
+  connectTimeoutMs?: number
+  /** Time to the response headers (Gitea generates an archive before its first byte). */
+  headersTimeoutMs?: number
+  /** Longest silence between two body chunks. */
+  bodyTimeoutMs?: number
+  /** Attempts per call, the first included. */
+  attempts?: number
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** A Retry-After longer than this is capped (Gitea behind a proxy can ask for hours). */
+  maxRetryAfterMs?: number
+  random?: () => number
+  /** Called for every attempt's outcome (metrics, logs). */
+  onAttempt?: (event: {
+    route: 'branch' | 'archive'
+    status?: number
+    error?: GiteaErrorCode
+    attempt: number
+  }) => void
+}
+
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
+const branchSchema = z.object({
+  name: z.string(),
+  commit: z.object({ id: z.string().regex(OBJECT_ID, 'expected a 40 or 64 hex object id') }),
+})
+
+/** `owner/name` and a ref, each path segment encoded (a branch may contain `/`). */
+function repoPath(repo: string): string {
+  const [owner, name] = repo.split('/')
+  return `/api/v1/repos/${encodeURIComponent(owner!)}/${encodeURIComponent(name!)}`
+}
+const encodeRef = (ref: string) => ref.split('/').map(encodeURIComponent).join('/')
+
+export class GiteaClient {
+  readonly #base: URL
+  readonly #token: Secret
+  readonly #agent: Agent
+  readonly #opts: Required<Omit<GiteaClientOptions, 'baseUrl' | 'token' | 'onAttempt' | 'random'>> &
+    Pick<GiteaClientOptions, 'onAttempt' | 'random'>
+
+  constructor(options: GiteaClientOptions) {
+    this.#base = options.baseUrl
+    this.#token = options.token
+    this.#opts = {
+      connectTimeoutMs: 5_000,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 10_000,
+      attempts: 4,
+      backoffBaseMs: 500,
+      backoffMaxMs: 15_000,
+      maxRetryAfterMs: 60_000,
+      ...options,
+    }
+    this.#agent = new Agent({
+      connect: { timeout: this.#opts.connectTimeoutMs },
+      headersTimeout: this.#opts.headersTimeoutMs,
+      bodyTimeout: this.#opts.bodyTimeoutMs,
+      // undici 7 follows no redirects without the redirect interceptor: a redirect could
+      // leave GITEA_BASE_URL, so a 3xx is a refusal here.
+    })
+  }
+
+  /** Runs `fn` until it succeeds, it fails with a non-retryable error, or the attempts run out. */
+  async withRetries<T>(fn: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(attempt)
+      } catch (err) {
+        const retryable = err instanceof GiteaError && err.retryable
+        if (!retryable || attempt >= this.#opts.attempts || signal?.aborted) throw err
+        const backoff = backoffDelay(attempt, {
+          baseMs: this.#opts.backoffBaseMs,
+          maxMs: this.#opts.backoffMaxMs,
+          ...(this.#opts.random ? { random: this.#opts.random } : {}),
+        })
+        const asked =
+          err.retryAfterMs === null ? 0 : Math.min(err.retryAfterMs, this.#opts.maxRetryAfterMs)
+        await sleep(Math.max(backoff, asked), signal)
+      }
+    }
+  }
+
+  /** The commit id at the head of `ref` (one call, with retries). */
+  async branchHead(repo: string, ref: string, signal?: AbortSignal): Promise<string> {
+    return this.withRetries(async (attempt) => {
+      const body = await this.#get(
+        'branch',
+        `${repoPath(repo)}/branches/${encodeRef(ref)}`,
+        attempt,
+        signal,
+      )
+      let json: unknown
+      try {
+        json = await body.json()
+      } catch (cause) {
+        throw new GiteaError('GITEA_BAD_RESPONSE', 'branch response is not JSON', {
+          cause,
+          retryable: true,
+        })
+      }
+      const parsed = branchSchema.safeParse(json)
+      if (!parsed.success) {
+        throw new GiteaError(
+          'GITEA_BAD_RESPONSE',
+          `branch response: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        )
+      }
+      return parsed.data.commit.id
+    }, signal)
+  }
+
+  /**
+   * One attempt at `archive/{sha}.tar.gz`: resolves with the body stream once a 200's headers
+   * arrive. The caller bounds and validates the body; mid-body failures surface on the stream.
+   */
+  async openArchive(
+    repo: string,
+    sha: string,
+    attempt = 1,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
+    if (!OBJECT_ID.test(sha)) throw new GiteaError('GITEA_REFUSED', 'not a full commit id')
+    return this.#get('archive', `${repoPath(repo)}/archive/${sha}.tar.gz`, attempt, signal)
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+
+  async #get(route: 'branch' | 'archive', path: string, attempt: number, signal?: AbortSignal) {
+    const url = new URL(this.#base.pathname.replace(/\/$/, '') + path, this.#base)
+    let res: Awaited<ReturnType<typeof request>>
+    try {
+      res = await request(url, {
+        method: 'GET',
+        dispatcher: this.#agent,
+        headers: { authorization: `token ${this.#token.reveal()}`, accept: 'application/json' },
+        ...(signal ? { signal } : {}),
+      })
+    } catch (cause) {
+      const error = networkError(cause)
+      this.#opts.onAttempt?.({ route, error: error.code, attempt })
+      throw error
+    }
+    const status = res.statusCode
+    this.#opts.onAttempt?.({ route, status, attempt })
+    if (status === 200) return res.body
+    res.body.resume().on('error', () => {})
+    const what = route === 'branch' ? 'branch lookup' : 'archive download'
+    if (status === 404) {
+      throw new GiteaError(
+        'GITEA_NOT_FOUND',
+        `${what}: 404 (no such repository, ref or commit, or no access)`,
+        { status },
+      )
+    }
+    if (status === 429 || status >= 500) {
+      throw new GiteaError('GITEA_UNAVAILABLE', `${what}: HTTP ${status}`, {
+        status,
+        retryable: true,
+        retryAfterMs: retryAfterMs(res.headers['retry-after']),
+      })
+    }
+    throw new GiteaError('GITEA_REFUSED', `${what}: HTTP ${status}`, { status })
+  }
+}
+
+/** Classifies an undici or socket error as a retryable GITEA_UNAVAILABLE, naming its kind only. */
+export function networkError(cause: unknown): GiteaError {
+  if (cause instanceof GiteaError) return cause
+  const kind =
+    cause instanceof undiciErrors.ConnectTimeoutError
+      ? 'connect timeout'
+      : cause instanceof undiciErrors.HeadersTimeoutError
+        ? 'headers timeout'
+        : cause instanceof undiciErrors.BodyTimeoutError
+          ? 'body idle timeout'
+          : ((cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.name ?? 'network error')
+  return new GiteaError('GITEA_UNAVAILABLE', `Gitea unreachable: ${kind}`, {
+    retryable: true,
+    cause,
+  })
+}

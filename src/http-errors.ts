@@ -1,0 +1,62 @@
+// HTTP error mapping: our codes → status in one switch, and the one JSON error shape
+// `{"error":{"code","message","requestId"}}` from DESIGN.md.
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ErrorCode, RejectCode } from './errors.js'
+
+/** Codes that exist only at the HTTP edge (request shape, auth, routing). */
+export type HttpErrorCode =
+  | 'BAD_REQUEST'
+  | 'MALFORMED_JSON'
+  | 'INVALID_PAYLOAD'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'WEBHOOK_DISABLED'
+  | 'NOT_READY'
+  | 'CONFLICT'
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'INTERNAL'
+
+/** An error a handler raises on purpose; its message is safe to show. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode
+  readonly code: HttpErrorCode | ErrorCode | RejectCode
+  readonly headers: Record<string, string>
+  constructor(
+    status: ContentfulStatusCode,
+    code: HttpErrorCode | ErrorCode | RejectCode,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.headers = headers
+  }
+}
+
+/** Status for an AppError code that reached the HTTP layer. */
+export function statusOf(code: string): ContentfulStatusCode {
+  switch (code) {
+    case 'INVALID_DIGEST':
+      return 400
+    case 'UNKNOWN_TEMPLATE':
+    case 'ENOTFOUND':
+      return 404
+    case 'FETCH_OFF':
+    case 'GITEA_UNAVAILABLE':
+    case 'GITEA_NOT_FOUND':
+    case 'GITEA_REFUSED':
+    case 'GITEA_BAD_RESPONSE':
+      return 502
+    default:
+      return 500
+  }
+}
+
+export function errorBody(code: string, message: string, requestId: string) {
+  return { error: { code, message, requestId } }
+}

@@ -1,0 +1,129 @@
+// Reconciler: Gitea never retries a lost webhook, so every interval (with jitter) each tracked
+// template's branch head is read once and a refresh is queued where the head has no ready version.
+import type { Index, JobRow } from '../db/index.js'
+import type { GiteaClient } from '../gitea/client.js'
+import type { Logger } from '../log.js'
+
+export interface ReconcilerOptions {
+  index: Index
+  gitea: GiteaClient | null
+  logger: Logger
+  intervalMs: number
+  /** Fraction of the interval added or removed at random, so replicas do not poll in step. */
+  jitter?: number
+  /** Branch lookups in flight at once. */
+  concurrency?: number
+  onEnqueued?: (job: JobRow) => void
+  random?: () => number
+}
+
+export interface ReconcileReport {
+  checked: number
+  enqueued: string[]
+  errors: { template: string; code: string }[]
+  ms: number
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions
+  #timer: NodeJS.Timeout | null = null
+  #running: Promise<ReconcileReport> | null = null
+  #abort = new AbortController()
+  #warnedOff = false
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options
+  }
+
+  /** Runs once now, then on every interval. */
+  start(): void {
+    this.#abort = new AbortController()
+    void this.runOnce()
+      .catch(() => {})
+      .finally(() => this.#schedule())
+  }
+
+  #schedule(): void {
+    if (this.#abort.signal.aborted) return
+    const jitter = this.#o.jitter ?? 0.1
+    const random = this.#o.random ?? Math.random
+    const delay = Math.round(this.#o.intervalMs * (1 + jitter * (2 * random() - 1)))
+    this.#timer = setTimeout(() => {
+      void this.runOnce()
+        .catch(() => {})
+        .finally(() => this.#schedule())
+    }, delay)
+    this.#timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('stopping'))
+    if (this.#timer) clearTimeout(this.#timer)
+    await this.#running?.catch(() => {})
+  }
+
+  /** One pass over every tracked template; concurrent calls share the pass in flight. */
+  runOnce(): Promise<ReconcileReport> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = null
+    })
+    return this.#running
+  }
+
+  async #pass(): Promise<ReconcileReport> {
+    const { index, gitea, logger } = this.#o
+    const started = Date.now()
+    const report: ReconcileReport = { checked: 0, enqueued: [], errors: [], ms: 0 }
+    if (!gitea) {
+      if (!this.#warnedOff)
+        logger.warn(
+          'reconcile: fetching is off (no GITEA_BASE_URL/GITEA_TOKEN); serving what is stored',
+        )
+      this.#warnedOff = true
+      return report
+    }
+    const templates = index.templates.all().filter((t) => t.removedAt === null && t.repo && t.ref)
+    const signal = this.#abort.signal
+    let next = 0
+    const worker = async () => {
+      while (next < templates.length && !signal.aborted) {
+        const t = templates[next++]!
+        try {
+          const head = await gitea.branchHead(t.repo!, t.ref!, signal)
+          report.checked++
+          const v = index.versions.byCommit(t.name, head)
+          const settled =
+            v !== null &&
+            (v.status === 'rejected' || (v.status === 'ready' && t.currentVersionId === v.id))
+          if (!settled) {
+            const { job, created } = index.jobs.enqueue({ template: t.name, trigger: 'reconcile' })
+            if (created) report.enqueued.push(t.name)
+            this.#o.onEnqueued?.(job)
+          }
+        } catch (err) {
+          if (signal.aborted) break
+          const code = (err as { code?: string }).code ?? 'INTERNAL'
+          report.errors.push({ template: t.name, code })
+          logger.warn(
+            { template: t.name, code, error: (err as Error).message },
+            'reconcile: branch lookup failed',
+          )
+        }
+      }
+    }
+    await Promise.all(
+      Array.from({ length: Math.min(this.#o.concurrency ?? 4, templates.length) }, worker),
+    )
+    report.ms = Date.now() - started
+    logger.info(
+      {
+        checked: report.checked,
+        enqueued: report.enqueued.length,
+        errors: report.errors.length,
+        ms: report.ms,
+      },
+      'reconcile pass',
+    )
+    return report
+  }
+}

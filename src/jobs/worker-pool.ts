@@ -1,0 +1,161 @@
+// Worker pool over the durable queue: claims due jobs (one per template at a time), runs them
+// with bounded concurrency, retries failures with exponential backoff and jitter, drains on stop.
+
+import type { Index, JobRow } from '../db/index.js'
+import { AppError } from '../errors.js'
+import { backoffDelay } from '../gitea/retry.js'
+import type { Logger } from '../log.js'
+
+export type JobRunner = (job: JobRow, signal: AbortSignal) => Promise<unknown>
+
+export interface WorkerPoolOptions {
+  index: Index
+  run: JobRunner
+  logger: Logger
+  concurrency?: number
+  /** Runs per job before it is left failed (the next reconcile queues the template again). */
+  maxAttempts?: number
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** Longest sleep between two looks at the queue when nothing woke the pool. */
+  idlePollMs?: number
+  now?: () => number
+  random?: () => number
+  /** Errors that retrying cannot fix (e.g. a 404): the job fails at once. */
+  isPermanent?: (err: unknown) => boolean
+  onSettled?: (
+    job: JobRow,
+    result: { ok: boolean; outcome?: unknown; error?: unknown; ms: number },
+  ) => void
+}
+
+export class WorkerPool {
+  readonly #o: Required<Omit<WorkerPoolOptions, 'onSettled' | 'isPermanent'>> &
+    Pick<WorkerPoolOptions, 'onSettled' | 'isPermanent'>
+  readonly #running = new Map<number, { promise: Promise<void>; abort: AbortController }>()
+  #timer: NodeJS.Timeout | null = null
+  #stopped = true
+
+  constructor(options: WorkerPoolOptions) {
+    this.#o = {
+      concurrency: 4,
+      maxAttempts: 5,
+      backoffBaseMs: 2_000,
+      backoffMaxMs: 5 * 60_000,
+      idlePollMs: 1_000,
+      now: Date.now,
+      random: Math.random,
+      ...options,
+    }
+  }
+
+  get active(): number {
+    return this.#running.size
+  }
+
+  start(): void {
+    this.#stopped = false
+    this.notify()
+  }
+
+  /** Something was queued: look at the queue now. */
+  notify(): void {
+    if (this.#stopped) return
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    queueMicrotask(() => this.#fill())
+  }
+
+  #fill(): void {
+    if (this.#stopped) return
+    while (this.#running.size < this.#o.concurrency) {
+      const job = this.#o.index.jobs.claim(this.#o.now())
+      if (!job) break
+      const abort = new AbortController()
+      const promise = this.#execute(job, abort.signal).finally(() => {
+        this.#running.delete(job.id)
+        this.notify()
+      })
+      this.#running.set(job.id, { promise, abort })
+    }
+    this.#schedule()
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#timer) return
+    const next = this.#o.index.jobs.nextRunAfter()
+    const wait =
+      next === null
+        ? this.#o.idlePollMs
+        : Math.max(0, Math.min(this.#o.idlePollMs, next - this.#o.now()))
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#fill()
+    }, wait)
+    this.#timer.unref()
+  }
+
+  async #execute(job: JobRow, signal: AbortSignal): Promise<void> {
+    const { index, logger } = this.#o
+    const started = this.#o.now()
+    const log = logger.child({ job: job.id, template: job.template, attempt: job.attempts })
+    try {
+      const outcome = await this.#o.run(job, signal)
+      index.jobs.complete(job.id, outcome, this.#o.now())
+      this.#o.onSettled?.(job, { ok: true, outcome, ms: this.#o.now() - started })
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'INTERNAL'
+      const message = err instanceof Error ? err.message : String(err)
+      this.#o.onSettled?.(job, { ok: false, error: err, ms: this.#o.now() - started })
+      if (signal.aborted) {
+        // Stopped mid-run: the job goes back to the queue untouched by backoff.
+        index.jobs.retry(
+          job.id,
+          this.#o.now(),
+          'INTERRUPTED',
+          'stopped while running',
+          this.#o.now(),
+        )
+        log.warn({ code: 'INTERRUPTED' }, 'job interrupted by shutdown; re-queued')
+        return
+      }
+      if (code === 'INTERNAL') log.error({ err }, 'job failed unexpectedly')
+      const permanent = this.#o.isPermanent?.(err) ?? false
+      if (permanent || job.attempts >= this.#o.maxAttempts) {
+        index.jobs.fail(job.id, code, message, null, this.#o.now())
+        log.warn({ code, error: message, attempts: job.attempts }, 'job failed')
+      } else {
+        const delay = backoffDelay(job.attempts, {
+          baseMs: this.#o.backoffBaseMs,
+          maxMs: this.#o.backoffMaxMs,
+          random: this.#o.random,
+        })
+        index.jobs.retry(job.id, this.#o.now() + delay, code, message, this.#o.now())
+        log.warn({ code, error: message, retryInMs: delay }, 'job failed; will retry')
+      }
+    }
+  }
+
+  /**
+   * Stops claiming, lets running jobs finish for up to `graceMs`, then aborts the rest (they are
+   * re-queued, so nothing is lost).
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    const all = () => Promise.all([...this.#running.values()].map((r) => r.promise))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (timedOut) {
+      for (const r of this.#running.values()) r.abort.abort(new Error('shutting down'))
+      await all()
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// CLI entry: `asset-cache <command>`. Each command loads the configuration once, opens what it
+// needs, and maps failures to a message and an exit code (2 = configuration, 1 = anything else).
+
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { ingestCommand } from './cli/ingest.js'
+import { lsCommand } from './cli/ls.js'
+import { verifyCommand } from './cli/verify.js'
+import { loadConfig } from './config.js'
+import { migrate, openDb } from './db/index.js'
+import { AppError } from './errors.js'
+import { createLogger } from './log.js'
+import { openRuntime, type Runtime } from './runtime.js'
+import { startServer } from './server.js'
+
+async function withRuntime(fn: (rt: Runtime) => number | Promise<number>): Promise<void> {
+  const rt = await openRuntime(loadConfig())
+  try {
+    process.exitCode = await fn(rt)
+  } finally {
+    rt.close()
+  }
+}
+
+const program = new Command()
+  .name('asset-cache')
+  .description('Validated, content-addressed cache of Gitea workspace-template assets')
+  .showHelpAfterError()
+
+program
+  .command('serve')
+  .description('run the service: HTTP API, webhook receiver, refresh workers and reconciler')
+  .action(async () => {
+    const config = loadConfig()
+    const logger = createLogger(config.logLevel)
+    const server = await startServer(config, { logger })
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'signal received')
+      void server.close().finally(() => {
+        logger.flush()
+        process.exitCode = 0
+      })
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+
+program
+  .command('migrate')
+  .description('create or upgrade the SQLite index in ASSET_CACHE_DATA_DIR')
+  .action(() => {
+    const config = loadConfig()
+    const db = openDb(join(config.dataDir, 'index.db'))
+    try {
+      const r = migrate(db)
+      process.stdout.write(
+        r.applied.length
+          ? `applied ${r.applied.join(', ')} (schema ${r.from} → ${r.to})\n`
+          : `up to date (schema ${r.to})\n`,
+      )
+    } finally {
+      db.close()
+    }
+  })
+
+program
+  .command('ingest')
+  .description(
+    'validate a template archive (tar.gz as Gitea serves it) and store its canonical bundle',
+  )
+  .argument('<file>', 'path to the .tar.gz archive')
+  .requiredOption('-t, --template <name>', 'template the archive belongs to')
+  .option('-c, --commit <sha>', 'commit id the archive must carry (pax global comment)')
+  .action((file: string, opts: { template: string; commit?: string }) =>
+    withRuntime((rt) => ingestCommand(rt, file, opts)),
+  )
+
+program
+  .command('ls')
+  .description("list templates and their current versions, or one template's version history")
+  .argument('[template]', 'show the versions of this template')
+  .option('--json', 'machine-readable output')
+  .action((template: string | undefined, opts: { json?: boolean }) =>
+    withRuntime((rt) => lsCommand(rt, template, opts)),
+  )
+
+program
+  .command('verify')
+  .description('re-hash every stored bundle; exits non-zero when one is corrupt or missing')
+  .option('--quarantine', 'move corrupt blobs aside so they are never served')
+  .option('--json', 'machine-readable output')
+  .action((opts: { quarantine?: boolean; json?: boolean }) =>
+    withRuntime((rt) => verifyCommand(rt, opts)),
+  )
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof AppError) {
+    process.stderr.write(
+      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${err.message}\n`,
+    )
+    process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1
+    return
+  }
+  process.stderr.write(`asset-cache: ${(err as Error).stack ?? String(err)}\n`)
+  process.exitCode = 1
+})

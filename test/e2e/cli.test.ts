@@ -1,0 +1,144 @@
+// The CLI as a user runs it: a child process over a real data dir and a real `git archive`.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { openIndex } from '../../src/db/index.js'
+import { createRepo } from '../support/gitea/index.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const MAIN = join(ROOT, 'src/main.ts')
+
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    encoding: 'utf8',
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+async function archiveOf(files: Parameters<typeof createRepo>[0]['files']) {
+  const repo = await createRepo({ owner: 'acme', name: 'Template', files })
+  const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-cli-')), 'archive.tar.gz')
+  await repo.git('archive', '--format=tar.gz', '--prefix=template/', '-o', file, 'HEAD')
+  return { file, commit: await repo.head() }
+}
+
+const GOOD = {
+  'config.yaml': 'name: seo\n',
+  'prompts/a.md': 'hello\n',
+  'agent-skills/x/run.sh': { content: '#!/bin/sh\n', mode: 0o755 as const },
+  Dockerfile: 'FROM scratch\n',
+}
+
+describe('asset-cache CLI', () => {
+  it('ingests a git archive, prints its digest, lists and verifies it', async () => {
+    const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
+    const { file, commit } = await archiveOf(GOOD)
+    const ingest = cli(['ingest', file, '--template', 'seo', '--commit', commit], env)
+    expect(ingest.stderr).toContain('ready')
+    expect(ingest.code).toBe(0)
+    const digest = ingest.stdout.trim()
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+
+    const again = cli(['ingest', file, '--template', 'seo'], env)
+    expect(again.stdout.trim()).toBe(digest)
+    expect(again.stderr).toContain('digest reused')
+
+    const ls = cli(['ls'], env)
+    expect(ls.code).toBe(0)
+    expect(ls.stdout).toContain('seo')
+    expect(ls.stdout).toContain(digest.slice(0, 19))
+    const history = cli(['ls', 'seo'], env)
+    expect(history.stdout).toContain(commit.slice(0, 10))
+    expect(history.stdout).toContain('ready')
+
+    const verify = cli(['verify'], env)
+    expect(verify.stdout).toContain('0 corrupt')
+    expect(verify.code).toBe(0)
+  })
+
+  it('prints the rejection with its code and exits 1, keeping the current version', async () => {
+    const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
+    const good = await archiveOf(GOOD)
+    expect(cli(['ingest', good.file, '--template', 'seo'], env).code).toBe(0)
+    const bad = await archiveOf({ ...GOOD, 'prompts/link.md': { symlink: '../Dockerfile' } })
+    const r = cli(['ingest', bad.file, '--template', 'seo'], env)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('LINK_IN_ALLOWED_PATH')
+    expect(r.stderr).toContain('prompts/link.md')
+    const mismatch = cli(
+      ['ingest', good.file, '--template', 'seo', '--commit', 'f'.repeat(40)],
+      env,
+    )
+    expect(mismatch.code).toBe(1)
+    expect(mismatch.stderr).toContain('COMMIT_MISMATCH')
+    const index = openIndex(join(env.ASSET_CACHE_DATA_DIR, 'index.db'))
+    const t = index.templates.get('seo')!
+    expect(index.versions.get(t.currentVersionId!)?.commit).toBe(good.commit)
+    expect(index.versions.byCommit('seo', 'f'.repeat(40))).toMatchObject({
+      status: 'rejected',
+      reasonCode: 'COMMIT_MISMATCH',
+    })
+    index.close()
+  })
+
+  it('stops on a bad configuration with a message naming the field, exit 2', () => {
+    const r = cli(['ls'], { ASSET_CACHE_PORT: 'eighty' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('ASSET_CACHE_PORT')
+  })
+
+  it('has --help on every command', () => {
+    for (const command of ['serve', 'ingest', 'ls', 'verify', 'migrate']) {
+      const r = cli([command, '--help'], {})
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`Usage: asset-cache ${command}`)
+    }
+  })
+
+  it('leaves no blob and no index row when killed in the middle of an ingest', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
+    const dir = mkdtempSync(join(tmpdir(), 'asset-cache-fifo-'))
+    const { file } = await archiveOf({
+      ...GOOD,
+      'prompts/big.md': randomBytes(2 * 1024 * 1024).toString('base64'),
+    })
+    const fifo = join(dir, 'archive.tar.gz')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'ingest', fifo, '--template', 'seo'],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, ASSET_CACHE_DATA_DIR: data },
+        stdio: 'ignore',
+      },
+    )
+    const exited = new Promise((r) => child.once('exit', r))
+    // Feed half the archive, then kill the process while it waits for the rest.
+    const bytes = readFileSync(file)
+    const fd = openSync(fifo, 'w')
+    writeSync(fd, bytes.subarray(0, Math.floor(bytes.length / 2)))
+    await new Promise((r) => setTimeout(r, 300))
+    child.kill('SIGKILL')
+    await exited
+    try {
+      closeSync(fd)
+    } catch {}
+    const blobs = join(data, 'blobs', 'sha256')
+    const listAll = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? listAll(join(d, e.name)) : [e.name],
+      )
+    expect(listAll(blobs)).toEqual([])
+    const index = openIndex(join(data, 'index.db'))
+    expect(index.versions.list('seo')).toEqual([])
+    expect(index.bundles.all()).toEqual([])
+    index.close()
+  })
+})

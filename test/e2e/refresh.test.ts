@@ -1,0 +1,263 @@
+// End to end over real HTTP: fake Gitea (real git, git archive) → webhook → jobs → ready.
+
+import { Writable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Config } from '../../src/config.js'
+import { createLogger, type Logger, silentLogger } from '../../src/log.js'
+import { type RunningServer, startServer } from '../../src/server.js'
+import {
+  createRepo,
+  type FakeGitea,
+  fault,
+  type GitRepo,
+  push,
+  sendWebhook,
+  startFakeGitea,
+} from '../support/gitea/index.js'
+import { testConfig } from '../support/runtime.js'
+import { until } from '../support/wait.js'
+
+const TOKEN = 'gitea-read-token'
+const SECRET = 'hook-secret'
+
+const TEMPLATE_FILES = {
+  'config.yaml': 'name: seo\nmodel: small\n',
+  'prompts/system.md': 'You are helpful.\n',
+  'agent-skills/search/run.sh': { content: '#!/bin/sh\necho hi\n', mode: 0o755 as const },
+  Dockerfile: 'FROM scratch\n',
+  'README.md': '# template\n',
+}
+
+let gitea: FakeGitea
+let repo: GitRepo
+let server: RunningServer | null = null
+let config: Config
+
+async function start(env: Record<string, string> = {}, logger?: Logger) {
+  config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
+    GITEA_BASE_URL: gitea.url,
+    GITEA_TOKEN: TOKEN,
+    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
+    ...env,
+  })
+  server = await startServer(config, {
+    logger: logger ?? (process.env.E2E_LOG ? createLogger('debug') : silentLogger),
+    giteaTiming: {
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      bodyTimeoutMs: 1_000,
+      headersTimeoutMs: 2_000,
+    },
+    jobBackoffBaseMs: 20,
+  })
+  return server
+}
+
+const index = () => server!.runtime.index
+const currentOf = (name: string) => {
+  const t = index().templates.get(name)
+  return t?.currentVersionId ? index().versions.get(t.currentVersionId) : null
+}
+const hook = (payload: object, opts: { contentType?: 'json' | 'form'; deliveryId?: string } = {}) =>
+  sendWebhook(`${server!.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload, ...opts })
+
+beforeEach(async () => {
+  gitea = await startFakeGitea({ tokens: [TOKEN] })
+  repo = gitea.addRepo(
+    await createRepo({ owner: 'acme', name: 'Agent-Template-SEO', files: TEMPLATE_FILES }),
+  )
+})
+
+afterEach(async () => {
+  await server?.close(1_000)
+  server = null
+  await gitea.stop()
+})
+
+describe('push → webhook → ready', () => {
+  it('makes the pushed commit current, with provenance', async () => {
+    const initial = await repo.head()
+    await start()
+    // The start-up reconcile brings the first commit in.
+    await until(() => currentOf('seo')?.commit === initial)
+    const payload = await push(repo, { 'prompts/system.md': 'You are very helpful.\n' })
+    const res = await hook(payload, { deliveryId: 'delivery-1' })
+    expect(res.status).toBe(202)
+    await until(() => currentOf('seo')?.commit === payload.after)
+    const v = currentOf('seo')!
+    expect(v).toMatchObject({
+      status: 'ready',
+      deliveryId: 'delivery-1',
+      source: 'webhook',
+      fileCount: 3,
+    })
+    expect(v.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(
+      index()
+        .bundles.files(v.digest!)
+        .map((f) => [f.path, f.mode]),
+    ).toEqual([
+      ['agent-skills/search/run.sh', 0o755],
+      ['config.yaml', 0o644],
+      ['prompts/system.md', 0o644],
+    ])
+    expect(await server!.runtime.store.has(v.digest!)).toEqual({ size: expect.any(Number) })
+  })
+
+  it('accepts a form-encoded delivery', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const payload = await push(repo, { 'config.yaml': 'name: seo\nmodel: large\n' })
+    expect((await hook(payload, { contentType: 'form' })).status).toBe(202)
+    await until(() => currentOf('seo')?.commit === payload.after)
+  })
+
+  it('reuses the digest when a push changes only skipped files', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const before = currentOf('seo')!
+    const payload = await push(repo, { Dockerfile: 'FROM busybox\n' })
+    await hook(payload)
+    await until(() => currentOf('seo')?.commit === payload.after)
+    expect(currentOf('seo')!.digest).toBe(before.digest)
+    expect(index().bundles.all()).toHaveLength(1)
+  })
+
+  it('coalesces 1 000 webhooks for one template into at most 2 archive downloads', async () => {
+    // Server-side handling time of each delivery, from the request log lines.
+    const served: number[] = []
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) {
+          if (!line.includes('"route":"/hooks/gitea"')) continue
+          served.push((JSON.parse(line) as { ms: number }).ms)
+        }
+        done()
+      },
+    })
+    await start({}, createLogger('info', sink))
+    await until(() => currentOf('seo') !== null)
+    gitea.reset()
+    const payload = await push(repo, { 'prompts/extra.md': 'more\n' })
+    const statuses = new Map<number, number>()
+    const latencies: number[] = []
+    for (let batch = 0; batch < 10; batch++) {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const t0 = performance.now()
+          const r = await hook(payload)
+          latencies.push(performance.now() - t0)
+          return r.status
+        }),
+      )
+      for (const s of results) statuses.set(s, (statuses.get(s) ?? 0) + 1)
+    }
+    const pct = (xs: number[], p: number) => {
+      const sorted = [...xs].sort((a, b) => a - b)
+      return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2)
+    }
+    await until(() => served.length >= 1000)
+    console.log(
+      `webhook burst: 1000 deliveries, 100 in flight; handler p50 ${pct(served, 0.5)} ms, p99 ${pct(served, 0.99)} ms; ` +
+        `client round trip p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms (sender in the same process)`,
+    )
+    expect([...statuses.keys()].every((s) => s === 202 || s === 200)).toBe(true)
+    await until(() => currentOf('seo')?.commit === payload.after)
+    await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
+    expect(gitea.counters.archiveDownloads).toBeLessThanOrEqual(2)
+    console.log(`webhook burst: ${gitea.counters.archiveDownloads} archive download(s)`)
+    expect(index().deliveries.list(2000)).toHaveLength(1000)
+  })
+
+  it('ends at the branch head when deliveries arrive newest first', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const first = await push(repo, { 'prompts/a.md': 'a\n' })
+    const second = await push(repo, { 'prompts/b.md': 'b\n' })
+    await hook(second)
+    await hook(first)
+    await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
+    expect(currentOf('seo')!.commit).toBe(second.after)
+  })
+
+  it('picks up a push whose webhook never came, at the next reconcile', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const lost = await push(repo, { 'prompts/lost.md': 'never announced\n' })
+    const report = await server!.reconciler.runOnce()
+    expect(report.enqueued).toEqual(['seo'])
+    await until(() => currentOf('seo')?.commit === lost.after)
+  })
+})
+
+describe('Gitea faults', () => {
+  it('retries 500s and ends ready', async () => {
+    gitea.faults.inject('archive', fault.status500(), { times: 2 })
+    await start()
+    await until(() => currentOf('seo')?.status === 'ready')
+    expect(gitea.requests.filter((r) => r.route === 'archive').map((r) => r.status)).toEqual([
+      500, 500, 200,
+    ])
+  })
+
+  it('honours Retry-After on a 429', async () => {
+    gitea.faults.inject('archive', fault.status429(1), { times: 1 })
+    await start()
+    await until(() => currentOf('seo')?.status === 'ready')
+    const archive = gitea.requests.filter((r) => r.route === 'archive')
+    expect(archive).toHaveLength(2)
+    expect(archive[1]!.at - archive[0]!.at).toBeGreaterThanOrEqual(950)
+  })
+
+  it('fails a 404 (token revoked) at once, without a retry storm', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    gitea.tokens.delete(TOKEN)
+    gitea.reset()
+    const payload = await push(repo, { 'prompts/new.md': 'new\n' })
+    await hook(payload)
+    await until(() => index().jobs.list({ state: 'failed' }).length === 1)
+    const job = index().jobs.list({ state: 'failed' })[0]!
+    expect(job.lastErrorCode).toBe('GITEA_NOT_FOUND')
+    expect(job.attempts).toBe(1)
+    expect(gitea.counters.requests).toBe(1)
+    expect(currentOf('seo')!.commit).not.toBe(payload.after)
+  })
+
+  it('records a truncated 200 as failed and keeps the previous version current', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const good = currentOf('seo')!
+    gitea.faults.inject('archive', fault.truncateClean(200), { times: 100 })
+    const payload = await push(repo, { 'prompts/new.md': 'new\n' })
+    await hook(payload)
+    await until(() => index().versions.byCommit('seo', payload.after)?.status === 'failed')
+    expect(index().versions.byCommit('seo', payload.after)?.reasonCode).toBe('GITEA_UNAVAILABLE')
+    expect(currentOf('seo')!.id).toBe(good.id)
+    gitea.faults.clear()
+    await server!.reconciler.runOnce()
+    await until(() => currentOf('seo')?.commit === payload.after)
+  })
+
+  it('rejects an archive of another commit with COMMIT_MISMATCH', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const good = currentOf('seo')!
+    gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
+    const payload = await push(repo, { 'prompts/new.md': 'new\n' })
+    await hook(payload)
+    await until(() => index().versions.byCommit('seo', payload.after)?.status === 'rejected')
+    expect(index().versions.byCommit('seo', payload.after)?.reasonCode).toBe('COMMIT_MISMATCH')
+    expect(currentOf('seo')!.id).toBe(good.id)
+  })
+
+  it('keeps serving with fetching off, and says why', async () => {
+    await start({ GITEA_TOKEN: '' })
+    expect(server!.gitea).toBeNull()
+    expect(config.fetchOff).toMatch(/GITEA_TOKEN/)
+    const report = await server!.reconciler.runOnce()
+    expect(report.checked).toBe(0)
+    expect(gitea.counters.requests).toBe(0)
+  })
+})

@@ -1,0 +1,44 @@
+// Test fixtures: a real config (through loadConfig), a real data dir and SQLite file in a temp dir.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Config, loadConfig } from '../../src/config.js'
+import { openRuntime, type Runtime } from '../../src/runtime.js'
+
+export interface TemplateFixture {
+  name: string
+  repo: string
+  ref?: string
+  allow?: string[]
+  require?: string[]
+}
+
+/** A config over a fresh temp data dir; `env` adds or overrides variables. */
+export function testConfig(
+  templates: TemplateFixture[] = [],
+  env: Record<string, string> = {},
+): Config {
+  const dir = mkdtempSync(join(tmpdir(), 'asset-cache-test-'))
+  const manifest = join(dir, 'templates.json')
+  writeFileSync(
+    manifest,
+    JSON.stringify({ workspace_templates: templates.map((t) => ({ ref: 'main', ...t })) }),
+  )
+  return loadConfig(
+    {
+      ASSET_CACHE_DATA_DIR: join(dir, 'data'),
+      ASSET_CACHE_TEMPLATES: manifest,
+      ASSET_CACHE_PORT: '0',
+      ASSET_CACHE_LOG_LEVEL: 'silent',
+      ...env,
+    },
+    dir,
+  )
+}
+
+export async function testRuntime(
+  templates: TemplateFixture[] = [],
+  env: Record<string, string> = {},
+): Promise<Runtime> {
+  return openRuntime(testConfig(templates, env))
+}

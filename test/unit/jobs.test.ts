@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { JobRow } from '../../src/db/index.js'
+import { AppError } from '../../src/errors.js'
+import { WorkerPool } from '../../src/jobs/worker-pool.js'
+import { silentLogger } from '../../src/log.js'
+import type { Runtime } from '../../src/runtime.js'
+import { testRuntime } from '../support/runtime.js'
+import { until } from '../support/wait.js'
+
+let rt: Runtime
+beforeEach(async () => {
+  rt = await testRuntime([
+    { name: 'a', repo: 'acme/a' },
+    { name: 'b', repo: 'acme/b' },
+    { name: 'c', repo: 'acme/c' },
+  ])
+})
+afterEach(() => rt.close())
+
+describe('queue', () => {
+  it('keeps at most one queued and one running job per template', () => {
+    const q = rt.index.jobs
+    const first = q.enqueue({ template: 'a', trigger: 'webhook', deliveryId: 'd1' })
+    expect(first.created).toBe(true)
+    expect(q.enqueue({ template: 'a', trigger: 'webhook' }).created).toBe(false)
+    const claimed = q.claim()!
+    expect(claimed.id).toBe(first.job.id)
+    expect(claimed.attempts).toBe(1)
+    // While it runs, a new push queues one more (its head may be newer) and no more than one.
+    const second = q.enqueue({ template: 'a', trigger: 'webhook' })
+    expect(second.created).toBe(true)
+    expect(q.enqueue({ template: 'a', trigger: 'reconcile' }).created).toBe(false)
+    // The queued one cannot run beside the running one.
+    expect(q.claim()).toBeNull()
+    q.complete(claimed.id, { result: 'ready' })
+    expect(q.claim()?.id).toBe(second.job.id)
+    expect(q.depth()).toEqual({ queued: 0, running: 1 })
+  })
+
+  it('promotes a queued job when a forced refresh joins it', () => {
+    const q = rt.index.jobs
+    const { job } = q.enqueue({ template: 'a', trigger: 'reconcile' })
+    q.enqueue({ template: 'a', trigger: 'admin', force: true })
+    expect(q.get(job.id)?.force).toBe(true)
+  })
+
+  it('re-queues jobs found running at start-up, once per template', () => {
+    const q = rt.index.jobs
+    q.enqueue({ template: 'a', trigger: 'webhook' })
+    q.enqueue({ template: 'b', trigger: 'webhook' })
+    q.claim()
+    q.claim()
+    q.enqueue({ template: 'b', trigger: 'webhook' })
+    expect(q.requeueRunning()).toBe(1)
+    expect(q.depth()).toEqual({ queued: 2, running: 0 })
+    expect(q.list({ state: 'failed' })[0]).toMatchObject({
+      template: 'b',
+      lastErrorCode: 'INTERRUPTED',
+    })
+  })
+
+  it('survives a reopen of the database', async () => {
+    rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    rt.close()
+    const { openRuntime } = await import('../../src/runtime.js')
+    rt = await openRuntime(rt.config)
+    expect(rt.index.jobs.depth().queued).toBe(1)
+  })
+})
+
+describe('worker pool', () => {
+  it('runs jobs with bounded concurrency, never two of one template at once', async () => {
+    let active = 0
+    let peak = 0
+    const perTemplate = new Map<string, number>()
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: silentLogger,
+      concurrency: 2,
+      run: async (job) => {
+        active++
+        peak = Math.max(peak, active)
+        perTemplate.set(job.template, (perTemplate.get(job.template) ?? 0) + 1)
+        expect(perTemplate.get(job.template)).toBe(1)
+        await new Promise((r) => setTimeout(r, 20))
+        perTemplate.set(job.template, perTemplate.get(job.template)! - 1)
+        active--
+        return { ok: true }
+      },
+    })
+    for (const t of ['a', 'b', 'c']) rt.index.jobs.enqueue({ template: t, trigger: 'webhook' })
+    pool.start()
+    await until(() => rt.index.jobs.list({ state: 'done' }).length === 3)
+    await pool.stop()
+    expect(peak).toBe(2)
+  })
+
+  it('retries a failed job with backoff, then leaves it failed with its last error', async () => {
+    const runs: number[] = []
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: silentLogger,
+      maxAttempts: 3,
+      backoffBaseMs: 10,
+      run: async (job: JobRow) => {
+        runs.push(job.attempts)
+        throw new AppError('GITEA_UNAVAILABLE', 'HTTP 503')
+      },
+    })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    pool.start()
+    await until(() => rt.index.jobs.get(job.id)?.state === 'failed')
+    await pool.stop()
+    expect(runs).toEqual([1, 2, 3])
+    expect(rt.index.jobs.get(job.id)).toMatchObject({
+      lastErrorCode: 'GITEA_UNAVAILABLE',
+      lastError: 'HTTP 503',
+    })
+  })
+
+  it('fails a permanent error at once', async () => {
+    let runs = 0
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: silentLogger,
+      isPermanent: () => true,
+      run: async () => {
+        runs++
+        throw new AppError('GITEA_NOT_FOUND', '404')
+      },
+    })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    pool.start()
+    await until(() => rt.index.jobs.get(job.id)?.state === 'failed')
+    await pool.stop()
+    expect(runs).toBe(1)
+  })
+
+  it('on stop, lets a job finish within the grace period', async () => {
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: silentLogger,
+      run: () => new Promise((r) => setTimeout(() => r({ ok: 1 }), 50)),
+    })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    pool.start()
+    await until(() => rt.index.jobs.get(job.id)?.state === 'running')
+    await pool.stop(5_000)
+    expect(rt.index.jobs.get(job.id)?.state).toBe('done')
+  })
+
+  it('on stop past the grace period, aborts and re-queues the job', async () => {
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: silentLogger,
+      run: (_job, signal) =>
+        new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    pool.start()
+    await until(() => rt.index.jobs.get(job.id)?.state === 'running')
+    await pool.stop(20)
+    expect(rt.index.jobs.get(job.id)).toMatchObject({
+      state: 'queued',
+      lastErrorCode: 'INTERRUPTED',
+    })
+  })
+})
