@@ -109,6 +109,8 @@ describe('canonicalTar', () => {
     await expect(bytesOf([wrong])).rejects.toMatchObject({ code: 'EINTEGRITY' })
     const short = { ...canonical('a', 'abc'), open: () => Readable.from([Buffer.from('ab')]) }
     await expect(bytesOf([short])).rejects.toBeInstanceOf(IntegrityError)
+    const { sha256: _, ...unhashed } = short
+    await expect(bytesOf([unhashed])).rejects.toMatchObject({ code: 'EBADSIZE', found: 2 })
     const long = { ...canonical('a', 'abc'), open: () => Readable.from([Buffer.from('abcd')]) }
     await expect(bytesOf([long])).rejects.toMatchObject({ code: 'EBADSIZE' })
   })

@@ -182,6 +182,21 @@ describe('required files and config.yaml', () => {
   })
 })
 
+describe('modes', () => {
+  it.each([
+    [0o100, 0o755],
+    [0o010, 0o755],
+    [0o001, 0o755],
+    [0o744, 0o755],
+    [0o664, 0o644],
+    [0o4644, 0o644],
+    [0o000, 0o644],
+  ])('a header mode of %o is kept as %o', async (mode, kept) => {
+    const { bundle } = await accepted(file('tpl/prompts/a.sh', 'x', { mode }))
+    expect(bundle.files.find((f) => f.path === 'prompts/a.sh')?.mode).toBe(kept)
+  })
+})
+
 describe('the commit', () => {
   it('is read from the global pax comment', async () => {
     const { bundle } = await accepted()
@@ -191,6 +206,10 @@ describe('the commit', () => {
     const tar = gz(templateTar([]))
     expect(await rejection(tar, { expectedCommit: 'f'.repeat(40) })).toBe('COMMIT_MISMATCH')
     await accept(tar, { expectedCommit: COMMIT })
+  })
+  it('is checked before any entry is read', async () => {
+    const tar = gz(templateTar([file('tpl/../evil', 'x')]))
+    expect(await rejection(tar, { expectedCommit: 'f'.repeat(40) })).toBe('COMMIT_MISMATCH')
   })
   it('a missing comment does not equal the expected one', async () => {
     const tar = gz(tarOf(dir('tpl/'), file('tpl/config.yaml', 'a: 1\n')))

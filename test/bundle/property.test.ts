@@ -82,6 +82,7 @@ describe('random valid trees', () => {
         )
         const expected = [config, ...kept].sort((a, b) => compareUtf8(a.path, b.path))
         expect(bundle.skipped).toBe(skipped.length)
+        expect(bundle.files.map((f) => f.path)).toEqual(expected.map((f) => f.path))
         const back = await readBack(canonical)
         expect(back.map((f) => f.path)).toEqual(expected.map((f) => f.path))
         back.forEach((f, i) => {

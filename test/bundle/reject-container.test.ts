@@ -164,17 +164,29 @@ describe('time limits', () => {
       'TIMEOUT',
     )
   })
-  it('total: a source that trickles forever', async () => {
-    let at = 0
-    const trickle = new Readable({
-      read() {
-        setTimeout(() => this.push(valid.subarray(at, ++at)), 10)
-      },
-    })
+  it('total: a source that trickles, never idle, past the total time', async () => {
     const limits = { totalTimeoutMs: 200, idleTimeoutMs: 1000 }
-    expect(await rejection(trickle, { limits })).toBe('TIMEOUT')
+    expect(await rejection(trickle(valid, 10), { limits })).toBe('TIMEOUT')
+  })
+  it('a slow source that keeps sending is not idle', async () => {
+    const limits = { idleTimeoutMs: 150 }
+    const started = performance.now()
+    await accept(trickle(valid, 30, Math.ceil(valid.length / 12)), { limits })
+    expect(performance.now() - started).toBeGreaterThan(300)
   })
 })
+
+/** A source that sends `bytes` in pieces of `size`, one every `ms`, then ends. */
+function trickle(bytes: Buffer, ms: number, size = 1): Readable {
+  let at = 0
+  return new Readable({
+    read() {
+      setTimeout(() => {
+        this.push(at < bytes.length ? bytes.subarray(at, (at += size)) : null)
+      }, ms)
+    },
+  })
+}
 
 describe('failures that are not about the archive', () => {
   it('an error from the source is passed on as it is, and the spool removed', async () => {

@@ -6,6 +6,7 @@ import tar from 'tar-stream'
 import { describe, expect, it } from 'vitest'
 import { TarAuditor } from '../../src/bundle/audit.js'
 import { handleEntries } from '../../src/bundle/entries.js'
+import type { AuditedEntry } from '../../src/bundle/entry-rules.js'
 import { Failure } from '../../src/bundle/failure.js'
 import { DEFAULT_LIMITS } from '../../src/bundle/index.js'
 import { RejectError } from '../../src/errors.js'
@@ -192,6 +193,20 @@ describe('header blocks', () => {
   ])('a size field with %s', async (_, sizeField) => {
     expect(await refused(header({ name: 'tpl/Dockerfile', sizeField }))).toBe('TAR_CORRUPT')
   })
+  it.each([
+    ['a bad checksum', { checksum: 1234 }],
+    ['no magic', { magic: 'none' as const }],
+    ['a size with a bad base-256 marker', { sizeField: Buffer.from([0x81, ...Array(11).fill(0)]) }],
+  ])('%s is refused by the auditor before the name is believed', async (_, spec) => {
+    expect(await refused(header({ name: 'tpl/../../etc/x', typeflag: '3', ...spec }))).toBe(
+      'TAR_CORRUPT',
+    )
+  })
+  it('a GNU header has no prefix field (GNU keeps times there), as in tar-stream', async () => {
+    const entry = header({ name: 'tpl/prompts/a.md', magic: 'gnu', size: 1, prefix: '14751234567' })
+    const { bundle } = await accepted(Buffer.concat([entry, Buffer.alloc(BLOCK, 0x78)]))
+    expect(bundle.files.map((f) => f.path)).toContain('prompts/a.md')
+  })
   it('a positive base-256 size is read as such', async () => {
     const sizeField = Buffer.from([0x80, ...Array(10).fill(0), 3])
     const entry = Buffer.concat([
@@ -251,18 +266,39 @@ describe('symlinks outside the allowlist', () => {
 })
 
 describe('cross-check between the auditor and tar-stream', () => {
-  it('an entry tar-stream reports that the auditor did not queue is TAR_CORRUPT', async () => {
-    // The auditor sees one archive while tar-stream is fed another: any disagreement is caught.
+  // The auditor is shown one archive while tar-stream is fed another: every disagreement is caught.
+  async function crossCheck(queued: AuditedEntry[], fed: Buffer): Promise<Error | null> {
     const auditor = new TarAuditor({ limits: DEFAULT_LIMITS, isKept: () => true, stripRoot: false })
     const failure = new Failure()
     const extract = tar.extract()
     extract.on('error', () => {})
-    const settled = handleEntries(extract, auditor, failure, async () => {})
-    auditor.queue.push({ name: 'a', path: 'a', type: 'file', size: 2, mode: 0o644, keep: true })
-    const other = tarOf(file('a', 'xyz'))
-    await pipeline(Readable.from([other]), extract, { signal: failure.signal }).catch(() => {})
+    const settled = handleEntries(extract, auditor, failure, async (_, stream) => {
+      stream.resume()
+    })
+    auditor.queue.push(...queued)
+    await pipeline(Readable.from([fed]), extract, { signal: failure.signal }).catch(() => {})
     await settled()
-    expect(failure.error).toBeInstanceOf(RejectError)
-    expect((failure.error as RejectError).code).toBe('TAR_CORRUPT')
+    return failure.error
+  }
+  const entry = (name: string, size: number, type: AuditedEntry['type'] = 'file') => ({
+    name,
+    path: name,
+    type,
+    size,
+    mode: 0o644 as const,
+    keep: true,
+  })
+  it('agreeing parsers', async () => {
+    expect(await crossCheck([entry('a', 3)], tarOf(file('a', 'xyz')))).toBeNull()
+  })
+  it.each([
+    ['another name', [entry('b', 3)]],
+    ['another size', [entry('a', 2)]],
+    ['another type', [entry('a', 3, 'symlink')]],
+    ['an entry the auditor never saw', []],
+  ])('%s is TAR_CORRUPT', async (_, queued) => {
+    const err = await crossCheck(queued, tarOf(file('a', 'xyz')))
+    expect(err).toBeInstanceOf(RejectError)
+    expect((err as RejectError).code).toBe('TAR_CORRUPT')
   })
 })

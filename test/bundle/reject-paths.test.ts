@@ -1,7 +1,7 @@
 // Path rules for every entry, kept or skipped: each refuses the whole archive with its code.
 import { describe, expect, it } from 'vitest'
 import { accept, rejection } from './helpers/run.js'
-import { dir, file, gz, longName, pax, symlink, templateTar } from './helpers/tar.js'
+import { COMMIT, dir, file, gz, longName, pax, symlink, tarOf, templateTar } from './helpers/tar.js'
 
 const refused = (...entries: Buffer[]) => rejection(gz(templateTar(entries)))
 const accepted = (...entries: Buffer[]) => accept(gz(templateTar(entries)))
@@ -111,6 +111,13 @@ describe('the single top-level directory', () => {
   )
   it('a file at the top level is outside it', async () => {
     expect(await refused(file('README', 'x'))).toBe('PATH_OUTSIDE_ROOT')
+  })
+  it.each([
+    ['a file', file('tpl', 'x')],
+    ['a symlink', symlink('tpl', '/')],
+  ])('%s named like the top-level directory is outside it', async (_, entry) => {
+    const tar = tarOf(pax([['comment', COMMIT]], 'g'), entry, file('tpl/config.yaml', 'a: 1\n'))
+    expect(await rejection(gz(tar))).toBe('PATH_OUTSIDE_ROOT')
   })
   it('the first entry fixes it', async () => {
     const tar = templateTar([], { root: 'agent-template-seo' })

@@ -6,13 +6,17 @@ import type { Config } from '../../src/config.js'
 import { createLogger, type Logger, silentLogger } from '../../src/log.js'
 import { type RunningServer, startServer } from '../../src/server.js'
 import {
-  createRepo,
+  createPayload,
+  deletePayload,
   type FakeGitea,
   fault,
   type GitRepo,
+  createRepo as makeRepo,
   push,
+  pushPayload,
   sendWebhook,
   startFakeGitea,
+  testDeliveryPayload,
 } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
@@ -65,7 +69,7 @@ const hook = (payload: object, opts: { contentType?: 'json' | 'form'; deliveryId
 beforeEach(async () => {
   gitea = await startFakeGitea({ tokens: [TOKEN] })
   repo = gitea.addRepo(
-    await createRepo({ owner: 'acme', name: 'Agent-Template-SEO', files: TEMPLATE_FILES }),
+    await makeRepo({ owner: 'acme', name: 'Agent-Template-SEO', files: TEMPLATE_FILES }),
   )
 })
 
@@ -191,6 +195,64 @@ describe('push → webhook → ready', () => {
   })
 })
 
+describe("Gitea's own deliveries over HTTP", () => {
+  it('answers each kind as DESIGN.md says and queues only real pushes', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
+    const jobsBefore = index().jobs.list().length
+    const post = (event: string, payload: object, secret = SECRET) =>
+      sendWebhook(`${server!.url}/hooks/gitea`, { secret, event, payload })
+
+    const wrongSecret = await post('push', await pushPayload(repo), 'not-the-secret')
+    expect(wrongSecret.status).toBe(401)
+    const noSecret = await post('push', await pushPayload(repo), '')
+    expect(noSecret.status).toBe(401)
+    const test = await post('push', await testDeliveryPayload(repo))
+    expect([test.status, JSON.parse(test.body)]).toEqual([200, { status: 'ok' }])
+    const oldTest = await post('push', await testDeliveryPayload(repo, { commit: 'head' }))
+    expect(oldTest.status).toBe(200)
+    await repo.tag('v1')
+    const tag = await post('push', await pushPayload(repo, { ref: 'refs/tags/v1' }))
+    expect(JSON.parse(tag.body)).toEqual({ status: 'ignored', reason: 'tag push' })
+    const created = await post('create', await createPayload(repo, { ref: 'v1', refType: 'tag' }))
+    expect(JSON.parse(created.body)).toMatchObject({ status: 'ignored' })
+    const deleted = await post('delete', deletePayload(repo, { ref: 'feature' }))
+    expect(JSON.parse(deleted.body)).toMatchObject({ status: 'ignored' })
+    const other = gitea.addRepo(
+      await makeRepo({ owner: 'acme', name: 'unrelated', files: { 'config.yaml': 'a: 1\n' } }),
+    )
+    const untracked = await post('push', await push(other, { 'config.yaml': 'a: 2\n' }))
+    expect(JSON.parse(untracked.body)).toEqual({
+      status: 'ignored',
+      reason: 'untracked repository',
+    })
+
+    expect(index().jobs.list().length).toBe(jobsBefore)
+    const outcomes = index()
+      .deliveries.list()
+      .map((d) => d.outcome)
+    expect(outcomes).toEqual(['ignored', 'ignored', 'ignored', 'ignored', 'ok', 'ok'])
+  })
+})
+
+describe('object formats', () => {
+  it('ingests a SHA-256 repository (64-hex commit ids)', async () => {
+    repo = gitea.addRepo(
+      await makeRepo({
+        owner: 'acme',
+        name: 'sha256-template',
+        objectFormat: 'sha256',
+        files: TEMPLATE_FILES,
+      }),
+    )
+    const head = await repo.head()
+    expect(head).toMatch(/^[0-9a-f]{64}$/)
+    await start()
+    await until(() => currentOf('seo')?.commit === head)
+  })
+})
+
 describe('Gitea faults', () => {
   it('retries 500s and ends ready', async () => {
     gitea.faults.inject('archive', fault.status500(), { times: 2 })
@@ -250,6 +312,20 @@ describe('Gitea faults', () => {
     await until(() => index().versions.byCommit('seo', payload.after)?.status === 'rejected')
     expect(index().versions.byCommit('seo', payload.after)?.reasonCode).toBe('COMMIT_MISMATCH')
     expect(currentOf('seo')!.id).toBe(good.id)
+  })
+
+  it('retries an archive request that hangs past the header timeout', async () => {
+    gitea.faults.inject('archive', fault.hang(), { times: 1 })
+    await start()
+    await until(() => currentOf('seo')?.status === 'ready')
+    expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
+  })
+
+  it('retries an archive whose body stalls past the idle timeout', async () => {
+    gitea.faults.inject('archive', fault.slowFirstByte(5_000), { times: 1 })
+    await start()
+    await until(() => currentOf('seo')?.status === 'ready')
+    expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
   })
 
   it('keeps serving with fetching off, and says why', async () => {

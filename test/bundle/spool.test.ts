@@ -1,0 +1,35 @@
+// The spool file: appends land at their own offsets even when they overlap in time, reads come
+// back by range, and dispose() removes the file (twice is fine).
+import { readdir, rm, stat } from 'node:fs/promises'
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { Spool } from '../../src/bundle/spool.js'
+import { tempDir } from './helpers/run.js'
+
+let dir: string
+beforeEach(async () => {
+  dir = await tempDir()
+})
+afterEach(() => rm(dir, { recursive: true, force: true }))
+
+it('keeps overlapping appends in call order', async () => {
+  const spool = await Spool.create(dir)
+  const parts = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1000 + i, 65 + (i % 26)))
+  await Promise.all(parts.map((p) => spool.append(p)))
+  await spool.close()
+  let offset = 0
+  for (const part of parts) {
+    expect(Buffer.concat(await spool.read(offset, part.length).toArray())).toEqual(part)
+    offset += part.length
+  }
+  expect(spool.size).toBe(offset)
+  await spool.dispose()
+})
+
+it('is private to its owner and removed by dispose, idempotently', async () => {
+  const spool = await Spool.create(dir)
+  expect((await stat(spool.path)).mode & 0o777).toBe(0o600)
+  await spool.dispose()
+  await spool.dispose()
+  expect(await readdir(dir)).toEqual([])
+  expect(() => spool.read(0, 1)).toThrow()
+})
