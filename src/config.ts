@@ -68,37 +68,22 @@ const ALIASES: Record<string, string[]> = {
 
 const optionalText = z.string().min(1).optional()
 
-const duration = (fallback: string) =>
+/** A human unit (`5m`, `2GiB`) parsed to a positive number, with `example` in the error. */
+const humanUnit = (parse: (text: string) => number | null, example: string) => (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((text, ctx) => {
-      const ms = parseDuration(text)
-      if (ms === null || ms <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration like 30s, 5m or 1h, got "${text}"`,
-        })
+      const value = parse(text)
+      if (value === null || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected ${example}, got "${text}"` })
         return z.NEVER
       }
-      return ms
+      return value
     })
 
-const size = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const bytes = parseSize(text)
-      if (bytes === null || bytes <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a size like 512MiB or 2GiB, got "${text}"`,
-        })
-        return z.NEVER
-      }
-      return bytes
-    })
+const duration = humanUnit(parseDuration, 'a duration like 30s, 5m or 1h')
+const size = humanUnit(parseSize, 'a size like 512MiB or 2GiB')
 
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback)

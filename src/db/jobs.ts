@@ -76,6 +76,7 @@ export class JobQueries {
   readonly #requeue
   readonly #delay
   readonly #requeueRunning
+  readonly #supersedeRunning
   readonly #counts
   readonly #list
   readonly #listState
@@ -118,6 +119,11 @@ export class JobQueries {
     )
     this.#requeueRunning = db.prepare(
       "UPDATE jobs SET state = 'queued', run_after = @now, updated_at = @now WHERE state = 'running'",
+    )
+    // Where a template also has a queued job, the queued one stands for both.
+    this.#supersedeRunning = db.prepare(
+      `UPDATE jobs SET state = 'failed', last_error_code = 'INTERRUPTED', finished_at = @now, updated_at = @now
+       WHERE state = 'running' AND template IN (SELECT template FROM jobs WHERE state = 'queued')`,
     )
     this.#counts = db.prepare<[], { state: JobState; n: number }>(
       "SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state",
@@ -212,13 +218,7 @@ export class JobQueries {
   requeueRunning(now = Date.now()): number {
     return this.#db
       .transaction(() => {
-        // Where a template also has a queued job, the queued one stands for both.
-        this.#db
-          .prepare(
-            `UPDATE jobs SET state = 'failed', last_error_code = 'INTERRUPTED', finished_at = @now, updated_at = @now
-           WHERE state = 'running' AND template IN (SELECT template FROM jobs WHERE state = 'queued')`,
-          )
-          .run({ now })
+        this.#supersedeRunning.run({ now })
         return this.#requeueRunning.run({ now }).changes
       })
       .immediate()

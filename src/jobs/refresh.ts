@@ -1,7 +1,7 @@
 // The refresh job (DESIGN.md "Refresh job"): branch head decides what is current; an archive is
 // downloaded only for a head that has no version yet; its outcome is recorded as a version.
 import type { BundleLimits } from '../bundle/index.js'
-import type { Index, JobRow, TemplateRow } from '../db/index.js'
+import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
 import { type GiteaClient, GiteaError, networkError } from '../gitea/client.js'
 import { ingest } from '../ingest.js'
@@ -27,6 +27,10 @@ export type RefreshOutcome =
 
 /** Archive faults that mean the download failed, not that the content is bad. */
 const transient = (err: RejectError) => err.code === 'TRUNCATED' || err.code === 'TIMEOUT'
+
+/** What a version records as its source: the trigger of the job that produced it. */
+const sourceOf = (job: JobRow): VersionSource =>
+  job.trigger === 'webhook' ? 'webhook' : job.trigger === 'admin' ? 'admin' : 'reconcile'
 
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
@@ -86,12 +90,7 @@ export function createRefresher(deps: RefreshDeps) {
             status: 'failed',
             reasonCode: err.code,
             reasonDetail: err.message,
-            source:
-              job.trigger === 'webhook'
-                ? 'webhook'
-                : job.trigger === 'admin'
-                  ? 'admin'
-                  : 'reconcile',
+            source: sourceOf(job),
             jobId: job.id,
             deliveryId: job.deliveryId,
             durationMs: now() - started,
@@ -131,8 +130,7 @@ async function downloadAndIngest(
         template,
         archive: body,
         expectedCommit: commit,
-        source:
-          job.trigger === 'webhook' ? 'webhook' : job.trigger === 'admin' ? 'admin' : 'reconcile',
+        source: sourceOf(job),
         transient,
         signal,
         provenance: { jobId: job.id, deliveryId: job.deliveryId },
