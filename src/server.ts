@@ -6,6 +6,7 @@ import { createApp } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
+import { removeOrphanBlobs } from './jobs/orphans.js'
 import { Reconciler } from './jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError } from './jobs/refresh.js'
 import { WorkerPool } from './jobs/worker-pool.js'
@@ -59,6 +60,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const requeued = index.jobs.requeueRunning()
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
+  const orphans = await removeOrphanBlobs(index, runtime.store)
+  if (orphans.removed.length > 0) {
+    logger.warn(
+      { removed: orphans.removed, freedBytes: orphans.freedBytes },
+      'removed blobs that no index row points to',
+    )
+  }
 
   const gitea = config.gitea
     ? new GiteaClient({

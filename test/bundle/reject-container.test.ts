@@ -182,7 +182,9 @@ function trickle(bytes: Buffer, ms: number, size = 1): Readable {
   return new Readable({
     read() {
       setTimeout(() => {
-        this.push(at < bytes.length ? bytes.subarray(at, (at += size)) : null)
+        const piece = at < bytes.length ? bytes.subarray(at, at + size) : null
+        at += size
+        this.push(piece)
       }, ms)
     },
   })
