@@ -7,8 +7,11 @@ import type { Index, JobRow } from './db/index.js'
 import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
 import type { Logger } from './log.js'
+import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
 import { hookRoutes } from './routes/hooks.js'
+import { readAuth } from './routes/read-auth.js'
+import { templateRoutes } from './routes/templates.js'
 import type { ContentStore } from './store/index.js'
 
 export interface AppDeps {
@@ -25,6 +28,8 @@ export interface AppEnv {
   Variables: {
     deps: AppDeps
     requestId: string
+    /** Set by readAuth on /v1: null = every template, otherwise the token's template names. */
+    readScope: string[] | null
   }
 }
 
@@ -50,6 +55,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes)
   app.route('/hooks', hookRoutes)
+  // `/v1/templates/*` also matches `/v1/templates` itself. Admin routes use their own token.
+  app.use('/v1/templates/*', readAuth)
+  app.use('/v1/bundles/*', readAuth)
+  app.route('/v1/templates', templateRoutes)
+  app.route('/v1/bundles', bundleRoutes)
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
 

@@ -18,6 +18,7 @@ export type HttpErrorCode =
   | 'NOT_READY'
   | 'CONFLICT'
   | 'RANGE_NOT_SATISFIABLE'
+  | 'BUNDLE_CORRUPT'
   | 'INTERNAL'
 
 /** An error a handler raises on purpose; its message is safe to show. */

@@ -1,0 +1,233 @@
+// GET|HEAD /v1/bundles/{digest}[/manifest] (DESIGN.md "Provisioner API"): the canonical tar by
+// digest. Bytes are re-verified on the way out: small bundles once, when loaded into the hot
+// cache; larger ones while streaming (the store holds back the last chunk until the digest
+// checks, so a corrupt blob never arrives complete). A corrupt blob is quarantined and every
+// template serving it is queued for a forced refresh.
+//
+// Decisions: a multi-range request gets 200 and the full body (RFC 9110 §14.2 lets a server
+// ignore Range); gzip is offered only for full-body answers; a scoped token may read the pinned
+// digest or any ready version's digest of its templates, anything else answers 404 as if unknown.
+import { once } from 'node:events'
+import { pipeline, Readable } from 'node:stream'
+import { createGzip } from 'node:zlib'
+import { Hono } from 'hono'
+import type { AppDeps, AppEnv } from '../app.js'
+import { digestHex } from '../digest.js'
+import { AppError, IntegrityError } from '../errors.js'
+import { ApiError } from '../http-errors.js'
+import {
+  baseHeaders,
+  bundleServing,
+  HOT_MAX_BUNDLE_BYTES,
+  type HotBundle,
+  hotBundle,
+  markServed,
+  reprDigest,
+} from './hot-cache.js'
+import { acceptsGzip, etagMatches, parseRange } from './http-cache.js'
+import { digestInScope, templatesServing } from './resolve.js'
+
+export const bundleRoutes = new Hono<AppEnv>()
+
+const notFound = (digest: string) => new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
+
+function checkedDigest(raw: string): string {
+  if (digestHex(raw) === null) {
+    throw new ApiError(
+      400,
+      'INVALID_DIGEST',
+      'expected sha256: followed by 64 lowercase hex digits',
+    )
+  }
+  return raw
+}
+
+function checkScope(c: { var: AppEnv['Variables'] }, digest: string): void {
+  const scope = c.var.readScope
+  if (scope !== null && !digestInScope(c.var.deps.index, scope, digest)) throw notFound(digest)
+}
+
+/**
+ * Withdraws a blob that failed verification: quarantine, evict, queue a forced refresh of every
+ * template whose current or pinned digest it is. Never throws.
+ */
+export async function withdrawCorrupt(deps: AppDeps, digest: string, err: unknown): Promise<void> {
+  deps.logger.error({ digest, err }, 'bundle failed verification on read; quarantined')
+  bundleServing(deps).cache.delete(digest)
+  try {
+    await deps.store.quarantine(digest)
+  } catch (qerr) {
+    deps.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
+  }
+  try {
+    for (const template of templatesServing(deps.index, digest)) {
+      const { job, created } = deps.index.jobs.enqueue({ template, trigger: 'admin', force: true })
+      if (created) deps.onEnqueued?.(job)
+    }
+  } catch (qerr) {
+    deps.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
+  }
+}
+
+const corrupt = () =>
+  new ApiError(500, 'BUNDLE_CORRUPT', 'the bundle failed verification and was withdrawn', {
+    'Retry-After': '30',
+  })
+
+const isIntegrity = (err: unknown) => err instanceof IntegrityError
+
+const isNotFound = (err: unknown) => err instanceof AppError && err.code === 'ENOTFOUND'
+
+/** Loads, verifies and caches a small bundle. */
+async function loadHot(deps: AppDeps, digest: string, size: number): Promise<HotBundle> {
+  let body: Buffer
+  try {
+    body = await deps.store.read(digest, size)
+  } catch (err) {
+    if (isNotFound(err)) throw notFound(digest)
+    if (isIntegrity(err)) {
+      await withdrawCorrupt(deps, digest, err)
+      throw corrupt()
+    }
+    throw err
+  }
+  const entry = hotBundle(digest, body)
+  bundleServing(deps).cache.set(entry)
+  return entry
+}
+
+function fromMemory(req: Request, entry: HotBundle): Response {
+  const head = req.method === 'HEAD'
+  const size = entry.body.length
+  if (etagMatches(req.headers.get('if-none-match') ?? undefined, entry.identityHeaders.ETag!)) {
+    return new Response(null, { status: 304, headers: notModified(entry.identityHeaders) })
+  }
+  const range = parseRange(req.headers.get('range') ?? undefined, size)
+  if (range.kind === 'unsatisfiable') {
+    return new Response(null, {
+      status: 416,
+      headers: { ...entry.identityHeaders, 'Content-Range': `bytes */${size}` },
+    })
+  }
+  if (range.kind === 'partial') {
+    const { start, end } = range.range
+    return new Response(head ? null : entry.body.subarray(start, end + 1), {
+      status: 206,
+      headers: {
+        ...entry.identityHeaders,
+        'Content-Range': `bytes ${start}-${end}/${size}`,
+        'Content-Length': String(end - start + 1),
+      },
+    })
+  }
+  if (acceptsGzip(req.headers.get('accept-encoding') ?? undefined)) {
+    return new Response(head ? null : entry.gzip, { status: 200, headers: entry.gzipHeaders })
+  }
+  return new Response(head ? null : entry.body, {
+    status: 200,
+    headers: { ...entry.identityHeaders, 'Content-Length': String(size) },
+  })
+}
+
+/** 304 keeps the validators and caching headers, drops the body-describing ones. */
+function notModified(headers: Record<string, string>): Record<string, string> {
+  const { 'Content-Type': _t, 'Content-Length': _l, 'Content-Encoding': _e, ...rest } = headers
+  return rest
+}
+
+/** Resolves once the stream has opened its file (size checked), rejects if that failed. */
+async function opened(stream: Readable): Promise<void> {
+  await once(stream, 'readable')
+}
+
+async function streamed(
+  deps: AppDeps,
+  req: Request,
+  digest: string,
+  size: number,
+): Promise<Response> {
+  const head = req.method === 'HEAD'
+  const headers: Record<string, string> = {
+    ...baseHeaders(digest),
+    'Repr-Digest': reprDigest(digest.slice('sha256:'.length)),
+  }
+  if (etagMatches(req.headers.get('if-none-match') ?? undefined, headers.ETag!)) {
+    return new Response(null, { status: 304, headers: notModified(headers) })
+  }
+  const range = parseRange(req.headers.get('range') ?? undefined, size)
+  if (range.kind === 'unsatisfiable') {
+    return new Response(null, {
+      status: 416,
+      headers: { ...headers, 'Content-Range': `bytes */${size}` },
+    })
+  }
+  const gzip = range.kind === 'full' && acceptsGzip(req.headers.get('accept-encoding') ?? undefined)
+  let status = 200
+  if (range.kind === 'partial') {
+    const { start, end } = range.range
+    status = 206
+    headers['Content-Range'] = `bytes ${start}-${end}/${size}`
+    headers['Content-Length'] = String(end - start + 1)
+  } else if (gzip) {
+    headers['Content-Encoding'] = 'gzip'
+    // The gzipped representation's digest is not known before streaming it.
+    delete headers['Repr-Digest']
+  } else {
+    headers['Content-Length'] = String(size)
+  }
+  if (head) return new Response(null, { status, headers })
+
+  // A range cannot be hashed; its size is still checked against the file and the index.
+  const source = deps.store.get(digest, size, range.kind === 'partial' ? range.range : undefined)
+  source.on('error', (err) => {
+    if (isIntegrity(err)) void withdrawCorrupt(deps, digest, err)
+  })
+  try {
+    await opened(source)
+  } catch (err) {
+    source.destroy()
+    if (isNotFound(err)) throw notFound(digest)
+    if (isIntegrity(err)) throw corrupt()
+    throw err
+  }
+  let body: Readable = source
+  if (gzip) {
+    const gz = createGzip()
+    pipeline(source, gz, () => {})
+    body = gz
+  }
+  return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers })
+}
+
+bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
+  const digest = checkedDigest(c.req.param('digest'))
+  const { deps } = c.var
+  const { cache } = bundleServing(deps)
+  const hit = cache.get(digest)
+  if (hit) {
+    checkScope(c, digest)
+    markServed(deps, digest)
+    return fromMemory(c.req.raw, hit)
+  }
+  const row = deps.index.bundles.get(digest)
+  if (!row) throw notFound(digest)
+  checkScope(c, digest)
+  if (!(await deps.store.has(digest))) throw notFound(digest)
+  const res =
+    row.size <= HOT_MAX_BUNDLE_BYTES
+      ? fromMemory(c.req.raw, await loadHot(deps, digest, row.size))
+      : await streamed(deps, c.req.raw, digest, row.size)
+  markServed(deps, digest)
+  return res
+})
+
+bundleRoutes.get('/:digest/manifest', (c) => {
+  const digest = checkedDigest(c.req.param('digest'))
+  const { index } = c.var.deps
+  if (!index.bundles.get(digest)) throw notFound(digest)
+  checkScope(c, digest)
+  return c.json(index.bundles.files(digest), 200, {
+    ETag: `"${digest}"`,
+    'Cache-Control': 'public, max-age=31536000, immutable',
+  })
+})

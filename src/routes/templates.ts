@@ -1,0 +1,104 @@
+// GET /v1/templates[/{name}[/bundle|/versions]] (DESIGN.md "Provisioner API"): resolve a template
+// name to its current (or pinned) bundle digest. A scoped token sees only its templates; one out
+// of scope answers 404 like an unknown name, so a token does not learn which names exist.
+import { Hono } from 'hono'
+import type { AppEnv } from '../app.js'
+import { ApiError } from '../http-errors.js'
+import { etagMatches } from './http-cache.js'
+import { inScope } from './read-auth.js'
+import { activeTemplate, resolveTemplate } from './resolve.js'
+
+/** Seconds a provisioner should wait when a template has nothing ready yet. */
+export const NOT_READY_RETRY_AFTER = 30
+
+export const templateRoutes = new Hono<AppEnv>()
+
+function scopedTemplate(c: { var: AppEnv['Variables'] }, name: string) {
+  const t = inScope(c.var.readScope, name) ? activeTemplate(c.var.deps.index, name) : null
+  if (!t) throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+  return t
+}
+
+templateRoutes.get('/', (c) => {
+  const { index } = c.var.deps
+  const scope = c.var.readScope
+  const list = index.templates
+    .all()
+    .filter((t) => t.removedAt === null && inScope(scope, t.name))
+    .map((t) => {
+      const r = resolveTemplate(index, t)
+      return {
+        name: t.name,
+        repo: t.repo,
+        ref: t.ref,
+        digest: r.digest,
+        commit: r.version?.commit ?? null,
+        status: r.digest ? 'ready' : 'pending',
+      }
+    })
+  return c.json(list, 200, { 'Cache-Control': 'no-cache' })
+})
+
+templateRoutes.get('/:name', (c) => {
+  const { index } = c.var.deps
+  const t = scopedTemplate(c, c.req.param('name'))
+  const r = resolveTemplate(index, t)
+  const bundle = r.digest ? index.bundles.get(r.digest) : null
+  if (!r.digest || !bundle) {
+    throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
+      'Retry-After': String(NOT_READY_RETRY_AFTER),
+    })
+  }
+  const etag = `"${r.digest}"`
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache' }
+  if (etagMatches(c.req.header('if-none-match'), etag)) {
+    return c.body(null, 304, headers)
+  }
+  return c.json(
+    {
+      name: t.name,
+      repo: t.repo,
+      ref: t.ref,
+      commit: r.version?.commit ?? null,
+      digest: r.digest,
+      size: bundle.size,
+      fileCount: bundle.fileCount,
+      readyAt: r.version?.readyAt ?? bundle.createdAt,
+      bundleUrl: `/v1/bundles/${r.digest}`,
+      pinned: r.pinned,
+    },
+    200,
+    headers,
+  )
+})
+
+templateRoutes.get('/:name/bundle', (c) => {
+  const t = scopedTemplate(c, c.req.param('name'))
+  const r = resolveTemplate(c.var.deps.index, t)
+  if (!r.digest) {
+    throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
+      'Retry-After': String(NOT_READY_RETRY_AFTER),
+    })
+  }
+  c.header('Cache-Control', 'no-cache')
+  return c.redirect(`/v1/bundles/${r.digest}`, 307)
+})
+
+templateRoutes.get('/:name/versions', (c) => {
+  const { index } = c.var.deps
+  const t = scopedTemplate(c, c.req.param('name'))
+  const current = resolveTemplate(index, t).version?.id ?? null
+  const versions = index.versions.list(t.name).map((v) => ({
+    commit: v.commit,
+    digest: v.digest,
+    status: v.status,
+    reasonCode: v.reasonCode,
+    reasonDetail: v.reasonDetail,
+    createdAt: v.createdAt,
+    readyAt: v.readyAt,
+    fileCount: v.fileCount,
+    bundleBytes: v.bundleBytes,
+    current: v.id === current,
+  }))
+  return c.json(versions, 200, { 'Cache-Control': 'no-cache' })
+})
