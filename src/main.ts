@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Command } from 'commander'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
+import { pullCommand } from './cli/pull.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { migrate, openDb } from './db/index.js'
@@ -83,6 +84,17 @@ program
   .action((template: string | undefined, opts: { json?: boolean }) =>
     withRuntime((rt) => lsCommand(rt, template, opts)),
   )
+
+program
+  .command('pull')
+  .description('write the current bundle of a template (or a bundle by digest) into a directory')
+  .argument('<target>', 'template name, or a bundle digest sha256:<hex>')
+  .requiredOption('--into <dir>', 'directory to write the files into')
+  .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
+  .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
+  .action(async (target: string, opts: { into: string; server?: string; token?: string }) => {
+    process.exitCode = await pullCommand(target, opts)
+  })
 
 program
   .command('verify')

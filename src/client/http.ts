@@ -1,0 +1,130 @@
+// The client's one way to talk to the server: undici with timeouts, a bearer token, and transport
+// and status failures turned into ClientErrors.
+import { type Dispatcher, request } from 'undici'
+import { ClientError } from './errors.js'
+
+export interface RequestOptions {
+  token?: string | undefined
+  headers?: Record<string, string>
+  /** Until the response headers arrive (default 30 s). */
+  headersTimeoutMs?: number
+  /** Between two body chunks (default 30 s). */
+  bodyTimeoutMs?: number
+  signal?: AbortSignal | undefined
+  dispatcher?: Dispatcher
+}
+
+export type Response = Dispatcher.ResponseData
+
+/** `server` joined with `path`, refusing anything but http(s). */
+export function endpoint(server: string, path: string): URL {
+  let base: URL
+  try {
+    base = new URL(server.endsWith('/') ? server : `${server}/`)
+  } catch {
+    throw new ClientError('SERVER_UNREACHABLE', `invalid server URL ${JSON.stringify(server)}`)
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new ClientError('SERVER_UNREACHABLE', `server URL must be http(s): ${server}`)
+  }
+  return new URL(path.replace(/^\//, ''), base)
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
+
+/** A transport error as a ClientError (aborts are passed through untouched). */
+export function transportError(err: unknown, url: URL): unknown {
+  if (err instanceof ClientError) return err
+  const e = err as (Error & { code?: string; cause?: { code?: string } }) | null
+  if (e?.name === 'AbortError') return err
+  const code = e?.code ?? e?.cause?.code
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new ClientError(
+      'TIMEOUT',
+      `${url.origin} timed out (${code})`,
+      { url: url.href },
+      {
+        cause: err,
+      },
+    )
+  }
+  return new ClientError(
+    'SERVER_UNREACHABLE',
+    `cannot reach ${url.origin}: ${code ?? e?.message ?? String(err)}`,
+    { url: url.href },
+    { cause: err },
+  )
+}
+
+/** GET `url`; never follows redirects (a redirect could carry the token elsewhere). */
+export async function get(url: URL, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  try {
+    return await request(url, {
+      method: 'GET',
+      headers,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      signal: options.signal,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    })
+  } catch (err) {
+    throw transportError(err, url)
+  }
+}
+
+/** The server's `{error:{code,message}}` of a failed answer, read with a bound; never throws. */
+async function errorDetail(res: Response): Promise<string> {
+  try {
+    const text = await res.body.text()
+    const body = JSON.parse(text.slice(0, 64 * 1024)) as {
+      error?: { code?: unknown; message?: unknown }
+    }
+    const { code, message } = body.error ?? {}
+    if (typeof code === 'string' || typeof message === 'string') {
+      return [code, message].filter((s) => typeof s === 'string').join(': ')
+    }
+  } catch {
+    // not JSON: the status alone says enough
+  }
+  return ''
+}
+
+/** Throws the ClientError for a non-2xx answer; `notFound` names the 404 code for this resource. */
+export async function failOnStatus(
+  res: Response,
+  url: URL,
+  notFound: 'TEMPLATE_NOT_FOUND' | 'BUNDLE_NOT_FOUND',
+): Promise<void> {
+  const status = res.statusCode
+  if (status >= 200 && status < 300) return
+  const detail = await errorDetail(res)
+  const suffix = detail ? ` (${detail})` : ''
+  const context = { status, url: url.href }
+  if (status === 401 || status === 403) {
+    throw new ClientError(
+      'UNAUTHORIZED',
+      `${url.origin} refused the token: ${status}${suffix}`,
+      context,
+    )
+  }
+  if (status === 404) {
+    const what = notFound === 'TEMPLATE_NOT_FOUND' ? 'template' : 'bundle'
+    throw new ClientError(notFound, `no such ${what} at ${url.href}${suffix}`, context)
+  }
+  if (status === 503) {
+    const retryAfter = res.headers['retry-after']
+    const after = typeof retryAfter === 'string' ? retryAfter : undefined
+    throw new ClientError(
+      'NOT_READY',
+      `not ready yet: ${url.href} answered 503${after ? `, retry after ${after}s` : ''}${suffix}`,
+      { ...context, retryAfter: after },
+    )
+  }
+  throw new ClientError('SERVER_ERROR', `${url.href} answered ${status}${suffix}`, context)
+}

@@ -1,0 +1,16 @@
+// Provisioner client: resolve a template, download its bundle verified, write it into a workspace.
+export { type Download, type DownloadOptions, download, verifyingStream } from './download.js'
+export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode } from './errors.js'
+export {
+  type MaterializeOptions,
+  type MaterializeResult,
+  materialize,
+} from './materialize.js'
+export { type PullOptions, type PullResult, pull } from './pull.js'
+export {
+  type ResolvedTemplate,
+  type ResolveOptions,
+  type ResolveResult,
+  resolve,
+} from './resolve.js'
+export { type PullState, readState, STATE_FILE } from './state.js'

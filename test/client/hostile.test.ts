@@ -1,0 +1,209 @@
+// A lying server: whatever it sends, DIR ends exactly as it was and the pull fails with a code.
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { pull } from '../../src/client/index.js'
+import { snapshot } from './snapshot.js'
+import {
+  bundleOf,
+  digestOfBytes,
+  publish,
+  type RawEntry,
+  rawTar,
+  type StubServer,
+  startStub,
+  TOKEN,
+} from './stub-server.js'
+
+let stub: StubServer
+let dir: string
+const GOOD = [
+  { path: 'config.yaml', body: 'name: seo\n' },
+  { path: 'prompts/a.md', body: 'A\n' },
+]
+
+beforeAll(async () => {
+  stub = await startStub()
+})
+afterAll(async () => {
+  await stub.close()
+})
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pull-hostile-'))
+  stub.templates.clear()
+  stub.bundles.clear()
+  stub.truncateAt = null
+  // DIR already holds a pulled version and files of the agent's own.
+  publish(stub, 'seo', await bundleOf(GOOD))
+  await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+  await writeFile(join(dir, 'MEMORY.md'), 'agent memory')
+  await mkdir(join(dir, 'workspace'))
+  await writeFile(join(dir, 'workspace/a'), 'agent work')
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function expectRefused(code: string | RegExp): Promise<void> {
+  const before = await snapshot(dir)
+  let caught: (Error & { code?: string }) | undefined
+  try {
+    await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+  } catch (err) {
+    caught = err as Error & { code?: string }
+  }
+  expect(caught, 'the pull must fail').toBeDefined()
+  expect(caught!.code).toMatch(code)
+  expect(await snapshot(dir)).toEqual(before)
+}
+
+/** A hostile tar served under its true digest: only the entry rules can stop it. */
+function serveRaw(entries: RawEntry[]): void {
+  const good: RawEntry[] = [{ name: 'config.yaml', body: 'name: evil\n' }]
+  publish(stub, 'seo', rawTar([...good, ...entries]))
+}
+
+describe('lying server', () => {
+  it('bytes that do not hash to the digest: EINTEGRITY', async () => {
+    const real = await bundleOf([{ path: 'config.yaml', body: 'name: evil\n' }])
+    const claimed = digestOfBytes(await bundleOf([{ path: 'config.yaml', body: 'other\n' }]))
+    stub.templates.set('seo', { digest: claimed, commit: 'b'.repeat(40), tar: real })
+    stub.bundles.set(claimed, real)
+    await expectRefused('EINTEGRITY')
+  })
+
+  it('a truncated body: EBADSIZE', async () => {
+    publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'x'.repeat(5000) }]))
+    stub.truncateAt = 2048
+    await expectRefused('EBADSIZE')
+  })
+
+  for (const name of ['CLAUDE.md', 'claude.md', 'USER.md', '.claude/sessions/x', 'workspace/a']) {
+    it(`an agent-owned file ${name}: AGENT_OWNED_PATH`, async () => {
+      serveRaw([{ name, body: 'pwned' }])
+      await expectRefused('AGENT_OWNED_PATH')
+    })
+  }
+
+  it('a traversal ../evil: PATH_TRAVERSAL', async () => {
+    serveRaw([{ name: '../evil', body: 'pwned' }])
+    await expectRefused('PATH_TRAVERSAL')
+  })
+
+  it('an absolute path: PATH_ABSOLUTE', async () => {
+    serveRaw([{ name: '/tmp/evil', body: 'pwned' }])
+    await expectRefused('PATH_ABSOLUTE')
+  })
+
+  it('a symlink entry: LINK_IN_ALLOWED_PATH', async () => {
+    serveRaw([{ name: 'prompts/link', type: '2', linkname: '/etc/passwd' }])
+    await expectRefused('LINK_IN_ALLOWED_PATH')
+  })
+
+  it('a hard link or a device: refused', async () => {
+    serveRaw([{ name: 'prompts/hard', type: '1', linkname: 'config.yaml' }])
+    await expectRefused(/LINK_IN_ALLOWED_PATH|ENTRY_TYPE_FORBIDDEN/)
+    serveRaw([{ name: 'prompts/dev', type: '3' }])
+    await expectRefused('ENTRY_TYPE_FORBIDDEN')
+  })
+
+  it('a non-NFC name and a control character: refused', async () => {
+    serveRaw([{ name: 'prompts/cafe\u0301.md', body: 'x' }])
+    await expectRefused('PATH_NOT_NFC')
+    serveRaw([{ name: 'prompts/a\u0007.md', body: 'x' }])
+    await expectRefused('PATH_BAD_CHARACTER')
+  })
+
+  it("the client's own state file: RESERVED_PATH", async () => {
+    serveRaw([{ name: '.asset-cache.json', body: '{}' }])
+    await expectRefused('RESERVED_PATH')
+  })
+
+  it('a symlinked directory inside DIR is never written through', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'pull-outside-'))
+    try {
+      await symlink(outside, join(dir, 'agent-skills'))
+      publish(stub, 'seo', await bundleOf([...GOOD, { path: 'agent-skills/x.sh', body: 'x' }]))
+      await expectRefused('UNSAFE_DESTINATION')
+      expect(await snapshot(outside)).toEqual({})
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('CLI on a lying server', () => {
+  // Async: the stub runs in this process and must keep answering while the CLI runs.
+  async function cliAsync(...args: string[]) {
+    return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'pull', ...args], {
+        cwd: join(import.meta.dirname, '../..'),
+        env: { ...process.env, ASSET_CACHE_SERVER: stub.url, ASSET_CACHE_TOKEN: TOKEN },
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => {
+        stdout += d
+      })
+      child.stderr.on('data', (d) => {
+        stderr += d
+      })
+      child.on('close', (status) => done({ status, stdout, stderr }))
+    })
+  }
+
+  it('pulls, then reports unchanged', async () => {
+    const digest = publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v2\n' }]))
+    const first = await cliAsync('seo', '--into', dir)
+    expect(first.stderr).toBe('')
+    expect(first.status).toBe(0)
+    expect(first.stdout).toBe(`pulled ${digest} (1 files) into ${dir}\n`)
+    const second = await cliAsync('seo', '--into', dir)
+    expect(second.status).toBe(0)
+    expect(second.stdout).toBe(`unchanged ${digest}\n`)
+  })
+
+  it('an agent-owned entry: exit 1, one line, DIR untouched', async () => {
+    serveRaw([{ name: 'CLAUDE.md', body: 'pwned' }])
+    const before = await snapshot(dir)
+    const r = await cliAsync('seo', '--into', dir)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^asset-cache pull: AGENT_OWNED_PATH: .*CLAUDE\.md.*\n$/)
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a digest mismatch: exit 1, one line, DIR untouched', async () => {
+    const real = await bundleOf([{ path: 'config.yaml', body: 'evil\n' }])
+    const claimed = `sha256:${'1'.repeat(64)}`
+    stub.bundles.set(claimed, real)
+    const before = await snapshot(dir)
+    const r = await cliAsync(claimed, '--into', dir)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^asset-cache pull: EINTEGRITY: digest mismatch\n$/)
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('401, 404, 503 and an unreachable server: exit 1 with a clear line', async () => {
+    publish(stub, 'seo', await bundleOf(GOOD))
+    const bad = await cliAsync('seo', '--into', dir, '--token', 'wrong')
+    expect([bad.status, bad.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^asset-cache pull: UNAUTHORIZED: .*401.*\n$/),
+    ])
+    const missing = await cliAsync('nope', '--into', dir)
+    expect(missing.stderr).toMatch(/^asset-cache pull: TEMPLATE_NOT_FOUND: /)
+    stub.templates.set('seo', 'not-ready')
+    const notReady = await cliAsync('seo', '--into', dir)
+    expect([notReady.status, notReady.stderr]).toEqual([
+      1,
+      expect.stringMatching(/NOT_READY: .*retry after 30s/),
+    ])
+    const down = await cliAsync('seo', '--into', dir, '--server', 'http://127.0.0.1:1')
+    expect([down.status, down.stderr]).toEqual([
+      1,
+      expect.stringMatching(/SERVER_UNREACHABLE: cannot reach/),
+    ])
+  })
+})
