@@ -32,9 +32,7 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pull-hostile-'))
-  stub.templates.clear()
-  stub.bundles.clear()
-  stub.truncateAt = null
+  stub.reset()
   // DIR already holds a pulled version and files of the agent's own.
   publish(stub, 'seo', await bundleOf(GOOD))
   await pull(stub.url, 'seo', { into: dir, token: TOKEN })

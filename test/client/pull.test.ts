@@ -31,11 +31,7 @@ afterAll(async () => {
 })
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pull-'))
-  stub.templates.clear()
-  stub.bundles.clear()
-  stub.truncateAt = null
-  stub.stall = false
-  stub.requests.length = 0
+  stub.reset()
 })
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true })

@@ -24,6 +24,8 @@ export interface StubServer {
   /** Accept requests and never answer them. */
   stall: boolean
   requests: { method: string; url: string; headers: IncomingMessage['headers'] }[]
+  /** Back to an honest, empty server (between tests). */
+  reset(): void
   close(): Promise<void>
 }
 
@@ -40,6 +42,13 @@ export async function startStub(): Promise<StubServer> {
     truncateAt: null,
     stall: false,
     requests: [],
+    reset() {
+      stub.templates.clear()
+      stub.bundles.clear()
+      stub.truncateAt = null
+      stub.stall = false
+      stub.requests.length = 0
+    },
   } as unknown as StubServer
   const server: Server = createServer((req, res) => {
     stub.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
