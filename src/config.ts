@@ -55,9 +55,13 @@ export interface Config {
   allowAnonymousReads: boolean
   storeBudgetBytes: number
   keepVersions: number
+  /** Scheduled garbage collection; null = only on demand (CLI or admin API). */
+  gcIntervalMs: number | null
   workers: number
   limits: Limits
   logLevel: string
+  /** A separate listener for /metrics; null = served on the main listener. */
+  metrics: { host: string; port: number } | null
 }
 
 // Environment variables, each with its alias (first non-empty wins).
@@ -109,6 +113,21 @@ export const envSchema = z.object({
   ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
   ASSET_CACHE_STORE_BUDGET: size('2GiB'),
   ASSET_CACHE_KEEP_VERSIONS: integer(3, 1, 1000),
+  ASSET_CACHE_GC_INTERVAL: z
+    .string()
+    .default('1h')
+    .transform((text, ctx) => {
+      if (text === 'off' || text === '0') return null
+      const value = parseDuration(text)
+      if (value === null || value <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration like 30m or 1h, or off, got "${text}"`,
+        })
+        return z.NEVER
+      }
+      return value
+    }),
   ASSET_CACHE_WORKERS: integer(4, 1, 64),
   ASSET_CACHE_MAX_ARCHIVE_SIZE: size('16MiB'),
   ASSET_CACHE_MAX_UNPACKED_SIZE: size('64MiB'),
@@ -117,6 +136,8 @@ export const envSchema = z.object({
   ASSET_CACHE_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
+  ASSET_CACHE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ASSET_CACHE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 })
 
 /** Every variable the service reads (docs and tests enumerate it). */
@@ -277,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
     storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,
     keepVersions: e.ASSET_CACHE_KEEP_VERSIONS,
+    gcIntervalMs: e.ASSET_CACHE_GC_INTERVAL,
     workers: e.ASSET_CACHE_WORKERS,
     limits: {
       maxCompressedBytes: e.ASSET_CACHE_MAX_ARCHIVE_SIZE,
@@ -285,5 +307,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxFileBytes: e.ASSET_CACHE_MAX_FILE_SIZE,
     },
     logLevel: e.ASSET_CACHE_LOG_LEVEL,
+    metrics:
+      e.ASSET_CACHE_METRICS_PORT === undefined
+        ? null
+        : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
   }
 }
