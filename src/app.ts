@@ -2,14 +2,20 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
+import { adminUiRoutes } from './admin-ui/index.js'
 import type { Config } from './config.js'
 import type { Index, JobRow } from './db/index.js'
 import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
 import type { Logger } from './log.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { adminRoutes } from './routes/admin.js'
 import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
 import { hookRoutes } from './routes/hooks.js'
+import { bundleServing } from './routes/hot-cache.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { openApiRoutes } from './routes/openapi.js'
 import { readAuth } from './routes/read-auth.js'
 import { templateRoutes } from './routes/templates.js'
 import type { ContentStore } from './store/index.js'
@@ -22,11 +28,15 @@ export interface AppDeps {
   /** Called after a job is queued (wakes the worker pool). */
   onEnqueued?: (job: JobRow) => void
   now?: () => number
+  /** Prometheus metrics; createApp makes its own when absent. */
+  metrics?: Metrics
 }
 
 export interface AppEnv {
   Variables: {
     deps: AppDeps
+    /** deps.metrics, or the app's own. */
+    metrics: Metrics
     requestId: string
     /** Set by readAuth on /v1: null = every template, otherwise the token's template names. */
     readScope: string[] | null
@@ -35,31 +45,52 @@ export interface AppEnv {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  const metrics = deps.metrics ?? createMetrics()
+  metrics.attach({
+    index: deps.index,
+    config: deps.config,
+    hotCacheBytes: () => bundleServing(deps).cache.bytes,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
   app.use(requestId({ headerName: 'X-Request-Id' }))
+  // One `info` line per request. Never the query string or headers: tokens may travel there.
   app.use(async (c, next) => {
     c.set('deps', deps)
+    c.set('metrics', metrics)
     const started = performance.now()
     await next()
+    const seconds = (performance.now() - started) / 1000
+    // The matched pattern (e.g. /v1/bundles/:digest), never the raw path: bounded label values.
+    const route = c.req.routePath
+    const method = c.req.method
+    const status = c.res.status
+    metrics.httpRequests.inc({ route, method, status: String(status) })
+    metrics.httpRequestDuration.observe({ route, method }, seconds)
     deps.logger.info(
       {
         requestId: c.var.requestId,
-        method: c.req.method,
-        route: c.req.routePath,
+        method,
+        route,
         path: c.req.path,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 100) / 100,
+        status,
+        ms: Math.round(seconds * 100_000) / 100,
       },
       'request',
     )
   })
 
   app.route('/', healthRoutes)
+  app.route('/', openApiRoutes())
+  // With ASSET_CACHE_METRICS_PORT set, /metrics lives on its own listener only (server.ts).
+  if (!deps.config.metrics) app.route('/', metricsRoutes)
   app.route('/hooks', hookRoutes)
   // `/v1/templates/*` also matches `/v1/templates` itself. Admin routes use their own token.
   app.use('/v1/templates/*', readAuth)
   app.use('/v1/bundles/*', readAuth)
   app.route('/v1/templates', templateRoutes)
   app.route('/v1/bundles', bundleRoutes)
+  app.route('/v1/admin', adminRoutes)
+  app.route('/admin', adminUiRoutes)
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
 

@@ -48,6 +48,8 @@ export interface Config {
   /** Null when fetching is off; `fetchOff` says why. */
   gitea: GiteaConfig | null
   fetchOff: string | null
+  /** ASSET_CACHE_FETCH: false = fetching is off on purpose (no Gitea client even with GITEA_* set). */
+  fetchEnabled: boolean
   webhookSecret: Secret | null
   readTokens: ReadToken[]
   adminToken: Secret | null
@@ -106,6 +108,7 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  ASSET_CACHE_FETCH: z.enum(['on', 'off']).default('on'),
   ASSET_CACHE_WEBHOOK_SECRET: optionalText,
   ASSET_CACHE_READ_TOKENS: optionalText,
   ASSET_CACHE_ADMIN_TOKEN: optionalText,
@@ -274,7 +277,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   let gitea: GiteaConfig | null = null
   let fetchOff: string | null = null
-  if (e.GITEA_BASE_URL && e.GITEA_TOKEN) {
+  const fetchEnabled = e.ASSET_CACHE_FETCH === 'on'
+  if (!fetchEnabled) {
+    fetchOff = 'fetching is off: ASSET_CACHE_FETCH=off'
+  } else if (e.GITEA_BASE_URL && e.GITEA_TOKEN) {
     gitea = { baseUrl: new URL(e.GITEA_BASE_URL), token: new Secret(e.GITEA_TOKEN) }
   } else {
     const missing = [!e.GITEA_BASE_URL && 'GITEA_BASE_URL', !e.GITEA_TOKEN && 'GITEA_TOKEN'].filter(
@@ -291,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     templates,
     gitea,
     fetchOff,
+    fetchEnabled,
     webhookSecret: e.ASSET_CACHE_WEBHOOK_SECRET ? new Secret(e.ASSET_CACHE_WEBHOOK_SECRET) : null,
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,

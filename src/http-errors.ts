@@ -19,6 +19,11 @@ export type HttpErrorCode =
   | 'CONFLICT'
   | 'RANGE_NOT_SATISFIABLE'
   | 'BUNDLE_CORRUPT'
+  | 'ADMIN_DISABLED'
+  | 'CSRF_REJECTED'
+  | 'NOT_A_READY_VERSION'
+  | 'BUNDLE_EVICTED'
+  | 'NOT_REFRESHABLE'
   | 'INTERNAL'
 
 /** An error a handler raises on purpose; its message is safe to show. */

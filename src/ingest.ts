@@ -31,6 +31,11 @@ export interface IngestRequest {
   /** The job and webhook delivery behind this ingest, recorded on the version. */
   provenance?: { jobId?: number | null; deliveryId?: string | null }
   signal?: AbortSignal
+  /**
+   * Phase timings (metrics, logs): `validate` is canonicalize() from its first read of the
+   * archive to a spooled bundle or a rejection; `store` is the blob put plus the index write.
+   */
+  onPhase?: (phase: 'validate' | 'store', ms: number) => void
 }
 
 export type IngestResult =
@@ -60,6 +65,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
   const now = deps.now ?? Date.now
   const started = now()
   const template = req.template.name
+  const phaseStarted = performance.now()
   let bundle: CanonicalBundle
   try {
     bundle = await canonicalize(req.archive, {
@@ -70,6 +76,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
       spoolDir: deps.spoolDir,
     })
   } catch (err) {
+    req.onPhase?.('validate', performance.now() - phaseStarted)
     if (!isRejectError(err) || req.transient?.(err)) throw err
     const commit = req.expectedCommit ?? null
     const versionId = deps.index.versions.record(
@@ -97,6 +104,8 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     }
   }
 
+  req.onPhase?.('validate', performance.now() - phaseStarted)
+  const storeStarted = performance.now()
   try {
     const put = await deps.store.put(bundle.stream(), { size: bundle.size })
     const commit = req.expectedCommit ?? bundle.commit
@@ -126,6 +135,13 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
       if (makeCurrent) deps.index.templates.setCurrent(template, id, at)
       return id
     })
+    // GC may have detached these bytes (an old bundle with the same digest) after put() found
+    // them and before the row above protected them. Now that nothing will evict them, make sure
+    // they are there (see store/evict.ts).
+    if (!(await deps.store.has(put.digest))) {
+      await deps.store.put(bundle.stream(), { digest: put.digest, size: put.size })
+    }
+    req.onPhase?.('store', performance.now() - storeStarted)
     return {
       status: 'ready',
       versionId,

@@ -3,6 +3,8 @@
 
 import { join } from 'node:path'
 import { Command } from 'commander'
+import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
 import { pullCommand } from './cli/pull.js'
@@ -13,6 +15,7 @@ import { AppError } from './errors.js'
 import { createLogger } from './log.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import { startServer } from './server.js'
+import { parseSize } from './units.js'
 
 async function withRuntime(fn: (rt: Runtime) => number | Promise<number>): Promise<void> {
   const rt = await openRuntime(loadConfig())
@@ -104,6 +107,73 @@ program
   .action((opts: { quarantine?: boolean; json?: boolean }) =>
     withRuntime((rt) => verifyCommand(rt, opts)),
   )
+
+program
+  .command('gc')
+  .description(
+    'evict least-recently-served bundles until the store is under ASSET_CACHE_STORE_BUDGET; ' +
+      'current, pinned and the newest ASSET_CACHE_KEEP_VERSIONS versions are always kept',
+  )
+  .option('--dry-run', 'report what would be removed; remove nothing')
+  .option(
+    '--budget <size>',
+    'byte budget for this run, e.g. 512MiB (default: ASSET_CACHE_STORE_BUDGET)',
+  )
+  .option('--json', 'machine-readable output')
+  .action((opts: { dryRun?: boolean; budget?: string; json?: boolean }) => {
+    let budget: number | undefined
+    if (opts.budget !== undefined) {
+      const parsed = parseSize(opts.budget)
+      if (parsed === null) {
+        throw new AppError(
+          'CONFIG_INVALID',
+          `--budget: expected a size like 512MiB, got "${opts.budget}"`,
+        )
+      }
+      budget = parsed
+    }
+    return withRuntime((rt) =>
+      gcCommand(rt, {
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(budget !== undefined ? { budget } : {}),
+        ...(opts.json ? { json: true } : {}),
+      }),
+    )
+  })
+
+const adminOptions = (cmd: Command) =>
+  cmd
+    .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
+    .option('--token <token>', 'admin token (default: ASSET_CACHE_ADMIN_TOKEN)')
+
+adminOptions(
+  program
+    .command('pin')
+    .description('pin a template to one of its ready bundles on a running server')
+    .argument('<template>', 'template name')
+    .argument('<digest>', 'bundle digest sha256:<hex> (a ready version of that template)'),
+).action(async (template: string, digest: string, opts: { server?: string; token?: string }) => {
+  process.exitCode = await pinCommand(template, digest, opts)
+})
+
+adminOptions(
+  program
+    .command('unpin')
+    .description('unpin a template on a running server: it serves its current version again')
+    .argument('<template>', 'template name'),
+).action(async (template: string, opts: { server?: string; token?: string }) => {
+  process.exitCode = await unpinCommand(template, opts)
+})
+
+adminOptions(
+  program
+    .command('refresh')
+    .description("queue a refresh of a template's branch head on a running server")
+    .argument('<template>', 'template name')
+    .option('--force', 're-fetch even when the head already has a version'),
+).action(async (template: string, opts: { server?: string; token?: string; force?: boolean }) => {
+  process.exitCode = await refreshCommand(template, opts)
+})
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof AppError) {

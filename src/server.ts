@@ -2,15 +2,21 @@
 // graceful stop (stop accepting, let running jobs finish within a bound or re-queue them, close the DB).
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { createApp } from './app.js'
+import { collectGarbageNow } from './admin/actions.js'
+import { type AppDeps, createApp } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
 import { removeOrphanBlobs } from './jobs/orphans.js'
 import { Reconciler } from './jobs/reconciler.js'
-import { createRefresher, isPermanentRefreshError } from './jobs/refresh.js'
+import { createRefresher, isPermanentRefreshError, jobOutcome } from './jobs/refresh.js'
 import { WorkerPool } from './jobs/worker-pool.js'
 import type { Logger } from './log.js'
+import { settleDetached } from './maintenance/gc.js'
+import { scheduleGc } from './maintenance/schedule.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { adminDeps } from './routes/admin.js'
+import { metricsApp } from './routes/metrics.js'
 import { openRuntime, type Runtime } from './runtime.js'
 
 export interface RunningServer {
@@ -19,12 +25,17 @@ export interface RunningServer {
   pool: WorkerPool
   reconciler: Reconciler
   gitea: GiteaClient | null
+  metrics: Metrics
+  /** The separate /metrics listener (ASSET_CACHE_METRICS_PORT), or null when /metrics is on `url`. */
+  metricsUrl: string | null
   /** Drains and closes everything; safe to call twice. */
   close(graceMs?: number): Promise<void>
 }
 
 export interface StartOptions {
   logger: Logger
+  /** Default: a fresh registry for this server. */
+  metrics?: Metrics
   /** Hooks for tests and metrics. */
   onDownload?: (template: string, commit: string) => void
   /** Overrides of the Gitea client's timing (tests shorten the backoff). */
@@ -68,10 +79,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
     )
   }
 
+  const settled = await settleDetached(runtime)
+  if (settled.reattached.length + settled.discarded.length > 0) {
+    logger.warn(settled, 'settled bundles an interrupted gc had detached')
+  }
+
+  const metrics = options.metrics ?? createMetrics()
   const gitea = config.gitea
     ? new GiteaClient({
         baseUrl: config.gitea.baseUrl,
         token: config.gitea.token,
+        metrics,
         ...options.giteaTiming,
       })
     : null
@@ -83,6 +101,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     concurrency: config.workers,
     ...(options.jobBackoffBaseMs !== undefined ? { backoffBaseMs: options.jobBackoffBaseMs } : {}),
     isPermanent: isPermanentRefreshError,
+    onSettled: (_job, settled) =>
+      metrics.jobs.inc({ outcome: jobOutcome(settled, settled.disposition) }),
     run: createRefresher({
       index,
       store: runtime.store,
@@ -90,6 +110,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       spoolDir: runtime.spoolDir,
       limits: config.limits,
       logger,
+      metrics,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
     }),
   })
@@ -101,26 +122,45 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
-  const app = createApp({
+  const appDeps: AppDeps = {
     config,
     index,
     store: runtime.store,
     logger,
     onEnqueued: () => pool.notify(),
-  })
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
+    metrics,
+  }
+  const app = createApp(appDeps)
+  const { server, url } = await listen(app.fetch, config.host, config.port)
+  // /metrics on a listener of its own (e.g. only on an internal interface); the main one 404s it.
+  const metricsListener = config.metrics
+    ? await listen(metricsApp(metrics).fetch, config.metrics.host, config.metrics.port).catch(
+        async (err) => {
+          await closeServer(server)
+          runtime.close()
+          throw err
+        },
+      )
+    : null
 
   pool.start()
   reconciler.start()
+  const gc =
+    config.gcIntervalMs === null
+      ? null
+      : scheduleGc({
+          intervalMs: config.gcIntervalMs,
+          run: () => collectGarbageNow(adminDeps(appDeps)),
+          logger,
+        })
   logger.info(
-    { url, templates: config.templates.length, workers: config.workers, fetching: gitea !== null },
+    {
+      url,
+      metricsUrl: metricsListener?.url ?? null,
+      templates: config.templates.length,
+      workers: config.workers,
+      fetching: gitea !== null,
+    },
     'asset-cache listening',
   )
 
@@ -130,15 +170,51 @@ export async function startServer(config: Config, options: StartOptions): Promis
       logger.info('shutting down: draining requests and jobs')
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+      const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
+      await gc?.stop()
       await pool.stop(graceMs)
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
       ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      await metricsClosed
       await gitea?.close()
       runtime.close()
       logger.info('stopped')
     })()
     return closing
   }
-  return { url, runtime, pool, reconciler, gitea, close }
+  return {
+    url,
+    runtime,
+    pool,
+    reconciler,
+    gitea,
+    metrics,
+    metricsUrl: metricsListener?.url ?? null,
+    close,
+  }
+}
+
+type NodeServer = ReturnType<typeof serve>
+
+async function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  hostname: string,
+  port: number,
+): Promise<{ server: NodeServer; url: string }> {
+  const server = serve({ fetch, port, hostname })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return { server, url: `http://${host}:${address.port}` }
+}
+
+/** Stops accepting and ends every connection (a scrape is short; nothing to drain). */
+function closeServer(server: NodeServer): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+  return closed
 }

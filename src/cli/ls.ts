@@ -1,32 +1,28 @@
-// `asset-cache ls [TEMPLATE]`: templates with their current version, or one template's history.
+// `asset-cache ls [TEMPLATE]`: templates with what they serve, their status and last error, or one
+// template's history with each version's status and rejection reason.
+import { listTemplates } from '../admin/views.js'
 import type { Runtime } from '../runtime.js'
 import { age, shortDigest, shortSha, table } from './format.js'
 
 export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: boolean }): number {
   const { index } = rt
   if (name === undefined) {
-    const rows = index.templates.all().map((t) => {
-      const current = t.currentVersionId === null ? null : index.versions.get(t.currentVersionId)
-      const latest = index.versions.list(t.name, 1)[0] ?? null
-      return { template: t, current, latest }
-    })
+    const views = listTemplates(rt)
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify(views, null, 2)}\n`)
       return 0
     }
-    const lines = [['TEMPLATE', 'REPO', 'REF', 'STATUS', 'COMMIT', 'DIGEST', 'READY', 'LAST']]
-    for (const { template: t, current, latest } of rows) {
+    const lines = [['TEMPLATE', 'REPO', 'REF', 'STATUS', 'COMMIT', 'DIGEST', 'SINCE', 'LAST ERROR']]
+    for (const t of views) {
       lines.push([
-        t.name + (t.removedAt ? ' (removed)' : '') + (t.pinnedDigest ? ' (pinned)' : ''),
+        t.name + (t.removed ? ' (removed)' : '') + (t.pinned ? ' (pinned)' : ''),
         t.repo ?? '(local)',
         t.ref ?? '-',
-        current ? 'ready' : 'none',
-        shortSha(current?.commit ?? null),
-        shortDigest(t.pinnedDigest ?? current?.digest ?? null),
-        age(current?.readyAt ?? null),
-        latest && latest.id !== current?.id
-          ? `${latest.status}${latest.reasonCode ? ` ${latest.reasonCode}` : ''}`
-          : '-',
+        t.health,
+        shortSha(t.commit),
+        shortDigest(t.digest),
+        age(t.since),
+        t.lastError ? `${t.lastError.code}: ${oneLine(t.lastError.detail ?? '')}` : '-',
       ])
     }
     process.stdout.write(`${table(lines)}\n`)
@@ -52,9 +48,15 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
       v.fileCount === null ? '-' : String(v.fileCount),
       v.bundleBytes === null ? '-' : String(v.bundleBytes),
       age(v.updatedAt),
-      v.reasonCode ? `${v.reasonCode}: ${v.reasonDetail ?? ''}` : '',
+      v.reasonCode ? `${v.reasonCode}: ${oneLine(v.reasonDetail ?? '')}` : '',
     ])
   }
   process.stdout.write(`${table(lines)}\n`)
   return 0
+}
+
+/** A reason detail on one bounded line (details may quote archive entry names). */
+function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ')
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }

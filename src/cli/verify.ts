@@ -1,16 +1,12 @@
 // `asset-cache verify`: re-hash every blob, check every indexed bundle is present; non-zero on corruption.
+import { verifyAndRepair } from '../maintenance/verify.js'
 import type { Runtime } from '../runtime.js'
 
 export async function verifyCommand(
   rt: Runtime,
   opts: { quarantine?: boolean; json?: boolean },
 ): Promise<number> {
-  const bundles = rt.index.bundles.all()
-  const expectedSizes = new Map(bundles.map((b) => [b.digest, b.size]))
-  const report = await rt.store.verify({ expectedSizes, quarantine: opts.quarantine ?? false })
-  // Indexed bundles absent from the store come back as ENOTFOUND among the corrupt ones.
-  const corrupt = new Set(report.corrupt.map((c) => c.digest))
-  for (const b of bundles) if (!corrupt.has(b.digest)) rt.index.bundles.markVerified(b.digest)
+  const report = await verifyAndRepair(rt, { repair: opts.quarantine ?? false })
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   } else {

@@ -17,7 +17,8 @@ export interface BundleRow {
   lastVerifiedAt: number | null
 }
 
-interface RawBundle {
+/** A bundles row as SQLite returns it. */
+export interface RawBundle {
   digest: string
   size: number
   file_count: number
@@ -26,7 +27,7 @@ interface RawBundle {
   last_verified_at: number | null
 }
 
-const toRow = (r: RawBundle): BundleRow => ({
+export const toBundleRow = (r: RawBundle): BundleRow => ({
   digest: r.digest,
   size: r.size,
   fileCount: r.file_count,
@@ -64,11 +65,11 @@ export class BundleQueries {
 
   get(digest: string): BundleRow | null {
     const raw = this.#get.get(digest)
-    return raw ? toRow(raw) : null
+    return raw ? toBundleRow(raw) : null
   }
 
   all(): BundleRow[] {
-    return this.#all.all().map(toRow)
+    return this.#all.all().map(toBundleRow)
   }
 
   files(digest: string): BundleFile[] {

@@ -63,6 +63,7 @@ export class DeliveryQueries {
   readonly #lastPush
   readonly #list
   readonly #forRepo
+  readonly #byDeliveryId
 
   constructor(db: Db) {
     this.#insert = db.prepare<Record<string, unknown>, { id: number }>(
@@ -83,6 +84,9 @@ export class DeliveryQueries {
     )
     this.#forRepo = db.prepare<[string, number], RawDelivery>(
       'SELECT * FROM deliveries WHERE repo_key = lower(?) ORDER BY id DESC LIMIT ?',
+    )
+    this.#byDeliveryId = db.prepare<[string], RawDelivery>(
+      "SELECT * FROM deliveries WHERE delivery_id = ? AND outcome <> 'duplicate' ORDER BY id LIMIT 1",
     )
   }
 
@@ -113,6 +117,12 @@ export class DeliveryQueries {
 
   list(limit = 100): DeliveryRow[] {
     return this.#list.all(limit).map(toRow)
+  }
+
+  /** The first handled delivery with Gitea's id `deliveryId` (what a version's provenance names). */
+  byDeliveryId(deliveryId: string): DeliveryRow | null {
+    const raw = this.#byDeliveryId.get(deliveryId)
+    return raw ? toRow(raw) : null
   }
 
   forRepo(repo: string, limit = 100): DeliveryRow[] {

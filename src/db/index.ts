@@ -4,6 +4,7 @@ import { DeliveryQueries } from './deliveries.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
+import { RetentionQueries } from './retention.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -23,6 +24,7 @@ export class Index {
   readonly bundles: BundleQueries
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
+  readonly retention: RetentionQueries
 
   constructor(db: Db) {
     this.db = db
@@ -31,6 +33,7 @@ export class Index {
     this.bundles = new BundleQueries(db)
     this.jobs = new JobQueries(db)
     this.deliveries = new DeliveryQueries(db)
+    this.retention = new RetentionQueries(db)
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

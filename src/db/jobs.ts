@@ -63,12 +63,22 @@ export interface EnqueueInput {
   trigger: JobTrigger
   deliveryId?: string | null
   force?: boolean
+  /**
+   * Let a moving branch settle: when this request finds the template already being fetched, or
+   * joins a queued job, the queued job waits until `settleMs` after the latest request (but no
+   * more than `settleMaxMs` after it was queued), so a burst of pushes costs one more fetch, not
+   * one per push. A lone request still runs at once.
+   */
+  settleMs?: number
+  settleMaxMs?: number
 }
 
 export class JobQueries {
   readonly #db: Db
   readonly #get
   readonly #queuedFor
+  readonly #runningFor
+  readonly #settle
   readonly #insert
   readonly #promote
   readonly #claim
@@ -80,6 +90,7 @@ export class JobQueries {
   readonly #counts
   readonly #list
   readonly #listState
+  readonly #forTemplate
   readonly #nextRunAfter
 
   constructor(db: Db) {
@@ -88,9 +99,16 @@ export class JobQueries {
     this.#queuedFor = db.prepare<[string], RawJob>(
       "SELECT * FROM jobs WHERE template = ? AND state = 'queued'",
     )
+    this.#runningFor = db.prepare<[string], { id: number }>(
+      "SELECT id FROM jobs WHERE template = ? AND state = 'running'",
+    )
     this.#insert = db.prepare<Record<string, unknown>, RawJob>(
       `INSERT INTO jobs (template, state, trigger, delivery_id, force, run_after, created_at, updated_at)
-       VALUES (@template, 'queued', @trigger, @deliveryId, @force, @now, @now, @now) RETURNING *`,
+       VALUES (@template, 'queued', @trigger, @deliveryId, @force, @runAfter, @now, @now) RETURNING *`,
+    )
+    this.#settle = db.prepare(
+      `UPDATE jobs SET run_after = max(run_after, min(created_at + @max, @until)), updated_at = @now
+       WHERE id = @id AND state = 'queued' AND force = 0`,
     )
     // A forced request (admin) joining a queued job makes it forced and runnable now.
     this.#promote = db.prepare(
@@ -129,6 +147,9 @@ export class JobQueries {
       "SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state",
     )
     this.#list = db.prepare<[number], RawJob>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?')
+    this.#forTemplate = db.prepare<[string, number], RawJob>(
+      'SELECT * FROM jobs WHERE template = ? ORDER BY id DESC LIMIT ?',
+    )
     this.#listState = db.prepare<[string, number], RawJob>(
       'SELECT * FROM jobs WHERE state = ? ORDER BY id DESC LIMIT ?',
     )
@@ -149,16 +170,23 @@ export class JobQueries {
   enqueue(input: EnqueueInput, now = Date.now()): { job: JobRow; created: boolean } {
     return this.#db
       .transaction(() => {
+        const settle = input.settleMs ?? 0
         const queued = this.#queuedFor.get(input.template)
         if (queued) {
           if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
+          else if (settle > 0) {
+            const max = input.settleMaxMs ?? settle
+            this.#settle.run({ id: queued.id, until: now + settle, max, now })
+          }
           return { job: toRow(this.#get.get(queued.id)!), created: false }
         }
+        const moving = settle > 0 && !input.force && this.#runningFor.get(input.template)
         const raw = this.#insert.get({
           template: input.template,
           trigger: input.trigger,
           deliveryId: input.deliveryId ?? null,
           force: input.force ? 1 : 0,
+          runAfter: moving ? now + settle : now,
           now,
         })!
         return { job: toRow(raw), created: true }
@@ -239,5 +267,10 @@ export class JobQueries {
     const limit = options.limit ?? 100
     const raws = options.state ? this.#listState.all(options.state, limit) : this.#list.all(limit)
     return raws.map(toRow)
+  }
+
+  /** A template's jobs, newest first. */
+  forTemplate(template: string, limit = 20): JobRow[] {
+    return this.#forTemplate.all(template, limit).map(toRow)
   }
 }

@@ -54,6 +54,7 @@ export class TemplateQueries {
   readonly #upsert
   readonly #markRemoved
   readonly #setCurrent
+  readonly #pin
 
   constructor(db: Db) {
     this.#db = db
@@ -77,6 +78,9 @@ export class TemplateQueries {
     )
     this.#setCurrent = db.prepare(
       'UPDATE templates SET current_version_id = ?, updated_at = ? WHERE name = ?',
+    )
+    this.#pin = db.prepare(
+      'UPDATE templates SET pinned_digest = ?, pinned_at = ?, updated_at = ? WHERE name = ?',
     )
   }
 
@@ -125,5 +129,10 @@ export class TemplateQueries {
 
   setCurrent(name: string, versionId: number, now = Date.now()): void {
     this.#setCurrent.run(versionId, now, name)
+  }
+
+  /** Pins `name` to `digest`, or unpins it with null. Which digests are allowed is the caller's check. */
+  setPin(name: string, digest: string | null, now = Date.now()): void {
+    this.#pin.run(digest, digest === null ? null : now, now, name)
   }
 }

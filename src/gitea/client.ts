@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import { Agent, request, errors as undiciErrors } from 'undici'
 import { z } from 'zod'
 import { AppError } from '../errors.js'
+import type { GiteaErrorKind, Metrics } from '../metrics.js'
 import type { Secret } from '../secret.js'
 import { backoffDelay, retryAfterMs, sleep } from './retry.js'
 
@@ -60,6 +61,8 @@ export interface GiteaClientOptions {
     error?: GiteaErrorCode
     attempt: number
   }) => void
+  /** asset_cache_gitea_request_errors_total: one increment per failed attempt. */
+  metrics?: Pick<Metrics, 'giteaRequestErrors'>
 }
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
@@ -79,8 +82,10 @@ export class GiteaClient {
   readonly #base: URL
   readonly #token: Secret
   readonly #agent: Agent
-  readonly #opts: Required<Omit<GiteaClientOptions, 'baseUrl' | 'token' | 'onAttempt' | 'random'>> &
-    Pick<GiteaClientOptions, 'onAttempt' | 'random'>
+  readonly #opts: Required<
+    Omit<GiteaClientOptions, 'baseUrl' | 'token' | 'onAttempt' | 'random' | 'metrics'>
+  > &
+    Pick<GiteaClientOptions, 'onAttempt' | 'random' | 'metrics'>
 
   constructor(options: GiteaClientOptions) {
     this.#base = options.baseUrl
@@ -102,6 +107,14 @@ export class GiteaClient {
       // undici 7 follows no redirects without the redirect interceptor: a redirect could
       // leave GITEA_BASE_URL, so a 3xx is a refusal here.
     })
+  }
+
+  /**
+   * Counts one failed attempt. Requests are counted here; faults found in an archive body
+   * (truncated, too large, another commit, a stall or reset mid-body) by the caller reading it.
+   */
+  noteError(kind: GiteaErrorKind): void {
+    this.#opts.metrics?.giteaRequestErrors.inc({ kind })
   }
 
   /** Runs `fn` until it succeeds, it fails with a non-retryable error, or the attempts run out. */
@@ -137,6 +150,7 @@ export class GiteaClient {
       try {
         json = await body.json()
       } catch (cause) {
+        this.noteError('bad_response')
         throw new GiteaError('GITEA_BAD_RESPONSE', 'branch response is not JSON', {
           cause,
           retryable: true,
@@ -144,6 +158,7 @@ export class GiteaClient {
       }
       const parsed = branchSchema.safeParse(json)
       if (!parsed.success) {
+        this.noteError('bad_response')
         throw new GiteaError(
           'GITEA_BAD_RESPONSE',
           `branch response: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
@@ -183,12 +198,15 @@ export class GiteaClient {
       })
     } catch (cause) {
       const error = networkError(cause)
+      // A shutdown's abort is ours, not Gitea's.
+      if (!signal?.aborted) this.noteError(networkErrorKind(cause))
       this.#opts.onAttempt?.({ route, error: error.code, attempt })
       throw error
     }
     const status = res.statusCode
     this.#opts.onAttempt?.({ route, status, attempt })
     if (status === 200) return res.body
+    this.noteError(status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx')
     res.body.resume().on('error', () => {})
     const what = route === 'branch' ? 'branch lookup' : 'archive download'
     if (status === 404) {
@@ -207,6 +225,18 @@ export class GiteaClient {
     }
     throw new GiteaError('GITEA_REFUSED', `${what}: HTTP ${status}`, { status })
   }
+}
+
+const TIMEOUTS = [
+  undiciErrors.ConnectTimeoutError,
+  undiciErrors.HeadersTimeoutError,
+  undiciErrors.BodyTimeoutError,
+]
+
+/** `timeout` for undici's connect, headers and body-idle timeouts, `network` for the rest. */
+export function networkErrorKind(cause: unknown): 'timeout' | 'network' {
+  const root = cause instanceof GiteaError && cause.cause !== undefined ? cause.cause : cause
+  return TIMEOUTS.some((type) => root instanceof type) ? 'timeout' : 'network'
 }
 
 /** Classifies an undici or socket error as a retryable GITEA_UNAVAILABLE, naming its kind only. */

@@ -1,11 +1,24 @@
 // The refresh job (DESIGN.md "Refresh job"): branch head decides what is current; an archive is
 // downloaded only for a head that has no version yet; its outcome is recorded as a version.
+//
+// Phases (asset_cache_job_phase_seconds, and the `*Ms` fields of the "job finished" line):
+//   head      the branch lookup, its retries included;
+//   fetch     per download attempt, from the archive request to the last body byte on the wire
+//             (Gitea builds the archive before its first byte: `ttfbMs` is that part);
+//   validate  per attempt, canonicalize() from its first read to a spooled bundle or a refusal.
+//             The pipeline is streamed, so validate runs alongside fetch and ends just after it;
+//             their difference is the parse, validation and spooling that the wire did not hide;
+//   store     the blob put (hashing, fsync, rename) and the index transaction;
+//   total     the whole run, from the branch lookup to the recorded outcome.
+// A download retried sums its attempts in the log line; the histogram observes each attempt.
+import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import type { BundleLimits } from '../bundle/index.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
-import { type GiteaClient, GiteaError, networkError } from '../gitea/client.js'
+import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
 import { ingest } from '../ingest.js'
 import type { Logger } from '../log.js'
+import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface RefreshDeps {
@@ -17,6 +30,7 @@ export interface RefreshDeps {
   logger: Logger
   now?: () => number
   onDownload?: (template: string, commit: string) => void
+  metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
 }
 
 export type RefreshOutcome =
@@ -32,6 +46,48 @@ const transient = (err: RejectError) => err.code === 'TRUNCATED' || err.code ===
 const sourceOf = (job: JobRow): VersionSource =>
   job.trigger === 'webhook' ? 'webhook' : job.trigger === 'admin' ? 'admin' : 'reconcile'
 
+/** asset_cache_jobs_total's outcome for a settled run (see JobOutcome). */
+export function jobOutcome(
+  settled: { ok: boolean; outcome?: unknown },
+  disposition: 'done' | 'failed' | 'retry',
+): JobOutcome {
+  if (!settled.ok) return disposition === 'failed' ? 'failed' : 'retry'
+  const result = (settled.outcome as RefreshOutcome | undefined)?.result
+  return result === 'ready' ? 'ready' : result === 'rejected' ? 'rejected' : 'unchanged'
+}
+
+type Phases = Partial<Record<Exclude<JobPhase, 'total'> | 'ttfb', number>>
+
+const rounded = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms))
+
+/** The log fields of a run's phases, in whole milliseconds. */
+const phaseFields = (phases: Phases, total: number) => ({
+  headMs: rounded(phases.head),
+  ttfbMs: rounded(phases.ttfb),
+  fetchMs: rounded(phases.fetch),
+  validateMs: rounded(phases.validate),
+  storeMs: rounded(phases.store),
+  totalMs: Math.round(total),
+})
+
+/** Counts the archive bytes on the wire and marks the end of the download. */
+class WireCounter extends Transform {
+  bytes = 0
+  readonly #onEnd: () => void
+  constructor(onEnd: () => void) {
+    super()
+    this.#onEnd = onEnd
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    this.bytes += chunk.length
+    callback(null, chunk)
+  }
+  override _flush(callback: TransformCallback) {
+    this.#onEnd()
+    callback()
+  }
+}
+
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
   return err instanceof GiteaError
@@ -44,43 +100,73 @@ export function createRefresher(deps: RefreshDeps) {
 
   return async function refresh(job: JobRow, signal: AbortSignal): Promise<RefreshOutcome> {
     const template = deps.index.templates.get(job.template)
+    const log = deps.logger.child({ jobId: job.id, template: job.template })
     if (!template || template.removedAt !== null || !template.repo || !template.ref) {
+      log.info({ outcome: 'unchanged', reason: 'template is not tracked' }, 'job finished')
       return { result: 'skipped', reason: 'template is not tracked' }
     }
     if (!deps.gitea) throw new AppError('FETCH_OFF', 'fetching is off (no Gitea URL or token)')
     const gitea = deps.gitea
-    const log = deps.logger.child({ job: job.id, template: template.name })
+    const runStarted = performance.now()
+    const phases: Phases = {}
+    const phase = (name: keyof Phases, ms: number) => {
+      phases[name] = (phases[name] ?? 0) + ms
+      if (name !== 'ttfb') deps.metrics?.jobPhaseSeconds.observe({ phase: name }, ms / 1000)
+    }
+    const finished = (outcome: RefreshOutcome) => {
+      const total = performance.now() - runStarted
+      deps.metrics?.jobPhaseSeconds.observe({ phase: 'total' }, total / 1000)
+      const fields = {
+        outcome: outcome.result === 'current' ? 'unchanged' : outcome.result,
+        ...('commit' in outcome ? { commit: outcome.commit } : {}),
+        ...('digest' in outcome ? { digest: outcome.digest } : {}),
+        ...('code' in outcome ? { code: outcome.code } : {}),
+        ...phaseFields(phases, total),
+      }
+      if (outcome.result === 'rejected') log.warn(fields, 'job finished')
+      else log.info(fields, 'job finished')
+      return outcome
+    }
 
-    const head = await gitea.branchHead(template.repo, template.ref, signal)
+    const headStarted = performance.now()
+    let head: string
+    try {
+      head = await gitea.branchHead(template.repo, template.ref, signal)
+    } finally {
+      phase('head', performance.now() - headStarted)
+    }
     const existing = deps.index.versions.byCommit(template.name, head)
     if (existing?.status === 'ready' && existing.digest) {
       if (template.currentVersionId !== existing.id)
         deps.index.templates.setCurrent(template.name, existing.id, now())
-      return { result: 'current', commit: head, digest: existing.digest }
+      return finished({ result: 'current', commit: head, digest: existing.digest })
     }
     if (existing?.status === 'rejected' && !job.force) {
-      return { result: 'rejected', commit: head, code: existing.reasonCode ?? 'UNKNOWN' }
+      return finished({ result: 'rejected', commit: head, code: existing.reasonCode ?? 'UNKNOWN' })
     }
 
     const started = now()
     try {
       const result = await gitea.withRetries(
-        (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal),
+        (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal, phase),
         signal,
       )
-      log.info(
+      return finished(
+        result.status === 'ready'
+          ? { result: 'ready', commit: head, digest: result.digest, reused: result.reused }
+          : { result: 'rejected', commit: head, code: result.code },
+      )
+    } catch (err) {
+      const total = performance.now() - runStarted
+      deps.metrics?.jobPhaseSeconds.observe({ phase: 'total' }, total / 1000)
+      log.warn(
         {
           commit: head,
-          outcome: result.status,
-          ms: now() - started,
-          ...(result.status === 'ready' ? { digest: result.digest } : { code: result.code }),
+          code: err instanceof AppError ? err.code : 'INTERNAL',
+          ...phaseFields(phases, total),
         },
-        'refresh finished',
+        'refresh failed',
       )
-      return result.status === 'ready'
-        ? { result: 'ready', commit: head, digest: result.digest, reused: result.reused }
-        : { result: 'rejected', commit: head, code: result.code }
-    } catch (err) {
       if (err instanceof GiteaError && !signal.aborted) {
         // The download failed after its retries: record it; the next reconcile tries again.
         deps.index.versions.record(
@@ -111,15 +197,35 @@ async function downloadAndIngest(
   job: JobRow,
   attempt: number,
   signal: AbortSignal,
+  phase: (name: 'ttfb' | 'fetch' | 'validate' | 'store', ms: number) => void,
 ) {
-  const body = await gitea.openArchive(template.repo!, commit, attempt, signal)
+  const fetchStarted = performance.now()
+  let fetchEnded = false
+  const endFetch = () => {
+    if (fetchEnded) return
+    fetchEnded = true
+    phase('fetch', performance.now() - fetchStarted)
+  }
+  let body: Readable
+  try {
+    body = await gitea.openArchive(template.repo!, commit, attempt, signal)
+  } catch (err) {
+    endFetch()
+    throw err
+  }
+  phase('ttfb', performance.now() - fetchStarted)
   deps.onDownload?.(template.name, commit)
   let sourceError: unknown = null
   body.on('error', (err) => {
     sourceError ??= err
   })
+  // pipe(), not pipeline(): the validator destroying the counter must not destroy the body with
+  // an error (that would read as a network fault); the body is destroyed below, without one.
+  const wire = new WireCounter(endFetch)
+  body.on('error', (err) => wire.destroy(err))
+  body.pipe(wire)
   try {
-    return await ingest(
+    const result = await ingest(
       {
         index: deps.index,
         store: deps.store,
@@ -128,18 +234,28 @@ async function downloadAndIngest(
       },
       {
         template,
-        archive: body,
+        archive: wire,
         expectedCommit: commit,
         source: sourceOf(job),
         transient,
         signal,
         provenance: { jobId: job.id, deliveryId: job.deliveryId },
+        onPhase: phase,
       },
     )
+    if (result.status === 'rejected') {
+      if (result.code === 'TOO_LARGE') gitea.noteError('too_large')
+      if (result.code === 'COMMIT_MISMATCH') gitea.noteError('wrong_commit')
+    }
+    return result
   } catch (err) {
     // A socket that died mid-body, or a 200 cut short: a failed download, retried.
-    if (sourceError !== null) throw networkError(sourceError)
+    if (sourceError !== null) {
+      if (!signal.aborted) gitea.noteError(networkErrorKind(sourceError))
+      throw networkError(sourceError)
+    }
     if (isRejectError(err) && transient(err)) {
+      gitea.noteError(err.code === 'TRUNCATED' ? 'truncated' : 'timeout')
       throw new GiteaError('GITEA_UNAVAILABLE', `archive download: ${err.code}: ${err.message}`, {
         retryable: true,
         cause: err,
@@ -147,6 +263,9 @@ async function downloadAndIngest(
     }
     throw err
   } finally {
+    endFetch()
+    deps.metrics?.archiveBytesDownloaded.inc(wire.bytes)
+    if (!wire.destroyed) wire.destroy()
     if (!body.destroyed) body.destroy()
   }
 }

@@ -23,9 +23,16 @@ export interface WorkerPoolOptions {
   random?: () => number
   /** Errors that retrying cannot fix (e.g. a 404): the job fails at once. */
   isPermanent?: (err: unknown) => boolean
+  /** After each run and the pool's decision: done, failed for good, or queued again. */
   onSettled?: (
     job: JobRow,
-    result: { ok: boolean; outcome?: unknown; error?: unknown; ms: number },
+    result: {
+      ok: boolean
+      outcome?: unknown
+      error?: unknown
+      ms: number
+      disposition: 'done' | 'failed' | 'retry'
+    },
   ) => void
 }
 
@@ -98,15 +105,27 @@ export class WorkerPool {
   async #execute(job: JobRow, signal: AbortSignal): Promise<void> {
     const { index, logger } = this.#o
     const started = this.#o.now()
-    const log = logger.child({ job: job.id, template: job.template, attempt: job.attempts })
+    const log = logger.child({ jobId: job.id, template: job.template, attempt: job.attempts })
+    log.info({ trigger: job.trigger, force: job.force }, 'job started')
     try {
       const outcome = await this.#o.run(job, signal)
       index.jobs.complete(job.id, outcome, this.#o.now())
-      this.#o.onSettled?.(job, { ok: true, outcome, ms: this.#o.now() - started })
+      this.#o.onSettled?.(job, {
+        ok: true,
+        outcome,
+        ms: this.#o.now() - started,
+        disposition: 'done',
+      })
     } catch (err) {
       const code = err instanceof AppError ? err.code : 'INTERNAL'
       const message = err instanceof Error ? err.message : String(err)
-      this.#o.onSettled?.(job, { ok: false, error: err, ms: this.#o.now() - started })
+      const settled = (disposition: 'failed' | 'retry') =>
+        this.#o.onSettled?.(job, {
+          ok: false,
+          error: err,
+          ms: this.#o.now() - started,
+          disposition,
+        })
       if (signal.aborted) {
         // Stopped mid-run: the job goes back to the queue untouched by backoff.
         index.jobs.retry(
@@ -117,6 +136,7 @@ export class WorkerPool {
           this.#o.now(),
         )
         log.warn({ code: 'INTERRUPTED' }, 'job interrupted by shutdown; re-queued')
+        settled('retry')
         return
       }
       if (code === 'INTERNAL') log.error({ err }, 'job failed unexpectedly')
@@ -124,6 +144,7 @@ export class WorkerPool {
       if (permanent || job.attempts >= this.#o.maxAttempts) {
         index.jobs.fail(job.id, code, message, null, this.#o.now())
         log.warn({ code, error: message, attempts: job.attempts }, 'job failed')
+        settled('failed')
       } else {
         const delay = backoffDelay(job.attempts, {
           baseMs: this.#o.backoffBaseMs,
@@ -132,6 +153,7 @@ export class WorkerPool {
         })
         index.jobs.retry(job.id, this.#o.now() + delay, code, message, this.#o.now())
         log.warn({ code, error: message, retryInMs: delay }, 'job failed; will retry')
+        settled('retry')
       }
     }
   }

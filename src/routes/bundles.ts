@@ -11,10 +11,12 @@ import { once } from 'node:events'
 import { pipeline, Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { Hono } from 'hono'
+import { digestParam } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
-import { digestHex } from '../digest.js'
 import { AppError, IntegrityError } from '../errors.js'
 import { ApiError } from '../http-errors.js'
+import { requeueServing } from '../maintenance/verify.js'
+import type { Metrics } from '../metrics.js'
 import {
   baseHeaders,
   bundleServing,
@@ -25,21 +27,15 @@ import {
   reprDigest,
 } from './hot-cache.js'
 import { acceptsGzip, etagMatches, parseRange } from './http-cache.js'
-import { digestInScope, templatesServing } from './resolve.js'
+import { digestInScope } from './resolve.js'
+import { validated } from './validate.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
 
 const notFound = (digest: string) => new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
 
-function checkedDigest(raw: string): string {
-  if (digestHex(raw) === null) {
-    throw new ApiError(
-      400,
-      'INVALID_DIGEST',
-      'expected sha256: followed by 64 lowercase hex digits',
-    )
-  }
-  return raw
+function checkedDigest(params: Record<string, string>): string {
+  return validated(digestParam, params, 'INVALID_DIGEST').digest
 }
 
 function checkScope(c: { var: AppEnv['Variables'] }, digest: string): void {
@@ -60,10 +56,7 @@ export async function withdrawCorrupt(deps: AppDeps, digest: string, err: unknow
     deps.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
   }
   try {
-    for (const template of templatesServing(deps.index, digest)) {
-      const { job, created } = deps.index.jobs.enqueue({ template, trigger: 'admin', force: true })
-      if (created) deps.onEnqueued?.(job)
-    }
+    requeueServing(deps.index, digest, deps.onEnqueued)
   } catch (qerr) {
     deps.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
   }
@@ -140,8 +133,16 @@ async function opened(stream: Readable): Promise<void> {
   await once(stream, 'readable')
 }
 
+/** A body held in memory always carries its Content-Length: that many bytes are sent. */
+function countedFromMemory(metrics: Metrics, res: Response): Response {
+  const length = res.body ? Number(res.headers.get('content-length') ?? 0) : 0
+  if (length > 0) metrics.bundleBytesServed.inc(length)
+  return res
+}
+
 async function streamed(
   deps: AppDeps,
+  metrics: Metrics,
   req: Request,
   digest: string,
   size: number,
@@ -196,33 +197,39 @@ async function streamed(
     pipeline(source, gz, () => {})
     body = gz
   }
+  // Bytes handed to the response as they go (after gzip): a client that leaves early is
+  // counted for what it was sent.
+  body.on('data', (chunk: Buffer) => metrics.bundleBytesServed.inc(chunk.length))
   return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers })
 }
 
 bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
-  const digest = checkedDigest(c.req.param('digest'))
-  const { deps } = c.var
+  const digest = checkedDigest(c.req.param())
+  const { deps, metrics } = c.var
   const { cache } = bundleServing(deps)
   const hit = cache.get(digest)
   if (hit) {
     checkScope(c, digest)
+    metrics.hotCacheHits.inc()
     markServed(deps, digest)
-    return fromMemory(c.req.raw, hit)
+    return countedFromMemory(metrics, fromMemory(c.req.raw, hit))
   }
   const row = deps.index.bundles.get(digest)
   if (!row) throw notFound(digest)
   checkScope(c, digest)
   if (!(await deps.store.has(digest))) throw notFound(digest)
+  // A miss is a lookup of a bundle that exists and may be read (unknown digests are not misses).
+  metrics.hotCacheMisses.inc()
   const res =
     row.size <= HOT_MAX_BUNDLE_BYTES
-      ? fromMemory(c.req.raw, await loadHot(deps, digest, row.size))
-      : await streamed(deps, c.req.raw, digest, row.size)
+      ? countedFromMemory(metrics, fromMemory(c.req.raw, await loadHot(deps, digest, row.size)))
+      : await streamed(deps, metrics, c.req.raw, digest, row.size)
   markServed(deps, digest)
   return res
 })
 
 bundleRoutes.get('/:digest/manifest', (c) => {
-  const digest = checkedDigest(c.req.param('digest'))
+  const digest = checkedDigest(c.req.param())
   const { index } = c.var.deps
   if (!index.bundles.get(digest)) throw notFound(digest)
   checkScope(c, digest)

@@ -1,11 +1,13 @@
 // POST /hooks/gitea (DESIGN.md "Webhook receiver"): raw body ≤ 1 MiB, HMAC verified in constant
 // time, push → refresh queued. One SQLite transaction and no Gitea call: answers in milliseconds.
 import { Hono } from 'hono'
+import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
 import type { DeliveryInput } from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
-import { otherPayloadSchema, pushPayloadSchema, ZERO_SHA } from '../gitea/webhook-payload.js'
+import { ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
+import type { WebhookOutcome } from '../metrics.js'
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
@@ -37,18 +39,25 @@ async function readBody(req: Request, max: number): Promise<Uint8Array> {
 }
 
 /** The bytes Gitea signed: the raw JSON body, or the decoded `payload` field of a form body. */
-function signedContent(contentType: string, body: Uint8Array): string | Uint8Array {
+/**
+ * What the signature covers: the raw body for JSON, the decoded `payload` field for a form. Any
+ * other content type is checked over the raw body, so that an unsigned request gets 401 before
+ * it learns which types are accepted; `supported: false` then answers 400 once it verified.
+ */
+function signedContent(
+  contentType: string,
+  body: Uint8Array,
+): { content: string | Uint8Array; supported: boolean } {
   const type = contentType.split(';')[0]!.trim().toLowerCase()
-  if (type === 'application/json' || type === '') return body
+  if (type === 'application/json' || type === '') return { content: body, supported: true }
   if (type === 'application/x-www-form-urlencoded') {
-    return new URLSearchParams(Buffer.from(body).toString('utf8')).get('payload') ?? ''
+    const payload = new URLSearchParams(Buffer.from(body).toString('utf8')).get('payload') ?? ''
+    return { content: payload, supported: true }
   }
-  throw new ApiError(
-    400,
-    'UNSUPPORTED_MEDIA_TYPE',
-    'expected application/json or application/x-www-form-urlencoded',
-  )
+  return { content: body, supported: false }
 }
+
+const EVENT_HEADERS = ['x-gitea-event', 'x-forgejo-event', 'x-gogs-event', 'x-github-event']
 
 const firstHeader = (get: (n: string) => string | undefined, names: string[]) =>
   names.map(get).find((v) => v !== undefined && v !== '')
@@ -108,6 +117,8 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
         template: t.name,
         trigger: 'webhook',
         deliveryId: delivery.deliveryId,
+        settleMs: PUSH_SETTLE_MS,
+        settleMaxMs: PUSH_SETTLE_MAX_MS,
       }).job,
   )
   deps.index.deliveries.record({ ...base, outcome: 'queued', jobIds: jobs.map((j) => j.id) })
@@ -115,7 +126,58 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
   return { status: 202, body: { status: 'queued' } }
 }
 
-export const hookRoutes = new Hono<AppEnv>().post('/gitea', async (c) => {
+/**
+ * A push that arrives while its template is being fetched means the branch is moving: the next
+ * fetch waits until pushes have been quiet this long (at most the cap after it was queued), so a
+ * burst of pushes costs two downloads, not one per push. A lone push is fetched at once.
+ */
+const PUSH_SETTLE_MS = 300
+const PUSH_SETTLE_MAX_MS = 10_000
+
+/** Event label values: the header is the sender's, so anything else is `other` (bounded). */
+const COUNTED_EVENTS = new Set(['push', 'create', 'delete', 'ping', 'release', 'repository'])
+
+/** The delivery's outcome, read back from the answer (its status, and its body where needed). */
+async function outcomeOf(res: Response): Promise<WebhookOutcome> {
+  switch (res.status) {
+    case 202:
+      return 'queued'
+    case 401:
+      return 'unauthorized'
+    case 413:
+      return 'too_large'
+    case 503:
+      return 'disabled'
+  }
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as {
+    status?: string
+    reason?: string
+    error?: { code?: string }
+  } | null
+  if (res.status === 200) {
+    if (body?.reason === 'duplicate') return 'duplicate'
+    return body?.status === 'ok' ? 'ok' : 'ignored'
+  }
+  // A 400 comes only after the signature verified: recorded as an invalid delivery.
+  return res.status === 400 ? 'invalid' : 'bad_request'
+}
+
+export const hookRoutes = new Hono<AppEnv>()
+
+hookRoutes.use('/gitea', async (c, next) => {
+  await next()
+  const event = firstHeader((name) => c.req.header(name), EVENT_HEADERS)
+  c.var.metrics.webhookDeliveries.inc({
+    event:
+      event === undefined || event === '' ? 'none' : COUNTED_EVENTS.has(event) ? event : 'other',
+    outcome: await outcomeOf(c.res),
+  })
+})
+
+hookRoutes.post('/gitea', async (c) => {
   const deps = c.var.deps
   const secret = deps.config.webhookSecret
   if (!secret)
@@ -127,17 +189,12 @@ export const hookRoutes = new Hono<AppEnv>().post('/gitea', async (c) => {
 
   const body = await readBody(c.req.raw, MAX_WEBHOOK_BYTES)
   const get = (name: string) => c.req.header(name)
-  const signed = signedContent(c.req.header('content-type') ?? '', body)
+  const { content: signed, supported } = signedContent(c.req.header('content-type') ?? '', body)
   if (!verifySignature(secret, signed, providedSignature(get))) {
     throw new ApiError(401, 'UNAUTHORIZED', 'missing or invalid webhook signature')
   }
 
-  const event = firstHeader(get, [
-    'x-gitea-event',
-    'x-forgejo-event',
-    'x-gogs-event',
-    'x-github-event',
-  ])
+  const event = firstHeader(get, EVENT_HEADERS)
   const deliveryId =
     firstHeader(get, [
       'x-gitea-delivery',
@@ -151,6 +208,14 @@ export const hookRoutes = new Hono<AppEnv>().post('/gitea', async (c) => {
     outcome: 'invalid',
   }
 
+  if (!supported) {
+    deps.index.deliveries.record({ ...delivery, reason: 'unsupported content type' })
+    throw new ApiError(
+      400,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'expected application/json or application/x-www-form-urlencoded',
+    )
+  }
   let json: unknown
   try {
     json = JSON.parse(typeof signed === 'string' ? signed : Buffer.from(signed).toString('utf8'))

@@ -2,11 +2,13 @@
 // name to its current (or pinned) bundle digest. A scoped token sees only its templates; one out
 // of scope answers 404 like an unknown name, so a token does not learn which names exist.
 import { Hono } from 'hono'
+import { templateNameParam } from '../api/requests.js'
 import type { AppEnv } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import { etagMatches } from './http-cache.js'
 import { inScope } from './read-auth.js'
 import { activeTemplate, resolveTemplate } from './resolve.js'
+import { paramsOf } from './validate.js'
 
 /** Seconds a provisioner should wait when a template has nothing ready yet. */
 export const NOT_READY_RETRY_AFTER = 30
@@ -41,7 +43,7 @@ templateRoutes.get('/', (c) => {
 
 templateRoutes.get('/:name', (c) => {
   const { index } = c.var.deps
-  const t = scopedTemplate(c, c.req.param('name'))
+  const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
   const r = resolveTemplate(index, t)
   const bundle = r.digest ? index.bundles.get(r.digest) : null
   if (!r.digest || !bundle) {
@@ -73,7 +75,7 @@ templateRoutes.get('/:name', (c) => {
 })
 
 templateRoutes.get('/:name/bundle', (c) => {
-  const t = scopedTemplate(c, c.req.param('name'))
+  const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
   const r = resolveTemplate(c.var.deps.index, t)
   if (!r.digest) {
     throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
@@ -86,7 +88,7 @@ templateRoutes.get('/:name/bundle', (c) => {
 
 templateRoutes.get('/:name/versions', (c) => {
   const { index } = c.var.deps
-  const t = scopedTemplate(c, c.req.param('name'))
+  const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
   const current = resolveTemplate(index, t).version?.id ?? null
   const versions = index.versions.list(t.name).map((v) => ({
     commit: v.commit,

@@ -2,8 +2,9 @@
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
+import { type Detached, detachBlob, discardDetached, listDetached, reattachBlob } from './evict.js'
 import { type BlobEntry, listBlobs, usageOf } from './list.js'
-import { BLOBS_DIR, blobHex, blobPath, QUARANTINE_DIR, TMP_DIR } from './paths.js'
+import { BLOBS_DIR, blobHex, blobPath, EVICTING_DIR, QUARANTINE_DIR, TMP_DIR } from './paths.js'
 import { BlobReadStream, type ByteRange, readBlob, statBlob } from './read.js'
 import { quarantineBlob, removeBlob } from './remove.js'
 import { sweepTemp } from './temp.js'
@@ -28,7 +29,7 @@ export class ContentStore {
   /** Creates blobs/sha256, tmp and quarantine as needed and removes temp files of dead processes. */
   static async open(dir: string): Promise<ContentStore> {
     const root = resolve(dir)
-    for (const sub of [BLOBS_DIR, TMP_DIR, QUARANTINE_DIR]) {
+    for (const sub of [BLOBS_DIR, TMP_DIR, QUARANTINE_DIR, EVICTING_DIR]) {
       await mkdir(join(root, sub), { recursive: true })
     }
     await sweepTemp(root)
@@ -59,6 +60,26 @@ export class ContentStore {
   /** Bytes freed, 0 if absent. */
   async remove(digest: string): Promise<number> {
     return removeBlob(this.dir, blobHex(digest))
+  }
+
+  /** Takes a blob out of blobs/ pending the index's decision (see evict.ts); null if absent. */
+  async detach(digest: string): Promise<Detached | null> {
+    return detachBlob(this.dir, blobHex(digest))
+  }
+
+  /** Undoes detach(). */
+  reattach(detached: Detached): Promise<void> {
+    return reattachBlob(this.dir, detached)
+  }
+
+  /** Completes an eviction; bytes freed. */
+  discard(detached: Detached): Promise<number> {
+    return discardDetached(detached)
+  }
+
+  /** Blobs a stopped process detached and never decided on. */
+  detached(): AsyncIterable<Detached> {
+    return listDetached(this.dir)
   }
 
   /** Moves the blob to quarantine/<hex>.<timestamp>: never served again, kept for inspection. */

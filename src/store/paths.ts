@@ -1,4 +1,5 @@
-// On-disk layout of a content store: blobs/sha256/ab/cd/<hex>, tmp/ and quarantine/, and digest → path.
+// On-disk layout of a content store: blobs/sha256/ab/cd/<hex>, tmp/, quarantine/ and evicting/,
+// and digest → path.
 import { join } from 'node:path'
 import { digestHex } from '../digest.js'
 import { AppError } from '../errors.js'
@@ -6,6 +7,7 @@ import { AppError } from '../errors.js'
 export const BLOBS_DIR = join('blobs', 'sha256')
 export const TMP_DIR = 'tmp'
 export const QUARANTINE_DIR = 'quarantine'
+export const EVICTING_DIR = 'evicting'
 
 /**
  * The hex of a well-formed digest. Everything else is INVALID_DIGEST before it comes near a

@@ -144,6 +144,27 @@ describe('authentication', () => {
     expect(wrong.status).toBe(401)
   })
 
+  it('checks the signature before the content type: unsigned → 401, signed → 400', async () => {
+    const body = JSON.stringify(push())
+    const unsigned = await deliver(body, {}, { sign: false, contentType: 'text/plain' })
+    expect(unsigned.status).toBe(401)
+    expect(await errorCode(unsigned)).toBe('UNAUTHORIZED')
+    const wrong = await deliver(
+      body,
+      { 'x-gitea-signature': hmac('other') },
+      { contentType: 'text/plain' },
+    )
+    expect(wrong.status).toBe(401)
+    expect(deliveries()).toEqual([])
+    const signed = await deliver(body, {}, { contentType: 'text/plain' })
+    expect(signed.status).toBe(400)
+    expect(await errorCode(signed)).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(deliveries()).toEqual([
+      expect.objectContaining({ outcome: 'invalid', reason: 'unsupported content type' }),
+    ])
+    expect(jobs()).toEqual([])
+  })
+
   it('refuses a body over 1 MiB with 413, declared or not', async () => {
     const big = JSON.stringify(push({ padding: 'x'.repeat(1024 * 1024) }))
     expect((await deliver(big)).status).toBe(413)

@@ -44,6 +44,35 @@ describe('queue', () => {
     expect(q.get(job.id)?.force).toBe(true)
   })
 
+  it('lets a moving branch settle: a burst waits for quiet, a lone push runs at once', () => {
+    const q = rt.index.jobs
+    const settle = { settleMs: 500, settleMaxMs: 5_000 }
+    const t0 = 1_000_000
+    // Nothing running: the first push runs at once.
+    const first = q.enqueue({ template: 'a', trigger: 'webhook', ...settle }, t0)
+    expect(first.job.runAfter).toBe(t0)
+    q.claim(t0)
+    // A push while it is fetched waits for the branch to be quiet …
+    const second = q.enqueue({ template: 'a', trigger: 'webhook', ...settle }, t0 + 10)
+    expect(second.job.runAfter).toBe(t0 + 510)
+    // … and each further push moves that point on …
+    const third = q.enqueue({ template: 'a', trigger: 'webhook', ...settle }, t0 + 400)
+    expect(third.created).toBe(false)
+    expect(q.get(second.job.id)!.runAfter).toBe(t0 + 900)
+    // … but never past the cap from when it was queued.
+    q.enqueue({ template: 'a', trigger: 'webhook', ...settle }, t0 + 6_000)
+    expect(q.get(second.job.id)!.runAfter).toBe(t0 + 10 + 5_000)
+    // A reconcile (no settle) does not delay it; a forced refresh makes it run now.
+    q.enqueue({ template: 'a', trigger: 'reconcile' }, t0 + 6_001)
+    expect(q.get(second.job.id)!.runAfter).toBe(t0 + 5_010)
+    q.enqueue({ template: 'a', trigger: 'admin', force: true }, t0 + 6_002)
+    expect(q.get(second.job.id)!.runAfter).toBe(t0 + 5_010)
+    // Another template is not affected.
+    expect(q.enqueue({ template: 'b', trigger: 'webhook', ...settle }, t0 + 20).job.runAfter).toBe(
+      t0 + 20,
+    )
+  })
+
   it('re-queues jobs found running at start-up, once per template', () => {
     const q = rt.index.jobs
     q.enqueue({ template: 'a', trigger: 'webhook' })

@@ -1,0 +1,109 @@
+// Admin actions, shared by the admin API and the admin UI: refresh now, pin, unpin, verify, GC.
+// Each checks its input against the index and fails with a stable code (ApiError), never a
+// half-done change.
+import type { Config } from '../config.js'
+import type { Index, JobRow } from '../db/index.js'
+import { digestHex } from '../digest.js'
+import { ApiError } from '../http-errors.js'
+import { collectGarbage, type GcReport } from '../maintenance/gc.js'
+import { type VerifyRepairReport, verifyAndRepair } from '../maintenance/verify.js'
+import type { Metrics } from '../metrics.js'
+import type { ContentStore } from '../store/index.js'
+
+export interface AdminDeps {
+  config: Config
+  index: Index
+  store: ContentStore
+  onEnqueued?: (job: JobRow) => void
+  /** Told when a bundle leaves service (GC or quarantine): the hot cache drops it. */
+  onWithdrawn?: (digest: string) => void
+  /** GC runs and what they freed are counted here. */
+  metrics?: Metrics
+}
+
+function knownTemplate(index: Index, name: string) {
+  const t = index.templates.get(name)
+  if (!t || t.removedAt !== null) {
+    throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+  }
+  return t
+}
+
+/** Queues a refresh (a forced one re-fetches even an unchanged head). */
+export function refreshTemplate(
+  deps: AdminDeps,
+  name: string,
+  force = false,
+): { job: JobRow; created: boolean } {
+  const t = knownTemplate(deps.index, name)
+  if (!t.repo) {
+    throw new ApiError(409, 'NOT_REFRESHABLE', `template ${name} has no repository to fetch from`)
+  }
+  const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force })
+  if (result.created) deps.onEnqueued?.(result.job)
+  return result
+}
+
+/**
+ * Pins `name` to `digest`: only a ready version of that template whose bundle is still stored.
+ * A malformed digest is 400; a digest that is not one of its ready versions (rejected, another
+ * template's, unknown) or whose bundle GC removed is 409.
+ */
+export function pinTemplate(deps: AdminDeps, name: string, digest: string): void {
+  const { index } = deps
+  if (digestHex(digest) === null) {
+    throw new ApiError(
+      400,
+      'INVALID_DIGEST',
+      'expected sha256: followed by 64 lowercase hex digits',
+    )
+  }
+  index.transaction(() => {
+    knownTemplate(index, name)
+    const ready = index.versions
+      .list(name, 10_000)
+      .some((v) => v.status === 'ready' && v.digest === digest)
+    if (!ready) {
+      throw new ApiError(
+        409,
+        'NOT_A_READY_VERSION',
+        `${digest} is not a ready version of template ${name}`,
+      )
+    }
+    if (!index.bundles.get(digest)) {
+      throw new ApiError(409, 'BUNDLE_EVICTED', `the bundle ${digest} is no longer stored`)
+    }
+    index.templates.setPin(name, digest)
+  })
+}
+
+export function unpinTemplate(deps: AdminDeps, name: string): void {
+  knownTemplate(deps.index, name)
+  deps.index.templates.setPin(name, null)
+}
+
+export function verifyStoreNow(deps: AdminDeps): Promise<VerifyRepairReport> {
+  return verifyAndRepair(deps, {
+    repair: true,
+    ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
+    ...(deps.onWithdrawn ? { onWithdrawn: deps.onWithdrawn } : {}),
+  })
+}
+
+export async function collectGarbageNow(
+  deps: AdminDeps,
+  options: { budgetBytes?: number; dryRun?: boolean } = {},
+): Promise<GcReport> {
+  const report = await collectGarbage(deps, {
+    budgetBytes: options.budgetBytes ?? deps.config.storeBudgetBytes,
+    keepVersions: deps.config.keepVersions,
+    dryRun: options.dryRun ?? false,
+    ...(deps.onWithdrawn ? { onRemoved: deps.onWithdrawn } : {}),
+  })
+  if (deps.metrics && !report.dryRun) {
+    deps.metrics.gcRuns.inc()
+    deps.metrics.gcFreedBytes.inc(report.freedBytes)
+    deps.metrics.gcRemovedBundles.inc(report.removed.length)
+  }
+  return report
+}

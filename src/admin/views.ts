@@ -1,0 +1,277 @@
+// Read models for admins, shared by the admin API and the admin UI: what every template serves,
+// since when, from which commit and delivery, and why the last push was rejected.
+import type { Config } from '../config.js'
+import type {
+  BundleFile,
+  DeliveryRow,
+  Index,
+  JobRow,
+  TemplateRow,
+  VersionRow,
+} from '../db/index.js'
+import { resolveTemplate } from '../routes/resolve.js'
+
+export interface AdminReadDeps {
+  config: Config
+  index: Index
+}
+
+/**
+ * Status colour: `ready` serves its branch head; `stale` serves a bundle but the newest version is
+ * rejected or failed; `pending` has nothing to serve yet; `failing` has nothing and its last
+ * attempt went wrong.
+ */
+export type TemplateHealth = 'ready' | 'stale' | 'pending' | 'failing'
+
+export interface VersionView {
+  id: number
+  commit: string | null
+  digest: string | null
+  status: VersionRow['status']
+  reasonCode: string | null
+  reasonDetail: string | null
+  source: VersionRow['source']
+  jobId: number | null
+  deliveryId: string | null
+  createdAt: number
+  readyAt: number | null
+  compressedBytes: number | null
+  unpackedBytes: number | null
+  bundleBytes: number | null
+  entryCount: number | null
+  fileCount: number | null
+  skippedCount: number | null
+  durationMs: number | null
+  current: boolean
+  pinned: boolean
+  /** A ready version whose bundle GC has removed (history only). */
+  evicted: boolean
+  /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
+  commitUrl: string | null
+}
+
+export interface JobView {
+  id: number
+  template: string
+  state: JobRow['state']
+  trigger: JobRow['trigger']
+  deliveryId: string | null
+  force: boolean
+  attempts: number
+  nextAttemptAt: number | null
+  lastErrorCode: string | null
+  lastError: string | null
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+}
+
+export interface TemplateView {
+  name: string
+  repo: string | null
+  ref: string | null
+  removed: boolean
+  health: TemplateHealth
+  /** What provisioners get: the pin when there is one, else the current version. */
+  digest: string | null
+  commit: string | null
+  /** When the served version became ready. */
+  since: number | null
+  current: VersionView | null
+  pinned: { digest: string; at: number | null } | null
+  latest: VersionView | null
+  lastError: { code: string; detail: string | null; at: number; commit: string | null } | null
+  job: JobView | null
+  repoUrl: string | null
+}
+
+export interface TemplateDetail {
+  template: TemplateView
+  versions: VersionView[]
+  /** Files of the served bundle. */
+  files: BundleFile[]
+  jobs: JobView[]
+  deliveries: DeliveryRow[]
+}
+
+function giteaBase(config: Config): string | null {
+  return config.gitea ? config.gitea.baseUrl.href.replace(/\/+$/, '') : null
+}
+
+function repoUrl(config: Config, t: TemplateRow): string | null {
+  const base = giteaBase(config)
+  return base && t.repo ? `${base}/${t.repo}` : null
+}
+
+export function jobView(j: JobRow): JobView {
+  return {
+    id: j.id,
+    template: j.template,
+    state: j.state,
+    trigger: j.trigger,
+    deliveryId: j.deliveryId,
+    force: j.force,
+    attempts: j.attempts,
+    nextAttemptAt: j.state === 'queued' ? j.runAfter : null,
+    lastErrorCode: j.lastErrorCode,
+    lastError: j.lastError,
+    createdAt: j.createdAt,
+    startedAt: j.startedAt,
+    finishedAt: j.finishedAt,
+  }
+}
+
+function versionView(
+  deps: AdminReadDeps,
+  t: TemplateRow,
+  v: VersionRow,
+  servedId: number | null,
+): VersionView {
+  const url = repoUrl(deps.config, t)
+  return {
+    id: v.id,
+    commit: v.commit,
+    digest: v.digest,
+    status: v.status,
+    reasonCode: v.reasonCode,
+    reasonDetail: v.reasonDetail,
+    source: v.source,
+    jobId: v.jobId,
+    deliveryId: v.deliveryId,
+    createdAt: v.createdAt,
+    readyAt: v.readyAt,
+    compressedBytes: v.compressedBytes,
+    unpackedBytes: v.unpackedBytes,
+    bundleBytes: v.bundleBytes,
+    entryCount: v.entryCount,
+    fileCount: v.fileCount,
+    skippedCount: v.skippedCount,
+    durationMs: v.durationMs,
+    current: v.id === t.currentVersionId,
+    pinned: v.id === servedId && t.pinnedDigest !== null,
+    evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
+    commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+  }
+}
+
+export function templateView(deps: AdminReadDeps, t: TemplateRow): TemplateView {
+  const { index } = deps
+  const served = resolveTemplate(index, t)
+  const servedId = served.version?.id ?? null
+  const currentRow = t.currentVersionId === null ? null : index.versions.get(t.currentVersionId)
+  const latestRow = index.versions.list(t.name, 1)[0] ?? null
+  const jobRow = index.jobs.forTemplate(t.name, 1)[0] ?? null
+  const current = currentRow ? versionView(deps, t, currentRow, servedId) : null
+  const latest = latestRow ? versionView(deps, t, latestRow, servedId) : null
+
+  let lastError: TemplateView['lastError'] = null
+  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
+    lastError = {
+      code: latestRow.reasonCode,
+      detail: latestRow.reasonDetail,
+      at: latestRow.updatedAt,
+      commit: latestRow.commit,
+    }
+  } else if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
+    lastError = {
+      code: jobRow.lastErrorCode,
+      detail: jobRow.lastError,
+      at: jobRow.updatedAt,
+      commit: null,
+    }
+  }
+  const health: TemplateHealth = served.digest
+    ? lastError
+      ? 'stale'
+      : 'ready'
+    : lastError
+      ? 'failing'
+      : 'pending'
+  const activeJob =
+    jobRow && (jobRow.state === 'queued' || jobRow.state === 'running') ? jobRow : null
+  return {
+    name: t.name,
+    repo: t.repo,
+    ref: t.ref,
+    removed: t.removedAt !== null,
+    health,
+    digest: served.digest,
+    commit: served.version?.commit ?? null,
+    since: served.version?.readyAt ?? null,
+    current,
+    pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
+    latest,
+    lastError,
+    job: activeJob ? jobView(activeJob) : null,
+    repoUrl: repoUrl(deps.config, t),
+  }
+}
+
+/** Every template, active ones first, by name. */
+export function listTemplates(deps: AdminReadDeps): TemplateView[] {
+  return deps.index.templates
+    .all()
+    .sort((a, b) => Number(a.removedAt !== null) - Number(b.removedAt !== null))
+    .map((t) => templateView(deps, t))
+}
+
+export function templateDetail(
+  deps: AdminReadDeps,
+  name: string,
+  limit = 100,
+): TemplateDetail | null {
+  const { index } = deps
+  const t = index.templates.get(name)
+  if (!t) return null
+  const view = templateView(deps, t)
+  const servedId = resolveTemplate(index, t).version?.id ?? null
+  return {
+    template: view,
+    versions: index.versions.list(name, limit).map((v) => versionView(deps, t, v, servedId)),
+    files: view.digest ? index.bundles.files(view.digest) : [],
+    jobs: index.jobs.forTemplate(name, 20).map(jobView),
+    deliveries: t.repo ? index.deliveries.forRepo(t.repo, 20) : [],
+  }
+}
+
+export interface QueueView {
+  depth: { queued: number; running: number }
+  queued: JobView[]
+  running: JobView[]
+  failed: JobView[]
+  recent: JobView[]
+}
+
+export function queueView(deps: AdminReadDeps, limit = 50): QueueView {
+  const { jobs } = deps.index
+  return {
+    depth: jobs.depth(),
+    queued: jobs.list({ state: 'queued', limit }).map(jobView),
+    running: jobs.list({ state: 'running', limit }).map(jobView),
+    failed: jobs.list({ state: 'failed', limit }).map(jobView),
+    recent: jobs.list({ limit }).map(jobView),
+  }
+}
+
+export interface StoreView {
+  bundles: number
+  bytes: number
+  budgetBytes: number
+  keepVersions: number
+  /** bytes / budget, 0..∞ */
+  ratio: number
+  gcIntervalMs: number | null
+}
+
+export function storeView(deps: AdminReadDeps): StoreView {
+  const { bundles, bytes } = deps.index.retention.usage()
+  const budget = deps.config.storeBudgetBytes
+  return {
+    bundles,
+    bytes,
+    budgetBytes: budget,
+    keepVersions: deps.config.keepVersions,
+    ratio: budget > 0 ? bytes / budget : 0,
+    gcIntervalMs: deps.config.gcIntervalMs,
+  }
+}

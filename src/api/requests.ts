@@ -1,0 +1,55 @@
+// Request schemas of the HTTP API, exported from this one module: the route handlers validate
+// path parameters, queries and bodies with these objects, and the OpenAPI document
+// (api/openapi.ts) is generated from the very same objects, so the two cannot disagree.
+import { z } from 'zod'
+import { parseSize } from '../units.js'
+
+export { otherPayloadSchema, pushPayloadSchema } from '../gitea/webhook-payload.js'
+
+export const digestSchema = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256: followed by 64 lowercase hex digits')
+
+/** `{name}`: a template name from the manifest. */
+export const templateNameParam = z.object({
+  name: z.string().min(1).describe('template name, as in the templates manifest'),
+})
+
+/** `{digest}`: a bundle digest; anything else answers 400 INVALID_DIGEST. */
+export const digestParam = z.object({
+  digest: digestSchema.describe('bundle digest: `sha256:` followed by 64 lowercase hex digits'),
+})
+
+// Admin request bodies and queries.
+
+export const pinBody = z.strictObject({ digest: z.string() })
+
+export const refreshBody = z.strictObject({
+  force: z
+    .boolean()
+    .optional()
+    .describe('re-fetch even when the branch head already has a version'),
+})
+
+/** A byte budget as a number of bytes or a size such as `512MiB`. */
+export const budgetSchema = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const bytes = typeof v === 'number' ? v : parseSize(v)
+    if (bytes === null) {
+      ctx.addIssue({ code: 'custom', message: 'expected bytes or a size like 512MiB or 2GiB' })
+      return z.NEVER
+    }
+    return bytes
+  })
+
+export const gcBody = z.strictObject({
+  budget: budgetSchema
+    .optional()
+    .describe('byte budget for this run (default ASSET_CACHE_STORE_BUDGET)'),
+  dryRun: z.boolean().optional().describe('report what would be removed, remove nothing'),
+})
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+})

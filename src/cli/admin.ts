@@ -1,0 +1,104 @@
+// `asset-cache pin | unpin | refresh`: admin actions against a running server over its admin API
+// (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
+import { request } from 'undici'
+
+export interface AdminClientOptions {
+  server?: string
+  token?: string
+}
+
+/** Defaults from the environment; the client side reads these here and nowhere else. */
+function adminEnv(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    server: env.ASSET_CACHE_SERVER || undefined,
+    token: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string }
+}
+
+/** Calls the admin API; prints the failure (code and message, never the token) and returns null. */
+async function call(
+  command: string,
+  opts: AdminClientOptions,
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown> | null> {
+  const env = adminEnv()
+  const server = opts.server ?? env.server
+  const token = opts.token ?? env.token
+  if (!server || !token) {
+    process.stderr.write(
+      `asset-cache ${command}: ${!server ? 'no server: pass --server or set ASSET_CACHE_SERVER' : 'no admin token: pass --token or set ASSET_CACHE_ADMIN_TOKEN'}\n`,
+    )
+    return null
+  }
+  let res: Awaited<ReturnType<typeof request>>
+  try {
+    res = await request(new URL(path, server), {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    })
+  } catch (err) {
+    process.stderr.write(
+      `asset-cache ${command}: cannot reach ${server}: ${(err as Error).message}\n`,
+    )
+    return null
+  }
+  const text = await res.body.text()
+  let json: unknown = null
+  try {
+    json = JSON.parse(text)
+  } catch {}
+  if (res.statusCode >= 300) {
+    const e = (json as ErrorBody | null)?.error
+    process.stderr.write(
+      `asset-cache ${command}: ${e?.code ?? `HTTP_${res.statusCode}`}: ${e?.message ?? 'request failed'}\n`,
+    )
+    return null
+  }
+  return (json ?? {}) as Record<string, unknown>
+}
+
+const enc = encodeURIComponent
+
+export async function pinCommand(
+  template: string,
+  digest: string,
+  opts: AdminClientOptions,
+): Promise<number> {
+  const r = await call('pin', opts, 'PUT', `/v1/admin/templates/${enc(template)}/pin`, { digest })
+  if (!r) return 1
+  process.stdout.write(`pinned ${template} to ${digest}\n`)
+  return 0
+}
+
+export async function unpinCommand(template: string, opts: AdminClientOptions): Promise<number> {
+  const r = await call('unpin', opts, 'DELETE', `/v1/admin/templates/${enc(template)}/pin`)
+  if (!r) return 1
+  process.stdout.write(`unpinned ${template}; it serves ${String(r.digest ?? 'nothing yet')}\n`)
+  return 0
+}
+
+export async function refreshCommand(
+  template: string,
+  opts: AdminClientOptions & { force?: boolean },
+): Promise<number> {
+  const r = await call('refresh', opts, 'POST', `/v1/admin/templates/${enc(template)}/refresh`, {
+    force: opts.force ?? false,
+  })
+  if (!r) return 1
+  process.stdout.write(
+    `refresh of ${template} ${r.created ? 'queued' : 'already queued'} (job ${String(r.jobId)})\n`,
+  )
+  return 0
+}

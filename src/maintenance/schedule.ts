@@ -1,0 +1,48 @@
+// Scheduled garbage collection: one run every interval, never two at once, failures logged and
+// retried at the next tick. The timer does not keep the process alive.
+import type { Logger } from '../log.js'
+import type { GcReport } from './gc.js'
+
+export interface GcSchedule {
+  stop(): Promise<void>
+}
+
+export function scheduleGc(options: {
+  intervalMs: number
+  run: () => Promise<GcReport>
+  logger: Logger
+}): GcSchedule {
+  const { logger } = options
+  let running: Promise<void> | null = null
+  const tick = () => {
+    if (running) return
+    running = options
+      .run()
+      .then((r) => {
+        if (r.removed.length > 0 || r.overBudget) {
+          logger.info(
+            {
+              removed: r.removed.length,
+              freedBytes: r.freedBytes,
+              bytes: r.after.bytes,
+              budgetBytes: r.budgetBytes,
+              overBudget: r.overBudget,
+            },
+            'scheduled gc',
+          )
+        }
+      })
+      .catch((err: unknown) => logger.error({ err }, 'scheduled gc failed'))
+      .finally(() => {
+        running = null
+      })
+  }
+  const timer = setInterval(tick, options.intervalMs)
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
+  }
+}

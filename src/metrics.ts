@@ -1,0 +1,218 @@
+// Prometheus metrics (prom-client). Each Metrics object owns its Registry (never the global
+// default), so several apps can live in one process. Counters and histograms are incremented by
+// the parts that do the work; gauges about stored state are read from SQLite at scrape time.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { Config } from './config.js'
+import type { Index } from './db/index.js'
+import {
+  indexedStoreBytes,
+  reconcileLagSeconds,
+  templatesNotReady,
+  versionCounts,
+} from './ops-status.js'
+
+/** Outcomes of POST /hooks/gitea: the recorded delivery outcomes, then the refusals before one. */
+export type WebhookOutcome =
+  | 'queued'
+  | 'ok'
+  | 'ignored'
+  | 'duplicate'
+  | 'invalid'
+  | 'unauthorized'
+  | 'bad_request'
+  | 'too_large'
+  | 'disabled'
+
+/**
+ * ready: a new head became ready (new or reused digest); unchanged: the head already had its
+ * version, or the template is no longer tracked; rejected: the head's archive is refused (now or
+ * earlier); failed: the job gave up (permanent error or attempts used up); retry: a run failed
+ * and the job was queued again (backoff, or interrupted by shutdown).
+ */
+export type JobOutcome = 'ready' | 'unchanged' | 'rejected' | 'failed' | 'retry'
+
+/** See createRefresher for what each phase covers. */
+export type JobPhase = 'head' | 'fetch' | 'validate' | 'store' | 'total'
+
+/**
+ * One per failed Gitea attempt. http_4xx also counts 3xx (never followed); bad_response is a
+ * 200 whose JSON is missing or malformed; too_large and wrong_commit are archives refused.
+ */
+export type GiteaErrorKind =
+  | 'network'
+  | 'timeout'
+  | 'http_5xx'
+  | 'http_429'
+  | 'http_4xx'
+  | 'truncated'
+  | 'too_large'
+  | 'wrong_commit'
+  | 'bad_response'
+
+/** What scrape-time gauges read. */
+export interface ScrapeSource {
+  index: Index
+  config: Pick<Config, 'storeBudgetBytes'>
+  hotCacheBytes?: () => number
+  now?: () => number
+}
+
+export interface Metrics {
+  readonly registry: Registry
+  readonly webhookDeliveries: Counter<'event' | 'outcome'>
+  readonly jobs: Counter<'outcome'>
+  readonly jobPhaseSeconds: Histogram<'phase'>
+  readonly archiveBytesDownloaded: Counter
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>
+  readonly httpRequestDuration: Histogram<'route' | 'method'>
+  readonly bundleBytesServed: Counter
+  readonly hotCacheHits: Counter
+  readonly hotCacheMisses: Counter
+  readonly giteaRequestErrors: Counter<'kind'>
+  /** Incremented by garbage collection: one per run, bytes freed, bundles removed. */
+  readonly gcRuns: Counter
+  readonly gcFreedBytes: Counter
+  readonly gcRemovedBundles: Counter
+  /** Points the scrape-time gauges at an index; the last source attached wins. */
+  attach(source: ScrapeSource): void
+  /** The text exposition. */
+  text(): Promise<string>
+  readonly contentType: string
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  let source: ScrapeSource | null = null
+  /** The index when it is still open (a scrape after shutdown reports nothing stale). */
+  const openIndex = () => (source?.index.db.open ? source.index : null)
+
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers })
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: L[],
+    collect: (g: Gauge<L>) => void,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        collect(this)
+      },
+    })
+
+  gauge(
+    'asset_cache_versions',
+    'Version rows by status and reason code.',
+    ['status', 'reason'],
+    (g) => {
+      const index = openIndex()
+      if (!index) return
+      g.reset()
+      for (const { status, reason, n } of versionCounts(index)) g.set({ status, reason }, n)
+    },
+  )
+  gauge('asset_cache_queue_depth', 'Refresh jobs queued or running.', ['state'], (g) => {
+    const index = openIndex()
+    if (!index) return
+    const depth = index.jobs.depth()
+    g.set({ state: 'queued' }, depth.queued)
+    g.set({ state: 'running' }, depth.running)
+  })
+  gauge('asset_cache_store_bytes', 'Bytes of indexed bundles in the store.', [], (g) => {
+    const index = openIndex()
+    if (index) g.set(indexedStoreBytes(index))
+  })
+  gauge('asset_cache_store_budget_bytes', 'ASSET_CACHE_STORE_BUDGET.', [], (g) => {
+    if (source) g.set(source.config.storeBudgetBytes)
+  })
+  gauge(
+    'asset_cache_reconcile_lag_seconds',
+    'Age of the oldest active template behind its branch head (0 when all are current).',
+    [],
+    (g) => {
+      const index = openIndex()
+      if (index) g.set(reconcileLagSeconds(index, (source?.now ?? Date.now)()))
+    },
+  )
+  gauge(
+    'asset_cache_templates_not_ready',
+    'Active templates with no ready current version.',
+    [],
+    (g) => {
+      const index = openIndex()
+      if (index) g.set(templatesNotReady(index).length)
+    },
+  )
+  gauge('asset_cache_hot_cache_bytes', 'Bytes held by the in-memory bundle cache.', [], (g) => {
+    g.set(source?.hotCacheBytes?.() ?? 0)
+  })
+
+  return {
+    registry,
+    webhookDeliveries: counter(
+      'asset_cache_webhook_deliveries_total',
+      'Webhook deliveries by event and outcome.',
+      ['event', 'outcome'],
+    ),
+    jobs: counter('asset_cache_jobs_total', 'Refresh job runs by outcome.', ['outcome']),
+    jobPhaseSeconds: new Histogram({
+      name: 'asset_cache_job_phase_seconds',
+      help: 'Refresh job time by phase (head, fetch, validate, store, total).',
+      labelNames: ['phase'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    archiveBytesDownloaded: counter(
+      'asset_cache_archive_bytes_downloaded_total',
+      'Archive bytes received from Gitea (failed attempts included).',
+    ),
+    httpRequests: counter(
+      'asset_cache_http_requests_total',
+      'HTTP requests by matched route pattern, method and status.',
+      ['route', 'method', 'status'],
+    ),
+    httpRequestDuration: new Histogram({
+      name: 'asset_cache_http_request_duration_seconds',
+      help: 'Time to the response headers (streamed bodies continue after), by route pattern.',
+      labelNames: ['route', 'method'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    bundleBytesServed: counter(
+      'asset_cache_bundle_bytes_served_total',
+      'Body bytes sent for /v1/bundles/:digest (ranges and gzip as sent).',
+    ),
+    hotCacheHits: counter(
+      'asset_cache_hot_cache_hits_total',
+      'Bundle lookups the hot cache answered.',
+    ),
+    hotCacheMisses: counter(
+      'asset_cache_hot_cache_misses_total',
+      'Bundle lookups the hot cache did not answer.',
+    ),
+    giteaRequestErrors: counter(
+      'asset_cache_gitea_request_errors_total',
+      'Failed Gitea attempts by kind.',
+      ['kind'],
+    ),
+    gcRuns: counter('asset_cache_gc_runs_total', 'Garbage collection runs.'),
+    gcFreedBytes: counter('asset_cache_gc_freed_bytes_total', 'Bytes freed by garbage collection.'),
+    gcRemovedBundles: counter(
+      'asset_cache_gc_removed_bundles_total',
+      'Bundles removed by garbage collection.',
+    ),
+    attach(next) {
+      source = next
+    },
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+  }
+}
