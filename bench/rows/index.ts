@@ -1,0 +1,26 @@
+// Every row of the bench, in the order they run and print.
+import type { BenchContext } from '../lib/context.js'
+import type { Row, RowSpec } from '../lib/report.js'
+import { burstRow, pushBurst } from './burst.js'
+import { firstBoot, firstBootRow } from './first-boot.js'
+import { indexSizeRow, resolveIndexSize } from './index-size.js'
+import { ingest16m, ingestRow } from './ingest.js'
+import { resolveP99, resolveRow } from './resolve.js'
+import { peakRssSpec, rssRow } from './rss.js'
+import { serve4k, serve256k, serveRow } from './serve.js'
+import { webhookAck, webhookAckRow } from './webhook-ack.js'
+
+/** Every row, in the order they run and print. */
+export const ROWS: { spec: RowSpec; run: (ctx: BenchContext) => Promise<Row> }[] = [
+  { spec: serve256k, run: (ctx) => serveRow(ctx, 'hot') },
+  { spec: serve4k, run: (ctx) => serveRow(ctx, 'small') },
+  { spec: resolveP99, run: resolveRow },
+  { spec: ingest16m, run: ingestRow },
+  { spec: webhookAck, run: webhookAckRow },
+  { spec: pushBurst, run: burstRow },
+  { spec: peakRssSpec, run: rssRow },
+  { spec: resolveIndexSize, run: indexSizeRow },
+  { spec: firstBoot, run: firstBootRow },
+]
+
+export const ROW_IDS = ROWS.map((r) => r.spec.id)
