@@ -64,11 +64,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const route = c.req.routePath
     const method = c.req.method
     const status = c.res.status
-    metrics.httpRequests.inc({ route, method, status: String(status) })
-    metrics.httpRequestDuration.observe({ route, method }, seconds)
+    metrics.request(route, method, status, seconds)
     deps.logger.info(
       {
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
         method,
         route,
         path: c.req.path,

@@ -73,11 +73,27 @@ export interface Metrics {
   readonly gcRuns: Counter
   readonly gcFreedBytes: Counter
   readonly gcRemovedBundles: Counter
+  /**
+   * One finished HTTP request: asset_cache_http_requests_total and the duration histogram. The
+   * counter part is kept in plain numbers and handed to prom-client at scrape time (its collect
+   * hook), so a request pays map lookups, not prom-client's label hashing and validation.
+   */
+  request(route: string, method: string, status: number, seconds: number): void
   /** Points the scrape-time gauges at an index; the last source attached wins. */
   attach(source: ScrapeSource): void
   /** The text exposition. */
   text(): Promise<string>
   readonly contentType: string
+}
+
+/** map.get(key), first set to make() when absent. */
+function slot<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = make()
+    map.set(key, value)
+  }
+  return value
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
@@ -155,6 +171,47 @@ export function createMetrics(): Metrics {
     g.set(source?.hotCacheBytes?.() ?? 0)
   })
 
+  // route → method → status → pending count and its labels (built once per combination).
+  type Pending = { labels: { route: string; method: string; status: string }; n: number }
+  const pendingRequests = new Map<string, Map<string, Map<number, Pending>>>()
+  const durationLabels = new Map<string, Map<string, { route: string; method: string }>>()
+  const httpRequests = new Counter<'route' | 'method' | 'status'>({
+    name: 'asset_cache_http_requests_total',
+    help: 'HTTP requests by matched route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'],
+    registers,
+    collect() {
+      for (const byMethod of pendingRequests.values())
+        for (const byStatus of byMethod.values())
+          for (const pending of byStatus.values()) {
+            if (pending.n === 0) continue
+            this.inc(pending.labels, pending.n)
+            pending.n = 0
+          }
+    },
+  })
+  const httpRequestDuration = new Histogram<'route' | 'method'>({
+    name: 'asset_cache_http_request_duration_seconds',
+    help: 'Time to the response headers (streamed bodies continue after), by route pattern.',
+    labelNames: ['route', 'method'],
+    buckets: SECONDS_BUCKETS,
+    registers,
+  })
+  const request = (route: string, method: string, status: number, seconds: number) => {
+    const byStatus = slot(
+      slot(pendingRequests, route, () => new Map()),
+      method,
+      () => new Map(),
+    )
+    slot(byStatus, status, () => ({ labels: { route, method, status: String(status) }, n: 0 })).n++
+    const labels = slot(
+      slot(durationLabels, route, () => new Map()),
+      method,
+      () => ({ route, method }),
+    )
+    httpRequestDuration.observe(labels, seconds)
+  }
+
   return {
     registry,
     webhookDeliveries: counter(
@@ -174,18 +231,9 @@ export function createMetrics(): Metrics {
       'asset_cache_archive_bytes_downloaded_total',
       'Archive bytes received from Gitea (failed attempts included).',
     ),
-    httpRequests: counter(
-      'asset_cache_http_requests_total',
-      'HTTP requests by matched route pattern, method and status.',
-      ['route', 'method', 'status'],
-    ),
-    httpRequestDuration: new Histogram({
-      name: 'asset_cache_http_request_duration_seconds',
-      help: 'Time to the response headers (streamed bodies continue after), by route pattern.',
-      labelNames: ['route', 'method'],
-      buckets: SECONDS_BUCKETS,
-      registers,
-    }),
+    httpRequests,
+    httpRequestDuration,
+    request,
     bundleBytesServed: counter(
       'asset_cache_bundle_bytes_served_total',
       'Body bytes sent for /v1/bundles/:digest (ranges and gzip as sent).',

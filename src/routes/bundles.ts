@@ -18,12 +18,14 @@ import { ApiError } from '../http-errors.js'
 import { requeueServing } from '../maintenance/verify.js'
 import type { Metrics } from '../metrics.js'
 import {
+  asSent,
   baseHeaders,
   bundleServing,
   HOT_MAX_BUNDLE_BYTES,
   type HotBundle,
   hotBundle,
   markServed,
+  notModified,
   reprDigest,
 } from './hot-cache.js'
 import { acceptsGzip, etagMatches, parseRange } from './http-cache.js'
@@ -34,13 +36,16 @@ export const bundleRoutes = new Hono<AppEnv>()
 
 const notFound = (digest: string) => new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
 
-function checkedDigest(params: Record<string, string>): string {
-  return validated(digestParam, params, 'INVALID_DIGEST').digest
+/** digestSchema's pattern: a digest that matches it needs no zod pass (zod only words the 400). */
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+function checkedDigest(digest: string): string {
+  if (DIGEST.test(digest)) return digest
+  return validated(digestParam, { digest }, 'INVALID_DIGEST').digest
 }
 
-function checkScope(c: { var: AppEnv['Variables'] }, digest: string): void {
-  const scope = c.var.readScope
-  if (scope !== null && !digestInScope(c.var.deps.index, scope, digest)) throw notFound(digest)
+function checkScope(deps: AppDeps, scope: string[] | null, digest: string): void {
+  if (scope !== null && !digestInScope(deps.index, scope, digest)) throw notFound(digest)
 }
 
 /**
@@ -89,55 +94,48 @@ async function loadHot(deps: AppDeps, digest: string, size: number): Promise<Hot
   return entry
 }
 
-function fromMemory(req: Request, entry: HotBundle): Response {
+/**
+ * The answer for a hot entry, its body bytes counted from the entry. Headers are the entry's
+ * precomputed objects where the answer allows it, and `res.body` is never read afterwards: that
+ * would make @hono/node-server build a web stream instead of writing the Buffer in one go.
+ */
+function fromMemory(metrics: Metrics, req: Request, entry: HotBundle): Response {
   const head = req.method === 'HEAD'
   const size = entry.body.length
-  if (etagMatches(req.headers.get('if-none-match') ?? undefined, entry.identityHeaders.ETag!)) {
-    return new Response(null, { status: 304, headers: notModified(entry.identityHeaders) })
+  const headers = req.headers
+  if (etagMatches(headers.get('if-none-match') ?? undefined, entry.identityHeaders.ETag!)) {
+    return new Response(null, { status: 304, headers: entry.sent.notModified })
   }
-  const range = parseRange(req.headers.get('range') ?? undefined, size)
+  const range = parseRange(headers.get('range') ?? undefined, size)
   if (range.kind === 'unsatisfiable') {
     return new Response(null, {
       status: 416,
-      headers: { ...entry.identityHeaders, 'Content-Range': `bytes */${size}` },
+      headers: asSent({ ...entry.identityHeaders, 'Content-Range': `bytes */${size}` }),
     })
   }
   if (range.kind === 'partial') {
     const { start, end } = range.range
+    if (!head) metrics.bundleBytesServed.inc(end - start + 1)
     return new Response(head ? null : entry.body.subarray(start, end + 1), {
       status: 206,
-      headers: {
+      headers: asSent({
         ...entry.identityHeaders,
         'Content-Range': `bytes ${start}-${end}/${size}`,
         'Content-Length': String(end - start + 1),
-      },
+      }),
     })
   }
-  if (acceptsGzip(req.headers.get('accept-encoding') ?? undefined)) {
-    return new Response(head ? null : entry.gzip, { status: 200, headers: entry.gzipHeaders })
+  if (acceptsGzip(headers.get('accept-encoding') ?? undefined)) {
+    if (!head) metrics.bundleBytesServed.inc(entry.gzip.length)
+    return new Response(head ? null : entry.gzip, { status: 200, headers: entry.sent.gzip })
   }
-  return new Response(head ? null : entry.body, {
-    status: 200,
-    headers: { ...entry.identityHeaders, 'Content-Length': String(size) },
-  })
-}
-
-/** 304 keeps the validators and caching headers, drops the body-describing ones. */
-function notModified(headers: Record<string, string>): Record<string, string> {
-  const { 'Content-Type': _t, 'Content-Length': _l, 'Content-Encoding': _e, ...rest } = headers
-  return rest
+  if (!head) metrics.bundleBytesServed.inc(size)
+  return new Response(head ? null : entry.body, { status: 200, headers: entry.sent.full })
 }
 
 /** Resolves once the stream has opened its file (size checked), rejects if that failed. */
 async function opened(stream: Readable): Promise<void> {
   await once(stream, 'readable')
-}
-
-/** A body held in memory always carries its Content-Length: that many bytes are sent. */
-function countedFromMemory(metrics: Metrics, res: Response): Response {
-  const length = res.body ? Number(res.headers.get('content-length') ?? 0) : 0
-  if (length > 0) metrics.bundleBytesServed.inc(length)
-  return res
 }
 
 async function streamed(
@@ -204,36 +202,39 @@ async function streamed(
 }
 
 bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
-  const digest = checkedDigest(c.req.param())
-  const { deps, metrics } = c.var
+  const digest = checkedDigest(c.req.param('digest'))
+  // c.get, not c.var: c.var copies every variable into a fresh object on each access.
+  const deps = c.get('deps')
+  const metrics = c.get('metrics')
+  const scope = c.get('readScope')
   const { cache } = bundleServing(deps)
   const hit = cache.get(digest)
   if (hit) {
-    checkScope(c, digest)
+    checkScope(deps, scope, digest)
     metrics.hotCacheHits.inc()
     markServed(deps, digest)
-    return countedFromMemory(metrics, fromMemory(c.req.raw, hit))
+    return fromMemory(metrics, c.req.raw, hit)
   }
   const row = deps.index.bundles.get(digest)
   if (!row) throw notFound(digest)
-  checkScope(c, digest)
+  checkScope(deps, scope, digest)
   if (!(await deps.store.has(digest))) throw notFound(digest)
   // A miss is a lookup of a bundle that exists and may be read (unknown digests are not misses).
   metrics.hotCacheMisses.inc()
   const res =
     row.size <= HOT_MAX_BUNDLE_BYTES
-      ? countedFromMemory(metrics, fromMemory(c.req.raw, await loadHot(deps, digest, row.size)))
+      ? fromMemory(metrics, c.req.raw, await loadHot(deps, digest, row.size))
       : await streamed(deps, metrics, c.req.raw, digest, row.size)
   markServed(deps, digest)
   return res
 })
 
 bundleRoutes.get('/:digest/manifest', (c) => {
-  const digest = checkedDigest(c.req.param())
-  const { index } = c.var.deps
-  if (!index.bundles.get(digest)) throw notFound(digest)
-  checkScope(c, digest)
-  return c.json(index.bundles.files(digest), 200, {
+  const digest = checkedDigest(c.req.param('digest'))
+  const deps = c.get('deps')
+  if (!deps.index.bundles.get(digest)) throw notFound(digest)
+  checkScope(deps, c.get('readScope'), digest)
+  return c.json(deps.index.bundles.files(digest), 200, {
     ETag: `"${digest}"`,
     'Cache-Control': 'public, max-age=31536000, immutable',
   })

@@ -19,7 +19,33 @@ export interface HotBundle {
   /** Headers every answer for this digest carries (identity and gzip variants). */
   identityHeaders: Record<string, string>
   gzipHeaders: Record<string, string>
+  /**
+   * Precomputed answers (never mutated, shared by every response), in asSent form: full identity
+   * body, full gzip body, 304. A plain object with a Buffer body keeps @hono/node-server on its
+   * writeHead + end path.
+   */
+  sent: {
+    full: Record<string, string>
+    gzip: Record<string, string>
+    notModified: Record<string, string>
+  }
   bytes: number
+}
+
+/**
+ * Headers as a web Headers object would send them: lower-case names in sorted order. A plain
+ * object is written by node as given, so this keeps the bytes on the wire what they were when
+ * every answer went through a Headers object.
+ */
+export function asSent(headers: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])
+  return Object.fromEntries(entries.sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0)))
+}
+
+/** 304 keeps the validators and caching headers, drops the body-describing ones. */
+export function notModified(headers: Record<string, string>): Record<string, string> {
+  const { 'Content-Type': _t, 'Content-Length': _l, 'Content-Encoding': _e, ...rest } = headers
+  return rest
 }
 
 /** The RFC 9530 header value for a sha256 given as hex. */
@@ -41,17 +67,24 @@ export function baseHeaders(digest: string): Record<string, string> {
 export function hotBundle(digest: string, body: Buffer): HotBundle {
   const gzip = gzipSync(body)
   const base = baseHeaders(digest)
+  const identityHeaders = { ...base, 'Repr-Digest': reprDigest(digest.slice('sha256:'.length)) }
+  // With a content coding the representation is the gzipped bytes (RFC 9530 §3).
+  const gzipHeaders = {
+    ...base,
+    'Content-Encoding': 'gzip',
+    'Content-Length': String(gzip.length),
+    'Repr-Digest': reprDigest(createHash('sha256').update(gzip).digest('hex')),
+  }
   return {
     digest,
     body,
     gzip,
-    identityHeaders: { ...base, 'Repr-Digest': reprDigest(digest.slice('sha256:'.length)) },
-    // With a content coding the representation is the gzipped bytes (RFC 9530 §3).
-    gzipHeaders: {
-      ...base,
-      'Content-Encoding': 'gzip',
-      'Content-Length': String(gzip.length),
-      'Repr-Digest': reprDigest(createHash('sha256').update(gzip).digest('hex')),
+    identityHeaders,
+    gzipHeaders,
+    sent: {
+      full: asSent({ ...identityHeaders, 'Content-Length': String(body.length) }),
+      gzip: asSent(gzipHeaders),
+      notModified: asSent(notModified(identityHeaders)),
     },
     bytes: body.length + gzip.length,
   }

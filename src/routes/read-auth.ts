@@ -23,23 +23,50 @@ export function matchReadToken(tokens: readonly ReadToken[], token: string): Rea
   return found
 }
 
+/** Authorization header values already matched, per configured token list. */
+const ACCEPTED_MAX = 64
+const acceptedByTokens = new WeakMap<readonly ReadToken[], Map<string, ReadToken>>()
+
+/**
+ * The entry an Authorization header value grants, or null. The first sight of a value goes through
+ * matchReadToken (sha256 + constant-time compare); a value that matched is remembered, so a
+ * provisioner's repeated requests skip the hash. Only accepted values are kept (a stream of
+ * wrong tokens cannot fill the map), at most ACCEPTED_MAX of them: when full it starts over.
+ */
+function acceptedEntry(tokens: readonly ReadToken[], header: string): ReadToken | null {
+  let accepted = acceptedByTokens.get(tokens)
+  if (!accepted) {
+    accepted = new Map()
+    acceptedByTokens.set(tokens, accepted)
+  }
+  const known = accepted.get(header)
+  if (known) return known
+  const m = BEARER.exec(header)
+  const entry = m ? matchReadToken(tokens, m[1]!) : null
+  if (entry) {
+    if (accepted.size >= ACCEPTED_MAX) accepted.clear()
+    accepted.set(header, entry)
+  }
+  return entry
+}
+
 /**
  * With no tokens configured reads are anonymous: server start-up (checkReadExposure) already
  * refused a non-loopback listener unless anonymous reads were allowed on purpose.
  */
 export const readAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const { readTokens } = c.var.deps.config
+  const { readTokens } = c.get('deps').config
   if (readTokens.length === 0) {
     c.set('readScope', null)
     return next()
   }
-  const m = BEARER.exec(c.req.header('authorization') ?? '')
-  const entry = m ? matchReadToken(readTokens, m[1]!) : null
+  const header = c.req.header('authorization') ?? ''
+  const entry = acceptedEntry(readTokens, header)
   if (!entry) {
     throw new ApiError(
       401,
       'UNAUTHORIZED',
-      m ? 'the read token is not valid' : 'a read token is required',
+      BEARER.test(header) ? 'the read token is not valid' : 'a read token is required',
       CHALLENGE,
     )
   }
