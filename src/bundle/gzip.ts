@@ -14,6 +14,7 @@ const FNAME = 0x08
 const FCOMMENT = 0x10
 const FRESERVED = 0xe0
 const MAX_HEADER = 64 * 1024
+const INFLATE_CHUNK = 64 * 1024
 
 const corrupt = (detail: string) => new RejectError('GZIP_CORRUPT', detail)
 
@@ -52,7 +53,9 @@ export function gzipHeaderLength(buf: Buffer): number | null {
  * trailer (CRC-32 and length of the inflated bytes, little-endian) and what follows it at its flush.
  */
 export class GunzipMember extends Transform {
-  readonly #inflate = createInflateRaw()
+  // 64 KiB out per inflate call, not zlib's 16 KiB: a quarter of the callbacks and chunks
+  // downstream (processCallback/processChunk were ~4 % of an ingest's profile).
+  readonly #inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK })
   #header: Buffer | null = Buffer.alloc(0)
   /** Bytes after the header, and the last 8 of them. */
   #bodyBytes = 0

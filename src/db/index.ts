@@ -25,15 +25,31 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly #stamp
 
   constructor(db: Db) {
     this.db = db
+    // total_changes(): rows this connection wrote; data_version: moves when another connection
+    // (the CLI's gc or ingest, another process) commits. No table is read.
+    this.#stamp = db
+      .prepare<[], [number, number]>(
+        'SELECT total_changes(), data_version FROM pragma_data_version',
+      )
+      .raw()
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
     this.bundles = new BundleQueries(db)
     this.jobs = new JobQueries(db)
     this.deliveries = new DeliveryQueries(db)
     this.retention = new RetentionQueries(db)
+  }
+
+  /**
+   * A stamp that differs from an earlier one whenever the index may have changed since: any row
+   * written through this connection, or any commit by another. Caches of derived views compare it.
+   */
+  changeStamp(): readonly [number, number] {
+    return this.#stamp.get()!
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

@@ -1,7 +1,7 @@
 // What a template name resolves to for provisioners: the pinned digest when one is set, else the
 // current ready version. Shared by the template routes, the bundle scope check and the
 // corrupt-blob handler.
-import type { Index, TemplateRow, VersionRow } from '../db/index.js'
+import type { BundleRow, Index, TemplateRow, VersionRow } from '../db/index.js'
 
 export interface Resolved {
   template: TemplateRow
@@ -24,6 +24,79 @@ export function resolveTemplate(index: Index, template: TemplateRow): Resolved {
     template.currentVersionId === null ? null : index.versions.get(template.currentVersionId)
   const ready = current && current.status === 'ready' && current.digest ? current : null
   return { template, digest: ready?.digest ?? null, version: ready, pinned: false }
+}
+
+/** What `GET /v1/templates/{name}` answers for an active template, computed once per index state. */
+export interface ResolvedView extends Resolved {
+  /** The bundle row of `digest`; null while nothing is ready (or its row is gone). */
+  bundle: BundleRow | null
+  /** `"<digest>"` and the JSON body, when a bundle is ready; null means 503 NOT_READY. */
+  ready: { etag: string; body: string } | null
+}
+
+function viewOf(index: Index, template: TemplateRow): ResolvedView {
+  const r = resolveTemplate(index, template)
+  const bundle = r.digest ? index.bundles.get(r.digest) : null
+  if (!r.digest || !bundle) return { ...r, bundle, ready: null }
+  const body = JSON.stringify({
+    name: template.name,
+    repo: template.repo,
+    ref: template.ref,
+    commit: r.version?.commit ?? null,
+    digest: r.digest,
+    size: bundle.size,
+    fileCount: bundle.fileCount,
+    readyAt: r.version?.readyAt ?? bundle.createdAt,
+    bundleUrl: `/v1/bundles/${r.digest}`,
+    pinned: r.pinned,
+  })
+  return { ...r, bundle, ready: { etag: `"${r.digest}"`, body } }
+}
+
+/**
+ * Resolved views of active templates, kept until the index changes (Index.changeStamp: a write
+ * through this connection — new version, setCurrent, pin, unpin, sync, GC — or a commit by another
+ * process, such as the CLI's gc or ingest). A resolve then costs one pragma read, not 3–4 queries.
+ * Unknown and removed names are not kept, so the map is bounded by the manifest.
+ */
+export class ResolvedViews {
+  readonly #index: Index
+  readonly #views = new Map<string, ResolvedView>()
+  #local = -1
+  #remote = -1
+
+  constructor(index: Index) {
+    this.#index = index
+  }
+
+  /** The view of the active template `name`, or null when there is none. */
+  get(name: string): ResolvedView | null {
+    const [local, remote] = this.#index.changeStamp()
+    if (local !== this.#local || remote !== this.#remote) {
+      this.#views.clear()
+      this.#local = local
+      this.#remote = remote
+    }
+    const kept = this.#views.get(name)
+    if (kept) return kept
+    const template = activeTemplate(this.#index, name)
+    if (!template) return null
+    const view = viewOf(this.#index, template)
+    this.#views.set(name, view)
+    return view
+  }
+}
+
+const viewsPerIndex = new WeakMap<Index, ResolvedViews>()
+
+/** The ResolvedViews of `index` (one per index, made on first use). */
+export function resolvedViews(index: Index): ResolvedViews {
+  let views = viewsPerIndex.get(index)
+  if (!views) {
+    views = new ResolvedViews(index)
+    viewsPerIndex.set(index, views)
+  }
+  return views
 }
 
 /** Active (not removed from the manifest) template by name, or null. */

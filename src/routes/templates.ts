@@ -7,7 +7,7 @@ import type { AppEnv } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import { etagMatches } from './http-cache.js'
 import { inScope } from './read-auth.js'
-import { activeTemplate, resolveTemplate } from './resolve.js'
+import { activeTemplate, resolvedViews, resolveTemplate } from './resolve.js'
 import { paramsOf } from './validate.js'
 
 /** Seconds a provisioner should wait when a template has nothing ready yet. */
@@ -41,49 +41,39 @@ templateRoutes.get('/', (c) => {
   return c.json(list, 200, { 'Cache-Control': 'no-cache' })
 })
 
+// The two routes on every provisioner boot answer from the resolved view (resolve.ts): no query
+// beyond the index's change stamp while nothing changed.
+function scopedView(c: { var: AppEnv['Variables'] }, name: string) {
+  const view = inScope(c.var.readScope, name) ? resolvedViews(c.var.deps.index).get(name) : null
+  if (!view)
+    throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+  return view
+}
+
+const notReady = (name: string) =>
+  new ApiError(503, 'NOT_READY', `template ${name} has no ready bundle yet`, {
+    'Retry-After': String(NOT_READY_RETRY_AFTER),
+  })
+
 templateRoutes.get('/:name', (c) => {
-  const { index } = c.var.deps
-  const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
-  const r = resolveTemplate(index, t)
-  const bundle = r.digest ? index.bundles.get(r.digest) : null
-  if (!r.digest || !bundle) {
-    throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
-      'Retry-After': String(NOT_READY_RETRY_AFTER),
-    })
-  }
-  const etag = `"${r.digest}"`
-  const headers = { ETag: etag, 'Cache-Control': 'no-cache' }
+  const view = scopedView(c, paramsOf(c, templateNameParam).name)
+  if (!view.ready) throw notReady(view.template.name)
+  const { etag, body } = view.ready
   if (etagMatches(c.req.header('if-none-match'), etag)) {
-    return c.body(null, 304, headers)
+    return c.body(null, 304, { ETag: etag, 'Cache-Control': 'no-cache' })
   }
-  return c.json(
-    {
-      name: t.name,
-      repo: t.repo,
-      ref: t.ref,
-      commit: r.version?.commit ?? null,
-      digest: r.digest,
-      size: bundle.size,
-      fileCount: bundle.fileCount,
-      readyAt: r.version?.readyAt ?? bundle.createdAt,
-      bundleUrl: `/v1/bundles/${r.digest}`,
-      pinned: r.pinned,
-    },
-    200,
-    headers,
-  )
+  return c.body(body, 200, {
+    'Content-Type': 'application/json',
+    ETag: etag,
+    'Cache-Control': 'no-cache',
+  })
 })
 
 templateRoutes.get('/:name/bundle', (c) => {
-  const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
-  const r = resolveTemplate(c.var.deps.index, t)
-  if (!r.digest) {
-    throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
-      'Retry-After': String(NOT_READY_RETRY_AFTER),
-    })
-  }
+  const view = scopedView(c, paramsOf(c, templateNameParam).name)
+  if (!view.digest) throw notReady(view.template.name)
   c.header('Cache-Control', 'no-cache')
-  return c.redirect(`/v1/bundles/${r.digest}`, 307)
+  return c.redirect(`/v1/bundles/${view.digest}`, 307)
 })
 
 templateRoutes.get('/:name/versions', (c) => {
