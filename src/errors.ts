@@ -61,6 +61,7 @@ export const ERROR_CODES = [
   'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
   // Jobs
   'INTERRUPTED', // the process running the job died; the job ran again
+  'STORE_WRITE_FAILED', // the data directory refused a write (full, read-only); retried
   'INTERNAL', // an unexpected error (details in the log only)
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]

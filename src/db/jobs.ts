@@ -81,6 +81,7 @@ export class JobQueries {
   readonly #settle
   readonly #insert
   readonly #promote
+  readonly #expedite
   readonly #claim
   readonly #finish
   readonly #requeue
@@ -113,6 +114,9 @@ export class JobQueries {
     // A forced request (admin) joining a queued job makes it forced and runnable now.
     this.#promote = db.prepare(
       "UPDATE jobs SET force = 1, run_after = min(run_after, ?), updated_at = ? WHERE id = ? AND state = 'queued'",
+    )
+    this.#expedite = db.prepare(
+      "UPDATE jobs SET run_after = min(run_after, ?), updated_at = ? WHERE id = ? AND state = 'queued'",
     )
     this.#claim = db.prepare<{ now: number }, RawJob>(
       `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now
@@ -174,7 +178,11 @@ export class JobQueries {
         const queued = this.#queuedFor.get(input.template)
         if (queued) {
           if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
-          else if (settle > 0) {
+          else if (queued.attempts > 0 && queued.run_after > now + settle) {
+            // A retry waiting out its backoff: a new push or a successful head read is fresh
+            // news that the origin answers again, so it runs now (after the settle time).
+            this.#expedite.run(now + settle, now, queued.id)
+          } else if (settle > 0) {
             const max = input.settleMaxMs ?? settle
             this.#settle.run({ id: queued.id, until: now + settle, max, now })
           }

@@ -73,6 +73,19 @@ describe('queue', () => {
     )
   })
 
+  it('runs a retry waiting out its backoff as soon as a push or a reconcile joins it', () => {
+    const q = rt.index.jobs
+    const t0 = 2_000_000
+    const { job } = q.enqueue({ template: 'a', trigger: 'reconcile' }, t0)
+    q.claim(t0)
+    q.retry(job.id, t0 + 60_000, 'GITEA_UNAVAILABLE', 'down', t0 + 5)
+    expect(q.get(job.id)!.runAfter).toBe(t0 + 60_000)
+    q.enqueue({ template: 'a', trigger: 'webhook', settleMs: 300 }, t0 + 1_000)
+    expect(q.get(job.id)!.runAfter).toBe(t0 + 1_300)
+    q.enqueue({ template: 'a', trigger: 'reconcile' }, t0 + 1_100)
+    expect(q.get(job.id)!.runAfter).toBe(t0 + 1_100)
+  })
+
   it('re-queues jobs found running at start-up, once per template', () => {
     const q = rt.index.jobs
     q.enqueue({ template: 'a', trigger: 'webhook' })

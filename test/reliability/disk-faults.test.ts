@@ -1,0 +1,358 @@
+// Disk faults: the data directory becomes full or read-only while `asset-cache serve` (a real
+// child process) ingests a push. Two ways to cause it:
+//   - a preload (rel-fs-faults.ts) that makes fs writes under DATA_DIR throw ENOSPC or EROFS while
+//     a control file exists: blob, spool and temp-file writes, fsync, link, rename (not SQLite);
+//   - a real small tmpfs as DATA_DIR (root may mount here): filled up with a filler file, then
+//     remounted read-only, which also hits SQLite. Skipped with a note where mounting is refused.
+// Checked for each: the job fails cleanly (retried, or recorded failed; never rejected as the
+// content's fault), nothing half-written becomes visible (no blob without an index row, verify
+// finds nothing corrupt, temp files cleaned), boots keep getting the previous bundle during the
+// fault, and once it clears the template reaches its head. Figures: test-artifacts/reliability/disk.json.
+import { execFileSync } from 'node:child_process'
+import { statfsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { pull } from '../../src/index.js'
+import { type FakeGitea, type GitRepo, push, startFakeGitea } from '../support/gitea/index.js'
+import { until } from '../support/wait.js'
+import { FULL, pick } from './mode.js'
+import {
+  blobDigests,
+  GITEA_TOKEN,
+  kill,
+  killAll,
+  makeRepos,
+  noise,
+  READ_TOKEN,
+  ROOT,
+  runCli,
+  type Served,
+  seeded,
+  serveEnv,
+  snapshot,
+  startServe,
+  tmpEntries,
+  WEBHOOK_SECRET,
+  writeArtifact,
+  writeManifest,
+} from './rel-server.js'
+
+const HOLD_MS = pick(1_000, 5_000)
+const RECONCILE = '2s'
+const PRELOAD = pathToFileURL(join(ROOT, 'test/reliability/rel-fs-faults.ts')).href
+
+/** Whether this machine lets us mount a tmpfs (root in a privileged container, or a VM). */
+function canMountTmpfs(): { ok: boolean; why: string } {
+  const probe = join(tmpdir(), `asset-cache-tmpfs-probe-${process.pid}`)
+  try {
+    execFileSync('mkdir', ['-p', probe])
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'pipe' })
+    execFileSync('umount', [probe], { stdio: 'pipe' })
+    return { ok: true, why: '' }
+  } catch (err) {
+    return { ok: false, why: String((err as { stderr?: Buffer }).stderr ?? err).trim() }
+  } finally {
+    execFileSync('rm', ['-rf', probe])
+  }
+}
+const TMPFS = canMountTmpfs()
+
+let gitea: FakeGitea
+let repos: GitRepo[]
+const works: string[] = []
+const mounts: string[] = []
+const results: Record<string, unknown>[] = []
+const random = seeded(0xd15c)
+
+beforeAll(async () => {
+  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
+  repos = await makeRepos(gitea, 2, 'disk')
+})
+
+afterAll(async () => {
+  await killAll()
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'pipe' })
+    } catch {}
+  }
+  await gitea?.stop()
+  for (const w of works) await rm(w, { recursive: true, force: true })
+  await writeArtifact('disk.json', {
+    mode: FULL ? 'full' : 'quick',
+    tmpfs: TMPFS.ok ? 'mounted' : `skipped: ${TMPFS.why}`,
+    scenarios: results,
+  })
+  const line = results
+    .map((r) =>
+      r.skipped
+        ? `${r.scenario}:skipped`
+        : `${r.scenario}:hits=${r.faultHits ?? '-'},job=${r.jobOutcome},boots=${r.bootsOk}/${r.boots},` +
+          `orphans=${r.unindexedBlobs},temps=${r.tempsAfterRecovery},rec=${r.recoveryMs}ms`,
+    )
+    .join(' ')
+  console.log(`disk: ${line}${TMPFS.ok ? '' : ` tmpfs=skipped (${TMPFS.why})`}`)
+})
+
+const names = () => repos.map((r) => r.name)
+
+interface Setup {
+  dataDir: string
+  templatesFile: string
+  server: Served
+}
+
+async function setup(options: { mount?: string; preload?: boolean; control?: string }) {
+  const work = await mkdtemp(join(tmpdir(), 'asset-cache-disk-'))
+  works.push(work)
+  const dataDir = join(work, 'data')
+  await mkdir(dataDir, { recursive: true })
+  if (options.mount) {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${options.mount}`, 'tmpfs', dataDir])
+    mounts.push(dataDir)
+  }
+  const templatesFile = await writeManifest(work, repos)
+  const env: Record<string, string> = { ASSET_CACHE_RECONCILE_INTERVAL: RECONCILE }
+  if (options.control) {
+    env.REL_FS_FAULT_FILE = options.control
+    env.REL_FS_FAULT_ROOT = dataDir
+  }
+  const server = await startServe({
+    dataDir,
+    templatesFile,
+    giteaUrl: gitea.url,
+    env,
+    ...(options.preload ? { preload: [PRELOAD] } : {}),
+  })
+  const want = await heads()
+  await until(() => {
+    const s = snapshot(dataDir, names())
+    return names().every((n) => s.current[n] === want[n])
+  }, 30_000)
+  return { work, dataDir, templatesFile, server, env }
+}
+
+async function heads(): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(repos.map(async (r) => [r.name, await r.head()])))
+}
+
+/** Boots in a loop (fresh workspace each) until stopped; records digests and errors. */
+function bootLoop(server: Served, template: string) {
+  const state = { stop: false, ok: 0, digests: new Set<string>(), errors: [] as string[] }
+  const done = (async () => {
+    while (!state.stop) {
+      const into = await mkdtemp(join(tmpdir(), 'asset-cache-disk-boot-'))
+      try {
+        const r = await pull(server.url, template, { into, token: READ_TOKEN })
+        state.ok++
+        state.digests.add(r.digest)
+      } catch (err) {
+        state.errors.push(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`)
+      } finally {
+        await rm(into, { recursive: true, force: true })
+      }
+      await sleep(20)
+    }
+  })()
+  const stop = async () => {
+    state.stop = true
+    await done
+  }
+  return { state, stop }
+}
+
+/**
+ * One fault: apply, push a commit (with a payload large enough that every write path runs), wait
+ * until the job has met the fault, hold it while boots go on, clear it, and wait for the head.
+ */
+async function scenario(
+  name: string,
+  s: Setup & { env: Record<string, string> },
+  apply: () => Promise<void>,
+  clear: () => Promise<void>,
+  hitsFile?: string,
+) {
+  const repo = repos[0]!
+  const before = snapshot(s.dataDir, names())
+  const oldDigest = before.currentDigest[repo.name]!
+  const boots = bootLoop(s.server, repo.name)
+  await sleep(200)
+  const jobsBefore = Math.max(0, ...before.jobs.map((j) => j.id))
+  await apply()
+  const payload = await push(repo, {
+    'prompts/data.bin': noise(random, 512 * 1024),
+    'config.yaml': `name: ${repo.name}\nscenario: ${name}\n`,
+  })
+  const hook = await gitea
+    .sendWebhook(`${s.server.url}/hooks/gitea`, { secret: WEBHOOK_SECRET, event: 'push', payload })
+    .then((r) => r.status)
+    .catch((err: Error) => err.message)
+
+  // The job met the fault: a run of it ended in error (retry queued or failed), or a version failed.
+  const jobErrored = () => {
+    const now = snapshot(s.dataDir, names())
+    const mine = now.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
+    return (
+      mine.some((j) => j.lastErrorCode !== null && j.state !== 'running') ||
+      now.versions.some((v) => v.commit === payload.after && v.status !== 'ready')
+    )
+  }
+  const met = await until(jobErrored, 20_000, 50)
+    .then(() => true)
+    .catch(() => false)
+  await sleep(HOLD_MS)
+  const during = snapshot(s.dataDir, names())
+  const duringBlobs = blobDigests(s.dataDir)
+  const tempsDuring = tmpEntries(s.dataDir)
+  const hitLines = hitsFile
+    ? (await readFile(hitsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean)
+    : null
+  const faultHits = hitLines?.length ?? null
+
+  const cleared = Date.now()
+  await clear()
+  let recoveryMs: number | null = null
+  await until(
+    () => snapshot(s.dataDir, names()).current[repo.name] === payload.after,
+    pick(60_000, 150_000),
+    50,
+  )
+    .then(() => {
+      recoveryMs = Date.now() - cleared
+    })
+    .catch(() => {})
+  await boots.stop()
+
+  const after = snapshot(s.dataDir, names())
+  const rows = new Set(after.bundles)
+  const unindexed = blobDigests(s.dataDir).filter((d) => !rows.has(d))
+  const unindexedDuring = duringBlobs.filter((d) => !during.bundles.includes(d))
+  const verify = await runCli(['verify', '--json'], serveEnv({ ...s, giteaUrl: gitea.url }))
+  const corrupt = (JSON.parse(verify.stdout || '{"corrupt":[]}') as { corrupt: unknown[] }).corrupt
+  const mine = after.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
+  const versions = after.versions.filter((v) => v.commit === payload.after)
+  const newDigest = after.currentDigest[repo.name]
+  const row = {
+    scenario: name,
+    webhook: hook,
+    faultMet: met,
+    faultHits,
+    faultSyscalls: hitLines ? [...new Set(hitLines)] : null,
+    jobOutcome: mine.map((j) => `${j.state}/${j.attempts}/${j.lastErrorCode ?? '-'}`).join(','),
+    versions: versions.map((v) => v.status),
+    currentDuringFault: during.currentDigest[repo.name] === oldDigest ? 'previous' : 'moved',
+    unindexedBlobsDuring: unindexedDuring.length,
+    unindexedBlobs: unindexed.length,
+    tempsDuringFault: tempsDuring.temps.length,
+    spoolsDuringFault: tempsDuring.spools.length,
+    tempsAfterRecovery: tmpEntries(s.dataDir).temps.length,
+    corrupt: corrupt.length,
+    boots: boots.state.ok + boots.state.errors.length,
+    bootsOk: boots.state.ok,
+    bootErrors: boots.state.errors.slice(0, 5),
+    bootDigests: [...boots.state.digests].map((d) =>
+      d === oldDigest ? 'previous' : d === newDigest ? 'new' : d,
+    ),
+    recoveryMs,
+  }
+  results.push(row)
+  console.log(`disk scenario ${JSON.stringify(row)}`)
+
+  expect(met, `${name}: the job never met the fault`).toBe(true)
+  if (faultHits !== null) expect(faultHits, `${name}: no injected failure`).toBeGreaterThan(0)
+  expect(versions.filter((v) => v.status === 'rejected')).toEqual([])
+  // Our disk's fault, named as such: never GITEA_UNAVAILABLE or INTERNAL.
+  for (const j of mine) expect([null, 'STORE_WRITE_FAILED']).toContain(j.lastErrorCode)
+  expect(row.currentDuringFault).toBe('previous')
+  expect(unindexedDuring).toEqual([])
+  expect(unindexed).toEqual([])
+  expect(corrupt).toEqual([])
+  expect(verify.code).toBe(0)
+  expect(boots.state.errors).toEqual([])
+  expect(boots.state.ok).toBeGreaterThan(0)
+  for (const d of boots.state.digests) expect([oldDigest, newDigest]).toContain(d)
+  expect(recoveryMs, `${name}: the template never reached its head`).not.toBeNull()
+  expect(row.tempsAfterRecovery).toBe(0)
+  return row
+}
+
+it(
+  'fs writes failing with ENOSPC, then EROFS (preload): fails cleanly, serves, recovers',
+  async () => {
+    const controlDir = await mkdtemp(join(tmpdir(), 'asset-cache-fsfault-'))
+    works.push(controlDir)
+    const control = join(controlDir, 'fault')
+    const s = await setup({ preload: true, control })
+    const faults = [
+      ['ENOSPC', 'all'],
+      ['ENOSPC', 'store'],
+      ['EROFS', 'link'],
+      ['EROFS', 'all'],
+    ] as const
+    for (const [code, scope] of faults) {
+      await rm(`${control}.hits`, { force: true })
+      await scenario(
+        `preload-${code}-${scope}`,
+        s,
+        () => writeFile(control, `${code} ${scope}`),
+        () => rm(control, { force: true }),
+        `${control}.hits`,
+      )
+    }
+    await kill(s.server, 'SIGTERM')
+  },
+  pick(120_000, 400_000),
+)
+
+it.skipIf(!TMPFS.ok)(
+  'a real tmpfs filled up, then remounted read-only',
+  async () => {
+    const s = await setup({ mount: '24m' })
+    const filler = join(s.dataDir, 'filler')
+    await scenario(
+      'tmpfs-full',
+      s,
+      async () => {
+        const st = statfsSync(s.dataDir)
+        const free = Number(st.bavail) * Number(st.bsize)
+        // Leave 64 KiB: less than the bundle, enough for SQLite's next few pages.
+        await writeFile(filler, Buffer.alloc(Math.max(0, free - 64 * 1024)))
+      },
+      () => rm(filler, { force: true }),
+    )
+    // Linux refuses to remount read-only a filesystem with files open for writing (EBUSY), and the
+    // server holds index.db open: a read-only data dir is covered by the preload's EROFS instead.
+    let refused: string | null = null
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', s.dataDir], { stdio: 'pipe' })
+      execFileSync('mount', ['-o', 'remount,rw', s.dataDir], { stdio: 'pipe' })
+    } catch (err) {
+      refused = String((err as { stderr?: Buffer }).stderr ?? err)
+        .split('\n')[0]!
+        .trim()
+    }
+    if (refused) {
+      results.push({ scenario: 'tmpfs-readonly', skipped: refused })
+      console.log(
+        `disk: tmpfs read-only remount refused while serving (${refused}); see preload-EROFS`,
+      )
+    } else {
+      await scenario(
+        'tmpfs-readonly',
+        s,
+        async () => {
+          execFileSync('mount', ['-o', 'remount,ro', s.dataDir])
+        },
+        async () => {
+          execFileSync('mount', ['-o', 'remount,rw', s.dataDir])
+        },
+      )
+    }
+    await kill(s.server, 'SIGTERM')
+  },
+  pick(120_000, 400_000),
+)

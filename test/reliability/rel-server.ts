@@ -1,0 +1,318 @@
+// Shared harness for the crash, origin, disk and soak suites: `asset-cache serve` as a real child
+// process (real env config), the CLI, index snapshots read from the SQLite file, the blob files
+// on disk, a seeded random source, and the figures written to test-artifacts/reliability.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { openIndex } from '../../src/db/index.js'
+import { createRepo, type FakeGitea, type GitRepo } from '../support/gitea/index.js'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'reliability')
+export const GITEA_TOKEN = 'gitea-token'
+export const WEBHOOK_SECRET = 'rel-webhook-secret'
+export const READ_TOKEN = 'rel-read-token'
+export const ADMIN_TOKEN = 'rel-admin-token'
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Pseudo-random (incompressible) bytes from a seeded source. */
+export function noise(random: () => number, size: number): Uint8Array {
+  const out = new Uint8Array(size)
+  for (let i = 0; i < size; i += 4) {
+    const v = Math.floor(random() * 4294967296)
+    out[i] = v & 0xff
+    out[i + 1] = (v >>> 8) & 0xff
+    out[i + 2] = (v >>> 16) & 0xff
+    out[i + 3] = (v >>> 24) & 0xff
+  }
+  return out
+}
+
+export interface ServeOptions {
+  dataDir: string
+  templatesFile: string
+  giteaUrl: string
+  /** Extra or overriding environment variables. */
+  env?: Record<string, string>
+  /** Modules preloaded with `--import` after tsx (fault injectors). */
+  preload?: string[]
+  /** Keep the last `keepLines` log lines for diagnosis (default 200). */
+  keepLines?: number
+}
+
+export interface Served {
+  child: ChildProcess
+  pid: number
+  url: string
+  exited: Promise<number | null>
+  /** The last log lines (JSON), newest last. */
+  lines: string[]
+  /** Called for every log line. */
+  onLine: Set<(entry: Record<string, unknown>) => void>
+}
+
+export function serveEnv(options: ServeOptions): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    ASSET_CACHE_DATA_DIR: options.dataDir,
+    ASSET_CACHE_TEMPLATES: options.templatesFile,
+    ASSET_CACHE_PORT: '0',
+    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
+    ASSET_CACHE_GC_INTERVAL: 'off',
+    GITEA_BASE_URL: options.giteaUrl,
+    GITEA_TOKEN,
+    ASSET_CACHE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ASSET_CACHE_READ_TOKENS: READ_TOKEN,
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ASSET_CACHE_LOG_LEVEL: 'info',
+    ...options.env,
+  }
+}
+
+const live = new Set<ChildProcess>()
+
+/** Starts `asset-cache serve` and resolves once it logs that it listens. */
+export function startServe(options: ServeOptions): Promise<Served> {
+  const imports = ['--import', 'tsx', ...(options.preload ?? []).flatMap((m) => ['--import', m])]
+  const child = spawn(process.execPath, [...imports, join(ROOT, 'src/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: serveEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.add(child)
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      live.delete(child)
+      r(code)
+    }),
+  )
+  const lines: string[] = []
+  const keep = options.keepLines ?? 200
+  const onLine = new Set<(entry: Record<string, unknown>) => void>()
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! })
+    rl.on('line', (line) => {
+      lines.push(line)
+      if (lines.length > keep) lines.shift()
+      let entry: Record<string, unknown>
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        return
+      }
+      for (const fn of onLine) fn(entry)
+      if (entry.msg === 'asset-cache listening') {
+        resolve({ child, pid: child.pid!, url: entry.url as string, exited, lines, onLine })
+      }
+    })
+    child.once('exit', (code) =>
+      reject(
+        new Error(`serve exited early with ${code}\n${lines.slice(-20).join('\n')}\n${stderr}`),
+      ),
+    )
+  })
+}
+
+/** SIGKILLs the child and waits for it to be gone. */
+export async function kill(served: Served, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (served.child.exitCode === null && served.child.signalCode === null) served.child.kill(signal)
+  await served.exited
+}
+
+/** Kills every child still running (afterAll). */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...live].map(async (c) => {
+      c.kill('SIGKILL')
+      await new Promise((r) => c.once('exit', r))
+    }),
+  )
+}
+
+/** Runs the CLI (`node --import tsx src/main.ts …`) to its end. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
+}
+
+export interface VersionFact {
+  template: string
+  commit: string | null
+  status: string
+  digest: string | null
+}
+
+export interface IndexSnapshot {
+  jobs: {
+    id: number
+    template: string
+    state: string
+    attempts: number
+    trigger: string
+    lastErrorCode: string | null
+  }[]
+  versions: VersionFact[]
+  /** Template → commit of its current version. */
+  current: Record<string, string | null>
+  /** Template → digest of its current version. */
+  currentDigest: Record<string, string | null>
+  bundles: string[]
+}
+
+/** Reads the index file (the child may be running: WAL lets both read). */
+export function snapshot(dataDir: string, templates: string[]): IndexSnapshot {
+  const index = openIndex(join(dataDir, 'index.db'))
+  try {
+    const current: Record<string, string | null> = {}
+    const currentDigest: Record<string, string | null> = {}
+    for (const name of templates) {
+      const t = index.templates.get(name)
+      const v = t?.currentVersionId ? index.versions.get(t.currentVersionId) : null
+      current[name] = v?.commit ?? null
+      currentDigest[name] = v?.digest ?? null
+    }
+    return {
+      jobs: index.jobs.list({ limit: 100_000 }).map((j) => ({
+        id: j.id,
+        template: j.template,
+        state: j.state,
+        attempts: j.attempts,
+        trigger: j.trigger,
+        lastErrorCode: j.lastErrorCode,
+      })),
+      versions: templates.flatMap((name) =>
+        index.versions.list(name, 100_000).map((v) => ({
+          template: name,
+          commit: v.commit,
+          status: v.status,
+          digest: v.digest,
+        })),
+      ),
+      current,
+      currentDigest,
+      bundles: index.bundles.all().map((b) => b.digest),
+    }
+  } finally {
+    index.close()
+  }
+}
+
+/** Digests of the blob files under blobs/sha256/ab/cd/<hex>. */
+export function blobDigests(dataDir: string): string[] {
+  const root = join(dataDir, 'blobs', 'sha256')
+  const out: string[] = []
+  if (!existsSync(root)) return out
+  for (const a of readdirSync(root)) {
+    for (const b of readdirSync(join(root, a))) {
+      for (const hex of readdirSync(join(root, a, b))) out.push(`sha256:${hex}`)
+    }
+  }
+  return out.sort()
+}
+
+export function blobPathOf(dataDir: string, digest: string): string {
+  const hex = digest.slice('sha256:'.length)
+  return join(dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex)
+}
+
+/** Entries of DATA_DIR/tmp: store temp files (`<pid>.<token>.<rand>`) and validator spools. */
+export function tmpEntries(dataDir: string): { temps: string[]; spools: string[] } {
+  const dir = join(dataDir, 'tmp')
+  const names = existsSync(dir) ? readdirSync(dir) : []
+  return {
+    temps: names.filter((n) => /^\d+\.[0-9a-f]{12}\.[0-9a-f]{16}$/.test(n)),
+    spools: names.filter((n) => n.endsWith('.spool')),
+  }
+}
+
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
+}
+
+export async function writeArtifact(name: string, data: unknown): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true })
+  const path = join(ARTIFACTS, name)
+  await writeFile(path, `${JSON.stringify(data, null, 2)}\n`)
+  return path
+}
+
+/** `n` template repos `acme/<prefix><i>` served by `gitea`, each with a config.yaml and a prompt. */
+export async function makeRepos(gitea: FakeGitea, n: number, prefix = 't'): Promise<GitRepo[]> {
+  const repos: GitRepo[] = []
+  for (let i = 0; i < n; i++) {
+    repos.push(
+      gitea.addRepo(
+        await createRepo({
+          owner: 'acme',
+          name: `${prefix}${i}`,
+          files: {
+            'config.yaml': `name: ${prefix}${i}\n`,
+            'prompts/system.md': `Template ${i}.\n`,
+            Dockerfile: 'FROM scratch\n',
+          },
+        }),
+      ),
+    )
+  }
+  return repos
+}
+
+/** Writes the templates manifest for `repos` (template name = repo name). */
+export async function writeManifest(dir: string, repos: GitRepo[]): Promise<string> {
+  const file = join(dir, 'templates.json')
+  await writeFile(
+    file,
+    JSON.stringify({
+      workspace_templates: repos.map((r) => ({ name: r.name, repo: r.fullName, ref: 'main' })),
+    }),
+  )
+  return file
+}
+
+/** A unique marker, for commits that must differ. */
+export const stamp = () => randomBytes(6).toString('hex')
+
+/** Percentile of a sample (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
