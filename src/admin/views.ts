@@ -95,7 +95,9 @@ export interface TemplateDetail {
 }
 
 function giteaBase(config: Config): string | null {
-  return config.gitea ? config.gitea.baseUrl.href.replace(/\/+$/, '') : null
+  // origin + path only: credentials in GITEA_BASE_URL never reach a page.
+  const url = config.gitea?.baseUrl
+  return url ? `${url.origin}${url.pathname}`.replace(/\/+$/, '') : null
 }
 
 function repoUrl(config: Config, t: TemplateRow): string | null {

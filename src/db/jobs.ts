@@ -178,7 +178,10 @@ export class JobQueries {
         const queued = this.#queuedFor.get(input.template)
         if (queued) {
           if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
-          else if (queued.attempts > 0 && queued.run_after > now + settle) {
+          else if (
+            (queued.attempts > 0 || queued.last_error_code !== null) &&
+            queued.run_after > now + settle
+          ) {
             // A retry waiting out its backoff: a new push or a successful head read is fresh
             // news that the origin answers again, so it runs now (after the settle time).
             this.#expedite.run(now + settle, now, queued.id)

@@ -159,7 +159,14 @@ export function createRefresher(deps: RefreshDeps) {
       phase('head', performance.now() - headStarted)
     }
     const existing = deps.index.versions.byCommit(template.name, head)
-    if (existing?.status === 'ready' && existing.digest) {
+    // A ready version whose bundle GC evicted (a rollback to an old commit) or that was
+    // quarantined is fetched again, as is any head when the job is forced.
+    const stored =
+      existing?.status === 'ready' &&
+      existing.digest !== null &&
+      deps.index.bundles.get(existing.digest) !== null &&
+      (await deps.store.has(existing.digest)) !== null
+    if (stored && !job.force && existing?.digest) {
       if (template.currentVersionId !== existing.id)
         deps.index.templates.setCurrent(template.name, existing.id, now())
       return finished({ result: 'current', commit: head, digest: existing.digest })

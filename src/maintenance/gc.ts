@@ -117,30 +117,37 @@ export async function collectGarbage(
   return report
 }
 
-/** Evicts one bundle; null when it became protected meanwhile (and was left in place). */
+/**
+ * Evicts one bundle; null when it became protected meanwhile (left in place, or put back) or
+ * another run removed it first.
+ */
 async function evictOne(
   index: Index,
   store: ContentStore,
   digest: string,
   keep: number,
 ): Promise<number | null> {
+  // Checked before the detach too, so a digest that just became current or pinned never leaves
+  // blobs/ even for a moment; the check inside the transaction is the one that decides.
+  if (index.retention.isProtected(digest, keep)) return null
   const detached = await store.detach(digest)
-  let removed: boolean
+  let decision: 'removed' | 'protected' | 'gone'
   try {
-    removed = index.transaction(() => {
-      if (index.retention.isProtected(digest, keep)) return false
-      return index.bundles.remove(digest)
+    decision = index.transaction(() => {
+      if (index.retention.isProtected(digest, keep)) return 'protected'
+      return index.bundles.remove(digest) ? 'removed' : 'gone'
     })
   } catch (err) {
     if (detached) await store.reattach(detached)
     throw err
   }
-  if (!detached) return removed ? 0 : null
-  if (!removed) {
-    await store.reattach(detached)
+  // 'gone': a concurrent run deleted the row; these bytes are unindexed, so they go too.
+  if (decision === 'protected') {
+    if (detached) await store.reattach(detached)
     return null
   }
-  return store.discard(detached)
+  const freed = detached ? await store.discard(detached) : 0
+  return decision === 'removed' ? freed : null
 }
 
 /**

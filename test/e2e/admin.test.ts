@@ -12,6 +12,7 @@ import {
   type FakeGitea,
   type GitRepo,
   push,
+  pushPayload,
   sendWebhook,
   startFakeGitea,
 } from '../support/gitea/index.js'
@@ -77,6 +78,7 @@ beforeEach(async () => {
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
     ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ASSET_CACHE_RECONCILE_INTERVAL: '1h',
+    ASSET_CACHE_KEEP_VERSIONS: '1',
   })
   server = await startServer(config, { logger: silentLogger, jobBackoffBaseMs: 20 })
   const head = await repo.head()
@@ -117,6 +119,36 @@ describe('a pinned template', () => {
     const after = await resolveSeo()
     expect(after).toMatchObject({ commit: payload.after, pinned: false })
     expect(after.digest).not.toBe(first.digest)
+  })
+})
+
+describe('a rollback to a commit whose bundle gc evicted', () => {
+  it('fetches it again instead of serving nothing', async () => {
+    const first = await repo.head()
+    for (const body of ['two\n', 'three\n']) {
+      const payload = await push(repo, { 'prompts/a.md': body })
+      await sendWebhook(`${server.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload })
+      await until(() => currentOf()?.commit === payload.after)
+    }
+    const gc = await fetch(`${server.url}/v1/admin/gc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ budget: 0 }),
+    })
+    const evicted = ((await gc.json()) as { removed: unknown[] }).removed
+    expect(evicted).toHaveLength(2) // all but the current one (ASSET_CACHE_KEEP_VERSIONS=1)
+    // Roll the branch back (a force push) to the first commit, whose bundle is gone.
+    await repo.git('update-ref', 'refs/heads/main', first)
+    const payload = await pushPayload(repo)
+    await sendWebhook(`${server.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload })
+    await until(
+      async () =>
+        (await fetch(`${server.url}/v1/templates/seo`)).status === 200 &&
+        currentOf()?.commit === first,
+    )
+    const resolved = await resolveSeo()
+    expect(resolved.commit).toBe(first)
+    expect((await fetch(`${server.url}/v1/bundles/${resolved.digest}`)).status).toBe(200)
   })
 })
 
