@@ -44,6 +44,11 @@ export class ApiError extends Error {
   }
 }
 
+/** 404 for a template name that is not (or no longer) in the manifest, or not in scope. */
+export function unknownTemplate(name: string): ApiError {
+  return new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+}
+
 /** Status for an AppError code that reached the HTTP layer. */
 export function statusOf(code: string): ContentfulStatusCode {
   switch (code) {

@@ -4,10 +4,11 @@
 import type { Config } from '../config.js'
 import type { Index, JobRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
-import { ApiError } from '../http-errors.js'
+import { ApiError, unknownTemplate } from '../http-errors.js'
 import { collectGarbage, type GcReport } from '../maintenance/gc.js'
 import { type VerifyRepairReport, verifyAndRepair } from '../maintenance/verify.js'
 import type { Metrics } from '../metrics.js'
+import { activeTemplate } from '../routes/resolve.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface AdminDeps {
@@ -22,10 +23,8 @@ export interface AdminDeps {
 }
 
 function knownTemplate(index: Index, name: string) {
-  const t = index.templates.get(name)
-  if (!t || t.removedAt !== null) {
-    throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
-  }
+  const t = activeTemplate(index, name)
+  if (!t) throw unknownTemplate(name)
   return t
 }
 
@@ -60,10 +59,7 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
   }
   index.transaction(() => {
     knownTemplate(index, name)
-    const ready = index.versions
-      .list(name, 10_000)
-      .some((v) => v.status === 'ready' && v.digest === digest)
-    if (!ready) {
+    if (!index.versions.readyWithDigest(name, digest)) {
       throw new ApiError(
         409,
         'NOT_A_READY_VERSION',

@@ -9,7 +9,7 @@ import type {
   TemplateRow,
   VersionRow,
 } from '../db/index.js'
-import { resolveTemplate } from '../routes/resolve.js'
+import { type Resolved, resolveTemplate } from '../routes/resolve.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -156,9 +156,12 @@ function versionView(
   }
 }
 
-export function templateView(deps: AdminReadDeps, t: TemplateRow): TemplateView {
+export function templateView(
+  deps: AdminReadDeps,
+  t: TemplateRow,
+  served: Resolved = resolveTemplate(deps.index, t),
+): TemplateView {
   const { index } = deps
-  const served = resolveTemplate(index, t)
   const servedId = served.version?.id ?? null
   const currentRow = t.currentVersionId === null ? null : index.versions.get(t.currentVersionId)
   const latestRow = index.versions.list(t.name, 1)[0] ?? null
@@ -225,8 +228,9 @@ export function templateDetail(
   const { index } = deps
   const t = index.templates.get(name)
   if (!t) return null
-  const view = templateView(deps, t)
-  const servedId = resolveTemplate(index, t).version?.id ?? null
+  const served = resolveTemplate(index, t)
+  const view = templateView(deps, t, served)
+  const servedId = served.version?.id ?? null
   return {
     template: view,
     versions: index.versions.list(name, limit).map((v) => versionView(deps, t, v, servedId)),

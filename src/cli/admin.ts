@@ -1,18 +1,11 @@
 // `asset-cache pin | unpin | refresh`: admin actions against a running server over its admin API
 // (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
 import { request } from 'undici'
+import { clientEnv } from './pull.js'
 
 export interface AdminClientOptions {
   server?: string
   token?: string
-}
-
-/** Defaults from the environment; the client side reads these here and nowhere else. */
-function adminEnv(env: NodeJS.ProcessEnv = process.env) {
-  return {
-    server: env.ASSET_CACHE_SERVER || undefined,
-    token: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
-  }
 }
 
 interface ErrorBody {
@@ -27,9 +20,9 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<Record<string, unknown> | null> {
-  const env = adminEnv()
+  const env = clientEnv()
   const server = opts.server ?? env.server
-  const token = opts.token ?? env.token
+  const token = opts.token ?? env.adminToken
   if (!server || !token) {
     process.stderr.write(
       `asset-cache ${command}: ${!server ? 'no server: pass --server or set ASSET_CACHE_SERVER' : 'no admin token: pass --token or set ASSET_CACHE_ADMIN_TOKEN'}\n`,

@@ -12,17 +12,20 @@ export interface PullCommandOptions {
 }
 
 /**
- * The client's defaults from the environment: `ASSET_CACHE_SERVER` and `ASSET_CACHE_TOKEN`.
- * The service reads its environment only in config.ts; the client CLI, which loads no service
- * configuration, reads these two here and nowhere else.
+ * The client's defaults from the environment: `ASSET_CACHE_SERVER`, `ASSET_CACHE_TOKEN` (reads)
+ * and `ASSET_CACHE_ADMIN_TOKEN` (pin, unpin, refresh). The service reads its environment only in
+ * config.ts; the client commands, which load no service configuration, read these here and
+ * nowhere else.
  */
 export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   server: string | undefined
   token: string | undefined
+  adminToken: string | undefined
 } {
   return {
     server: env.ASSET_CACHE_SERVER || undefined,
     token: env.ASSET_CACHE_TOKEN || undefined,
+    adminToken: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
   }
 }
 

@@ -92,6 +92,7 @@ export class VersionQueries {
   readonly #get
   readonly #byCommit
   readonly #list
+  readonly #readyWithDigest
   readonly #upsert
   readonly #insertNoCommit
 
@@ -102,6 +103,9 @@ export class VersionQueries {
     )
     this.#list = db.prepare<[string, number], RawVersion>(
       'SELECT * FROM versions WHERE template = ? ORDER BY id DESC LIMIT ?',
+    )
+    this.#readyWithDigest = db.prepare<[string, string], RawVersion>(
+      "SELECT * FROM versions WHERE digest = ? AND template = ? AND status = 'ready' ORDER BY id DESC LIMIT 1",
     )
     // A retry of the same commit updates its row; a ready row is never downgraded by a
     // later failed download of the same commit.
@@ -143,6 +147,12 @@ export class VersionQueries {
   /** Newest first. */
   list(template: string, limit = 100): VersionRow[] {
     return this.#list.all(template, limit).map(toRow)
+  }
+
+  /** The newest ready version of `template` whose bundle is `digest`, or null (any age). */
+  readyWithDigest(template: string, digest: string): VersionRow | null {
+    const raw = this.#readyWithDigest.get(digest, template)
+    return raw ? toRow(raw) : null
   }
 
   /** Records the outcome for (template, commit); returns the row id (the existing one on a retry). */

@@ -4,8 +4,8 @@
 // transaction, then discards the bytes — or puts them back. An ingest that re-creates the same
 // digest meanwhile either finds the row protected (reattached) or re-puts the bytes itself
 // (ingest.ts), so a racing ingest or download loses nothing. Steps are named and timed.
-import { performance } from 'node:perf_hooks'
 import type { Index } from '../db/index.js'
+import { type MaintenanceStep, runStep } from '../steps.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface GcOptions {
@@ -26,12 +26,6 @@ export interface GcRemoved {
   createdAt: number
 }
 
-export interface GcStep {
-  name: string
-  ms: number
-  counts: Record<string, number>
-}
-
 export interface GcReport {
   dryRun: boolean
   budgetBytes: number
@@ -43,7 +37,7 @@ export interface GcReport {
   freedBytes: number
   /** Still over budget because everything left is protected. */
   overBudget: boolean
-  steps: GcStep[]
+  steps: MaintenanceStep[]
 }
 
 export async function collectGarbage(
@@ -66,13 +60,10 @@ export async function collectGarbage(
     overBudget: false,
     steps: [],
   }
-  const step = async (name: string, run: () => Promise<Record<string, number>>) => {
-    const start = performance.now()
-    const counts = await run()
-    report.steps.push({ name, ms: Math.round((performance.now() - start) * 1000) / 1000, counts })
-  }
+  const step = (name: string, run: () => Promise<Record<string, number>>) =>
+    runStep(report.steps, name, run)
 
-  let chosen: GcRemoved[] = []
+  const chosen: GcRemoved[] = []
   await step('select', async () => {
     report.protected = index.retention.protectedDigests(keep).size
     let bytes = before.bytes
@@ -105,7 +96,6 @@ export async function collectGarbage(
         report.freedBytes += r.size
         options.onRemoved?.(r.digest)
       }
-      chosen = []
       return { removed: report.removed.length, skipped, freedBytes: report.freedBytes }
     })
   }

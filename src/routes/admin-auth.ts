@@ -5,8 +5,8 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import type { Secret } from '../secret.js'
+import { BEARER } from './read-auth.js'
 
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="asset-cache admin"' }
 
 /** Constant-time comparison of a presented token with the configured one (hashed to equal length). */

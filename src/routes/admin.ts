@@ -18,7 +18,7 @@ import {
 } from '../admin/views.js'
 import { gcBody, listQuery, pinBody, refreshBody, templateNameParam } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
-import { ApiError } from '../http-errors.js'
+import { unknownTemplate } from '../http-errors.js'
 import { adminAuth } from './admin-auth.js'
 import { bundleServing } from './hot-cache.js'
 import { jsonBody, paramsOf, queryOf } from './validate.js'
@@ -37,9 +37,6 @@ export function adminDeps(deps: AppDeps, metrics = deps.metrics): AdminDeps {
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 
-const unknown = (name: string) =>
-  new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
-
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth)
   .get('/templates', (c) =>
@@ -49,14 +46,14 @@ export const adminRoutes = new Hono<AppEnv>()
     const { name } = paramsOf(c, templateNameParam)
     const { limit } = queryOf(c, listQuery)
     const detail = templateDetail(c.var.deps, name, limit)
-    if (!detail) throw unknown(name)
+    if (!detail) throw unknownTemplate(name)
     return c.json(detail, 200, NO_STORE)
   })
   .get('/templates/:name/versions', (c) => {
     const { name } = paramsOf(c, templateNameParam)
     const { limit } = queryOf(c, listQuery)
     const detail = templateDetail(c.var.deps, name, limit)
-    if (!detail) throw unknown(name)
+    if (!detail) throw unknownTemplate(name)
     return c.json({ versions: detail.versions }, 200, NO_STORE)
   })
   .post('/templates/:name/refresh', async (c) => {

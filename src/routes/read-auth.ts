@@ -7,7 +7,8 @@ import type { AppEnv } from '../app.js'
 import type { ReadToken } from '../config.js'
 import { ApiError } from '../http-errors.js'
 
-const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i
+/** `Authorization: Bearer <token>` (RFC 6750 §2.1): the token, one run of non-space. */
+export const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="asset-cache"' }
 
 /**

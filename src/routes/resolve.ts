@@ -15,9 +15,7 @@ export interface Resolved {
 export function resolveTemplate(index: Index, template: TemplateRow): Resolved {
   if (template.pinnedDigest) {
     const digest = template.pinnedDigest
-    const version =
-      index.versions.list(template.name).find((v) => v.digest === digest && v.status === 'ready') ??
-      null
+    const version = index.versions.readyWithDigest(template.name, digest)
     return { template, digest, version, pinned: true }
   }
   const current =
@@ -126,8 +124,7 @@ export function digestInScope(index: Index, scope: string[], digest: string): bo
     const t = index.templates.get(name)
     if (!t || t.removedAt !== null) continue
     if (t.pinnedDigest === digest) return true
-    if (index.versions.list(name).some((v) => v.status === 'ready' && v.digest === digest))
-      return true
+    if (index.versions.readyWithDigest(name, digest)) return true
   }
   return false
 }

@@ -4,7 +4,7 @@
 import { Hono } from 'hono'
 import { templateNameParam } from '../api/requests.js'
 import type { AppEnv } from '../app.js'
-import { ApiError } from '../http-errors.js'
+import { ApiError, unknownTemplate } from '../http-errors.js'
 import { etagMatches } from './http-cache.js'
 import { inScope } from './read-auth.js'
 import { activeTemplate, resolvedViews, resolveTemplate } from './resolve.js'
@@ -17,7 +17,7 @@ export const templateRoutes = new Hono<AppEnv>()
 
 function scopedTemplate(c: { var: AppEnv['Variables'] }, name: string) {
   const t = inScope(c.var.readScope, name) ? activeTemplate(c.var.deps.index, name) : null
-  if (!t) throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+  if (!t) throw unknownTemplate(name)
   return t
 }
 
@@ -45,8 +45,7 @@ templateRoutes.get('/', (c) => {
 // beyond the index's change stamp while nothing changed.
 function scopedView(c: { var: AppEnv['Variables'] }, name: string) {
   const view = inScope(c.var.readScope, name) ? resolvedViews(c.var.deps.index).get(name) : null
-  if (!view)
-    throw new ApiError(404, 'UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
+  if (!view) throw unknownTemplate(name)
   return view
 }
 

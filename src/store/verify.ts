@@ -1,6 +1,6 @@
 // verify: re-hash every blob as an ordered list of named, timed steps (cacache verify.js style).
-import { performance } from 'node:perf_hooks'
 import { digestOf } from '../digest.js'
+import { type MaintenanceStep, runStep } from '../steps.js'
 import { hashFile, isErrno } from './fs-util.js'
 import { listBlobs } from './list.js'
 import { blobHex, blobPath } from './paths.js'
@@ -17,14 +17,8 @@ export interface CorruptBlob {
   found: string | number
 }
 
-export interface VerifyStep {
-  name: string
-  ms: number
-  counts: Record<string, number>
-}
-
 export interface VerifyReport {
-  steps: VerifyStep[]
+  steps: MaintenanceStep[]
   /** Blobs re-hashed. */
   checked: number
   corrupt: CorruptBlob[]
@@ -57,11 +51,7 @@ export async function verifyStore(dir: string, options: VerifyOptions = {}): Pro
   ]
   if (options.quarantine) steps.push(['quarantineCorrupt', () => quarantineCorrupt(dir, report)])
 
-  for (const [name, run] of steps) {
-    const start = performance.now()
-    const counts = await run()
-    report.steps.push({ name, ms: Math.round((performance.now() - start) * 1000) / 1000, counts })
-  }
+  for (const [name, run] of steps) await runStep(report.steps, name, run)
   return report
 }
 

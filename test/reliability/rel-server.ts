@@ -18,17 +18,8 @@ export const WEBHOOK_SECRET = 'rel-webhook-secret'
 export const READ_TOKEN = 'rel-read-token'
 export const ADMIN_TOKEN = 'rel-admin-token'
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG, so a failing run can be replayed with its seed. */
+export { mulberry32 as seeded } from './fuzz-mutators.js'
 
 /** Pseudo-random (incompressible) bytes from a seeded source. */
 export function noise(random: () => number, size: number): Uint8Array {
