@@ -1,7 +1,6 @@
 // createApp(deps): the Hono app with every route mounted and the one onError.
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { requestId } from 'hono/request-id'
 import { adminUiRoutes } from './admin-ui/index.js'
 import type { Config } from './config.js'
 import type { Index, JobRow } from './db/index.js'
@@ -9,6 +8,7 @@ import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
 import type { Logger } from './log.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { finishRequest, requestIdFrom } from './request-log.js'
 import { adminRoutes } from './routes/admin.js'
 import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
@@ -52,30 +52,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     hotCacheBytes: () => bundleServing(deps).cache.bytes,
     ...(deps.now ? { now: deps.now } : {}),
   })
-  app.use(requestId({ headerName: 'X-Request-Id' }))
-  // One `info` line per request. Never the query string or headers: tokens may travel there.
+  // One `info` line per request (request-log.ts); X-Request-Id on every answer.
   app.use(async (c, next) => {
+    const started = performance.now()
+    const requestId = requestIdFrom(c.req.header('x-request-id'))
+    c.set('requestId', requestId)
+    c.header('X-Request-Id', requestId)
     c.set('deps', deps)
     c.set('metrics', metrics)
-    const started = performance.now()
     await next()
-    const seconds = (performance.now() - started) / 1000
-    // The matched pattern (e.g. /v1/bundles/:digest), never the raw path: bounded label values.
-    const route = c.req.routePath
-    const method = c.req.method
-    const status = c.res.status
-    metrics.request(route, method, status, seconds)
-    deps.logger.info(
-      {
-        requestId: c.get('requestId'),
-        method,
-        route,
-        path: c.req.path,
-        status,
-        ms: Math.round(seconds * 100_000) / 100,
-      },
-      'request',
-    )
+    // A handler that returns its own Response (bundles, /metrics) drops headers set before it.
+    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId)
+    const { method, routePath: route, path } = c.req
+    finishRequest(deps.logger, metrics, {
+      requestId,
+      method,
+      route,
+      path,
+      status: c.res.status,
+      started,
+    })
   })
 
   app.route('/', healthRoutes)

@@ -1,12 +1,14 @@
 // `serve`: the HTTP listener, the worker pool and the reconciler over one runtime, with a
 // graceful stop (stop accepting, let running jobs finish within a bound or re-queue them, close the DB).
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from './admin/actions.js'
-import { type AppDeps, createApp } from './app.js'
+import type { AppDeps } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
+import { createListener } from './listener.js'
 import { removeOrphanBlobs } from './jobs/orphans.js'
 import { Reconciler } from './jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError, jobOutcome } from './jobs/refresh.js'
@@ -122,7 +124,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
-  const appDeps: AppDeps = {
+  const appDeps: AppDeps & { metrics: Metrics } = {
     config,
     index,
     store: runtime.store,
@@ -130,17 +132,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
     metrics,
   }
-  const app = createApp(appDeps)
-  const { server, url } = await listen(app.fetch, config.host, config.port)
+  const { server, url } = await listen(createListener(appDeps), config.host, config.port)
   // /metrics on a listener of its own (e.g. only on an internal interface); the main one 404s it.
   const metricsListener = config.metrics
-    ? await listen(metricsApp(metrics).fetch, config.metrics.host, config.metrics.port).catch(
-        async (err) => {
-          await closeServer(server)
-          runtime.close()
-          throw err
-        },
-      )
+    ? await listen(
+        getRequestListener(metricsApp(metrics).fetch),
+        config.metrics.host,
+        config.metrics.port,
+      ).catch(async (err) => {
+        await closeServer(server)
+        runtime.close()
+        throw err
+      })
     : null
 
   pool.start()
@@ -169,13 +172,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
     closing ??= (async () => {
       logger.info('shutting down: draining requests and jobs')
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()))
-      ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+      server.closeIdleConnections()
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
       await gc?.stop()
       await pool.stop(graceMs)
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
-      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      server.closeAllConnections()
       await metricsClosed
       await gitea?.close()
       runtime.close()
@@ -195,17 +198,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
-type NodeServer = ReturnType<typeof serve>
-
 async function listen(
-  fetch: Parameters<typeof serve>[0]['fetch'],
+  listener: RequestListener,
   hostname: string,
   port: number,
-): Promise<{ server: NodeServer; url: string }> {
-  const server = serve({ fetch, port, hostname })
+): Promise<{ server: Server; url: string }> {
+  const server = createServer(listener)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
+    server.listen(port, hostname)
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -213,8 +215,8 @@ async function listen(
 }
 
 /** Stops accepting and ends every connection (a scrape is short; nothing to drain). */
-function closeServer(server: NodeServer): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-  ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+  server.closeAllConnections()
   return closed
 }

@@ -94,43 +94,64 @@ async function loadHot(deps: AppDeps, digest: string, size: number): Promise<Hot
   return entry
 }
 
+/** An answer as status, headers and body: a web Response here, node's writeHead + end in front. */
+export interface HotAnswer {
+  status: number
+  headers: Record<string, string>
+  body: Buffer | null
+}
+
 /**
  * The answer for a hot entry, its body bytes counted from the entry. Headers are the entry's
- * precomputed objects where the answer allows it, and `res.body` is never read afterwards: that
- * would make @hono/node-server build a web stream instead of writing the Buffer in one go.
+ * precomputed objects where the answer allows it. `header(name)` reads a request header by its
+ * lower-case name.
  */
-function fromMemory(metrics: Metrics, req: Request, entry: HotBundle): Response {
-  const head = req.method === 'HEAD'
+export function hotAnswer(
+  metrics: Metrics,
+  method: string,
+  header: (name: string) => string | undefined,
+  entry: HotBundle,
+): HotAnswer {
+  const head = method === 'HEAD'
   const size = entry.body.length
-  const headers = req.headers
-  if (etagMatches(headers.get('if-none-match') ?? undefined, entry.identityHeaders.ETag!)) {
-    return new Response(null, { status: 304, headers: entry.sent.notModified })
+  if (etagMatches(header('if-none-match'), entry.identityHeaders.ETag!)) {
+    return { status: 304, headers: entry.sent.notModified, body: null }
   }
-  const range = parseRange(headers.get('range') ?? undefined, size)
+  const range = parseRange(header('range'), size)
   if (range.kind === 'unsatisfiable') {
-    return new Response(null, {
-      status: 416,
-      headers: asSent({ ...entry.identityHeaders, 'Content-Range': `bytes */${size}` }),
-    })
+    const headers = asSent({ ...entry.identityHeaders, 'Content-Range': `bytes */${size}` })
+    return { status: 416, headers, body: null }
   }
   if (range.kind === 'partial') {
     const { start, end } = range.range
     if (!head) metrics.bundleBytesServed.inc(end - start + 1)
-    return new Response(head ? null : entry.body.subarray(start, end + 1), {
-      status: 206,
-      headers: asSent({
-        ...entry.identityHeaders,
-        'Content-Range': `bytes ${start}-${end}/${size}`,
-        'Content-Length': String(end - start + 1),
-      }),
+    const headers = asSent({
+      ...entry.identityHeaders,
+      'Content-Range': `bytes ${start}-${end}/${size}`,
+      'Content-Length': String(end - start + 1),
     })
+    return { status: 206, headers, body: head ? null : entry.body.subarray(start, end + 1) }
   }
-  if (acceptsGzip(headers.get('accept-encoding') ?? undefined)) {
+  if (acceptsGzip(header('accept-encoding'))) {
     if (!head) metrics.bundleBytesServed.inc(entry.gzip.length)
-    return new Response(head ? null : entry.gzip, { status: 200, headers: entry.sent.gzip })
+    return { status: 200, headers: entry.sent.gzip, body: head ? null : entry.gzip }
   }
   if (!head) metrics.bundleBytesServed.inc(size)
-  return new Response(head ? null : entry.body, { status: 200, headers: entry.sent.full })
+  return { status: 200, headers: entry.sent.full, body: head ? null : entry.body }
+}
+
+/**
+ * A hot answer as a Response. A plain header object with a Buffer body, and `res.body` never read
+ * afterwards, keep @hono/node-server on its writeHead + end path (no web stream per response).
+ */
+function fromMemory(metrics: Metrics, req: Request, entry: HotBundle): Response {
+  const { status, headers, body } = hotAnswer(
+    metrics,
+    req.method,
+    (name) => req.headers.get(name) ?? undefined,
+    entry,
+  )
+  return new Response(body, { status, headers })
 }
 
 /** Resolves once the stream has opened its file (size checked), rejects if that failed. */

@@ -52,26 +52,32 @@ function acceptedEntry(tokens: readonly ReadToken[], header: string): ReadToken 
 }
 
 /**
- * With no tokens configured reads are anonymous: server start-up (checkReadExposure) already
- * refused a non-loopback listener unless anonymous reads were allowed on purpose.
+ * What an Authorization header value grants: null for every template (an unscoped token, or no
+ * tokens configured), a list of template names for a scoped token, false when refused. With no
+ * tokens configured reads are anonymous: server start-up (checkReadExposure) already refused a
+ * non-loopback listener unless anonymous reads were allowed on purpose.
  */
+export function grantedScope(
+  tokens: readonly ReadToken[],
+  header: string | undefined,
+): string[] | null | false {
+  if (tokens.length === 0) return null
+  const entry = acceptedEntry(tokens, header ?? '')
+  return entry ? entry.scope : false
+}
+
 export const readAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const { readTokens } = c.get('deps').config
-  if (readTokens.length === 0) {
-    c.set('readScope', null)
-    return next()
-  }
-  const header = c.req.header('authorization') ?? ''
-  const entry = acceptedEntry(readTokens, header)
-  if (!entry) {
+  const header = c.req.header('authorization')
+  const scope = grantedScope(c.get('deps').config.readTokens, header)
+  if (scope === false) {
     throw new ApiError(
       401,
       'UNAUTHORIZED',
-      BEARER.test(header) ? 'the read token is not valid' : 'a read token is required',
+      BEARER.test(header ?? '') ? 'the read token is not valid' : 'a read token is required',
       CHALLENGE,
     )
   }
-  c.set('readScope', entry.scope)
+  c.set('readScope', scope)
   return next()
 })
 

@@ -1,0 +1,242 @@
+// The hot bundle listener (src/listener.ts) answers cache hits without the Hono app. Whatever it
+// answers must be what the app answers: random requests go to both over real sockets and their
+// statuses, headers and bodies are compared; the count of requests the app saw proves the hot path
+// answered most of them.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { getRequestListener } from '@hono/node-server'
+import fc from 'fast-check'
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AppDeps, createApp } from '../../src/app.js'
+import { hotBundleListener } from '../../src/listener.js'
+import { createLogger, silentLogger } from '../../src/log.js'
+import { createMetrics, type Metrics } from '../../src/metrics.js'
+import { type Fixture, fixture, ingestTree } from './read-fixture.js'
+
+const TOKENS = 'all-token,seo-token@seo,docs-token@docs'
+let f: Fixture
+let seo: string
+let docs: string
+let big: string
+const servers: Server[] = []
+let hot: { url: string; deps: AppDeps & { metrics: Metrics }; lines: Record<string, unknown>[] }
+let appOnly: { url: string; deps: AppDeps & { metrics: Metrics } }
+let toApp = 0
+
+async function listen(listener: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(listener)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+function depsFor(logger = silentLogger): AppDeps & { metrics: Metrics } {
+  const { config, index, store } = f.rt
+  return { config, index, store, logger, metrics: createMetrics() }
+}
+
+beforeAll(async () => {
+  f = await fixture({ ASSET_CACHE_READ_TOKENS: TOKENS })
+  seo = (await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hi\n' }))
+    .digest
+  docs = (await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })).digest
+  // Over HOT_MAX_BUNDLE_BYTES: never hot, always streamed by the app.
+  const bytes = Buffer.alloc(1536 * 1024, 7).toString('base64')
+  big = (await ingestTree(f.rt, 'docs', { 'config.yaml': 'x: 1\n', 'prompts/b.md': bytes })).digest
+  const lines: Record<string, unknown>[] = []
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)))
+      done()
+    },
+  })
+  const deps = depsFor(createLogger('info', sink))
+  const app = getRequestListener(createApp(deps).fetch)
+  const url = await listen(
+    hotBundleListener(deps, (req, res) => {
+      toApp++
+      return app(req, res)
+    }),
+  )
+  hot = { url, deps, lines }
+  const other = depsFor()
+  appOnly = { url: await listen(getRequestListener(createApp(other).fetch)), deps: other }
+})
+
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections()
+    await new Promise((resolve) => s.close(resolve))
+  }
+  f?.rt.close()
+})
+
+type Headers = Record<string, string | string[]>
+
+async function send(base: string, method: string, path: string, headers: Headers) {
+  const res = await request(`${base}${path}`, { method: method as 'GET', headers })
+  const { date: _d, 'x-request-id': rid, ...rest } = res.headers
+  // Error bodies carry the request id: compared with it taken out.
+  const bytes = Buffer.from(await res.body.arrayBuffer())
+  const body =
+    rest['content-type'] === 'application/json'
+      ? Buffer.from(bytes.toString().replaceAll(String(rid), 'RID'))
+      : bytes
+  return { status: res.statusCode, headers: rest, requestId: rid, body }
+}
+
+const AUTH = [
+  'Bearer all-token',
+  'Bearer seo-token',
+  'Bearer docs-token',
+  'Bearer wrong',
+  'Basic x',
+]
+/** `arb` one time in `1 + absent`, otherwise no header. */
+const sometimes = <T>(arb: fc.Arbitrary<T>, absent = 1) =>
+  fc.oneof({ arbitrary: fc.constant(undefined), weight: absent }, { arbitrary: arb, weight: 1 })
+// Weighted so that most requests are ones the hot path answers itself.
+const request$ = fc.record({
+  method: fc.constantFrom('GET', 'HEAD'),
+  target: fc.oneof(
+    { arbitrary: fc.constantFrom('seo', 'docs'), weight: 6 },
+    { arbitrary: fc.constantFrom('big', 'unknown', 'upper'), weight: 1 },
+  ),
+  authorization: fc.oneof(
+    { arbitrary: fc.constantFrom(...AUTH.slice(0, 3)), weight: 8 },
+    { arbitrary: fc.constantFrom(...AUTH.slice(3)), weight: 1 },
+    { arbitrary: fc.array(fc.constantFrom(...AUTH), { minLength: 2, maxLength: 2 }), weight: 1 },
+    { arbitrary: fc.constant(undefined), weight: 1 },
+  ),
+  'if-none-match': sometimes(
+    fc.constantFrom('"DIGEST"', 'W/"DIGEST"', '"other"', '*', '"a", "DIGEST"'),
+  ),
+  'accept-encoding': sometimes(
+    fc.constantFrom('gzip', 'gzip;q=0', 'br, gzip;q=0.5', 'identity', 'x-gzip'),
+  ),
+  range: sometimes(fc.constantFrom('bytes=0-9', 'bytes=-5', 'bytes=99999999-', 'bytes=0-1,4-5'), 6),
+  'x-request-id': sometimes(
+    fc.oneof(
+      fc.constantFrom('boot-42', 'a=b-c_d', 'has space', 'x'.repeat(256)),
+      fc.stringMatching(/^[\w\-=]{1,20}$/),
+    ),
+  ),
+})
+
+describe('the hot bundle listener', () => {
+  it('answers every request exactly as the app does', async () => {
+    const digests: Record<string, string> = {
+      seo,
+      docs,
+      big,
+      unknown: `sha256:${'0'.repeat(64)}`,
+      upper: seo.toUpperCase().replace('SHA256', 'sha256'),
+    }
+    // Warm both hot caches (a miss goes to the app and loads the entry).
+    for (const base of [hot.url, appOnly.url]) {
+      for (const d of [seo, docs]) {
+        const res = await send(base, 'GET', `/v1/bundles/${d}`, {
+          authorization: 'Bearer all-token',
+        })
+        expect(res.status).toBe(200)
+      }
+    }
+    toApp = 0
+    let runs = 0
+    await fc.assert(
+      fc.asyncProperty(request$, async ({ method, target, ...given }) => {
+        runs++
+        const digest = digests[target]!
+        const headers: Headers = {}
+        for (const [name, value] of Object.entries(given)) {
+          if (value === undefined) continue
+          headers[name] = Array.isArray(value)
+            ? value.map((v) => v.replace('DIGEST', digest))
+            : value.replace('DIGEST', digest)
+        }
+        const path = `/v1/bundles/${digest}`
+        const a = await send(hot.url, method, path, headers)
+        const b = await send(appOnly.url, method, path, headers)
+        expect(a.status).toBe(b.status)
+        expect(a.headers).toEqual(b.headers)
+        expect(a.body.equals(b.body)).toBe(true)
+        const given$ = given['x-request-id']
+        if (given$ !== undefined && given$.length <= 255 && /^[\w\-=]+$/.test(given$)) {
+          expect(a.requestId).toBe(given$)
+          expect(b.requestId).toBe(given$)
+        } else {
+          expect(a.requestId).toMatch(/^[0-9a-f-]{36}$/)
+        }
+      }),
+      { numRuns: 300 },
+    )
+    // Range requests, refused tokens, the big and unknown digests go to the app; the rest not.
+    console.log(`hot listener: ${runs - toApp} of ${runs} answered without the app`)
+    expect(toApp).toBeLessThan(runs)
+    expect(toApp).toBeGreaterThan(0)
+  })
+
+  it('counts, records and logs what it answers like the app does', async () => {
+    toApp = 0
+    hot.lines.length = 0
+    const before = await hot.deps.metrics.text()
+    const res = await send(hot.url, 'GET', `/v1/bundles/${seo}`, {
+      authorization: 'Bearer seo-token',
+      'x-request-id': 'boot-7',
+    })
+    expect(res.status).toBe(200)
+    expect(toApp).toBe(0)
+    const line = hot.lines.find((l) => l.msg === 'request')
+    expect(line).toMatchObject({
+      requestId: 'boot-7',
+      method: 'GET',
+      route: '/v1/bundles/:digest',
+      path: `/v1/bundles/${seo}`,
+      status: 200,
+    })
+    expect(JSON.stringify(hot.lines)).not.toContain('seo-token')
+    const after = await hot.deps.metrics.text()
+    const value = (text: string, name: string) =>
+      Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? 0)
+    expect(value(after, 'asset_cache_hot_cache_hits_total')).toBe(
+      value(before, 'asset_cache_hot_cache_hits_total') + 1,
+    )
+    expect(value(after, 'asset_cache_bundle_bytes_served_total')).toBe(
+      value(before, 'asset_cache_bundle_bytes_served_total') + res.body.length,
+    )
+    const served =
+      /asset_cache_http_requests_total\{route="\/v1\/bundles\/:digest",method="GET",status="200"\} (\d+)/
+    expect(Number(after.match(served)?.[1])).toBe(Number(before.match(served)?.[1] ?? 0) + 1)
+    expect(f.rt.index.bundles.get(seo)?.lastServedAt).toBeGreaterThan(0)
+  })
+
+  it('leaves a digest it evicted to the app', async () => {
+    const { bundleServing } = await import('../../src/routes/hot-cache.js')
+    bundleServing(hot.deps).cache.delete(docs)
+    toApp = 0
+    const res = await send(hot.url, 'GET', `/v1/bundles/${docs}`, {
+      authorization: 'Bearer all-token',
+    })
+    expect(res.status).toBe(200)
+    expect(toApp).toBe(1)
+  })
+})
+
+describe('X-Request-Id', () => {
+  it("is on every answer, the caller's when plain, else a new UUID", async () => {
+    const auth = { authorization: 'Bearer all-token' }
+    const paths = ['/healthz', '/metrics', '/nowhere', `/v1/bundles/${big}`, `/v1/bundles/${seo}`]
+    for (const path of paths) {
+      for (const base of [hot.url, appOnly.url]) {
+        const given = await send(base, 'GET', path, { ...auth, 'x-request-id': 'trace-1' })
+        expect(given.requestId, path).toBe('trace-1')
+        const fresh = await send(base, 'GET', path, { ...auth, 'x-request-id': 'a b' })
+        expect(fresh.requestId, path).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        )
+      }
+    }
+  })
+})
