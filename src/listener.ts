@@ -6,12 +6,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { type AppDeps, createApp } from './app.js'
+import { digestInScope } from './db/serving.js'
 import type { Metrics } from './metrics.js'
 import { finishRequest, requestIdFrom } from './request-log.js'
 import { hotAnswer } from './routes/bundles.js'
 import { bundleServing, type HotBundle, markServed } from './routes/hot-cache.js'
 import { grantedScope } from './routes/read-auth.js'
-import { digestInScope } from './routes/resolve.js'
 
 const PREFIX = '/v1/bundles/'
 const URL_LENGTH = PREFIX.length + 'sha256:'.length + 64

@@ -3,7 +3,7 @@
 // template that serves one, so it is fetched again from Gitea. Shared by `asset-cache verify`
 // and POST /v1/admin/verify.
 import type { Index, JobRow } from '../db/index.js'
-import { templatesServing } from '../routes/resolve.js'
+import { templatesServing } from '../db/serving.js'
 import type { ContentStore, VerifyReport } from '../store/index.js'
 
 export interface VerifyRepairOptions {

@@ -13,6 +13,7 @@ import { createGzip } from 'node:zlib'
 import { Hono } from 'hono'
 import { digestParam } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
+import { digestInScope } from '../db/serving.js'
 import { AppError, IntegrityError } from '../errors.js'
 import { ApiError } from '../http-errors.js'
 import { requeueServing } from '../maintenance/verify.js'
@@ -29,7 +30,6 @@ import {
   reprDigest,
 } from './hot-cache.js'
 import { acceptsGzip, etagMatches, parseRange } from './http-cache.js'
-import { digestInScope } from './resolve.js'
 import { validated } from './validate.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
