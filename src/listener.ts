@@ -90,9 +90,10 @@ export function hotBundleListener(
     metrics.hotCacheHits.inc()
     markServed(deps, digest)
     const header = (name: string) => headers[name as keyof HotHeaders]
-    const { status, headers: sent, body } = hotAnswer(metrics, method, header, entry)
-    res.setHeader('x-request-id', requestId)
-    res.writeHead(status, sent)
+    const { status, headers: sent, wire, body } = hotAnswer(metrics, method, header, entry)
+    // A flat list and no setHeader: node writes it without building and merging a header map.
+    const list = wire ?? Object.entries(sent).flat()
+    res.writeHead(status, list.concat('x-request-id', requestId))
     res.end(body ?? undefined)
     finishRequest(logger, metrics, { requestId, method, route: ROUTE, path: url, status, started })
   }

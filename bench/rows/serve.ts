@@ -1,7 +1,9 @@
 // serve-256k / serve-4k: closed-loop throughput of GET /v1/bundles/{digest} against nginx serving
-// the same bytes, with wrk at the same connections, threads and duration, rounds interleaved.
+// the same bytes, with wrk at the same connections, threads and duration, rounds interleaved. A bare
+// node:http server answering the same bytes and headers is measured too (the Node.js floor).
 import type { BenchContext } from '../lib/context.js'
 import { AUTH } from '../lib/context.js'
+import { startNodeFloor } from '../lib/node-floor.js'
 import type { Row, RowSpec } from '../lib/report.js'
 import { skipped } from '../lib/report.js'
 import { round } from '../lib/stats.js'
@@ -41,28 +43,33 @@ export async function serveRow(ctx: BenchContext, which: 'hot' | 'small'): Promi
   })
   const oursUrl = `${server.url}/v1/bundles/${views[which].digest}`
   const nginxUrl = `${nginx.url}${paths[which]}`
-  if (sizes.wrkWarmSeconds > 0) {
-    await runWrk(wrk, options(oursUrl, sizes.wrkWarmSeconds))
-    await runWrk(wrk, options(nginxUrl, sizes.wrkWarmSeconds))
-  }
-  const ours: number[] = []
-  const theirs: number[] = []
+  const floor = await startNodeFloor(oursUrl, AUTH, ctx.dir)
+  const urls = { ours: oursUrl, nginx: nginxUrl, node: floor.url }
+  const sides = ['ours', 'nginx', 'node'] as const
+  const rounds: Record<(typeof sides)[number], number[]> = { ours: [], nginx: [], node: [] }
   let errors = 0
-  for (let r = 0; r < sizes.wrkRounds; r++) {
-    const order = r % 2 === 0 ? ['ours', 'nginx'] : ['nginx', 'ours']
-    for (const side of order) {
-      const result = await runWrk(
-        wrk,
-        options(side === 'ours' ? oursUrl : nginxUrl, sizes.wrkSeconds),
-      )
-      errors += result.errors
-      ;(side === 'ours' ? ours : theirs).push(result.requestsPerSecond)
+  try {
+    if (sizes.wrkWarmSeconds > 0) {
+      for (const side of sides) await runWrk(wrk, options(urls[side], sizes.wrkWarmSeconds))
     }
+    for (let r = 0; r < sizes.wrkRounds; r++) {
+      // Each round in another order, so that no side always follows the same one.
+      const order = [...sides.slice(r % 3), ...sides.slice(0, r % 3)]
+      for (const side of order) {
+        const result = await runWrk(wrk, options(urls[side], sizes.wrkSeconds))
+        errors += result.errors
+        rounds[side].push(result.requestsPerSecond)
+      }
+    }
+  } finally {
+    await floor.close()
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-  const oursRps = round(mean(ours), 0)
-  const nginxRps = round(mean(theirs), 0)
+  const oursRps = round(mean(rounds.ours), 0)
+  const nginxRps = round(mean(rounds.nginx), 0)
+  const nodeRps = round(mean(rounds.node), 0)
   const ratio = round(oursRps / nginxRps, 3)
+  const floorNote = `node:http floor ${nodeRps} req/s = ${round(nodeRps / nginxRps, 2)}× nginx; ours ${round(oursRps / nodeRps, 2)}× the floor`
   const min = which === 'hot' ? 0.9 : 0.6
   return {
     ...spec,
@@ -70,12 +77,15 @@ export async function serveRow(ctx: BenchContext, which: 'hot' | 'small'): Promi
     reference: nginxRps,
     ratio,
     status: ratio >= min && errors === 0 ? 'pass' : 'fail',
-    ...(errors > 0 ? { note: `${errors} non-2xx or socket errors` } : {}),
+    note: errors > 0 ? `${errors} non-2xx or socket errors; ${floorNote}` : floorNote,
     detail: {
       bundleBytes: views[which].size,
       wrk: { ...WRK, seconds: sizes.wrkSeconds, rounds: sizes.wrkRounds },
-      oursRounds: ours,
-      nginxRounds: theirs,
+      oursRounds: rounds.ours,
+      nginxRounds: rounds.nginx,
+      nodeFloor: nodeRps,
+      nodeFloorRounds: rounds.node,
+      oursVsNodeFloor: round(oursRps / nodeRps, 3),
       errors,
     },
   }

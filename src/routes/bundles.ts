@@ -98,6 +98,8 @@ async function loadHot(deps: AppDeps, digest: string, size: number): Promise<Hot
 export interface HotAnswer {
   status: number
   headers: Record<string, string>
+  /** The same headers as a precomputed flat list, when the answer is one of the entry's own. */
+  wire?: string[]
   body: Buffer | null
 }
 
@@ -115,7 +117,12 @@ export function hotAnswer(
   const head = method === 'HEAD'
   const size = entry.body.length
   if (etagMatches(header('if-none-match'), entry.identityHeaders.ETag!)) {
-    return { status: 304, headers: entry.sent.notModified, body: null }
+    return {
+      status: 304,
+      headers: entry.sent.notModified,
+      wire: entry.wire.notModified,
+      body: null,
+    }
   }
   const range = parseRange(header('range'), size)
   if (range.kind === 'unsatisfiable') {
@@ -134,10 +141,16 @@ export function hotAnswer(
   }
   if (acceptsGzip(header('accept-encoding'))) {
     if (!head) metrics.bundleBytesServed.inc(entry.gzip.length)
-    return { status: 200, headers: entry.sent.gzip, body: head ? null : entry.gzip }
+    const body = head ? null : entry.gzip
+    return { status: 200, headers: entry.sent.gzip, wire: entry.wire.gzip, body }
   }
   if (!head) metrics.bundleBytesServed.inc(size)
-  return { status: 200, headers: entry.sent.full, body: head ? null : entry.body }
+  return {
+    status: 200,
+    headers: entry.sent.full,
+    wire: entry.wire.full,
+    body: head ? null : entry.body,
+  }
 }
 
 /**

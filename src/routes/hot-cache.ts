@@ -29,6 +29,12 @@ export interface HotBundle {
     gzip: Record<string, string>
     notModified: Record<string, string>
   }
+  /** The same answers' headers as flat [name, value, …] lists, for node's writeHead. */
+  wire: {
+    full: string[]
+    gzip: string[]
+    notModified: string[]
+  }
   bytes: number
 }
 
@@ -75,17 +81,20 @@ export function hotBundle(digest: string, body: Buffer): HotBundle {
     'Content-Length': String(gzip.length),
     'Repr-Digest': reprDigest(createHash('sha256').update(gzip).digest('hex')),
   }
+  const sent = {
+    full: asSent({ ...identityHeaders, 'Content-Length': String(body.length) }),
+    gzip: asSent(gzipHeaders),
+    notModified: asSent(notModified(identityHeaders)),
+  }
+  const flat = (headers: Record<string, string>) => Object.entries(headers).flat()
   return {
     digest,
     body,
     gzip,
     identityHeaders,
     gzipHeaders,
-    sent: {
-      full: asSent({ ...identityHeaders, 'Content-Length': String(body.length) }),
-      gzip: asSent(gzipHeaders),
-      notModified: asSent(notModified(identityHeaders)),
-    },
+    sent,
+    wire: { full: flat(sent.full), gzip: flat(sent.gzip), notModified: flat(sent.notModified) },
     bytes: body.length + gzip.length,
   }
 }
