@@ -32,6 +32,8 @@ export interface Sizes {
   resolveRate: number
   resolveMs: number
   resolveWarmMs: number
+  /** Rounds per side, interleaved; the row reports the median round. */
+  resolveRounds: number
   /** Random bytes under prompts/ in the ingest archive (default wire limit is 16 MiB). */
   ingestBytes: number
   ingestRuns: number
@@ -55,6 +57,7 @@ export const FULL: Sizes = {
   resolveRate: 1000,
   resolveMs: 10_000,
   resolveWarmMs: 2_000,
+  resolveRounds: 3,
   ingestBytes: 15.5 * MiB,
   ingestRuns: 3,
   ackConcurrency: 200,
@@ -77,6 +80,7 @@ export const SMOKE: Sizes = {
   resolveRate: 200,
   resolveMs: 1_000,
   resolveWarmMs: 200,
+  resolveRounds: 1,
   ingestBytes: 256 * KiB,
   ingestRuns: 1,
   ackConcurrency: 20,
