@@ -24,6 +24,7 @@ export type HttpErrorCode =
   | 'NOT_A_READY_VERSION'
   | 'BUNDLE_EVICTED'
   | 'NOT_REFRESHABLE'
+  | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
 
 /** An error a handler raises on purpose; its message is safe to show. */

@@ -14,6 +14,7 @@ import { listTemplates, queueView, storeView, templateDetail } from '../admin/vi
 import type { AppDeps } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import { adminDeps } from '../routes/admin.js'
+import { adminAttempts, clientAddress } from '../routes/admin-attempts.js'
 import { isAdminToken } from '../routes/admin-auth.js'
 import {
   render,
@@ -81,11 +82,21 @@ adminUiRoutes.get('/login', (c) => {
 })
 
 adminUiRoutes.post('/login', async (c) => {
+  const attempts = adminAttempts(c.var.deps)
+  const address = clientAddress(c)
+  const locked = attempts.lockedForMs(address)
+  if (locked > 0) {
+    const seconds = Math.ceil(locked / 1000)
+    c.header('Retry-After', String(seconds))
+    const error = `Too many wrong tokens from this address. Try again in ${seconds} s.`
+    return render(c, <LoginPage error={error} />, 429)
+  }
   const body = await c.req.parseBody()
   const token = typeof body.token === 'string' ? body.token : ''
   // requireEnabled ran first: the token is configured.
   const secret = c.var.deps.config.adminToken!
   if (token === '' || !isAdminToken(secret, token)) {
+    attempts.failed(address)
     c.var.deps.logger.warn({ requestId: c.var.requestId }, 'admin sign-in with a wrong token')
     return render(c, <LoginPage error="That token is not valid." />, 401)
   }

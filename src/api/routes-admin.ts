@@ -18,6 +18,13 @@ const adminAuthErrors = {
   401: withHeaders(error('missing or invalid admin token', 'UNAUTHORIZED'), {
     'WWW-Authenticate': '`Bearer realm="asset-cache admin"`',
   }),
+  429: withHeaders(
+    error(
+      'too many wrong admin tokens from this address (10 a minute): refused, uncompared, until the minute ends',
+      'TOO_MANY_ATTEMPTS',
+    ),
+    { 'Retry-After': 'seconds until the address may try again' },
+  ),
   503: error('no ASSET_CACHE_ADMIN_TOKEN is configured: admin is never open', 'ADMIN_DISABLED'),
 }
 

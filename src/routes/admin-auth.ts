@@ -5,6 +5,7 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import type { Secret } from '../secret.js'
+import { adminAttempts, clientAddress, tooManyAttempts } from './admin-attempts.js'
 import { BEARER } from './read-auth.js'
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="asset-cache admin"' }
@@ -27,8 +28,13 @@ export function adminDisabled(): ApiError {
 export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
   const secret = c.var.deps.config.adminToken
   if (!secret) throw adminDisabled()
+  const attempts = adminAttempts(c.var.deps)
+  const address = clientAddress(c)
+  const locked = attempts.lockedForMs(address)
+  if (locked > 0) throw tooManyAttempts(locked)
   const m = BEARER.exec(c.req.header('authorization') ?? '')
   if (!m || !isAdminToken(secret, m[1]!)) {
+    if (m) attempts.failed(address)
     throw new ApiError(
       401,
       'UNAUTHORIZED',

@@ -147,6 +147,23 @@ describe('sign-in', () => {
     }
   })
 
+  it('after 10 wrong tokens from an address refuses to sign in, even with the right one', async () => {
+    const fx = await withAdmin()
+    const env = { incoming: { socket: { remoteAddress: '203.0.113.9' } } }
+    const signInWith = (token: string) =>
+      fx.app.request(
+        '/admin/login',
+        { method: 'POST', headers: { ...formHeaders, Origin: ORIGIN }, body: form({ token }) },
+        env,
+      )
+    for (let i = 0; i < 10; i++) expect((await signInWith(`guess-${i}`)).status).toBe(401)
+    const res = await signInWith(ADMIN)
+    expect(res.status).toBe(429)
+    expect(res.headers.get('set-cookie')).toBeNull()
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(await res.text()).toContain('Too many wrong tokens from this address.')
+  })
+
   it('sets an HttpOnly, SameSite=Strict session cookie that is not the token', async () => {
     const fx = await withAdmin()
     const res = await fx.app.request('/admin/login', {

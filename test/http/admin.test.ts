@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.js'
 import { ingest } from '../../src/ingest.js'
+import { silentLogger } from '../../src/log.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
 import { errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
@@ -77,7 +79,9 @@ describe('admin auth', () => {
 
   it('answers 401 without a token, with a wrong one, and with a read token', async () => {
     const fx = await withAdmin({ ASSET_CACHE_READ_TOKENS: 'reader' })
-    for (const [method, path] of routes) {
+    for (const [i, [method, path]] of routes.entries()) {
+      // Each route from its own client address: wrong tokens are limited per address.
+      const env = { incoming: { socket: { remoteAddress: `192.0.2.${i}` } } }
       const variants: Record<string, string>[] = [
         {},
         { Authorization: 'Bearer wrong' },
@@ -86,7 +90,7 @@ describe('admin auth', () => {
         { Authorization: 'Bearer reader' },
       ]
       for (const headers of variants) {
-        const res = await fx.app.request(path, { method, headers })
+        const res = await fx.app.request(path, { method, headers }, env)
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401)
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
         const body = await res.text()
@@ -103,6 +107,36 @@ describe('admin auth', () => {
     const res = await fx.app.request('/v1/admin/templates', { headers: auth })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('refuses every admin token from an address after 10 wrong ones, until the minute ends', async () => {
+    const fx = await withAdmin()
+    let clock = 1_000_000
+    const app = createApp({
+      config: fx.rt.config,
+      index: fx.rt.index,
+      store: fx.rt.store,
+      logger: silentLogger,
+      now: () => clock,
+    })
+    const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } })
+    const call = (token: string, address: string) =>
+      app.request(
+        '/v1/admin/templates',
+        { headers: { Authorization: `Bearer ${token}` } },
+        from(address),
+      )
+    for (let i = 0; i < 10; i++) expect((await call(`guess-${i}`, '198.51.100.7')).status).toBe(401)
+    clock += 30_000
+    // The right token too: while locked nothing is compared, so a lucky guess teaches nothing.
+    const locked = await call(ADMIN, '198.51.100.7')
+    expect(locked.status).toBe(429)
+    expect(await errorCode(locked)).toBe('TOO_MANY_ATTEMPTS')
+    expect(locked.headers.get('retry-after')).toBe('30')
+    // Another address is not affected.
+    expect((await call(ADMIN, '198.51.100.8')).status).toBe(200)
+    clock += 30_000
+    expect((await call(ADMIN, '198.51.100.7')).status).toBe(200)
   })
 })
 
