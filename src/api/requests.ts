@@ -50,6 +50,19 @@ export const gcBody = z.strictObject({
   dryRun: z.boolean().optional().describe('report what would be removed, remove nothing'),
 })
 
+/** Readiness checks a probe may leave out of the verdict: what is served, not whether it can be. */
+export const EXCLUDABLE_CHECKS = ['fetching', 'templates'] as const
+
+export const readinessQuery = z.object({
+  exclude: z
+    .string()
+    .regex(/^(fetching|templates)(,(fetching|templates))?$/, 'fetching, templates or both')
+    .optional()
+    .describe(
+      'comma-separated checks still reported but left out of the verdict (`fetching`, `templates`): a load balancer probe that must not take every template away because one is not ready',
+    ),
+})
+
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 })

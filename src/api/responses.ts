@@ -43,6 +43,10 @@ const check = z.looseObject({ ok: z.boolean() })
 export const readinessBody = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({ database: check, store: check, fetching: check, templates: check }),
+  excluded: z
+    .array(z.enum(['fetching', 'templates']))
+    .optional()
+    .describe('checks left out of the verdict (?exclude=)'),
 })
 
 /** The document served at /openapi.json (only its outline is checked here). */

@@ -7,6 +7,7 @@ import {
   digestParam,
   otherPayloadSchema,
   pushPayloadSchema,
+  readinessQuery,
   templateNameParam,
 } from './requests.js'
 import {
@@ -137,8 +138,10 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Readiness: DB and store usable, fetching configured, every template ready',
     tag: 'operations',
     security: 'none',
+    query: readinessQuery,
     responses: {
       200: json('ready', readinessBody, NO_STORE),
+      400: error('`exclude` names a check that cannot be left out', 'INVALID_PAYLOAD'),
       503: json('not ready; `checks` says which part is not', readinessBody, NO_STORE),
     },
   },

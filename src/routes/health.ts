@@ -1,10 +1,13 @@
 // /healthz: the process answers. /readyz: the index and the store take writes, fetching is
-// configured (or off on purpose), and every active template has a ready current version.
+// configured (or off on purpose), and every active template has a ready current version;
+// `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
 import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'
+import { readinessQuery } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
 import { templatesNotReady } from '../ops-status.js'
 import { tempPath } from '../store/temp.js'
+import { queryOf } from './validate.js'
 
 /** How long the write-lock probe may wait: a probe must answer promptly, not after busy_timeout. */
 const DB_PROBE_BUSY_MS = 100
@@ -69,6 +72,7 @@ function fetchingCheck(deps: AppDeps): Check {
 export const healthRoutes = new Hono<AppEnv>()
   .get('/healthz', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }))
   .get('/readyz', async (c) => {
+    const { exclude } = queryOf(c, readinessQuery)
     const { deps } = c.var
     const database = databaseCheck(deps)
     const store = await storeCheck(deps)
@@ -82,8 +86,10 @@ export const healthRoutes = new Hono<AppEnv>()
     const templates: Check =
       notReady === null ? { ok: false, notReady: [] } : { ok: notReady.length === 0, notReady }
     const checks = { database, store, fetching, templates }
-    const ready = Object.values(checks).every((check) => check.ok)
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503, {
-      'Cache-Control': 'no-store',
-    })
+    const excluded = exclude?.split(',') ?? []
+    const ready = Object.entries(checks).every(
+      ([name, check]) => check.ok || excluded.includes(name),
+    )
+    const body = { status: ready ? 'ready' : 'not_ready', checks, ...(exclude ? { excluded } : {}) }
+    return c.json(body, ready ? 200 : 503, { 'Cache-Control': 'no-store' })
   })

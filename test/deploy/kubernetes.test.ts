@@ -106,7 +106,8 @@ function problems(objects: K8sObject[]): string[] {
     typeof p === 'number' ? p : c.ports?.find((cp) => cp.name === p)?.containerPort
   const probes: [string, Probe | undefined, string][] = [
     ['livenessProbe', c.livenessProbe, '/healthz'],
-    ['readinessProbe', c.readinessProbe, '/readyz'],
+    // Serving capacity only: one unready template must not take the others out of rotation.
+    ['readinessProbe', c.readinessProbe, '/readyz?exclude=templates,fetching'],
     ['startupProbe', c.startupProbe, '/healthz'],
   ]
   for (const [name, probe, path] of probes) {

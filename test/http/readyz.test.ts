@@ -19,6 +19,7 @@ const TEMPLATES = [
 
 interface Readiness {
   status: 'ready' | 'not_ready'
+  excluded?: string[]
   checks: {
     database: { ok: boolean; code?: string }
     store: { ok: boolean; code?: string }
@@ -44,8 +45,8 @@ async function setup(env: Record<string, string> = GITEA, ready = ['seo', 'docs'
     store: rt.store,
     logger: silentLogger,
   })
-  const probe = async () => {
-    const res = await app.request('/readyz')
+  const probe = async (query = '') => {
+    const res = await app.request(`/readyz${query}`)
     return { status: res.status, body: (await res.json()) as Readiness }
   }
   return { rt, app, probe }
@@ -74,6 +75,34 @@ describe('GET /readyz', () => {
     expect(body.status).toBe('not_ready')
     expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
     expect(body.checks.database.ok).toBe(true)
+  })
+
+  it('leaves templates and fetching out of the verdict when asked, still reporting them', async () => {
+    const { probe } = await setup({ GITEA_BASE_URL: 'http://127.0.0.1:9' }, ['seo'])
+    expect((await probe()).status).toBe(503)
+    expect((await probe('?exclude=templates')).status).toBe(503) // fetching still counts
+    const { status, body } = await probe('?exclude=templates,fetching')
+    expect(status).toBe(200)
+    expect(body.status).toBe('ready')
+    expect(body.excluded).toEqual(['templates', 'fetching'])
+    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
+    expect(body.checks.fetching.ok).toBe(false)
+  })
+
+  it('never leaves the database or the store out, and refuses a check it does not know', async () => {
+    const { probe } = await setup()
+    for (const query of [
+      '?exclude=database',
+      '?exclude=store',
+      '?exclude=templates,nope',
+      '?exclude=',
+    ]) {
+      const res = await probe(query)
+      expect(res.status, query).toBe(400)
+      expect((res.body as unknown as { error: { code: string } }).error.code).toBe(
+        'INVALID_PAYLOAD',
+      )
+    }
   })
 
   it('is not ready when Gitea is not configured, and says which variables are missing', async () => {
