@@ -2,9 +2,7 @@
 // and unpin through forms, escaping of hostile text, security headers, no secret on any page.
 import { afterEach, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../../src/admin-ui/session.js'
-import { createApp } from '../../src/app.js'
-import { silentLogger } from '../../src/log.js'
-import { type Fixture, fixture, ingestTree } from './read-fixture.js'
+import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = 'admin-token-9c1d77e0'
 const GITEA_TOKEN = 'gitea-token-51aa0f'
@@ -209,13 +207,7 @@ describe('sign-in', () => {
     expect((await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).status).toBe(303)
 
     let now = Date.now()
-    const app = createApp({
-      config: fx.rt.config,
-      index: fx.rt.index,
-      store: fx.rt.store,
-      logger: silentLogger,
-      now: () => now,
-    })
+    const app = appWithClock(fx, () => now)
     const s2 = await signIn(app)
     now += SESSION_TTL_MS - 1000
     expect((await app.request('/admin', { headers: { Cookie: s2.cookie } })).status).toBe(200)

@@ -12,11 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app.js'
 import { ingest } from '../../src/ingest.js'
-import { silentLogger } from '../../src/log.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
-import { errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
+import { appWithClock, errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = 'admin-token-3f9a0c'
 const auth = { Authorization: `Bearer ${ADMIN}` }
@@ -112,13 +110,7 @@ describe('admin auth', () => {
   it('refuses every admin token from an address after 10 wrong ones, until the minute ends', async () => {
     const fx = await withAdmin()
     let clock = 1_000_000
-    const app = createApp({
-      config: fx.rt.config,
-      index: fx.rt.index,
-      store: fx.rt.store,
-      logger: silentLogger,
-      now: () => clock,
-    })
+    const app = appWithClock(fx, () => clock)
     const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } })
     const call = (token: string, address: string) =>
       app.request(

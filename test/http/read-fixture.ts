@@ -37,6 +37,17 @@ export async function fixture(env: Record<string, string> = {}): Promise<Fixture
   return { rt, app, enqueued }
 }
 
+/** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */
+export function appWithClock(f: Fixture, now: () => number): Fixture['app'] {
+  return createApp({
+    config: f.rt.config,
+    index: f.rt.index,
+    store: f.rt.store,
+    logger: silentLogger,
+    now,
+  })
+}
+
 /** Commits `tree` in a fresh repository and ingests its archive for `template`. */
 export async function ingestTree(
   rt: Runtime,
