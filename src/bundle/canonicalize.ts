@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { RejectError } from '../errors.js'
 import { TarAuditor } from './audit.js'
-import { canonicalTar, canonicalTarSize } from './canonical-tar.js'
+import { type CanonicalTarStream, canonicalTar, canonicalTarSize } from './canonical-tar.js'
 import { isYamlMapping } from './config-yaml.js'
 import { handleEntries } from './entries.js'
 import type { AuditedEntry } from './entry-rules.js'
@@ -43,8 +43,11 @@ export interface CanonicalBundle {
   unpackedBytes: number
   /** Byte length of the canonical tar. */
   size: number
-  /** The canonical tar bytes; may be called more than once, until dispose(). */
-  stream(): Readable
+  /**
+   * The canonical tar bytes; may be called more than once, until dispose(). Also a positional
+   * reader (readInto), which the content store's put uses to copy it without a buffer per chunk.
+   */
+  stream(): CanonicalTarStream
   /** Removes the spool file; idempotent. */
   dispose(): Promise<void>
 }
@@ -157,7 +160,13 @@ async function read(archive: Readable, spool: Spool, options: ReadOptions) {
     size: canonicalTarSize(files),
     stream: () => {
       if (spool.disposed) throw new Error('bundle was disposed')
-      return canonicalTar(files.map((f) => ({ ...f, open: () => spool.read(f.offset, f.size) })))
+      return canonicalTar(
+        files.map((f) => ({
+          ...f,
+          open: () => spool.read(f.offset, f.size),
+          readAt: (into: Uint8Array, at: number) => spool.readAt(into, f.offset + at),
+        })),
+      )
     },
     dispose: () => spool.dispose(),
   } satisfies CanonicalBundle
