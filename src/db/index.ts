@@ -26,6 +26,8 @@ export class Index {
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
   readonly #stamp
+  /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
+  readonly #run
 
   constructor(db: Db) {
     this.db = db
@@ -36,6 +38,7 @@ export class Index {
         'SELECT total_changes(), data_version FROM pragma_data_version',
       )
       .raw()
+    this.#run = db.transaction((fn: () => unknown) => fn())
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
     this.bundles = new BundleQueries(db)
@@ -54,7 +57,7 @@ export class Index {
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    return this.#run.immediate(fn) as T
   }
 
   close(): void {

@@ -93,6 +93,8 @@ export class JobQueries {
   readonly #listState
   readonly #forTemplate
   readonly #nextRunAfter
+  readonly #enqueue
+  readonly #retry
 
   constructor(db: Db) {
     this.#db = db
@@ -160,6 +162,56 @@ export class JobQueries {
     this.#nextRunAfter = db.prepare<[], { t: number | null }>(
       "SELECT min(run_after) AS t FROM jobs WHERE state = 'queued'",
     )
+    // Transaction functions are made once: better-sqlite3 builds four wrappers per transaction().
+    this.#enqueue = db.transaction((input: EnqueueInput, now: number) => {
+      const settle = input.settleMs ?? 0
+      const queued = this.#queuedFor.get(input.template)
+      if (queued) {
+        if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
+        else if (
+          (queued.attempts > 0 || queued.last_error_code !== null) &&
+          queued.run_after > now + settle
+        ) {
+          // A retry waiting out its backoff: a new push or a successful head read is fresh
+          // news that the origin answers again, so it runs now (after the settle time).
+          this.#expedite.run(now + settle, now, queued.id)
+        } else if (settle > 0) {
+          const max = input.settleMaxMs ?? settle
+          this.#settle.run({ id: queued.id, until: now + settle, max, now })
+        }
+        return { job: toRow(this.#get.get(queued.id)!), created: false }
+      }
+      const moving = settle > 0 && !input.force && this.#runningFor.get(input.template)
+      const raw = this.#insert.get({
+        template: input.template,
+        trigger: input.trigger,
+        deliveryId: input.deliveryId ?? null,
+        force: input.force ? 1 : 0,
+        runAfter: moving ? now + settle : now,
+        now,
+      })!
+      return { job: toRow(raw), created: true }
+    })
+    this.#retry = db.transaction(
+      (id: number, runAfter: number, code: string, error: string, now: number) => {
+        const job = this.#get.get(id)
+        if (job?.state !== 'running') return
+        const queued = this.#queuedFor.get(job.template)
+        if (queued) {
+          this.#delay.run(runAfter, now, queued.id)
+          this.#finish.run({
+            id,
+            state: 'failed',
+            outcome: JSON.stringify({ supersededBy: queued.id }),
+            code,
+            error,
+            now,
+          })
+        } else {
+          this.#requeue.run({ id, runAfter, code, error, now })
+        }
+      },
+    )
   }
 
   get(id: number): JobRow | null {
@@ -172,37 +224,7 @@ export class JobQueries {
    * A running job does not absorb the request: its head was read before this push.
    */
   enqueue(input: EnqueueInput, now = Date.now()): { job: JobRow; created: boolean } {
-    return this.#db
-      .transaction(() => {
-        const settle = input.settleMs ?? 0
-        const queued = this.#queuedFor.get(input.template)
-        if (queued) {
-          if (input.force && queued.force === 0) this.#promote.run(now, now, queued.id)
-          else if (
-            (queued.attempts > 0 || queued.last_error_code !== null) &&
-            queued.run_after > now + settle
-          ) {
-            // A retry waiting out its backoff: a new push or a successful head read is fresh
-            // news that the origin answers again, so it runs now (after the settle time).
-            this.#expedite.run(now + settle, now, queued.id)
-          } else if (settle > 0) {
-            const max = input.settleMaxMs ?? settle
-            this.#settle.run({ id: queued.id, until: now + settle, max, now })
-          }
-          return { job: toRow(this.#get.get(queued.id)!), created: false }
-        }
-        const moving = settle > 0 && !input.force && this.#runningFor.get(input.template)
-        const raw = this.#insert.get({
-          template: input.template,
-          trigger: input.trigger,
-          deliveryId: input.deliveryId ?? null,
-          force: input.force ? 1 : 0,
-          runAfter: moving ? now + settle : now,
-          now,
-        })!
-        return { job: toRow(raw), created: true }
-      })
-      .immediate()
+    return this.#enqueue.immediate(input, now)
   }
 
   /** Takes the next runnable job (queued, due, its template not running) and marks it running. */
@@ -231,26 +253,7 @@ export class JobQueries {
    * template was queued meanwhile, that one carries the retry (delayed as well) and this one ends failed.
    */
   retry(id: number, runAfter: number, code: string, error: string, now = Date.now()): void {
-    this.#db
-      .transaction(() => {
-        const job = this.#get.get(id)
-        if (job?.state !== 'running') return
-        const queued = this.#queuedFor.get(job.template)
-        if (queued) {
-          this.#delay.run(runAfter, now, queued.id)
-          this.#finish.run({
-            id,
-            state: 'failed',
-            outcome: JSON.stringify({ supersededBy: queued.id }),
-            code,
-            error,
-            now,
-          })
-        } else {
-          this.#requeue.run({ id, runAfter, code, error, now })
-        }
-      })
-      .immediate()
+    this.#retry.immediate(id, runAfter, code, error, now)
   }
 
   /** At start-up: a job found running belonged to a process that died; it runs again. */

@@ -1,7 +1,9 @@
 // Webhook signatures: HMAC-SHA256 of the signed bytes with the shared secret, lowercase hex.
 // Gitea signs the raw JSON body, or for form deliveries the decoded `payload` field.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { Secret } from '../secret.js'
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/
 
 /** Header order from DESIGN.md: the first one present is the one checked, even when empty. */
 const SIGNATURE_HEADERS = [
@@ -20,6 +22,18 @@ export function providedSignature(header: (name: string) => string | undefined):
   return null
 }
 
+/** The HMAC key of each secret, made once: a delivery then skips converting the key. */
+const keys = new WeakMap<Secret, KeyObject>()
+
+function hmacKey(secret: Secret): KeyObject {
+  let key = keys.get(secret)
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret.reveal(), 'utf8'))
+    keys.set(secret, key)
+  }
+  return key
+}
+
 export function sign(secret: Secret, data: string | Uint8Array): string {
   return createHmac('sha256', secret.reveal()).update(data).digest('hex')
 }
@@ -30,7 +44,7 @@ export function verifySignature(
   data: string | Uint8Array,
   provided: string | null,
 ): boolean {
-  if (!provided || !/^[0-9a-f]{64}$/.test(provided)) return false
-  const expected = createHmac('sha256', secret.reveal()).update(data).digest()
+  if (!provided || !HEX_SHA256.test(provided)) return false
+  const expected = createHmac('sha256', hmacKey(secret)).update(data).digest()
   return timingSafeEqual(expected, Buffer.from(provided, 'hex'))
 }

@@ -22,6 +22,26 @@ export const pushPayloadSchema = z.looseObject({
 })
 export type PushPayload = z.infer<typeof pushPayloadSchema>
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * The fields of a push payload that pushPayloadSchema checks, copied out of the whole payload (a
+ * push carries its commits and the full repository and sender objects). Parsing the copy accepts
+ * and refuses exactly what parsing the payload does, with the same issues, without walking and
+ * copying the fields nobody reads. Anything but an object is passed on as it is.
+ */
+export function pushFields(json: unknown): unknown {
+  if (!isRecord(json)) return json
+  const repository = json.repository
+  return {
+    ref: json.ref,
+    before: json.before,
+    after: json.after,
+    repository: isRecord(repository) ? { full_name: repository.full_name } : repository,
+  }
+}
+
 /** create, delete and other events: only the repository is read (to record the delivery). */
 export const otherPayloadSchema = z.looseObject({
   ref: z.string().max(1024).optional(),

@@ -1,11 +1,13 @@
 // POST /hooks/gitea (DESIGN.md "Webhook receiver"): raw body ≤ 1 MiB, HMAC verified in constant
-// time, push → refresh queued. One SQLite transaction and no Gitea call: answers in milliseconds.
+// time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of the event
+// loop (group commit, below) whatever the number of deliveries: answers in milliseconds.
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
+import { groupCommit } from '../db/group-commit.js'
 import type { DeliveryInput } from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
-import { ZERO_SHA } from '../gitea/webhook-payload.js'
+import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
 import type { WebhookOutcome } from '../metrics.js'
 
@@ -13,14 +15,38 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
 /** What to answer; `error` is raised after the transaction commits, so the delivery record stays. */
 type Answer =
-  | { status: 202 | 200; body: { status: 'queued' | 'ok' | 'ignored'; reason?: string } }
+  | {
+      status: 202 | 200
+      body: { status: 'queued' | 'ok' | 'ignored'; reason?: string }
+      outcome: WebhookOutcome
+    }
   | { error: ApiError }
 
-/** Reads the body, refusing past `max` bytes whatever Content-Length claims. */
+/** The route's own context variable: what the handler decided, for the delivery counter. */
+interface HookEnv extends AppEnv {
+  Variables: AppEnv['Variables'] & {
+    webhook?: { event: string | undefined; outcome?: WebhookOutcome }
+  }
+}
+
+const tooLarge = (max: number) =>
+  new ApiError(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${max} bytes`)
+
+/**
+ * Reads the body, refusing past `max` bytes whatever Content-Length claims. A declared length
+ * within the limit is read in one piece (node's parser delivers exactly that many bytes, and
+ * @hono/node-server reads them straight from the socket); a body without one is streamed and
+ * cut at the first chunk over.
+ */
 async function readBody(req: Request, max: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get('content-length') ?? '0')
-  if (declared > max)
-    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${max} bytes`)
+  const header = req.headers.get('content-length')
+  const declared = Number(header ?? '0')
+  if (declared > max) throw tooLarge(max)
+  if (header !== null && /^\d+$/.test(header)) {
+    const body = new Uint8Array(await req.arrayBuffer())
+    if (body.byteLength > max) throw tooLarge(max)
+    return body
+  }
   if (!req.body) return new Uint8Array()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -31,14 +57,17 @@ async function readBody(req: Request, max: number): Promise<Uint8Array> {
     size += value.byteLength
     if (size > max) {
       await reader.cancel()
-      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${max} bytes`)
+      throw tooLarge(max)
     }
     chunks.push(value)
   }
   return Buffer.concat(chunks)
 }
 
-/** The bytes Gitea signed: the raw JSON body, or the decoded `payload` field of a form body. */
+/** The bytes as text, read in place (Buffer.from(view) would copy them first). */
+const utf8 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+
 /**
  * What the signature covers: the raw body for JSON, the decoded `payload` field for a form. Any
  * other content type is checked over the raw body, so that an unsigned request gets 401 before
@@ -51,19 +80,30 @@ function signedContent(
   const type = contentType.split(';')[0]!.trim().toLowerCase()
   if (type === 'application/json' || type === '') return { content: body, supported: true }
   if (type === 'application/x-www-form-urlencoded') {
-    const payload = new URLSearchParams(Buffer.from(body).toString('utf8')).get('payload') ?? ''
+    const payload = new URLSearchParams(utf8(body)).get('payload') ?? ''
     return { content: payload, supported: true }
   }
   return { content: body, supported: false }
 }
 
 const EVENT_HEADERS = ['x-gitea-event', 'x-forgejo-event', 'x-gogs-event', 'x-github-event']
+const DELIVERY_HEADERS = [
+  'x-gitea-delivery',
+  'x-forgejo-delivery',
+  'x-gogs-delivery',
+  'x-github-delivery',
+]
 
-const firstHeader = (get: (n: string) => string | undefined, names: string[]) =>
-  names.map(get).find((v) => v !== undefined && v !== '')
+function firstHeader(get: (n: string) => string | undefined, names: string[]): string | undefined {
+  for (const name of names) {
+    const value = get(name)
+    if (value !== undefined && value !== '') return value
+  }
+  return undefined
+}
 
 function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answer {
-  const parsed = pushPayloadSchema.safeParse(json)
+  const parsed = pushPayloadSchema.safeParse(pushFields(json))
   if (!parsed.success) {
     deps.index.deliveries.record({
       ...delivery,
@@ -85,14 +125,14 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
   const base = { ...delivery, repo, ref: ref ?? p.ref, before: p.before, after: p.after }
   const ignore = (reason: string): Answer => {
     deps.index.deliveries.record({ ...base, outcome: 'ignored', reason })
-    return { status: 200, body: { status: 'ignored', reason } }
+    return { status: 200, body: { status: 'ignored', reason }, outcome: 'ignored' }
   }
   if (p.ref.startsWith('refs/tags/')) return ignore('tag push')
   if (ref === null) return ignore('not a branch')
   if (p.before === p.after) {
     // Gitea's "Test Delivery": before and after are the same commit.
     deps.index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' })
-    return { status: 200, body: { status: 'ok' } }
+    return { status: 200, body: { status: 'ok' }, outcome: 'ok' }
   }
   if (ZERO_SHA.test(p.after)) return ignore('branch deleted; the last good bundle keeps serving')
   const templates = deps.index.templates.tracking(repo, ref)
@@ -109,7 +149,7 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
       outcome: 'duplicate',
       reason: 'same repository, ref and after',
     })
-    return { status: 200, body: { status: 'ignored', reason: 'duplicate' } }
+    return { status: 200, body: { status: 'ignored', reason: 'duplicate' }, outcome: 'duplicate' }
   }
   const jobs = templates.map(
     (t) =>
@@ -123,7 +163,7 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
   )
   deps.index.deliveries.record({ ...base, outcome: 'queued', jobIds: jobs.map((j) => j.id) })
   for (const job of jobs) deps.onEnqueued?.(job)
-  return { status: 202, body: { status: 'queued' } }
+  return { status: 202, body: { status: 'queued' }, outcome: 'queued' }
 }
 
 /**
@@ -137,9 +177,13 @@ const PUSH_SETTLE_MAX_MS = 10_000
 /** Event label values: the header is the sender's, so anything else is `other` (bounded). */
 const COUNTED_EVENTS = new Set(['push', 'create', 'delete', 'ping', 'release', 'repository'])
 
-/** The delivery's outcome, read back from the answer (its status, and its body where needed). */
-async function outcomeOf(res: Response): Promise<WebhookOutcome> {
-  switch (res.status) {
+/**
+ * The outcome of an answer the handler did not label: a refusal raised before a delivery was
+ * recorded (401, 413, 503), a 400 after the signature verified (recorded as invalid), or
+ * anything else (an internal error, another method).
+ */
+function outcomeOfStatus(status: number): WebhookOutcome {
+  switch (status) {
     case 202:
       return 'queued'
     case 401:
@@ -148,32 +192,21 @@ async function outcomeOf(res: Response): Promise<WebhookOutcome> {
       return 'too_large'
     case 503:
       return 'disabled'
+    case 400:
+      return 'invalid'
   }
-  const body = (await res
-    .clone()
-    .json()
-    .catch(() => null)) as {
-    status?: string
-    reason?: string
-    error?: { code?: string }
-  } | null
-  if (res.status === 200) {
-    if (body?.reason === 'duplicate') return 'duplicate'
-    return body?.status === 'ok' ? 'ok' : 'ignored'
-  }
-  // A 400 comes only after the signature verified: recorded as an invalid delivery.
-  return res.status === 400 ? 'invalid' : 'bad_request'
+  return 'bad_request'
 }
 
-export const hookRoutes = new Hono<AppEnv>()
+export const hookRoutes = new Hono<HookEnv>()
 
 hookRoutes.use('/gitea', async (c, next) => {
   await next()
-  const event = firstHeader((name) => c.req.header(name), EVENT_HEADERS)
+  const decided = c.var.webhook
+  const event = decided ? decided.event : firstHeader((name) => c.req.header(name), EVENT_HEADERS)
   c.var.metrics.webhookDeliveries.inc({
-    event:
-      event === undefined || event === '' ? 'none' : COUNTED_EVENTS.has(event) ? event : 'other',
-    outcome: await outcomeOf(c.res),
+    event: event === undefined ? 'none' : COUNTED_EVENTS.has(event) ? event : 'other',
+    outcome: decided?.outcome ?? outcomeOfStatus(c.res.status),
   })
 })
 
@@ -195,18 +228,13 @@ hookRoutes.post('/gitea', async (c) => {
   }
 
   const event = firstHeader(get, EVENT_HEADERS)
-  const deliveryId =
-    firstHeader(get, [
-      'x-gitea-delivery',
-      'x-forgejo-delivery',
-      'x-gogs-delivery',
-      'x-github-delivery',
-    ]) ?? null
+  const deliveryId = firstHeader(get, DELIVERY_HEADERS) ?? null
   const delivery: DeliveryInput = {
     deliveryId: deliveryId?.slice(0, 128) ?? null,
     event: event?.slice(0, 64) ?? '(none)',
     outcome: 'invalid',
   }
+  c.set('webhook', { event })
 
   if (!supported) {
     deps.index.deliveries.record({ ...delivery, reason: 'unsupported content type' })
@@ -218,7 +246,7 @@ hookRoutes.post('/gitea', async (c) => {
   }
   let json: unknown
   try {
-    json = JSON.parse(typeof signed === 'string' ? signed : Buffer.from(signed).toString('utf8'))
+    json = JSON.parse(typeof signed === 'string' ? signed : utf8(signed))
   } catch {
     deps.index.deliveries.record({ ...delivery, reason: 'malformed JSON' })
     throw new ApiError(400, 'MALFORMED_JSON', 'the body is not valid JSON')
@@ -228,14 +256,14 @@ hookRoutes.post('/gitea', async (c) => {
     throw new ApiError(400, 'BAD_REQUEST', 'missing X-Gitea-Event header')
   }
 
-  const answer = deps.index.transaction((): Answer => {
+  const answer = await groupCommit<Answer>(deps.index.db).run((): Answer => {
     if (delivery.deliveryId && deps.index.deliveries.seen(delivery.deliveryId)) {
       deps.index.deliveries.record({
         ...delivery,
         outcome: 'duplicate',
         reason: 'delivery id already handled',
       })
-      return { status: 200, body: { status: 'ignored', reason: 'duplicate' } }
+      return { status: 200, body: { status: 'ignored', reason: 'duplicate' }, outcome: 'duplicate' }
     }
     if (event === 'push') return handlePush(deps, delivery, json)
     const other = otherPayloadSchema.safeParse(json)
@@ -258,8 +286,9 @@ hookRoutes.post('/gitea', async (c) => {
       outcome: 'ignored',
       reason,
     })
-    return { status: 200, body: { status: 'ignored', reason } }
+    return { status: 200, body: { status: 'ignored', reason }, outcome: 'ignored' }
   })
   if ('error' in answer) throw answer.error
+  c.set('webhook', { event, outcome: answer.outcome })
   return c.json(answer.body, answer.status)
 })

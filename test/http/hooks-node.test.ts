@@ -1,0 +1,177 @@
+// POST /hooks/gitea over real sockets, through @hono/node-server as `serve` runs it: the body read
+// straight from the socket (declared length) or streamed (chunked), concurrent deliveries sharing
+// one transaction (group commit), and the delivery counter labelled by the handler.
+import { createHmac } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import { getRequestListener } from '@hono/node-server'
+import { request } from 'undici'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app.js'
+import type { JobRow } from '../../src/db/index.js'
+import { silentLogger } from '../../src/log.js'
+import { createMetrics, type Metrics } from '../../src/metrics.js'
+import type { Runtime } from '../../src/runtime.js'
+import { testRuntime } from '../support/runtime.js'
+
+const SECRET = 'webhook-node-secret'
+const hmac = (body: string) => createHmac('sha256', SECRET).update(body).digest('hex')
+const sha = (i: number) => (i + 1).toString(16).padStart(40, 'a')
+
+const push = (after: string, before = 'f'.repeat(40)) =>
+  JSON.stringify({
+    ref: 'refs/heads/main',
+    before,
+    after,
+    commits: [{ id: after, message: 'change\n' }],
+    repository: { id: 7, full_name: 'acme/agent-template-seo', owner: { login: 'acme' } },
+    sender: { login: 'dev' },
+  })
+
+let rt: Runtime
+let server: Server
+let url: string
+let metrics: Metrics
+let onEnqueued: (job: JobRow) => void
+
+beforeEach(async () => {
+  rt = await testRuntime([{ name: 'seo', repo: 'acme/agent-template-seo' }], {
+    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+  })
+  metrics = createMetrics()
+  onEnqueued = () => {}
+  const app = createApp({
+    config: rt.config,
+    index: rt.index,
+    store: rt.store,
+    logger: silentLogger,
+    metrics,
+    onEnqueued: (job) => onEnqueued(job),
+  })
+  server = createServer(getRequestListener(app.fetch))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/gitea`
+})
+
+afterEach(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+  rt.close()
+})
+
+async function deliver(body: string | Readable, headers: Record<string, string>) {
+  const res = await request(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-gitea-event': 'push', ...headers },
+  })
+  return { status: res.statusCode, json: (await res.body.json()) as Record<string, unknown> }
+}
+
+const signed = (body: string, id: string) => ({
+  'x-gitea-delivery': id,
+  'x-gitea-signature': hmac(body),
+})
+
+async function counted(): Promise<Record<string, number>> {
+  const { values } = await metrics.webhookDeliveries.get()
+  return Object.fromEntries(values.map((v) => [`${v.labels.event}/${v.labels.outcome}`, v.value]))
+}
+
+describe('POST /hooks/gitea over a socket', () => {
+  it('records every one of a concurrent burst and queues one job', async () => {
+    const bodies = Array.from({ length: 60 }, (_, i) => push(sha(i)))
+    const answers = await Promise.all(bodies.map((b, i) => deliver(b, signed(b, `burst-${i}`))))
+    expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202))
+    expect(answers.every((a) => a.json.status === 'queued')).toBe(true)
+    const rows = rt.index.deliveries.list(1000)
+    expect(rows).toHaveLength(60)
+    expect(new Set(rows.map((r) => r.deliveryId))).toEqual(
+      new Set(bodies.map((_, i) => `burst-${i}`)),
+    )
+    expect(rows.every((r) => r.outcome === 'queued' && r.jobIds.length === 1)).toBe(true)
+    expect(rt.index.jobs.list().filter((j) => j.state === 'queued')).toHaveLength(1)
+    expect(await counted()).toEqual({ 'push/queued': 60 })
+  })
+
+  it('answers a delivery id repeated within one burst once, and duplicates after it', async () => {
+    const body = push(sha(1))
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => deliver(body, signed(body, 'same-id'))),
+    )
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1)
+    expect(answers.filter((a) => a.status === 200 && a.json.reason === 'duplicate')).toHaveLength(7)
+    const outcomes = rt.index.deliveries.list().map((r) => r.outcome)
+    expect(outcomes.sort()).toEqual([...Array(7).fill('duplicate'), 'queued'])
+    expect(await counted()).toEqual({ 'push/queued': 1, 'push/duplicate': 7 })
+  })
+
+  it('fails only the delivery whose work throws; the others of its batch are recorded', async () => {
+    let calls = 0
+    onEnqueued = () => {
+      calls++
+      if (calls === 3) throw new Error('injected')
+    }
+    const bodies = Array.from({ length: 10 }, (_, i) => push(sha(100 + i)))
+    const answers = await Promise.all(bodies.map((b, i) => deliver(b, signed(b, `one-${i}`))))
+    const statuses = answers.map((a) => a.status)
+    expect(statuses.filter((s) => s === 500)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 202)).toHaveLength(9)
+    const failed = statuses.indexOf(500)
+    const ids = rt.index.deliveries.list().map((r) => r.deliveryId)
+    expect(ids).toHaveLength(9)
+    expect(ids).not.toContain(`one-${failed}`)
+    expect(await counted()).toEqual({ 'push/queued': 9, 'push/bad_request': 1 })
+  })
+
+  it('refuses a chunked body over 1 MiB with 413 and records nothing', async () => {
+    const big = push(sha(2)).replace('"change\\n"', `"${'x'.repeat(1024 * 1024)}"`)
+    async function* chunks() {
+      for (let at = 0; at < big.length; at += 64 * 1024)
+        yield Buffer.from(big.slice(at, at + 64 * 1024))
+    }
+    const res = await deliver(Readable.from(chunks()), signed(big, 'big')).catch(
+      (err: Error) => err,
+    )
+    // The server may close the connection once it answered; when the answer arrives, it is 413.
+    if (!(res instanceof Error)) expect(res.status).toBe(413)
+    expect(rt.index.deliveries.list()).toEqual([])
+    expect(rt.index.jobs.list()).toEqual([])
+    expect(await counted()).toEqual({ 'push/too_large': 1 })
+  })
+
+  it('refuses a declared length over 1 MiB with 413 before reading it', async () => {
+    const big = push(sha(3)).replace('"change\\n"', `"${'x'.repeat(1024 * 1024)}"`)
+    const res = await deliver(big, signed(big, 'declared')).catch((err: Error) => err)
+    if (!(res instanceof Error)) expect(res.status).toBe(413)
+    expect(rt.index.deliveries.list()).toEqual([])
+    expect(await counted()).toEqual({ 'push/too_large': 1 })
+  })
+
+  it('counts what the handler decided for each outcome', async () => {
+    const test = push(sha(5), sha(5))
+    expect((await deliver(test, signed(test, 't'))).json).toEqual({ status: 'ok' })
+    const body = push(sha(6))
+    expect((await deliver(body, signed(body, 'a'))).status).toBe(202)
+    expect((await deliver(body, signed(body, 'b'))).json).toEqual({
+      status: 'ignored',
+      reason: 'duplicate',
+    })
+    expect((await deliver(body, { 'x-gitea-signature': 'f'.repeat(64) })).status).toBe(401)
+    const create = JSON.stringify({ ref: 'v1', repository: { full_name: 'acme/x' } })
+    expect(
+      (await deliver(create, { ...signed(create, 'c'), 'x-gitea-event': 'create' })).json,
+    ).toEqual({ status: 'ignored', reason: 'create event' })
+    const bad = '{"ref":'
+    expect((await deliver(bad, signed(bad, 'm'))).status).toBe(400)
+    expect(await counted()).toEqual({
+      'push/ok': 1,
+      'push/queued': 1,
+      'push/duplicate': 1,
+      'push/unauthorized': 1,
+      'push/invalid': 1,
+      'create/ignored': 1,
+    })
+  })
+})
