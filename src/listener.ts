@@ -16,6 +16,11 @@ import { grantedScope } from './routes/read-auth.js'
 const PREFIX = '/v1/bundles/'
 const URL_LENGTH = PREFIX.length + 'sha256:'.length + 64
 const ROUTE = '/v1/bundles/:digest'
+/**
+ * A Host the node adapter takes as it is (its own fast check): any other Host, or none, goes to
+ * the app, which validates it the adapter's full way (and may answer 400).
+ */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
 
 /** The request headers the hot path reads, each joined with ", " when repeated (as the app sees them). */
 interface HotHeaders {
@@ -73,6 +78,8 @@ export function hotBundleListener(
     const { method, url } = req
     if (method !== 'GET' && method !== 'HEAD') return null
     if (url?.length !== URL_LENGTH || !url.startsWith(PREFIX)) return null
+    const host = req.headers.host
+    if (host === undefined || !PLAIN_HOST.test(host)) return null
     const started = performance.now()
     const headers = hotHeaders(req.rawHeaders)
     const scope = grantedScope(deps.config.readTokens, headers.authorization)

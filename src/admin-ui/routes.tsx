@@ -14,8 +14,7 @@ import { listTemplates, queueView, storeView, templateDetail } from '../admin/vi
 import type { AppDeps } from '../app.js'
 import { ApiError } from '../http-errors.js'
 import { adminDeps } from '../routes/admin.js'
-import { adminAttempts, clientAddress } from '../routes/admin-attempts.js'
-import { isAdminToken } from '../routes/admin-auth.js'
+import { adminAttempts, checkAdminToken, clientAddress } from '../routes/admin-attempts.js'
 import {
   render,
   requireCsrf,
@@ -82,21 +81,23 @@ adminUiRoutes.get('/login', (c) => {
 })
 
 adminUiRoutes.post('/login', async (c) => {
-  const attempts = adminAttempts(c.var.deps)
-  const address = clientAddress(c)
-  const locked = attempts.lockedForMs(address)
-  if (locked > 0) {
-    const seconds = Math.ceil(locked / 1000)
+  const body = await c.req.parseBody()
+  const token = typeof body.token === 'string' ? body.token : ''
+  // requireEnabled ran first: the token is configured. Checked after the body is read, in one
+  // step with the lock and the count (a sign-in racing others cannot slip past the limit).
+  const check = checkAdminToken(
+    adminAttempts(c.var.deps),
+    clientAddress(c),
+    c.var.deps.config.adminToken!,
+    token,
+  )
+  if (!check.ok && check.lockedForMs > 0) {
+    const seconds = Math.ceil(check.lockedForMs / 1000)
     c.header('Retry-After', String(seconds))
     const error = `Too many wrong tokens from this address. Try again in ${seconds} s.`
     return render(c, <LoginPage error={error} />, 429)
   }
-  const body = await c.req.parseBody()
-  const token = typeof body.token === 'string' ? body.token : ''
-  // requireEnabled ran first: the token is configured.
-  const secret = c.var.deps.config.adminToken!
-  if (token === '' || !isAdminToken(secret, token)) {
-    attempts.failed(address)
+  if (!check.ok) {
     c.var.deps.logger.warn({ requestId: c.var.requestId }, 'admin sign-in with a wrong token')
     return render(c, <LoginPage error="That token is not valid." />, 401)
   }

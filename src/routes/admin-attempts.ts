@@ -4,10 +4,20 @@
 // ends. Guessing runs at most ADMIN_FAILURES_MAX a minute per address, whatever the token's
 // strength. Behind a reverse proxy every client shares the proxy's address: a lockout then holds
 // for everyone until the window ends, which is the price of not trusting forwarded headers here.
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { isIPv6 } from 'node:net'
 import type { Context } from 'hono'
 import type { AppDeps } from '../app.js'
 import { ApiError } from '../http-errors.js'
+import type { Secret } from '../secret.js'
+
+/** Constant-time comparison of a presented token with the configured one (hashed to equal length). */
+export function isAdminToken(secret: Secret, presented: string): boolean {
+  const want = createHash('sha256').update(secret.reveal()).digest()
+  const got = createHash('sha256').update(presented).digest()
+  return timingSafeEqual(want, got)
+}
 
 export const ADMIN_FAILURES_MAX = 10
 export const ADMIN_WINDOW_MS = 60_000
@@ -66,10 +76,49 @@ export function adminAttempts(deps: AppDeps): AdminAttempts {
   return attempts
 }
 
-/** The TCP peer's address (node adapter), or 'local' for in-process requests. */
+/**
+ * Who is counted: the TCP peer's address (node adapter), or 'local' for in-process requests. An
+ * IPv6 client usually holds a whole /64, so IPv6 addresses count by their /64; an IPv4-mapped one
+ * (::ffff:a.b.c.d) counts as its IPv4 address.
+ */
 export function clientAddress(c: Context): string {
   const env = c.env as { incoming?: IncomingMessage } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? 'local'
+  return attemptKey(env?.incoming?.socket?.remoteAddress ?? 'local')
+}
+
+export function attemptKey(address: string): string {
+  if (!isIPv6(address)) return address
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return mapped[1]!
+  const [head = '', tail = ''] = address.toLowerCase().split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : []
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
+}
+
+export type AdminCheck = { ok: true } | { ok: false; lockedForMs: number }
+
+/**
+ * Checks a presented admin token and counts it when wrong, all in one synchronous step: nothing
+ * is awaited between the lock check, the comparison and the count, so concurrent requests cannot
+ * all pass the check before any failure is recorded. A missing token is refused, not counted.
+ */
+export function checkAdminToken(
+  attempts: AdminAttempts,
+  address: string,
+  secret: Secret,
+  presented: string | undefined,
+): AdminCheck {
+  const lockedForMs = attempts.lockedForMs(address)
+  if (lockedForMs > 0) return { ok: false, lockedForMs }
+  if (presented === undefined || presented === '') return { ok: false, lockedForMs: 0 }
+  if (isAdminToken(secret, presented)) return { ok: true }
+  attempts.failed(address)
+  return { ok: false, lockedForMs: 0 }
 }
 
 export function tooManyAttempts(ms: number): ApiError {

@@ -2,7 +2,9 @@
 // listener unless ASSET_CACHE_METRICS_PORT moves it to a listener of its own (metricsApp).
 import { Hono } from 'hono'
 import type { AppEnv } from '../app.js'
+import { errorBody } from '../http-errors.js'
 import type { Metrics } from '../metrics.js'
+import { requestIdFrom } from '../request-log.js'
 
 const exposition = async (metrics: Metrics) =>
   new Response(await metrics.text(), {
@@ -11,10 +13,16 @@ const exposition = async (metrics: Metrics) =>
 
 export const metricsRoutes = new Hono<AppEnv>().get('/metrics', (c) => exposition(c.var.metrics))
 
-/** The separate metrics listener's app: /metrics and nothing else. */
-export function metricsApp(metrics: Metrics): Hono {
-  const app = new Hono()
+/** The separate metrics listener's app: /metrics and nothing else (with request ids as well). */
+export function metricsApp(metrics: Metrics): Hono<{ Variables: { requestId: string } }> {
+  const app = new Hono<{ Variables: { requestId: string } }>()
+  app.use(async (c, next) => {
+    const requestId = requestIdFrom(c.req.header('x-request-id'))
+    c.set('requestId', requestId)
+    await next()
+    c.res.headers.set('X-Request-Id', requestId)
+  })
   app.get('/metrics', () => exposition(metrics))
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404))
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
   return app
 }

@@ -223,9 +223,17 @@ describe('separate metrics listener', () => {
     const main = await request(`${running.url}/metrics`)
     expect(main.statusCode).toBe(404)
     await main.body.dump()
-    const other = await request(`${running.metricsUrl}/readyz`)
+    const other = await request(`${running.metricsUrl}/readyz`, {
+      headers: { 'x-request-id': 'scrape-9' },
+    })
     expect(other.statusCode).toBe(404)
-    await other.body.dump()
+    expect(other.headers['x-request-id']).toBe('scrape-9')
+    expect(await other.body.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no such route', requestId: 'scrape-9' },
+    })
+    const scraped = await request(`${running.metricsUrl}/metrics`)
+    expect(scraped.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    await scraped.body.dump()
     await running.close(1_000)
     server = null
     await expect(request(`${running.metricsUrl}/metrics`)).rejects.toThrow()

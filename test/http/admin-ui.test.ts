@@ -162,6 +162,35 @@ describe('sign-in', () => {
     expect(await res.text()).toContain('Too many wrong tokens from this address.')
   })
 
+  it('counts sign-ins that race each other: 10 wrong ones, then 429 even for the right token', async () => {
+    const fx = await withAdmin()
+    const env = { incoming: { socket: { remoteAddress: '203.0.113.10' } } }
+    // Every body arrives late, so all 40 requests are in flight before any token is compared.
+    const slowBody = (token: string) =>
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          controller.enqueue(new TextEncoder().encode(form({ token })))
+          controller.close()
+        },
+      })
+    const tokens = [...Array.from({ length: 39 }, (_, i) => `guess-${i}`), ADMIN]
+    const statuses = await Promise.all(
+      tokens.map(async (token) => {
+        const req = new Request('http://localhost/admin/login', {
+          method: 'POST',
+          headers: { ...formHeaders, Origin: ORIGIN },
+          body: slowBody(token),
+          duplex: 'half',
+        } as RequestInit)
+        return (await fx.app.request(req, undefined, env)).status
+      }),
+    )
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30)
+    expect(statuses).not.toContain(303)
+  })
+
   it('sets an HttpOnly, SameSite=Strict session cookie that is not the token', async () => {
     const fx = await withAdmin()
     const res = await fx.app.request('/admin/login', {

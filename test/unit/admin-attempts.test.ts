@@ -7,6 +7,7 @@ import {
   ADMIN_FAILURES_MAX,
   ADMIN_WINDOW_MS,
   AdminAttempts,
+  attemptKey,
 } from '../../src/routes/admin-attempts.js'
 
 describe('AdminAttempts', () => {
@@ -66,5 +67,16 @@ describe('AdminAttempts', () => {
     expect(attempts.lockedForMs('first')).toBeGreaterThan(0)
     for (let i = 0; i < 10_000; i++) attempts.failed(`flood-${i}`)
     expect(attempts.lockedForMs('first')).toBe(0)
+  })
+
+  it('counts an IPv6 client by its /64 and an IPv4-mapped one as IPv4', () => {
+    expect(attemptKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64')
+    expect(attemptKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64')
+    expect(attemptKey('2001:0DB8:0001:0002:ffff::1')).toBe('2001:db8:1:2::/64')
+    expect(attemptKey('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(attemptKey('::1')).toBe('0:0:0:0::/64')
+    expect(attemptKey('::ffff:10.1.2.3')).toBe('10.1.2.3')
+    expect(attemptKey('10.1.2.3')).toBe('10.1.2.3')
+    expect(attemptKey('local')).toBe('local')
   })
 })
