@@ -18,6 +18,7 @@ export type WebhookOutcome =
   | 'ignored'
   | 'duplicate'
   | 'invalid'
+  | 'failed'
   | 'unauthorized'
   | 'bad_request'
   | 'too_large'

@@ -163,7 +163,7 @@ export const delivery = z.object({
   ref: z.string().nullable(),
   before: commit.nullable(),
   after: commit.nullable(),
-  outcome: z.enum(['queued', 'ok', 'ignored', 'duplicate', 'invalid']),
+  outcome: z.enum(['queued', 'ok', 'ignored', 'duplicate', 'invalid', 'failed']),
   reason: z.string().nullable(),
   jobIds: z.array(int),
   receivedAt: epochMs,

@@ -1,7 +1,7 @@
 // Delivery rows: every webhook whose signature verified, with what became of it.
 import type { Db } from './open.js'
 
-export type DeliveryOutcome = 'queued' | 'ok' | 'ignored' | 'duplicate' | 'invalid'
+export type DeliveryOutcome = 'queued' | 'ok' | 'ignored' | 'duplicate' | 'invalid' | 'failed'
 
 export interface DeliveryInput {
   deliveryId: string | null
@@ -87,7 +87,7 @@ export class DeliveryQueries {
        VALUES (?, ?, ?, lower(?), ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.#seen = db.prepare<[string], { id: number }>(
-      "SELECT id FROM deliveries WHERE delivery_id = ? AND outcome <> 'duplicate' LIMIT 1",
+      "SELECT id FROM deliveries WHERE delivery_id = ? AND outcome NOT IN ('duplicate', 'failed') LIMIT 1",
     )
     this.#lastPush = db.prepare<[string, string], { after_sha: string | null }>(
       `SELECT after_sha FROM deliveries
@@ -101,7 +101,7 @@ export class DeliveryQueries {
       'SELECT * FROM deliveries WHERE repo_key = lower(?) ORDER BY id DESC LIMIT ?',
     )
     this.#byDeliveryId = db.prepare<[string], RawDelivery>(
-      "SELECT * FROM deliveries WHERE delivery_id = ? AND outcome <> 'duplicate' ORDER BY id LIMIT 1",
+      "SELECT * FROM deliveries WHERE delivery_id = ? AND outcome NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1",
     )
   }
 

@@ -5,7 +5,7 @@ import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
 import { groupCommit } from '../db/group-commit.js'
-import type { DeliveryInput } from '../db/index.js'
+import type { DeliveryInput, JobRow } from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
 import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
@@ -19,6 +19,8 @@ type Answer =
       status: 202 | 200
       body: { status: 'queued' | 'ok' | 'ignored'; reason?: string }
       outcome: WebhookOutcome
+      /** Jobs queued or joined: the worker pool is woken once they are committed. */
+      jobs?: JobRow[]
     }
   | { error: ApiError }
 
@@ -102,6 +104,20 @@ function firstHeader(get: (n: string) => string | undefined, names: string[]): s
   return undefined
 }
 
+/** Best effort: the database that just failed the delivery may fail this too (then it is logged). */
+function recordFailed(deps: AppDeps, delivery: DeliveryInput, err: unknown): void {
+  const code = (err as { code?: unknown }).code
+  const reason = `internal error${typeof code === 'string' ? ` (${code})` : ''}`
+  try {
+    deps.index.deliveries.record({ ...delivery, outcome: 'failed', reason })
+  } catch (recordErr) {
+    deps.logger.error(
+      { deliveryId: delivery.deliveryId, err: recordErr },
+      'could not record a failed webhook delivery',
+    )
+  }
+}
+
 function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answer {
   const parsed = pushPayloadSchema.safeParse(pushFields(json))
   if (!parsed.success) {
@@ -162,8 +178,7 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
       }).job,
   )
   deps.index.deliveries.record({ ...base, outcome: 'queued', jobIds: jobs.map((j) => j.id) })
-  for (const job of jobs) deps.onEnqueued?.(job)
-  return { status: 202, body: { status: 'queued' }, outcome: 'queued' }
+  return { status: 202, body: { status: 'queued' }, outcome: 'queued', jobs }
 }
 
 /**
@@ -256,39 +271,59 @@ hookRoutes.post('/gitea', async (c) => {
     throw new ApiError(400, 'BAD_REQUEST', 'missing X-Gitea-Event header')
   }
 
-  const answer = await groupCommit<Answer>(deps.index.db).run((): Answer => {
-    if (delivery.deliveryId && deps.index.deliveries.seen(delivery.deliveryId)) {
+  const answer = await groupCommit<Answer>(deps.index.db)
+    .run((): Answer => {
+      if (delivery.deliveryId && deps.index.deliveries.seen(delivery.deliveryId)) {
+        deps.index.deliveries.record({
+          ...delivery,
+          outcome: 'duplicate',
+          reason: 'delivery id already handled',
+        })
+        return {
+          status: 200,
+          body: { status: 'ignored', reason: 'duplicate' },
+          outcome: 'duplicate',
+        }
+      }
+      if (event === 'push') return handlePush(deps, delivery, json)
+      const other = otherPayloadSchema.safeParse(json)
+      if (!other.success) {
+        deps.index.deliveries.record({ ...delivery, reason: `${event} payload fails the schema` })
+        return {
+          error: new ApiError(
+            400,
+            'INVALID_PAYLOAD',
+            `${event} payload: ${other.error.issues[0]?.message}`,
+          ),
+        }
+      }
+      const reason =
+        event === 'create' || event === 'delete' ? `${event} event` : `event ${event} is not used`
       deps.index.deliveries.record({
         ...delivery,
-        outcome: 'duplicate',
-        reason: 'delivery id already handled',
+        repo: other.data.repository?.full_name ?? null,
+        ref: other.data.ref ?? null,
+        outcome: 'ignored',
+        reason,
       })
-      return { status: 200, body: { status: 'ignored', reason: 'duplicate' }, outcome: 'duplicate' }
-    }
-    if (event === 'push') return handlePush(deps, delivery, json)
-    const other = otherPayloadSchema.safeParse(json)
-    if (!other.success) {
-      deps.index.deliveries.record({ ...delivery, reason: `${event} payload fails the schema` })
-      return {
-        error: new ApiError(
-          400,
-          'INVALID_PAYLOAD',
-          `${event} payload: ${other.error.issues[0]?.message}`,
-        ),
-      }
-    }
-    const reason =
-      event === 'create' || event === 'delete' ? `${event} event` : `event ${event} is not used`
-    deps.index.deliveries.record({
-      ...delivery,
-      repo: other.data.repository?.full_name ?? null,
-      ref: other.data.ref ?? null,
-      outcome: 'ignored',
-      reason,
+      return { status: 200, body: { status: 'ignored', reason }, outcome: 'ignored' }
     })
-    return { status: 200, body: { status: 'ignored', reason }, outcome: 'ignored' }
-  })
+    .catch((err: unknown) => {
+      // Its savepoint (or the whole batch) rolled back. Gitea will not retry: leave a record of
+      // it for admins (the reconciler still picks the push up from the branch head), then 500.
+      c.set('webhook', { event, outcome: 'failed' })
+      recordFailed(deps, delivery, err)
+      throw err
+    })
   if ('error' in answer) throw answer.error
   c.set('webhook', { event, outcome: answer.outcome })
+  for (const job of answer.jobs ?? []) {
+    try {
+      deps.onEnqueued?.(job)
+    } catch (err) {
+      // The job is committed: the pool finds it on its next poll.
+      deps.logger.error({ jobId: job.id, err }, 'could not wake the worker pool')
+    }
+  }
   return c.json(answer.body, answer.status)
 })

@@ -107,22 +107,34 @@ describe('POST /hooks/gitea over a socket', () => {
     expect(await counted()).toEqual({ 'push/queued': 1, 'push/duplicate': 7 })
   })
 
-  it('fails only the delivery whose work throws; the others of its batch are recorded', async () => {
-    let calls = 0
-    onEnqueued = () => {
-      calls++
-      if (calls === 3) throw new Error('injected')
-    }
+  it('fails only the delivery whose write fails, records it as failed, and takes its redelivery', async () => {
+    // A real database failure for one delivery of the batch: a trigger aborts its insert.
+    rt.index.db.exec(`CREATE TRIGGER refuse_one BEFORE INSERT ON deliveries
+      WHEN NEW.delivery_id = 'one-3' AND NEW.outcome = 'queued'
+      BEGIN SELECT RAISE(ABORT, 'injected'); END`)
     const bodies = Array.from({ length: 10 }, (_, i) => push(sha(100 + i)))
     const answers = await Promise.all(bodies.map((b, i) => deliver(b, signed(b, `one-${i}`))))
-    const statuses = answers.map((a) => a.status)
-    expect(statuses.filter((s) => s === 500)).toHaveLength(1)
-    expect(statuses.filter((s) => s === 202)).toHaveLength(9)
-    const failed = statuses.indexOf(500)
-    const ids = rt.index.deliveries.list().map((r) => r.deliveryId)
-    expect(ids).toHaveLength(9)
-    expect(ids).not.toContain(`one-${failed}`)
-    expect(await counted()).toEqual({ 'push/queued': 9, 'push/bad_request': 1 })
+    expect(answers.map((a) => a.status)).toEqual(bodies.map((_, i) => (i === 3 ? 500 : 202)))
+    const rows = rt.index.deliveries.list()
+    expect(rows).toHaveLength(10)
+    const failed = rows.find((r) => r.deliveryId === 'one-3')!
+    expect(failed.outcome).toBe('failed')
+    expect(failed.reason).toMatch(/^internal error/)
+    expect(rows.filter((r) => r.outcome === 'queued')).toHaveLength(9)
+    expect(await counted()).toEqual({ 'push/queued': 9, 'push/failed': 1 })
+    // Gitea's "Redeliver" of the failed one is handled, not taken for a duplicate.
+    rt.index.db.exec('DROP TRIGGER refuse_one')
+    const again = await deliver(bodies[3]!, signed(bodies[3]!, 'one-3'))
+    expect(again.status).toBe(202)
+  })
+
+  it('answers a delivery whose commit went through even when waking the workers throws', async () => {
+    onEnqueued = () => {
+      throw new Error('injected')
+    }
+    const body = push(sha(200))
+    expect((await deliver(body, signed(body, 'wake'))).status).toBe(202)
+    expect(rt.index.deliveries.list().map((r) => r.outcome)).toEqual(['queued'])
   })
 
   it('refuses a chunked body over 1 MiB with 413 and records nothing', async () => {

@@ -25,6 +25,16 @@ afterEach(() => {
   opened = []
 })
 
+describe('open', () => {
+  it('uses WAL and FULL sync: a committed delivery survives an OS crash, not only a process one', () => {
+    const { db } = freshIndex()
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    // 2 = FULL (0 OFF, 1 NORMAL, 3 EXTRA)
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+  })
+})
+
 describe('migrations', () => {
   it('applies every migration once, in order, and records it', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
@@ -37,6 +47,35 @@ describe('migrations', () => {
     expect(rows).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })))
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.close()
+  })
+
+  it('keeps every delivery across 0003, which lets a delivery be recorded as failed', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
+    const db = openDb(file)
+    migrate(db, loadMigrations().slice(0, 2))
+    const insert = db.prepare(
+      `INSERT INTO deliveries (delivery_id, event, repo, repo_key, ref, after_sha, outcome, reason, received_at)
+       VALUES (?, 'push', 'Acme/T', 'acme/t', 'main', ?, ?, ?, ?)`,
+    )
+    insert.run('d-1', 'a'.repeat(40), 'queued', null, 1)
+    insert.run('d-2', 'b'.repeat(40), 'duplicate', 'same after', 2)
+    expect(() => insert.run('d-3', null, 'failed', 'x', 3)).toThrow(/CHECK/)
+    const before = db.prepare('SELECT * FROM deliveries ORDER BY id').all()
+    migrate(db)
+    expect(db.prepare('SELECT * FROM deliveries ORDER BY id').all()).toEqual(before)
+    insert.run('d-3', null, 'failed', 'internal error', 3)
+    expect(() => insert.run('d-4', null, 'lost', 'x', 4)).toThrow(/CHECK/)
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries'")
+      .all()
+      .map((r) => (r as { name: string }).name)
+      .sort()
+    expect(indexes).toEqual([
+      'deliveries_by_delivery_id',
+      'deliveries_by_received',
+      'deliveries_by_repo_ref_newest',
+    ])
     db.close()
   })
 
