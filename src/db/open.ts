@@ -6,17 +6,16 @@ import Database from 'better-sqlite3'
 export type Db = Database.Database
 
 /**
- * WAL (readers never block the writer), FKs on, and FULL sync: every COMMIT is on disk before it
- * returns. A webhook answered 202 is never retried by Gitea, so its delivery row and job must
- * survive a power loss, not only a process crash (NORMAL with WAL can lose the last commits to
- * an OS crash). Deliveries are group-committed, so a burst pays one fsync.
+ * WAL (readers never block the writer), FKs on, NORMAL sync: a commit survives a process crash;
+ * an OS crash or power loss may undo the last ones, which the reconciler or a retry redoes. The
+ * one write that cannot be redone, a webhook acknowledgement, commits FULL (group-commit.ts).
  */
 export function openDb(file: string, options: { readonly?: boolean } = {}): Db {
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file, { readonly: options.readonly ?? false })
   db.pragma('busy_timeout = 5000')
   if (!options.readonly) db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
+  db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   return db
 }

@@ -26,11 +26,11 @@ afterEach(() => {
 })
 
 describe('open', () => {
-  it('uses WAL and FULL sync: a committed delivery survives an OS crash, not only a process one', () => {
+  it('uses WAL and NORMAL sync (webhook batches commit FULL: test/unit/group-commit.test.ts)', () => {
     const { db } = freshIndex()
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    // 2 = FULL (0 OFF, 1 NORMAL, 3 EXTRA)
-    expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    // 1 = NORMAL (0 OFF, 2 FULL, 3 EXTRA)
+    expect(db.pragma('synchronous', { simple: true })).toBe(1)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
   })
 })
