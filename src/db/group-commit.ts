@@ -1,5 +1,6 @@
 // Group commit for work that arrives concurrently (webhook deliveries): everything queued in one
 // turn of the event loop shares one IMMEDIATE transaction, each piece in its own savepoint.
+import { open } from 'node:fs/promises'
 import type { Db } from './open.js'
 
 interface Pending<T> {
@@ -16,19 +17,24 @@ interface Pending<T> {
  * throws rolls back only its savepoint, and no answer is given before the COMMIT that holds its
  * row: a failed COMMIT fails every delivery of the batch, as it would have failed each alone.
  *
- * The batch commits with `synchronous = FULL` (the connection's NORMAL is restored after): an
- * answer leaves only once its row is on disk, since Gitea never retries a delivery it saw
- * acknowledged. That fsync (~1.3 ms here) is paid once per batch, not per delivery, and not by
- * the rest of the index's writes, which the reconciler or a retry can always redo.
+ * An answer leaves only once its row is on disk, since Gitea never retries a delivery it saw
+ * acknowledged: after the COMMIT (the connection's NORMAL sync writes the WAL without syncing it)
+ * the WAL file is fsynced on libuv's thread pool. That is what FULL sync would do, without
+ * blocking the event loop for it (~1.3 ms here, a second or more when the host's disk stalls):
+ * boots keep being answered meanwhile, and the rest of the index's writes, which the reconciler
+ * or a retry can always redo, stay unsynced until a checkpoint.
  */
 export class GroupCommit<T> {
   readonly #db: Db
   readonly #batch
   readonly #savepoint
+  readonly #sync: (walPath: string) => Promise<void>
   #pending: Pending<T>[] = []
 
-  constructor(db: Db) {
+  /** `sync` makes the WAL durable (fsync); replaced only by tests, to order or fail it. */
+  constructor(db: Db, sync: (walPath: string) => Promise<void> = fsyncFile) {
     this.#db = db
+    this.#sync = sync
     // Transaction functions are made once: better-sqlite3 builds four wrappers per call.
     this.#savepoint = db.transaction((work: () => T) => work())
     this.#batch = db.transaction((batch: Pending<T>[]) => {
@@ -51,27 +57,35 @@ export class GroupCommit<T> {
   /** Runs `work` in the next batch; resolves once the batch committed. */
   run(work: () => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ work, resolve, reject }) === 1) setImmediate(() => this.#flush())
+      if (this.#pending.push({ work, resolve, reject }) === 1) {
+        setImmediate(() => void this.#flush())
+      }
     })
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     const batch = this.#pending
     this.#pending = []
     let settled: (() => void)[]
     try {
-      const sync = this.#db.pragma('synchronous', { simple: true }) as number
-      this.#db.pragma('synchronous = FULL')
-      try {
-        settled = this.#batch.immediate(batch)
-      } finally {
-        this.#db.pragma(`synchronous = ${sync}`)
-      }
+      settled = this.#batch.immediate(batch)
+      // Batches that commit meanwhile start their own sync; each waits for one covering its rows.
+      if (!this.#db.memory) await this.#sync(`${this.#db.name}-wal`)
     } catch (err) {
       for (const item of batch) item.reject(err)
       return
     }
     for (const settle of settled) settle()
+  }
+}
+
+/** fsync through a handle of its own (the inode's dirty pages, whoever wrote them). */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
 }
 

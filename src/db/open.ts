@@ -8,7 +8,8 @@ export type Db = Database.Database
 /**
  * WAL (readers never block the writer), FKs on, NORMAL sync: a commit survives a process crash;
  * an OS crash or power loss may undo the last ones, which the reconciler or a retry redoes. The
- * one write that cannot be redone, a webhook acknowledgement, commits FULL (group-commit.ts).
+ * one write that cannot be redone, a webhook acknowledgement, waits for an fsync of the WAL
+ * (group-commit.ts), on the thread pool rather than the event loop.
  */
 export function openDb(file: string, options: { readonly?: boolean } = {}): Db {
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true })
