@@ -204,7 +204,7 @@ export const ROUTES: readonly RouteSpec[] = [
       401: error('missing, empty or wrong signature; nothing recorded', 'UNAUTHORIZED'),
       413: error('body over 1 MiB', 'PAYLOAD_TOO_LARGE'),
       500: error(
-        'the index refused the write; recorded `failed` when it can be, and a redelivery is handled afresh',
+        'the index refused the write (recorded `failed` when it can be; a redelivery is handled afresh), or committed it but could not fsync it',
         'INTERNAL',
       ),
       503: error('no webhook secret is configured', 'WEBHOOK_DISABLED'),

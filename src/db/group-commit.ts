@@ -69,13 +69,31 @@ export class GroupCommit<T> {
     let settled: (() => void)[]
     try {
       settled = this.#batch.immediate(batch)
-      // Batches that commit meanwhile start their own sync; each waits for one covering its rows.
-      if (!this.#db.memory) await this.#sync(`${this.#db.name}-wal`)
     } catch (err) {
       for (const item of batch) item.reject(err)
       return
     }
+    try {
+      // Batches that commit meanwhile start their own sync; each waits for one covering its rows.
+      if (!this.#db.memory) await this.#sync(`${this.#db.name}-wal`)
+    } catch (err) {
+      // Committed, but not known to be on disk: no answer may say it is.
+      const unsynced = new UnsyncedCommit(err)
+      for (const item of batch) item.reject(unsynced)
+      return
+    }
     for (const settle of settled) settle()
+  }
+}
+
+/** The batch committed (its rows exist) but the WAL could not be synced, so it is not durable. */
+export class UnsyncedCommit extends Error {
+  readonly code: string
+  constructor(cause: unknown) {
+    super('the index committed but could not sync its write-ahead log', { cause })
+    this.name = 'UnsyncedCommit'
+    const code = (cause as { code?: unknown }).code
+    this.code = typeof code === 'string' ? code : 'EIO'
   }
 }
 

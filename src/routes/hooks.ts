@@ -4,7 +4,7 @@
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
-import { groupCommit } from '../db/group-commit.js'
+import { groupCommit, UnsyncedCommit } from '../db/group-commit.js'
 import type { DeliveryInput, JobRow } from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
 import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
@@ -312,7 +312,8 @@ hookRoutes.post('/gitea', async (c) => {
       // Its savepoint (or the whole batch) rolled back. Gitea will not retry: leave a record of
       // it for admins (the reconciler still picks the push up from the branch head), then 500.
       c.set('webhook', { event, outcome: 'failed' })
-      recordFailed(deps, delivery, err)
+      // An unsynced commit already holds the delivery's row (and its job): nothing to add.
+      if (!(err instanceof UnsyncedCommit)) recordFailed(deps, delivery, err)
       throw err
     })
   if ('error' in answer) throw answer.error

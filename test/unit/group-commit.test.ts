@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GroupCommit } from '../../src/db/group-commit.js'
+import { GroupCommit, UnsyncedCommit } from '../../src/db/group-commit.js'
 import { type Db, openDb } from '../../src/db/index.js'
 
 let db: Db
@@ -79,8 +79,18 @@ describe('GroupCommit', () => {
     const group = new GroupCommit<number>(db, async () => {
       throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
     })
-    const results = await Promise.allSettled([1, 2].map((n) => group.run(() => n)))
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
+    const results = await Promise.allSettled(
+      [1, 2].map((n) => group.run(() => insert.run(String(n)).changes)),
+    )
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    // Committed but not durable: the error says so, so the caller adds no second record.
+    for (const r of results) {
+      const err = (r as PromiseRejectedResult).reason
+      expect(err).toBeInstanceOf(UnsyncedCommit)
+      expect(err.code).toBe('EIO')
+    }
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2)
   })
 
   it('syncs the real WAL file', async () => {
