@@ -9,6 +9,11 @@ interface Pending<T> {
   reject: (err: unknown) => void
 }
 
+/** What became of one piece inside the transaction (settled only after the COMMIT and sync). */
+type Outcome<T> =
+  | { item: Pending<T>; ok: true; answer: T }
+  | { item: Pending<T>; ok: false; err: unknown }
+
 /**
  * Group commit. The deliveries whose bodies finished arriving in one turn of the event loop are
  * handled in one IMMEDIATE transaction, each in its own savepoint, instead of one transaction
@@ -38,19 +43,18 @@ export class GroupCommit<T> {
     // Transaction functions are made once: better-sqlite3 builds four wrappers per call.
     this.#savepoint = db.transaction((work: () => T) => work())
     this.#batch = db.transaction((batch: Pending<T>[]) => {
-      const settled: (() => void)[] = []
+      const outcomes: Outcome<T>[] = []
       for (const item of batch) {
         // An error that ended the whole transaction (SQLITE_FULL, IOERR) must not let the next
         // deliveries run in autocommit mode: the batch fails as one.
         if (!db.inTransaction) throw new Error('the transaction was rolled back')
         try {
-          const answer = this.#savepoint(item.work)
-          settled.push(() => item.resolve(answer))
+          outcomes.push({ item, ok: true, answer: this.#savepoint(item.work) })
         } catch (err) {
-          settled.push(() => item.reject(err))
+          outcomes.push({ item, ok: false, err })
         }
       }
-      return settled
+      return outcomes
     })
   }
 
@@ -66,23 +70,26 @@ export class GroupCommit<T> {
   async #flush(): Promise<void> {
     const batch = this.#pending
     this.#pending = []
-    let settled: (() => void)[]
+    let outcomes: Outcome<T>[]
     try {
-      settled = this.#batch.immediate(batch)
+      outcomes = this.#batch.immediate(batch)
     } catch (err) {
       for (const item of batch) item.reject(err)
       return
     }
+    let unsynced: UnsyncedCommit | null = null
     try {
       // Batches that commit meanwhile start their own sync; each waits for one covering its rows.
       if (!this.#db.memory) await this.#sync(`${this.#db.name}-wal`)
     } catch (err) {
       // Committed, but not known to be on disk: no answer may say it is.
-      const unsynced = new UnsyncedCommit(err)
-      for (const item of batch) item.reject(unsynced)
-      return
+      unsynced = new UnsyncedCommit(err)
     }
-    for (const settle of settled) settle()
+    for (const o of outcomes) {
+      if (!o.ok) o.item.reject(o.err)
+      else if (unsynced) o.item.reject(unsynced)
+      else o.item.resolve(o.answer)
+    }
   }
 }
 

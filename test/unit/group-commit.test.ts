@@ -81,15 +81,23 @@ describe('GroupCommit', () => {
     })
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
     const results = await Promise.allSettled(
-      [1, 2].map((n) => group.run(() => insert.run(String(n)).changes)),
+      [1, 2, 3].map((n) =>
+        group.run(() => {
+          insert.run(String(n))
+          if (n === 3) throw new Error('own failure')
+          return n
+        }),
+      ),
     )
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    const reasons = results.map((r) => (r as PromiseRejectedResult).reason)
     // Committed but not durable: the error says so, so the caller adds no second record.
-    for (const r of results) {
-      const err = (r as PromiseRejectedResult).reason
+    for (const err of reasons.slice(0, 2)) {
       expect(err).toBeInstanceOf(UnsyncedCommit)
       expect(err.code).toBe('EIO')
     }
+    // The piece that failed on its own (rolled back) keeps its own error.
+    expect(reasons[2].message).toBe('own failure')
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2)
   })
 
