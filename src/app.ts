@@ -57,12 +57,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const started = performance.now()
     const requestId = requestIdFrom(c.req.header('x-request-id'))
     c.set('requestId', requestId)
-    c.header('X-Request-Id', requestId)
     c.set('deps', deps)
     c.set('metrics', metrics)
     await next()
-    // A handler that returns its own Response (bundles, /metrics) drops headers set before it.
-    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId)
+    // Set on the final answer: a handler that returns its own Response (bundles, /metrics) would
+    // drop a header set before it.
+    c.res.headers.set('X-Request-Id', requestId)
     const { method, routePath: route, path } = c.req
     finishRequest(deps.logger, metrics, {
       requestId,
