@@ -29,6 +29,7 @@ import { FULL, pick } from './mode.js'
 import {
   blobDigests,
   blobPathOf,
+  branchHeads,
   GITEA_TOKEN,
   kill,
   killAll,
@@ -38,6 +39,7 @@ import {
   type Served,
   seeded,
   serveEnv,
+  servesHeads,
   snapshot,
   startServe,
   tmpEntries,
@@ -75,8 +77,7 @@ afterAll(async () => {
 })
 
 const names = () => repos.map((r) => r.name)
-const heads = async () =>
-  Object.fromEntries(await Promise.all(repos.map(async (r) => [r.name, await r.head()])))
+const heads = () => branchHeads(repos)
 
 /** Waits until every template is at its head and no job is queued or running. */
 async function settled(timeoutMs: number, server: Served): Promise<void> {
@@ -84,10 +85,7 @@ async function settled(timeoutMs: number, server: Served): Promise<void> {
   const waited = until(
     () => {
       const s = snapshot(dataDir, names())
-      return (
-        s.jobs.every((j) => j.state === 'done' || j.state === 'failed') &&
-        names().every((n) => s.current[n] === want[n])
-      )
+      return s.jobs.every((j) => j.state === 'done' || j.state === 'failed') && servesHeads(s, want)
     },
     timeoutMs,
     50,

@@ -22,6 +22,7 @@ import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   blobDigests,
+  branchHeads,
   GITEA_TOKEN,
   kill,
   killAll,
@@ -33,6 +34,7 @@ import {
   type Served,
   seeded,
   serveEnv,
+  servesHeads,
   snapshot,
   startServe,
   tmpEntries,
@@ -128,16 +130,9 @@ async function setup(options: { mount?: string; preload?: boolean; control?: str
     env,
     ...(options.preload ? { preload: [PRELOAD] } : {}),
   })
-  const want = await heads()
-  await until(() => {
-    const s = snapshot(dataDir, names())
-    return names().every((n) => s.current[n] === want[n])
-  }, 30_000)
+  const want = await branchHeads(repos)
+  await until(() => servesHeads(snapshot(dataDir, names()), want), 30_000)
   return { work, dataDir, templatesFile, server, env }
-}
-
-async function heads(): Promise<Record<string, string>> {
-  return Object.fromEntries(await Promise.all(repos.map(async (r) => [r.name, await r.head()])))
 }
 
 /** Boots in a loop (fresh workspace each) until stopped; records digests and errors. */

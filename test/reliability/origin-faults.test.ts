@@ -31,6 +31,7 @@ import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
+  branchHeads,
   GITEA_TOKEN,
   kill,
   killAll,
@@ -119,10 +120,6 @@ function atHead(want: Record<string, string>): boolean {
   })
 }
 
-async function heads(): Promise<Record<string, string>> {
-  return Object.fromEntries(await Promise.all(repos.map(async (r) => [r.name, await r.head()])))
-}
-
 async function giteaErrors(): Promise<number> {
   const { values } = await server.metrics.giteaRequestErrors.get()
   return values.reduce((sum, v) => sum + v.value, 0)
@@ -192,7 +189,7 @@ it(
           })
           if (res.status === 202) webhooks++
         }
-        const want = await heads()
+        const want = await branchHeads(repos)
         await sleep(HOLD_MS)
         const held = Date.now() - start
 

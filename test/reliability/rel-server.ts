@@ -286,6 +286,16 @@ export async function makeRepos(gitea: FakeGitea, n: number, prefix = 't'): Prom
   return repos
 }
 
+/** Each repository's branch head, by template name (template name = repo name). */
+export async function branchHeads(repos: readonly GitRepo[]): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(repos.map(async (r) => [r.name, await r.head()])))
+}
+
+/** Whether the index serves every template of `want` at that commit. */
+export function servesHeads(s: IndexSnapshot, want: Record<string, string>): boolean {
+  return Object.keys(want).every((name) => s.current[name] === want[name])
+}
+
 /** Writes the templates manifest for `repos` (template name = repo name). */
 export async function writeManifest(dir: string, repos: GitRepo[]): Promise<string> {
   const file = join(dir, 'templates.json')

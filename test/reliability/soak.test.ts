@@ -20,6 +20,7 @@ import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   ADMIN_TOKEN,
+  branchHeads,
   fileSize,
   GITEA_TOKEN,
   kill,
@@ -30,6 +31,7 @@ import {
   READ_TOKEN,
   type Served,
   seeded,
+  servesHeads,
   snapshot,
   startServe,
   WEBHOOK_SECRET,
@@ -116,16 +118,9 @@ it(
   `holds RSS, fds and the WAL steady under ${DURATION_MS / 1000}s of mixed load`,
   async () => {
     const random = seeded(0x50a4)
-    const want = Object.fromEntries(
-      await Promise.all(repos.map(async (r) => [r.name, await r.head()])),
-    )
-    await until(() => {
-      const s = snapshot(
-        dataDir,
-        repos.map((r) => r.name),
-      )
-      return repos.every((r) => s.current[r.name] === want[r.name])
-    }, 30_000)
+    const names = repos.map((r) => r.name)
+    const want = await branchHeads(repos)
+    await until(() => servesHeads(snapshot(dataDir, names), want), 30_000)
 
     const adminReads = await answers('GET', '/v1/admin/templates')
     const adminGc = await answers('POST', '/v1/admin/gc', { dryRun: true })
@@ -255,16 +250,8 @@ it(
     )
 
     // Caught up at the end: every template reaches its head (webhooks or reconcile).
-    const heads = Object.fromEntries(
-      await Promise.all(repos.map(async (r) => [r.name, await r.head()])),
-    )
-    await until(() => {
-      const s = snapshot(
-        dataDir,
-        repos.map((r) => r.name),
-      )
-      return repos.every((r) => s.current[r.name] === heads[r.name])
-    }, 30_000)
+    const heads = await branchHeads(repos)
+    await until(() => servesHeads(snapshot(dataDir, names), heads), 30_000)
     await kill(server, 'SIGTERM')
 
     expect(alive).toBe(true)
