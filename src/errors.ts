@@ -23,7 +23,8 @@ export const REJECT_CODES = [
   'PATH_ABSOLUTE',
   'PATH_TRAVERSAL', // a `..` segment
   'PATH_NOT_CANONICAL', // a `.` or empty segment
-  'PATH_BAD_CHARACTER', // NUL, control, bidi or zero-width character
+  'PATH_BAD_CHARACTER', // control, format (bidi, zero-width), separator, noncharacter, ignorable;
+  // in a kept name also private-use or unassigned (src/bundle/names.ts)
   'PATH_INVALID_UTF8',
   'PATH_OUTSIDE_ROOT', // not under the single top-level directory
   'PATH_TOO_LONG',

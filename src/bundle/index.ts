@@ -1,5 +1,6 @@
 // Validate and canonicalize template archives: tar.gz stream in, canonical tar + manifest out.
 
+export { AGENT_OWNED, isAgentOwned } from './agent-owned.js'
 export { type CanonicalFile, canonicalTar, canonicalTarSize } from './canonical-tar.js'
 export {
   type CanonicalBundle,
@@ -10,20 +11,23 @@ export {
 export { isYamlMapping } from './config-yaml.js'
 export { type BundleLimits, DEFAULT_LIMITS, resolveLimits } from './limits.js'
 export {
+  foldCase,
+  hasOnlyKeptNameCharacters,
+  hasOnlyNameCharacters,
+  printableName,
+} from './names.js'
+export {
   checkEntryPath,
   checkKeptPath,
   checkPath,
   checkPathLimits,
   compareUtf8,
   decodeName,
-  foldCase,
 } from './paths.js'
 export { type BundleFile, type ReadBundleOptions, readBundle } from './read-bundle.js'
 export {
-  AGENT_OWNED,
   type BundleRules,
   DEFAULT_ALLOW,
   DEFAULT_REQUIRE,
   DEFAULT_RULES,
-  isAgentOwned,
 } from './rules.js'

@@ -1,6 +1,6 @@
 // Collisions among kept files, as a case-insensitive file system would see them.
 import type { RejectCode } from '../errors.js'
-import { foldCase } from './paths.js'
+import { foldCase } from './names.js'
 
 /** Kept paths seen so far; exact duplicates are caught before, for every entry (DUPLICATE_PATH). */
 export class KeptPaths {

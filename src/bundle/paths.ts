@@ -1,8 +1,9 @@
 // Path rules shared by the archive reader and the provisioner client. A name is accepted only when
 // it is already canonical: nothing here repairs a path.
 import type { RejectCode } from '../errors.js'
+import { isAgentOwned } from './agent-owned.js'
 import type { BundleLimits } from './limits.js'
-import { isAgentOwned } from './rules.js'
+import { hasOnlyKeptNameCharacters, hasOnlyNameCharacters } from './names.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -15,18 +16,13 @@ export function decodeName(bytes: Uint8Array): string | null {
   }
 }
 
-// C0 and DEL, C1, bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9),
-// zero-width characters (U+200B–D, U+2060, U+FEFF).
-const BAD_CHARACTER =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u
-
 /**
  * Rules for every entry, kept or not, on a decoded name without its directory slash.
  * Order: absolute, character, traversal, canonical form, `.git`.
  */
 export function checkEntryPath(path: string): RejectCode | null {
   if (path.startsWith('/')) return 'PATH_ABSOLUTE'
-  if (BAD_CHARACTER.test(path)) return 'PATH_BAD_CHARACTER'
+  if (!hasOnlyNameCharacters(path)) return 'PATH_BAD_CHARACTER'
   const segments = path.split('/')
   if (segments.includes('..')) return 'PATH_TRAVERSAL'
   if (segments.some((s) => s === '' || s === '.')) return 'PATH_NOT_CANONICAL'
@@ -53,8 +49,9 @@ function isPortableSegment(segment: string): boolean {
   return !RESERVED.test(segment)
 }
 
-/** Extra rules for a kept file. Order: portability, NFC, agent-owned. */
+/** Extra rules for a kept file. Order: characters, portability, NFC, agent-owned. */
 export function checkKeptPath(path: string): RejectCode | null {
+  if (!hasOnlyKeptNameCharacters(path)) return 'PATH_BAD_CHARACTER'
   if (!path.split('/').every(isPortableSegment)) return 'PATH_NOT_PORTABLE'
   if (path.normalize('NFC') !== path) return 'PATH_NOT_NFC'
   if (isAgentOwned(path)) return 'AGENT_OWNED_PATH'
@@ -73,14 +70,6 @@ export function checkPath(
   },
 ): RejectCode | null {
   return checkEntryPath(path) ?? checkPathLimits(path, limits) ?? checkKeptPath(path)
-}
-
-/**
- * The key two paths collide on in a case-insensitive file system. Upper- then lower-casing folds
- * more pairs than either alone (`ς`/`σ`, `K`/`k`, `ß`/`ss`): stricter than any one file system.
- */
-export function foldCase(path: string): string {
-  return path.toUpperCase().toLowerCase()
 }
 
 /** Orders paths by their UTF-8 bytes, the order of a canonical bundle. */

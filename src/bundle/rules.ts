@@ -1,4 +1,5 @@
-// Which stripped paths a bundle keeps, requires, and may never write (agent-owned).
+// Which stripped paths a bundle keeps and requires (the template's globs). What it may never
+// write, whatever the globs say, is decided in agent-owned.ts.
 import picomatch from 'picomatch'
 
 export interface BundleRules {
@@ -18,31 +19,6 @@ export const DEFAULT_RULES: Readonly<BundleRules> = Object.freeze({
   allow: DEFAULT_ALLOW,
   require: DEFAULT_REQUIRE,
 })
-
-/** Paths the agent owns in a workspace; a template never writes them, whatever its allowlist says. */
-export const AGENT_OWNED: readonly string[] = Object.freeze([
-  'MEMORY.md',
-  'USER.md',
-  'CLAUDE.md',
-  '.claude/sessions/**',
-  'workspace/**',
-])
-
-const matchAgentOwned = picomatch([...AGENT_OWNED], { dot: true, nocase: true })
-// A file at a directory the agent owns (or above one) would shadow it: `.claude`, `workspace`.
-const agentOwnedDirs = new Set(
-  AGENT_OWNED.flatMap((glob) => {
-    const { base, isGlob } = picomatch.scan(glob)
-    const segments = base.split('/')
-    const dirs = segments.map((_, i) => segments.slice(0, i + 1).join('/'))
-    return (isGlob ? dirs : dirs.slice(0, -1)).map((dir) => dir.toLowerCase())
-  }),
-)
-
-/** True when `path` (stripped, no trailing slash) is agent-owned, matched case-insensitively. */
-export function isAgentOwned(path: string): boolean {
-  return matchAgentOwned(path) || agentOwnedDirs.has(path.toLowerCase())
-}
 
 export interface CompiledRules {
   isKept(path: string): boolean

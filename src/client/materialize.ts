@@ -7,7 +7,11 @@ import { lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { checkPath, isAgentOwned, readBundle } from '../bundle/index.js'
+// The bundle modules the client needs, imported one by one: bundle/index.js also loads the
+// archive validator's dependencies (globs, YAML), which a provisioner has no use for.
+import { isAgentOwned } from '../bundle/agent-owned.js'
+import { checkPath } from '../bundle/paths.js'
+import { readBundle } from '../bundle/read-bundle.js'
 import { AppError, RejectError } from '../errors.js'
 import { fsyncDir } from '../store/fs-util.js'
 import { verifyingStream } from './download.js'

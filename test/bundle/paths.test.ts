@@ -23,6 +23,9 @@ describe('checkPath', () => {
     ['a/', 'PATH_NOT_CANONICAL'],
     ['a\u0000b', 'PATH_BAD_CHARACTER'],
     ['a\u202eb', 'PATH_BAD_CHARACTER'],
+    ['workspace/a\u2028b', 'PATH_BAD_CHARACTER'],
+    ['a\ue000b', 'PATH_BAD_CHARACTER'],
+    ['uſer.md', 'AGENT_OWNED_PATH'],
     ['.git/config', 'GIT_METADATA'],
     ['a\\b', 'PATH_NOT_PORTABLE'],
     ['LPT1.txt', 'PATH_NOT_PORTABLE'],
@@ -36,7 +39,7 @@ describe('checkPath', () => {
 })
 
 describe('isAgentOwned', () => {
-  it('matches the agent-owned globs case-insensitively, and the directories above them', () => {
+  it('compares folded segments with the agent-owned paths, and the directories above them', () => {
     expect(AGENT_OWNED).toEqual([
       'MEMORY.md',
       'USER.md',

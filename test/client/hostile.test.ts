@@ -85,6 +85,20 @@ describe('lying server', () => {
     })
   }
 
+  it('an agent-owned name spelled with a letter that folds into it: AGENT_OWNED_PATH', async () => {
+    serveRaw([{ name: 'uſer.md', body: 'pwned' }])
+    await expectRefused('AGENT_OWNED_PATH')
+    serveRaw([{ name: 'workſpace/a', body: 'pwned' }])
+    await expectRefused('AGENT_OWNED_PATH')
+  })
+
+  it('a line separator under an agent-owned directory: PATH_BAD_CHARACTER', async () => {
+    serveRaw([{ name: 'workspace/a\u2028b', body: 'pwned' }])
+    await expectRefused('PATH_BAD_CHARACTER')
+    serveRaw([{ name: '.claude/sessions/s\u2029.json', body: 'pwned' }])
+    await expectRefused('PATH_BAD_CHARACTER')
+  })
+
   it('a traversal ../evil: PATH_TRAVERSAL', async () => {
     serveRaw([{ name: '../evil', body: 'pwned' }])
     await expectRefused('PATH_TRAVERSAL')
