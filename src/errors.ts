@@ -38,6 +38,7 @@ export const REJECT_CODES = [
   'CASE_COLLISION',
   'PATH_CONFLICT', // a file is a prefix directory of another
   'AGENT_OWNED_PATH',
+  'RESERVED_PATH', // the provisioner client's own names: `.asset-cache*` at the top
   // Content
   'MISSING_REQUIRED_FILE',
   'CONFIG_NOT_MAPPING',

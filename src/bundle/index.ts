@@ -25,6 +25,7 @@ export {
   decodeName,
 } from './paths.js'
 export { type BundleFile, type ReadBundleOptions, readBundle } from './read-bundle.js'
+export { isReservedPath, RESERVED_PREFIX, STATE_FILE } from './reserved.js'
 export {
   type BundleRules,
   DEFAULT_ALLOW,

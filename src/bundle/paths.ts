@@ -4,6 +4,7 @@ import type { RejectCode } from '../errors.js'
 import { isAgentOwned } from './agent-owned.js'
 import type { BundleLimits } from './limits.js'
 import { hasOnlyKeptNameCharacters, hasOnlyNameCharacters } from './names.js'
+import { isReservedPath } from './reserved.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -49,12 +50,13 @@ function isPortableSegment(segment: string): boolean {
   return !RESERVED.test(segment)
 }
 
-/** Extra rules for a kept file. Order: characters, portability, NFC, agent-owned. */
+/** Extra rules for a kept file. Order: characters, portability, NFC, agent-owned, reserved. */
 export function checkKeptPath(path: string): RejectCode | null {
   if (!hasOnlyKeptNameCharacters(path)) return 'PATH_BAD_CHARACTER'
   if (!path.split('/').every(isPortableSegment)) return 'PATH_NOT_PORTABLE'
   if (path.normalize('NFC') !== path) return 'PATH_NOT_NFC'
   if (isAgentOwned(path)) return 'AGENT_OWNED_PATH'
+  if (isReservedPath(path)) return 'RESERVED_PATH'
   return null
 }
 

@@ -1,5 +1,6 @@
 // Error codes the provisioner client raises about the server it talks to. Content problems reuse
-// the service's own errors: IntegrityError (EINTEGRITY/EBADSIZE) and RejectError (entry rules).
+// the service's own errors: IntegrityError (EINTEGRITY/EBADSIZE) and RejectError (entry rules,
+// among them RESERVED_PATH for a bundle naming the client's own `.asset-cache*` files).
 
 export const CLIENT_ERROR_CODES = [
   'SERVER_UNREACHABLE', // connection refused, DNS failure, TLS failure
@@ -12,7 +13,6 @@ export const CLIENT_ERROR_CODES = [
   'BAD_RESPONSE', // a 2xx whose headers or body are not what the API documents
   'INVALID_TARGET', // neither a template name nor a `sha256:` digest
   'UNSAFE_DESTINATION', // a file would be written through a symlink or over a directory in DIR
-  'RESERVED_PATH', // the bundle names the client's own state file or staging area
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

@@ -9,14 +9,14 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 // The bundle modules the client needs, imported one by one: bundle/index.js also loads the
 // archive validator's dependencies (globs, YAML), which a provisioner has no use for.
-import { isAgentOwned } from '../bundle/agent-owned.js'
 import { checkPath } from '../bundle/paths.js'
 import { readBundle } from '../bundle/read-bundle.js'
+import { STAGING_PREFIX } from '../bundle/reserved.js'
 import { AppError, RejectError } from '../errors.js'
 import { fsyncDir } from '../store/fs-util.js'
 import { verifyingStream } from './download.js'
 import { ClientError } from './errors.js'
-import { RESERVED_PREFIX, writeState } from './state.js'
+import { writeState } from './state.js'
 
 export interface MaterializeOptions {
   /** The digest the tar bytes must hash to (`sha256:<hex>`). */
@@ -60,7 +60,7 @@ export async function materialize(
   let staging: string | undefined
   try {
     await mkdir(dir, { recursive: true })
-    staging = await mkdtemp(join(dir, `${RESERVED_PREFIX}-staging-`))
+    staging = await mkdtemp(join(dir, STAGING_PREFIX))
     const stagingDir = staging
     const staged: Staged[] = []
     const [piped, read] = await Promise.allSettled([
@@ -108,14 +108,13 @@ export async function materialize(
   }
 }
 
-/** The ingest path rules once more, and the client's own reserved names. */
+/**
+ * The ingest path rules once more, at the point of writing: among them agent-owned paths and the
+ * client's own `.asset-cache*` names (RESERVED_PATH), by the same modules the validator uses.
+ */
 function refuseEntry(path: string): void {
   const code = checkPath(path)
   if (code) throw new RejectError(code, 'entry path refused', path)
-  if (isAgentOwned(path)) throw new RejectError('AGENT_OWNED_PATH', 'agent-owned path', path)
-  if (path.split('/')[0]!.toLowerCase().startsWith(RESERVED_PREFIX)) {
-    throw new ClientError('RESERVED_PATH', `bundle names the client's own file ${path}`, { path })
-  }
 }
 
 async function writeFile(temp: string, body: Readable, mode: 0o644 | 0o755): Promise<void> {

@@ -2,11 +2,10 @@
 import { randomBytes } from 'node:crypto'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { STATE_FILE, stateTempName } from '../bundle/reserved.js'
 import { isDigest } from '../digest.js'
 
-export const STATE_FILE = '.asset-cache.json'
-/** Prefix of the client's own names in DIR (state temp files, staging directories). */
-export const RESERVED_PREFIX = '.asset-cache'
+export { STATE_FILE }
 
 export interface PullState {
   /** Null when DIR was pulled by digest. */
@@ -43,7 +42,7 @@ export async function readState(dir: string): Promise<PullState | null> {
 
 /** Writes the state through a temp file and a rename, so a reader never sees half of it. */
 export async function writeState(dir: string, state: PullState): Promise<void> {
-  const tmp = join(dir, `${STATE_FILE}.${randomBytes(8).toString('hex')}.tmp`)
+  const tmp = join(dir, stateTempName(randomBytes(8).toString('hex')))
   try {
     const fh = await open(tmp, 'wx', 0o644)
     try {

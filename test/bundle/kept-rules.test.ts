@@ -1,5 +1,11 @@
 // Rules for kept files only (matched by the allowlist), and the end-of-archive content checks.
 import { describe, expect, it } from 'vitest'
+import {
+  isReservedPath,
+  STAGING_PREFIX,
+  STATE_FILE,
+  stateTempName,
+} from '../../src/bundle/reserved.js'
 import { accept, rejection } from './helpers/run.js'
 import { COMMIT, dir, file, gz, header, pax, symlink, tarOf, templateTar } from './helpers/tar.js'
 
@@ -130,6 +136,33 @@ describe('agent-owned paths', () => {
   it('skipped agent-owned paths are fine', async () => {
     const { bundle } = await accepted(file('tpl/MEMORY.md', 'x'))
     expect(bundle.skipped).toBe(1)
+  })
+})
+
+describe("the provisioner client's own names", () => {
+  it.each([
+    'tpl/.asset-cache.json',
+    'tpl/.Asset-Cache.JSON',
+    'tpl/.aſſet-cache.json',
+    'tpl/.asset-cache.json.0123abcd.tmp',
+    'tpl/.asset-cache-staging-x/config.yaml',
+    'tpl/.asset-cacherc',
+  ])('%s, even when the allowlist keeps it: RESERVED_PATH', async (name) => {
+    const tar = gz(templateTar([file(name, '{}')]))
+    expect(await rejection(tar, everything)).toBe('RESERVED_PATH')
+  })
+  it('deeper down, or skipped, they are names like any other', async () => {
+    const tar = gz(
+      templateTar([file('tpl/prompts/.asset-cache.json', 'x'), file('tpl/.asset-cache.json', 'x')]),
+    )
+    const { bundle } = await accept(tar)
+    expect(bundle.files.map((f) => f.path)).toEqual(['config.yaml', 'prompts/.asset-cache.json'])
+    expect(bundle.skipped).toBe(1)
+  })
+  it('are every name the client creates in DIR', () => {
+    for (const name of [STATE_FILE, stateTempName('0123abcd'), `${STAGING_PREFIX}Xy12ab`]) {
+      expect(isReservedPath(name), name).toBe(true)
+    }
   })
 })
 

@@ -128,9 +128,11 @@ describe('lying server', () => {
     await expectRefused('PATH_BAD_CHARACTER')
   })
 
-  it("the client's own state file: RESERVED_PATH", async () => {
-    serveRaw([{ name: '.asset-cache.json', body: '{}' }])
-    await expectRefused('RESERVED_PATH')
+  it("the client's own names, in any case: RESERVED_PATH", async () => {
+    for (const name of ['.asset-cache.json', '.ASSET-CACHE.json', '.asset-cache-staging-x/a']) {
+      serveRaw([{ name, body: '{}' }])
+      await expectRefused('RESERVED_PATH')
+    }
   })
 
   it('a symlinked directory inside DIR is never written through', async () => {
