@@ -88,6 +88,7 @@ export class EntryRules {
     const name = decodeName(paxPath ?? longName ?? header.name)
     if (name === null) throw reject('PATH_INVALID_UTF8', 'entry name is not UTF-8')
     const path = this.#strip(name, type)
+    if (paxPath !== undefined || longName !== null) this.#checkShadowed(header.name, type)
     if (this.#paths.has(path)) throw reject('DUPLICATE_PATH', 'path appears twice', path)
     this.#paths.add(path)
 
@@ -107,6 +108,21 @@ export class EntryRules {
     }
     const mode = (header.mode & 0o111) !== 0 ? 0o755 : 0o644
     return { name, path, type, size: header.size, mode, keep }
+  }
+
+  /**
+   * The ustar name (prefix/name) that a pax `path` or a GNU long name replaces is still a name the
+   * entry carries: a reader that ignores those records extracts the entry there. It is held to the
+   * same entry rules, not to the top-level directory (git archive writes `<sha>.data` there).
+   * Link targets are not names of entries: a kept link is refused outright and a skipped one is
+   * drained, so no target is ever followed or written.
+   */
+  #checkShadowed(bytes: Uint8Array, type: EntryType | 'link'): void {
+    const shadowed = decodeName(bytes)
+    if (shadowed === null) throw reject('PATH_INVALID_UTF8', 'replaced ustar name is not UTF-8')
+    const bare = type === 'directory' && shadowed.endsWith('/') ? shadowed.slice(0, -1) : shadowed
+    const code = checkEntryPath(bare)
+    if (code) throw reject(code, 'ustar name under a pax path or GNU long name refused', shadowed)
   }
 
   /** The stored path of an entry named `name`; throws when the name breaks a path rule. */

@@ -29,6 +29,57 @@ describe('traversal', () => {
   })
 })
 
+describe('the ustar name a pax path or GNU long name replaces', () => {
+  // A reader that ignores pax or GNU records extracts the entry under its ustar name: every name
+  // an entry carries is held to the entry rules, not only the one this reader uses.
+  const underPax = (ustar: Buffer | string, spec = {}) => [
+    pax([['path', 'tpl/prompts/a.md']]),
+    file(ustar, 'x', spec),
+  ]
+  const underLongName = (ustar: Buffer | string) => [
+    longName('tpl/prompts/a.md'),
+    file(ustar, 'x', { magic: 'gnu' }),
+  ]
+  it.each([
+    ['traversal under a pax path', underPax('tpl/../../evil'), 'PATH_TRAVERSAL'],
+    [
+      'traversal in the prefix under a pax path',
+      underPax('x', { prefix: 'tpl/..' }),
+      'PATH_TRAVERSAL',
+    ],
+    ['traversal under a GNU long name', underLongName('../../etc/cron.d/x'), 'PATH_TRAVERSAL'],
+    ['an absolute name under a pax path', underPax('/etc/passwd'), 'PATH_ABSOLUTE'],
+    [
+      'an absolute name under a GNU long name',
+      underLongName('/root/.ssh/authorized_keys'),
+      'PATH_ABSOLUTE',
+    ],
+    ['an empty segment under a GNU long name', underLongName('tpl//x'), 'PATH_NOT_CANONICAL'],
+    ['a .git segment under a pax path', underPax('tpl/.git/hooks/post-checkout'), 'GIT_METADATA'],
+    ['a control character under a pax path', underPax('tpl/a\u001b[2Jb'), 'PATH_BAD_CHARACTER'],
+    ['a line separator under a GNU long name', underLongName('tpl/a\u2028b'), 'PATH_BAD_CHARACTER'],
+    [
+      'invalid UTF-8 under a pax path',
+      underPax(Buffer.from([0x74, 0x2f, 0xff])),
+      'PATH_INVALID_UTF8',
+    ],
+  ])('%s', async (_, entries, code) => {
+    expect(await refused(...entries)).toBe(code)
+  })
+  it('a directory whose ustar name climbs out, under a pax path', async () => {
+    expect(await refused(pax([['path', 'tpl/prompts/']]), dir('tpl/../'))).toBe('PATH_TRAVERSAL')
+  })
+  it("git archive's own `<blob sha>.data` under a long pax path is accepted", async () => {
+    const long = `tpl/prompts/${'n'.repeat(120)}.md`
+    const { bundle } = await accepted(pax([['path', long]]), file(`${'a'.repeat(40)}.data`, 'x'))
+    expect(bundle.files.map((f) => f.path)).toContain(long.slice(4))
+  })
+  it('a ustar name that only differs from the pax path is fine', async () => {
+    await accepted(...underPax('PaxHeader'))
+    await accepted(...underLongName('tpl/prompts/a-truncated'))
+  })
+})
+
 describe('absolute and non-canonical names', () => {
   it.each(['/etc/passwd', '//server/share', '/tpl/prompts/a.md'])(
     '%s is absolute',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { pull } from '../../src/client/index.js'
+import { END, file, pax } from '../bundle/helpers/tar.js'
 import { snapshot } from './snapshot.js'
 import {
   bundleOf,
@@ -101,6 +102,14 @@ describe('lying server', () => {
 
   it('a traversal ../evil: PATH_TRAVERSAL', async () => {
     serveRaw([{ name: '../evil', body: 'pwned' }])
+    await expectRefused('PATH_TRAVERSAL')
+  })
+
+  it('a traversal in the ustar name a pax path replaces: PATH_TRAVERSAL', async () => {
+    // Under its true digest: only the entry rules, applied to every name an entry carries, stop it.
+    const good = rawTar([{ name: 'config.yaml', body: 'name: evil\n' }])
+    const shadowed = [pax([['path', 'prompts/a.md']]), file('../evil', 'pwned')]
+    publish(stub, 'seo', Buffer.concat([good.subarray(0, -1024), ...shadowed, END]))
     await expectRefused('PATH_TRAVERSAL')
   })
 
