@@ -86,6 +86,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
         status: 'rejected',
         reasonCode: err.code,
         reasonDetail: err.message,
+        reasonEntry: err.entry ?? null,
         source: req.source,
         jobId: req.provenance?.jobId ?? null,
         deliveryId: req.provenance?.deliveryId ?? null,

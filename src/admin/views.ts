@@ -30,6 +30,8 @@ export interface VersionView {
   status: VersionRow['status']
   reasonCode: string | null
   reasonDetail: string | null
+  /** The archive entry a rejection names (hostile text). */
+  reasonEntry: string | null
   source: VersionRow['source']
   jobId: number | null
   deliveryId: string | null
@@ -80,7 +82,14 @@ export interface TemplateView {
   current: VersionView | null
   pinned: { digest: string; at: number | null } | null
   latest: VersionView | null
-  lastError: { code: string; detail: string | null; at: number; commit: string | null } | null
+  lastError: {
+    code: string
+    detail: string | null
+    /** The archive entry a rejection names (hostile text). */
+    entry: string | null
+    at: number
+    commit: string | null
+  } | null
   job: JobView | null
   repoUrl: string | null
 }
@@ -137,6 +146,7 @@ function versionView(
     status: v.status,
     reasonCode: v.reasonCode,
     reasonDetail: v.reasonDetail,
+    reasonEntry: v.reasonEntry,
     source: v.source,
     jobId: v.jobId,
     deliveryId: v.deliveryId,
@@ -174,6 +184,7 @@ export function templateView(
     lastError = {
       code: latestRow.reasonCode,
       detail: latestRow.reasonDetail,
+      entry: latestRow.reasonEntry,
       at: latestRow.updatedAt,
       commit: latestRow.commit,
     }
@@ -181,6 +192,7 @@ export function templateView(
     lastError = {
       code: jobRow.lastErrorCode,
       detail: jobRow.lastError,
+      entry: null,
       at: jobRow.updatedAt,
       commit: null,
     }

@@ -89,6 +89,13 @@ export const templateBody = z.object({
 })
 
 const versionStatus = z.enum(['ready', 'rejected', 'failed'])
+const reasonEntry = z
+  .string()
+  .nullable()
+  .describe(
+    'the archive entry a rejection names (e.g. `workspace/notes.md` for AGENT_OWNED_PATH), as it is: ' +
+      'hostile text, to be escaped before display; at most 1024 code points (a longer one ends in `…`)',
+  )
 
 export const versionSummary = z.object({
   commit: commit.nullable(),
@@ -96,6 +103,7 @@ export const versionSummary = z.object({
   status: versionStatus,
   reasonCode: z.string().nullable().describe('why a version was rejected or failed'),
   reasonDetail: z.string().nullable(),
+  reasonEntry: reasonEntry,
   createdAt: epochMs,
   readyAt: epochMs.nullable(),
   fileCount: count.nullable(),
@@ -121,6 +129,7 @@ export const adminVersion = z.object({
   status: versionStatus,
   reasonCode: z.string().nullable(),
   reasonDetail: z.string().nullable(),
+  reasonEntry: reasonEntry,
   source: z.enum(['cli', 'webhook', 'reconcile', 'admin']),
   jobId: int.nullable(),
   deliveryId: z.string().nullable(),
@@ -185,6 +194,7 @@ export const adminTemplate = z.object({
     .object({
       code: z.string(),
       detail: z.string().nullable(),
+      entry: reasonEntry,
       at: epochMs,
       commit: commit.nullable(),
     })

@@ -1,6 +1,8 @@
 // `asset-cache ingest <file.tar.gz> --template NAME [--commit SHA]`
 import { createReadStream } from 'node:fs'
+import { printableName } from '../bundle/names.js'
 import { DEFAULT_ALLOW, DEFAULT_REQUIRE } from '../config.js'
+import { capReasonEntry } from '../db/versions.js'
 import { ingest } from '../ingest.js'
 import type { Runtime } from '../runtime.js'
 
@@ -38,7 +40,7 @@ export async function ingestCommand(
     return 0
   }
   process.stderr.write(
-    `${result.template}: rejected ${result.code}: ${result.detail}${result.entry ? ` (entry: ${result.entry})` : ''}\n`,
+    `${result.template}: rejected ${result.code}: ${result.detail}${result.entry ? ` (entry: ${printableName(capReasonEntry(result.entry))})` : ''}\n`,
   )
   return 1
 }

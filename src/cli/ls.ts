@@ -1,6 +1,7 @@
 // `asset-cache ls [TEMPLATE]`: templates with what they serve, their status and last error, or one
 // template's history with each version's status and rejection reason.
 import { listTemplates } from '../admin/views.js'
+import { printableName } from '../bundle/names.js'
 import type { Runtime } from '../runtime.js'
 import { age, shortDigest, shortSha, table } from './format.js'
 
@@ -48,11 +49,26 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
       v.fileCount === null ? '-' : String(v.fileCount),
       v.bundleBytes === null ? '-' : String(v.bundleBytes),
       age(v.updatedAt),
-      v.reasonCode ? `${v.reasonCode}: ${oneLine(v.reasonDetail ?? '')}` : '',
+      v.reasonCode ? reason(v.reasonCode, v.reasonDetail, v.reasonEntry) : '',
     ])
   }
   process.stdout.write(`${table(lines)}\n`)
   return 0
+}
+
+/**
+ * A version's reason on one line: code, detail and the entry it names. The entry is hostile text
+ * from an archive: printableName writes control, escape, bidi and line-breaking characters as
+ * `\u{…}`, so it can neither drive the terminal nor hide what it is.
+ */
+function reason(code: string, detail: string | null, entry: string | null): string {
+  const named = entry === null ? '' : ` (entry: ${printableName(bounded(entry, 200))})`
+  return `${code}: ${oneLine(detail ?? '')}${named}`
+}
+
+function bounded(text: string, max: number): string {
+  const points = Array.from(text)
+  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : text
 }
 
 /** A reason detail on one bounded line (details may quote archive entry names). */

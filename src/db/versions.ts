@@ -21,6 +21,8 @@ export interface VersionInput extends VersionStats {
   digest?: string | null
   reasonCode?: string | null
   reasonDetail?: string | null
+  /** The archive entry a rejection names; stored capped (MAX_REASON_ENTRY). */
+  reasonEntry?: string | null
   source: VersionSource
   jobId?: number | null
   deliveryId?: string | null
@@ -34,12 +36,28 @@ export interface VersionRow extends Required<VersionStats> {
   status: VersionStatus
   reasonCode: string | null
   reasonDetail: string | null
+  reasonEntry: string | null
   source: VersionSource
   jobId: number | null
   deliveryId: string | null
   createdAt: number
   updatedAt: number
   readyAt: number | null
+}
+
+/**
+ * Longest entry path a version records, in code points. A legitimate path is at most 1024 bytes;
+ * a hostile one (a GNU long name) can be 64 KiB, and every view of the history would repeat it.
+ */
+export const MAX_REASON_ENTRY = 1024
+
+/** `entry` cut to MAX_REASON_ENTRY code points (never inside a surrogate pair), `…` marking a cut. */
+export function capReasonEntry(entry: string): string {
+  if (entry.length <= MAX_REASON_ENTRY) return entry
+  const points = Array.from(entry)
+  return points.length <= MAX_REASON_ENTRY
+    ? entry
+    : `${points.slice(0, MAX_REASON_ENTRY - 1).join('')}…`
 }
 
 interface RawVersion {
@@ -50,6 +68,7 @@ interface RawVersion {
   status: VersionStatus
   reason_code: string | null
   reason_detail: string | null
+  reason_entry: string | null
   source: VersionSource
   compressed_bytes: number | null
   unpacked_bytes: number | null
@@ -73,6 +92,7 @@ const toRow = (r: RawVersion): VersionRow => ({
   status: r.status,
   reasonCode: r.reason_code,
   reasonDetail: r.reason_detail,
+  reasonEntry: r.reason_entry,
   source: r.source,
   compressedBytes: r.compressed_bytes,
   unpackedBytes: r.unpacked_bytes,
@@ -109,17 +129,18 @@ export class VersionQueries {
     )
     // A retry of the same commit updates its row; a ready row is never downgraded by a
     // later failed download of the same commit.
-    const columns = `template, commit_sha, digest, status, reason_code, reason_detail, source,
+    const columns = `template, commit_sha, digest, status, reason_code, reason_detail, reason_entry, source,
       compressed_bytes, unpacked_bytes, bundle_bytes, entry_count, file_count, skipped_count,
       duration_ms, job_id, delivery_id, created_at, updated_at, ready_at`
-    const values = `@template, @commit, @digest, @status, @reasonCode, @reasonDetail, @source,
+    const values = `@template, @commit, @digest, @status, @reasonCode, @reasonDetail, @reasonEntry, @source,
       @compressedBytes, @unpackedBytes, @bundleBytes, @entryCount, @fileCount, @skippedCount,
       @durationMs, @jobId, @deliveryId, @now, @now, @readyAt`
     this.#upsert = db.prepare<Record<string, unknown>, { id: number }>(
       `INSERT INTO versions (${columns}) VALUES (${values})
        ON CONFLICT (template, commit_sha) DO UPDATE SET
          digest = excluded.digest, status = excluded.status, reason_code = excluded.reason_code,
-         reason_detail = excluded.reason_detail, source = excluded.source,
+         reason_detail = excluded.reason_detail, reason_entry = excluded.reason_entry,
+         source = excluded.source,
          compressed_bytes = excluded.compressed_bytes, unpacked_bytes = excluded.unpacked_bytes,
          bundle_bytes = excluded.bundle_bytes, entry_count = excluded.entry_count,
          file_count = excluded.file_count, skipped_count = excluded.skipped_count,
@@ -164,6 +185,7 @@ export class VersionQueries {
       status: v.status,
       reasonCode: v.reasonCode ?? null,
       reasonDetail: v.reasonDetail ?? null,
+      reasonEntry: v.reasonEntry == null ? null : capReasonEntry(v.reasonEntry),
       source: v.source,
       compressedBytes: v.compressedBytes ?? null,
       unpackedBytes: v.unpackedBytes ?? null,

@@ -14,6 +14,7 @@
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import type { BundleLimits } from '../bundle/index.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
+import { capReasonEntry } from '../db/versions.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
 import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
 import { ingest } from '../ingest.js'
@@ -36,7 +37,7 @@ export interface RefreshDeps {
 export type RefreshOutcome =
   | { result: 'current'; commit: string; digest: string }
   | { result: 'ready'; commit: string; digest: string; reused: boolean }
-  | { result: 'rejected'; commit: string; code: string }
+  | { result: 'rejected'; commit: string; code: string; entry: string | null }
   | { result: 'skipped'; reason: string }
 
 /** Archive faults that mean the download failed, not that the content is bad. */
@@ -144,6 +145,7 @@ export function createRefresher(deps: RefreshDeps) {
         ...('commit' in outcome ? { commit: outcome.commit } : {}),
         ...('digest' in outcome ? { digest: outcome.digest } : {}),
         ...('code' in outcome ? { code: outcome.code } : {}),
+        ...('entry' in outcome && outcome.entry !== null ? { entry: outcome.entry } : {}),
         ...phaseFields(phases, total),
       }
       if (outcome.result === 'rejected') log.warn(fields, 'job finished')
@@ -172,7 +174,12 @@ export function createRefresher(deps: RefreshDeps) {
       return finished({ result: 'current', commit: head, digest: existing.digest })
     }
     if (existing?.status === 'rejected' && !job.force) {
-      return finished({ result: 'rejected', commit: head, code: existing.reasonCode ?? 'UNKNOWN' })
+      return finished({
+        result: 'rejected',
+        commit: head,
+        code: existing.reasonCode ?? 'UNKNOWN',
+        entry: existing.reasonEntry,
+      })
     }
 
     const started = now()
@@ -184,7 +191,12 @@ export function createRefresher(deps: RefreshDeps) {
       return finished(
         result.status === 'ready'
           ? { result: 'ready', commit: head, digest: result.digest, reused: result.reused }
-          : { result: 'rejected', commit: head, code: result.code },
+          : {
+              result: 'rejected',
+              commit: head,
+              code: result.code,
+              entry: result.entry === undefined ? null : capReasonEntry(result.entry),
+            },
       )
     } catch (err) {
       const total = performance.now() - runStarted

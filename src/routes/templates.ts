@@ -85,6 +85,7 @@ templateRoutes.get('/:name/versions', (c) => {
     status: v.status,
     reasonCode: v.reasonCode,
     reasonDetail: v.reasonDetail,
+    reasonEntry: v.reasonEntry,
     createdAt: v.createdAt,
     readyAt: v.readyAt,
     fileCount: v.fileCount,

@@ -84,7 +84,29 @@ describe('asset-cache CLI', () => {
       status: 'rejected',
       reasonCode: 'COMMIT_MISMATCH',
     })
+    // Without --commit the version has none: found by its reason.
+    expect(index.versions.list('seo')).toContainEqual(
+      expect.objectContaining({
+        reasonCode: 'LINK_IN_ALLOWED_PATH',
+        reasonEntry: 'prompts/link.md',
+      }),
+    )
     index.close()
+    const history = cli(['ls', 'seo'], env)
+    expect(history.stdout).toMatch(/LINK_IN_ALLOWED_PATH: .*\(entry: prompts\/link\.md\)/)
+  })
+
+  it('shows a hostile entry name escaped, never as terminal control', async () => {
+    const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
+    const bad = await archiveOf({ ...GOOD, 'prompts/\u001b[2J\u001b]0;pwned\u0007x\u2028.md': 'x' })
+    const r = cli(['ingest', bad.file, '--template', 'seo'], env)
+    expect(r.code).toBe(1)
+    const shown = 'template/prompts/\\u{1B}[2J\\u{1B}]0;pwned\\u{7}x\\u{2028}.md'
+    expect(r.stderr).toContain(`PATH_BAD_CHARACTER: entry path refused (entry: ${shown})`)
+    const history = cli(['ls', 'seo'], env)
+    expect(history.stdout).toContain(`PATH_BAD_CHARACTER: entry path refused (entry: ${shown})`)
+    for (const out of [r.stderr, history.stdout])
+      expect(out).not.toMatch(/[\u0000-\u0009\u001b\u2028]/)
   })
 
   it('stops on a bad configuration with a message naming the field, exit 2', () => {

@@ -314,6 +314,29 @@ describe('Gitea faults', () => {
     expect(currentOf('seo')!.id).toBe(good.id)
   })
 
+  it('records the offending entry of a rejection on the version and in the job outcome', async () => {
+    await start()
+    await until(() => currentOf('seo') !== null)
+    const good = currentOf('seo')!
+    const payload = await push(repo, { 'prompts/link.md': { symlink: '../Dockerfile' } })
+    await hook(payload)
+    await until(() => index().versions.byCommit('seo', payload.after)?.status === 'rejected')
+    expect(index().versions.byCommit('seo', payload.after)).toMatchObject({
+      reasonCode: 'LINK_IN_ALLOWED_PATH',
+      reasonEntry: 'prompts/link.md',
+    })
+    const rejectedJob = () =>
+      index()
+        .jobs.list({ state: 'done' })
+        .find((j) => (j.outcome as { result?: string } | null)?.result === 'rejected')
+    await until(() => rejectedJob() !== undefined)
+    expect(rejectedJob()!.outcome).toMatchObject({
+      code: 'LINK_IN_ALLOWED_PATH',
+      entry: 'prompts/link.md',
+    })
+    expect(currentOf('seo')!.id).toBe(good.id)
+  })
+
   it('retries an archive request that hangs past the header timeout', async () => {
     gitea.faults.inject('archive', fault.hang(), { times: 1 })
     await start()

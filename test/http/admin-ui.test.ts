@@ -455,6 +455,32 @@ describe('pages and actions', () => {
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
   })
 
+  it('shows the entry a rejection names, escaped as HTML and as characters', async () => {
+    const fx = await withAdmin()
+    await ingestTree(fx.rt, 'seo', v1)
+    // Markup, a bidi override, a terminal escape and a line separator, as an archive could name them.
+    const entry = 'tpl/prompts/<img src=x onerror=alert(1)>\u202egpj.exe\u001b[2J\u2028.md'
+    fx.rt.index.versions.record({
+      template: 'seo',
+      commit: 'c'.repeat(40),
+      status: 'rejected',
+      reasonCode: 'PATH_BAD_CHARACTER',
+      reasonDetail: 'entry path refused',
+      reasonEntry: entry,
+      source: 'webhook',
+    })
+    const s = await signIn(fx.app)
+    const page = await (
+      await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
+    ).text()
+    expect(page).not.toContain('<img')
+    for (const c of ['\u202e', '\u001b', '\u2028']) expect(page).not.toContain(c)
+    const shown =
+      'tpl/prompts/&lt;img src=x onerror=alert(1)&gt;\\u{202E}gpj.exe\\u{1B}[2J\\u{2028}.md'
+    // Once in the version's reason, once as the template's last error.
+    expect(page.split(shown)).toHaveLength(3)
+  })
+
   it('sends the security headers and no secret on any page', async () => {
     const fx = await withAdmin()
     await ingestTree(fx.rt, 'seo', v1)

@@ -148,7 +148,7 @@ describe('admin views', () => {
       digest: good.digest,
       commit: good.commit,
       pinned: null,
-      lastError: { code: 'CONFIG_NOT_MAPPING', commit: bad },
+      lastError: { code: 'CONFIG_NOT_MAPPING', entry: 'config.yaml', commit: bad },
     })
     expect(typeof seo.since).toBe('number')
     expect(body.templates.find((t) => t.name === 'docs')).toMatchObject({
@@ -168,6 +168,7 @@ describe('admin views', () => {
       commit: bad,
       status: 'rejected',
       reasonCode: 'CONFIG_NOT_MAPPING',
+      reasonEntry: 'config.yaml',
       deliveryId: 'delivery-7',
       source: 'webhook',
       digest: null,

@@ -152,6 +152,7 @@ describe('GET /v1/templates/{name}/versions', () => {
         'readyAt',
         'reasonCode',
         'reasonDetail',
+        'reasonEntry',
         'status',
       ].sort(),
     )
@@ -165,5 +166,20 @@ describe('GET /v1/templates/{name}/versions', () => {
     >[]
     expect(body[0]).toMatchObject({ status: 'rejected', current: false, digest: null })
     expect(typeof body[0]!.reasonCode).toBe('string')
+    expect(body[0]!.reasonEntry).toBeNull()
+  })
+
+  it('names the offending entry of a rejection, as it is', async () => {
+    const tree = { 'config.yaml': 'name: seo\n', 'prompts/a\u202etxt.md': 'x\n' }
+    await expect(ingestTree(f.rt, 'seo', tree)).rejects.toThrow()
+    const body = (await (await f.app.request('/v1/templates/seo/versions')).json()) as Record<
+      string,
+      unknown
+    >[]
+    expect(body[0]).toMatchObject({
+      status: 'rejected',
+      reasonCode: 'PATH_BAD_CHARACTER',
+      reasonEntry: 'seo/prompts/a\u202etxt.md',
+    })
   })
 })

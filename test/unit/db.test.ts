@@ -79,6 +79,33 @@ describe('migrations', () => {
     db.close()
   })
 
+  it('keeps every version across the migration that adds the rejected entry', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
+    const db = openDb(file)
+    const all = loadMigrations()
+    migrate(
+      db,
+      all.slice(
+        0,
+        all.findIndex((m) => m.name === 'version_reason_entry'),
+      ),
+    )
+    db.prepare(
+      `INSERT INTO templates (name, rules, created_at, updated_at) VALUES ('a', '{}', 1, 1)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO versions (template, commit_sha, status, reason_code, source, created_at, updated_at)
+       VALUES ('a', ?, 'rejected', 'AGENT_OWNED_PATH', 'webhook', 1, 1)`,
+    ).run('c'.repeat(40))
+    migrate(db)
+    db.close()
+    const index = openIndex(file)
+    opened.push(index)
+    expect(index.versions.list('a')).toEqual([
+      expect.objectContaining({ reasonCode: 'AGENT_OWNED_PATH', reasonEntry: null }),
+    ])
+  })
+
   it('refuses a database written by newer code', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'asset-cache-db-')), 'index.db')
     const db = openDb(file)
@@ -201,6 +228,29 @@ describe('versions', () => {
         source: 'cli',
       }),
     ).toThrow()
+  })
+
+  it('records the entry a rejection names, capped at 1024 code points', () => {
+    const index = freshIndex()
+    index.templates.sync([spec('a')])
+    const record = (commit: string, reasonEntry: string | null) =>
+      index.versions.get(
+        index.versions.record({
+          template: 'a',
+          commit: commit.repeat(40),
+          status: 'rejected',
+          reasonCode: 'PATH_TOO_LONG',
+          reasonEntry,
+          source: 'webhook',
+        }),
+      )!.reasonEntry
+    expect(record('1', 'workspace/notes\u2028.md')).toBe('workspace/notes\u2028.md')
+    expect(record('2', null)).toBeNull()
+    const long = record('3', `tpl/${'😀'.repeat(70_000)}`)!
+    expect(Array.from(long)).toHaveLength(1024)
+    expect(long.startsWith('tpl/😀')).toBe(true)
+    expect(long.endsWith('😀…')).toBe(true)
+    expect(record('4', 'é'.repeat(1024))).toBe('é'.repeat(1024))
   })
 
   it('lists newest first', () => {

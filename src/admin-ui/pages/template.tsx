@@ -1,6 +1,7 @@
 // `/admin/templates/:name`: what the template serves and since when, its version timeline with
 // rejection reasons and provenance, the served bundle's files, and its jobs and deliveries.
 import type { TemplateDetail, VersionView } from '../../admin/views.js'
+import { printableName } from '../../bundle/names.js'
 import { formatBytes } from '../../units.js'
 import { duration, fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
@@ -16,6 +17,20 @@ export interface TemplatePageProps {
 }
 
 const bytes = (n: number | null) => (n === null ? '—' : formatBytes(n))
+
+/**
+ * The archive entry a rejection names. Hostile text: JSX escapes the HTML, printableName the
+ * characters that would still lie on screen (bidi overrides, invisible or line-breaking ones).
+ */
+function EntryName(props: { entry: string | null }) {
+  if (props.entry === null) return null
+  return (
+    <>
+      {' '}
+      in <code class="entry">{printableName(props.entry)}</code>
+    </>
+  )
+}
 
 function Version(props: { v: VersionView; session: AdminSession; action: string; now: number }) {
   const { v, now } = props
@@ -37,6 +52,7 @@ function Version(props: { v: VersionView; session: AdminSession; action: string;
         <div class="reason">
           <code>{v.reasonCode ?? 'UNKNOWN'}</code>
           {v.reasonDetail ? <>: {v.reasonDetail}</> : null}
+          <EntryName entry={v.reasonEntry} />
         </div>
       ) : null}
       <div class="vstats">
@@ -142,6 +158,7 @@ export function TemplatePage(props: TemplatePageProps) {
               <dd>
                 <code>{t.lastError.code}</code>
                 {t.lastError.detail ? <>: {t.lastError.detail}</> : null}
+                <EntryName entry={t.lastError.entry} />
                 <span class="muted">
                   {' · '}
                   <Ago at={t.lastError.at} now={now} />
