@@ -3,7 +3,7 @@
 import type { RejectCode } from '../errors.js'
 import { isAgentOwned } from './agent-owned.js'
 import type { BundleLimits } from './limits.js'
-import { hasOnlyKeptNameCharacters, hasOnlyNameCharacters } from './names.js'
+import { foldCase, hasOnlyKeptNameCharacters, hasOnlyNameCharacters } from './names.js'
 import { isReservedPath } from './reserved.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -27,7 +27,7 @@ export function checkEntryPath(path: string): RejectCode | null {
   const segments = path.split('/')
   if (segments.includes('..')) return 'PATH_TRAVERSAL'
   if (segments.some((s) => s === '' || s === '.')) return 'PATH_NOT_CANONICAL'
-  if (segments.some((s) => s.toLowerCase() === '.git')) return 'GIT_METADATA'
+  if (segments.some((s) => foldCase(s) === '.git')) return 'GIT_METADATA'
   return null
 }
 

@@ -178,7 +178,7 @@ describe('the single top-level directory', () => {
 })
 
 describe('.git', () => {
-  it.each(['tpl/.git/config', 'tpl/prompts/.GIT/hooks/x', 'tpl/.Git'])(
+  it.each(['tpl/.git/config', 'tpl/prompts/.GIT/hooks/x', 'tpl/.Git', 'tpl/.gıt/config'])(
     '%s, skipped or not, refuses the archive',
     async (name) => {
       expect(await refused(file(name, 'x'))).toBe('GIT_METADATA')
