@@ -36,8 +36,12 @@ const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ])
 
-/** A transport error as a ClientError (aborts are passed through untouched). */
-export function transportError(err: unknown, url: URL): unknown {
+/**
+ * A transport error as a ClientError. When `signal` has fired, its reason is the error, whatever
+ * undici wrapped it in: the caller's own abort, or the pull's deadline (a ClientError `TIMEOUT`).
+ */
+export function transportError(err: unknown, url: URL, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason
   if (err instanceof ClientError) return err
   const e = err as (Error & { code?: string; cause?: { code?: string } }) | null
   if (e?.name === 'AbortError') return err
@@ -60,12 +64,17 @@ export function transportError(err: unknown, url: URL): unknown {
   )
 }
 
-/** GET `url`; never follows redirects (a redirect could carry the token elsewhere). */
+/**
+ * GET `url`; never follows redirects (a redirect could carry the token elsewhere). The body always
+ * has an error listener, so a body that is abandoned (destroyed) or cut by the server never
+ * becomes an uncaught 'error' in the host process; readers still see every error.
+ */
 export async function get(url: URL, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
+  let res: Response
   try {
-    return await request(url, {
+    res = await request(url, {
       method: 'GET',
       headers,
       headersTimeout: options.headersTimeoutMs ?? 30_000,
@@ -74,8 +83,17 @@ export async function get(url: URL, options: RequestOptions): Promise<Response> 
       ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     })
   } catch (err) {
-    throw transportError(err, url)
+    throw transportError(err, url, options.signal)
   }
+  res.body.on('error', ignore)
+  return res
+}
+
+function ignore(): void {}
+
+/** Abandons an answer without reading it; safe at any point (see `get`). */
+export function discard(res: Response): void {
+  res.body.destroy()
 }
 
 /** The server's `{error:{code,message}}` of a failed answer, read with a bound; never throws. */

@@ -183,6 +183,24 @@ describe('CLI on a lying server', () => {
     expect(await snapshot(dir)).toEqual(before)
   })
 
+  it('a Content-Encoding nobody asked for: exit 1, one line, no crash after the failure', async () => {
+    const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
+    publish(stub, 'seo', next)
+    stub.lie = (req, res) => {
+      if (!req.url!.startsWith('/v1/bundles/')) return false
+      res.writeHead(200, { 'content-length': String(next.length), 'content-encoding': 'gzip' })
+      res.end(next)
+      return true
+    }
+    const before = await snapshot(dir)
+    const r = await cliAsync('seo', '--into', dir)
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^asset-cache pull: BAD_RESPONSE: .*Content-Encoding\n$/),
+    ])
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
   it('401, 404, 503 and an unreachable server: exit 1 with a clear line', async () => {
     publish(stub, 'seo', await bundleOf(GOOD))
     const bad = await cliAsync('seo', '--into', dir, '--token', 'wrong')
