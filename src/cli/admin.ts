@@ -1,6 +1,7 @@
 // `asset-cache pin | unpin | refresh`: admin actions against a running server over its admin API
 // (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
 import { request } from 'undici'
+import { MAX_JSON_BYTES, readCapped } from '../client/http.js'
 import { clientEnv } from './pull.js'
 
 export interface AdminClientOptions {
@@ -47,10 +48,23 @@ async function call(
     )
     return null
   }
-  const text = await res.body.text()
+  res.body.on('error', () => undefined) // a body we stop reading must not crash the CLI
+  let bytes: Buffer | null
+  try {
+    bytes = await readCapped(res, MAX_JSON_BYTES)
+  } catch (err) {
+    process.stderr.write(`asset-cache ${command}: ${server}: ${(err as Error).message}\n`)
+    return null
+  }
+  if (bytes === null) {
+    process.stderr.write(
+      `asset-cache ${command}: RESPONSE_TOO_LARGE: answer over ${MAX_JSON_BYTES} bytes, not read\n`,
+    )
+    return null
+  }
   let json: unknown = null
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(bytes.toString('utf8'))
   } catch {}
   if (res.statusCode >= 300) {
     const e = (json as ErrorBody | null)?.error

@@ -10,6 +10,7 @@ export const CLIENT_ERROR_CODES = [
   'NOT_READY', // 503: the template has no ready version yet (retryAfter in context)
   'SERVER_ERROR', // any other non-2xx answer
   'BAD_RESPONSE', // a 2xx whose headers or body are not what the API documents
+  'RESPONSE_TOO_LARGE', // a JSON answer past its bound (1 MiB); the rest is never read
   'INVALID_TARGET', // neither a template name nor a `sha256:` digest
   'UNSAFE_DESTINATION', // a file would be written through a symlink or over a directory in DIR
   'RESERVED_PATH', // the bundle names the client's own state file or staging area

@@ -224,7 +224,7 @@ const LIES: { name: string; lie: () => StubServer['lie']; code: string; byDigest
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' })
         cutAfter(res, Buffer.from('{"digest":'))
       }),
-    code: 'BAD_RESPONSE',
+    code: 'SERVER_UNREACHABLE',
   },
   {
     name: 'resolve: a 304 to a request without If-None-Match',
