@@ -7,7 +7,7 @@ import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
-import { pullCommand } from './cli/pull.js'
+import { type PullCommandOptions, pullCommand } from './cli/pull.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { migrate, openDb } from './db/index.js'
@@ -95,7 +95,8 @@ program
   .requiredOption('--into <dir>', 'directory to write the files into')
   .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
   .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
-  .action(async (target: string, opts: { into: string; server?: string; token?: string }) => {
+  .option('--timeout <duration>', 'give up after this long, e.g. 30s, 5m', '5m')
+  .action(async (target: string, opts: PullCommandOptions) => {
     process.exitCode = await pullCommand(target, opts)
   })
 

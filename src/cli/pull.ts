@@ -4,11 +4,16 @@ import cliProgress from 'cli-progress'
 import { ClientError } from '../client/errors.js'
 import { pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
+import { parseDuration } from '../units.js'
+
+const MAX_TIMEOUT_MS = 24 * 86_400_000
 
 export interface PullCommandOptions {
   into: string
   server?: string
   token?: string
+  /** A duration (`30s`, `5m`); default 5m. */
+  timeout?: string
 }
 
 /**
@@ -47,6 +52,13 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     process.stderr.write('asset-cache pull: no server: pass --server or set ASSET_CACHE_SERVER\n')
     return 2
   }
+  const timeoutMs = parseDuration(opts.timeout ?? '5m')
+  if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    process.stderr.write(
+      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${JSON.stringify(opts.timeout)}\n`,
+    )
+    return 2
+  }
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         { format: 'pull [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true },
@@ -58,6 +70,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     const result = await pull(server, target, {
       into: opts.into,
       token,
+      timeoutMs,
       onProgress: bar
         ? (received, total) => {
             if (!started) bar.start(total ?? 0, 0)

@@ -3,7 +3,7 @@
 
 export const CLIENT_ERROR_CODES = [
   'SERVER_UNREACHABLE', // connection refused, DNS failure, TLS failure
-  'TIMEOUT', // no headers or no body bytes in time
+  'TIMEOUT', // no headers or no body bytes in time, or the whole pull past its deadline
   'UNAUTHORIZED', // 401/403: missing or wrong token
   'TEMPLATE_NOT_FOUND', // 404 on /v1/templates/{name}
   'BUNDLE_NOT_FOUND', // 404 on /v1/bundles/{digest}
@@ -12,6 +12,7 @@ export const CLIENT_ERROR_CODES = [
   'BAD_RESPONSE', // a 2xx whose headers or body are not what the API documents
   'RESPONSE_TOO_LARGE', // a JSON answer past its bound (1 MiB); the rest is never read
   'INVALID_TARGET', // neither a template name nor a `sha256:` digest
+  'INVALID_OPTION', // an option out of its range (a timeout that is not a positive integer)
   'UNSAFE_DESTINATION', // a file would be written through a symlink or over a directory in DIR
   'RESERVED_PATH', // the bundle names the client's own state file or staging area
 ] as const

@@ -1,5 +1,6 @@
 // pull = resolve (If-None-Match from DIR/.asset-cache.json) → download → materialize.
 import { isDigest } from '../digest.js'
+import { formatDuration } from '../units.js'
 import { download } from './download.js'
 import { ClientError } from './errors.js'
 import type { RequestOptions } from './http.js'
@@ -12,7 +13,16 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   into: string
   /** Called as bundle bytes arrive, with the total when known. */
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
+  /**
+   * The whole pull, from the call until DIR is written (default 5 minutes): past it, every request
+   * is aborted and the pull fails with `TIMEOUT`, however the server trickles its bytes.
+   */
+  timeoutMs?: number | undefined
 }
+
+export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000
+/** setTimeout's limit (about 24.8 days): a longer timer would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export type PullResult =
   | { status: 'unchanged'; digest: string }
@@ -24,12 +34,45 @@ export type PullResult =
  *
  * @returns `unchanged` when DIR already holds that digest (nothing is written), else `pulled` with
  *   the files written.
- * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was.
+ * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
+ *   `timeoutMs`, ClientError `TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
   server: string,
   target: string,
   options: PullOptions,
+): Promise<PullResult> {
+  const { timeoutMs = DEFAULT_PULL_TIMEOUT_MS, signal: callerSignal, ...rest } = options
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
+    throw new ClientError(
+      'INVALID_OPTION',
+      `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`,
+    )
+  }
+  // The deadline aborts with a coded reason: whatever notices the abort (undici, the tar reader)
+  // rejects with that reason, so the pull fails TIMEOUT and not with whatever the cut caused.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => {
+    const within = formatDuration(timeoutMs)
+    deadline.abort(
+      new ClientError('TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
+    )
+  }, timeoutMs)
+  const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal
+  try {
+    return await pullWithin(server, target, { ...rest, signal })
+  } catch (err) {
+    if (deadline.signal.aborted && !callerSignal?.aborted) throw deadline.signal.reason
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function pullWithin(
+  server: string,
+  target: string,
+  options: Omit<PullOptions, 'timeoutMs'>,
 ): Promise<PullResult> {
   const { into, onProgress, ...request } = options
   const state = await readState(into)

@@ -201,6 +201,30 @@ describe('CLI on a lying server', () => {
     expect(await snapshot(dir)).toEqual(before)
   })
 
+  it('a bundle trickled past --timeout: exit 1, TIMEOUT, DIR untouched', async () => {
+    const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
+    publish(stub, 'seo', next)
+    const timers: NodeJS.Timeout[] = []
+    stub.lie = (req, res) => {
+      if (!req.url!.startsWith('/v1/bundles/')) return false
+      res.writeHead(200, { 'content-length': String(next.length) })
+      let sent = 0
+      timers.push(setInterval(() => res.write(next.subarray(sent, ++sent)), 20))
+      return true
+    }
+    const before = await snapshot(dir)
+    try {
+      const r = await cliAsync('seo', '--into', dir, '--timeout', '500ms')
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'asset-cache pull: TIMEOUT: pull did not finish within 500ms\n',
+      ])
+    } finally {
+      for (const t of timers) clearInterval(t)
+    }
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
   it('401, 404, 503 and an unreachable server: exit 1 with a clear line', async () => {
     publish(stub, 'seo', await bundleOf(GOOD))
     const bad = await cliAsync('seo', '--into', dir, '--token', 'wrong')

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type ClientError, pull } from '../../src/client/index.js'
+import { ClientError, pull } from '../../src/client/index.js'
 import { snapshot } from './snapshot.js'
 import { bundleOf, publish, type StubServer, startStub, TOKEN } from './stub-server.js'
 
@@ -37,6 +37,21 @@ async function failure(p: Promise<unknown>): Promise<ClientError> {
     },
     (err: ClientError) => err,
   )
+}
+
+/** Answers `prefix` requests with `bytes`, one byte every `everyMs`, as long as the client listens. */
+function trickle(prefix: string, bytes: Buffer, everyMs: number, headers = {}) {
+  stub.lie = (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url!.startsWith(prefix)) return false
+    res.writeHead(200, { 'content-length': String(bytes.length), ...headers })
+    let sent = 0
+    const timer = setInterval(() => {
+      if (sent === bytes.length) return res.end()
+      res.write(bytes.subarray(sent, ++sent))
+    }, everyMs)
+    res.on('close', () => clearInterval(timer))
+    return true
+  }
 }
 
 /** Answers `prefix` requests with `head`, then `bytes`, then keeps the connection open. */
@@ -89,5 +104,48 @@ describe('bounded reads', () => {
     endless('/v1/bundles/', 503, 10, { 'content-length': String(1024 * MIB) })
     const err = await failure(pull(stub.url, digest, { into: dir, token: TOKEN }))
     expect(err.code).toBe('NOT_READY')
+  })
+})
+
+describe('the deadline of a whole pull', () => {
+  it('a bundle trickled a byte at a time fails TIMEOUT at the deadline, DIR untouched', async () => {
+    await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+    const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
+    publish(stub, 'seo', next)
+    trickle('/v1/bundles/', next, 10)
+    const before = await snapshot(dir)
+    const err = await failure(pull(stub.url, 'seo', { into: dir, token: TOKEN, timeoutMs: 300 }))
+    expect(err).toBeInstanceOf(ClientError)
+    expect(err.code).toBe('TIMEOUT')
+    expect(err.context.timeoutMs).toBe(300)
+    expect(err.message).toMatch(/within 300ms/)
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a trickled resolve answer fails TIMEOUT too', async () => {
+    const t = stub.templates.get('seo') as { digest: string; commit: string; tar: Buffer }
+    const json = JSON.stringify({ digest: t.digest, commit: t.commit, size: t.tar.length })
+    trickle('/v1/templates/', Buffer.from(json.padEnd(4000)), 10, {
+      'content-type': 'application/json',
+    })
+    const err = await failure(pull(stub.url, 'seo', { into: dir, token: TOKEN, timeoutMs: 300 }))
+    expect(err.code).toBe('TIMEOUT')
+  })
+
+  it("the caller's own abort wins over the deadline and keeps its reason", async () => {
+    stub.stall = true
+    const reason = new Error('shutting down')
+    const controller = new AbortController()
+    const pulling = pull(stub.url, 'seo', { into: dir, token: TOKEN, signal: controller.signal })
+    setImmediate(() => controller.abort(reason))
+    expect(await failure(pulling)).toBe(reason)
+  })
+
+  it('a timeout that is not a positive whole number of ms is INVALID_OPTION', async () => {
+    for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      const err = await failure(pull(stub.url, 'seo', { into: dir, token: TOKEN, timeoutMs }))
+      expect(err.code).toBe('INVALID_OPTION')
+    }
+    expect(stub.requests).toEqual([])
   })
 })
