@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
@@ -176,14 +177,21 @@ adminOptions(
   process.exitCode = await refreshCommand(template, opts)
 })
 
+/** A failure's text, line by line through `printable` (messages may quote archives). */
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => printable(line))
+    .join('\n')
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof AppError) {
     process.stderr.write(
-      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${err.message}\n`,
+      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${lines(err.message)}\n`,
     )
     process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1
     return
   }
-  process.stderr.write(`asset-cache: ${(err as Error).stack ?? String(err)}\n`)
+  process.stderr.write(`asset-cache: ${lines((err as Error).stack ?? String(err))}\n`)
   process.exitCode = 1
 })

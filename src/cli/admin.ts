@@ -2,6 +2,7 @@
 // (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
 import { request } from 'undici'
 import { MAX_JSON_BYTES, readCapped } from '../client/http.js'
+import { printable } from './format.js'
 import { clientEnv } from './pull.js'
 
 export interface AdminClientOptions {
@@ -10,7 +11,12 @@ export interface AdminClientOptions {
 }
 
 interface ErrorBody {
-  error?: { code?: string; message?: string }
+  error?: { code?: unknown; message?: unknown }
+}
+
+/** A server's value when it is a string (servers send anything). */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
 }
 
 /** Calls the admin API; prints the failure (code and message, never the token) and returns null. */
@@ -44,7 +50,7 @@ async function call(
     })
   } catch (err) {
     process.stderr.write(
-      `asset-cache ${command}: cannot reach ${server}: ${(err as Error).message}\n`,
+      `asset-cache ${command}: cannot reach ${printable(server)}: ${printable((err as Error).message)}\n`,
     )
     return null
   }
@@ -53,7 +59,9 @@ async function call(
   try {
     bytes = await readCapped(res, MAX_JSON_BYTES)
   } catch (err) {
-    process.stderr.write(`asset-cache ${command}: ${server}: ${(err as Error).message}\n`)
+    process.stderr.write(
+      `asset-cache ${command}: ${printable(server)}: ${printable((err as Error).message)}\n`,
+    )
     return null
   }
   if (bytes === null) {
@@ -69,7 +77,7 @@ async function call(
   if (res.statusCode >= 300) {
     const e = (json as ErrorBody | null)?.error
     process.stderr.write(
-      `asset-cache ${command}: ${e?.code ?? `HTTP_${res.statusCode}`}: ${e?.message ?? 'request failed'}\n`,
+      `asset-cache ${command}: ${printable(text(e?.code) ?? `HTTP_${res.statusCode}`)}: ${printable(text(e?.message) ?? 'request failed')}\n`,
     )
     return null
   }
@@ -85,14 +93,16 @@ export async function pinCommand(
 ): Promise<number> {
   const r = await call('pin', opts, 'PUT', `/v1/admin/templates/${enc(template)}/pin`, { digest })
   if (!r) return 1
-  process.stdout.write(`pinned ${template} to ${digest}\n`)
+  process.stdout.write(`pinned ${printable(template)} to ${printable(digest)}\n`)
   return 0
 }
 
 export async function unpinCommand(template: string, opts: AdminClientOptions): Promise<number> {
   const r = await call('unpin', opts, 'DELETE', `/v1/admin/templates/${enc(template)}/pin`)
   if (!r) return 1
-  process.stdout.write(`unpinned ${template}; it serves ${String(r.digest ?? 'nothing yet')}\n`)
+  process.stdout.write(
+    `unpinned ${printable(template)}; it serves ${printable(text(r.digest) ?? 'nothing yet')}\n`,
+  )
   return 0
 }
 
@@ -105,7 +115,7 @@ export async function refreshCommand(
   })
   if (!r) return 1
   process.stdout.write(
-    `refresh of ${template} ${r.created ? 'queued' : 'already queued'} (job ${String(r.jobId)})\n`,
+    `refresh of ${printable(template)} ${r.created ? 'queued' : 'already queued'} (job ${printable(String(r.jobId))})\n`,
   )
   return 0
 }

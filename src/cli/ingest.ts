@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { DEFAULT_ALLOW, DEFAULT_REQUIRE } from '../config.js'
 import { ingest } from '../ingest.js'
 import type { Runtime } from '../runtime.js'
+import { printable, printableJson } from './format.js'
 
 export interface IngestCliOptions {
   template: string
@@ -38,7 +39,7 @@ export async function ingestCommand(
     return 0
   }
   process.stderr.write(
-    `${result.template}: rejected ${result.code}: ${result.detail}${result.entry ? ` (entry: ${result.entry})` : ''}\n`,
+    `${printable(result.template)}: rejected ${result.code}: ${printable(result.detail)}${result.entry ? ` (entry: ${printable(printableJson(result.entry))})` : ''}\n`,
   )
   return 1
 }

@@ -5,6 +5,7 @@ import { ClientError } from '../client/errors.js'
 import { pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
 import { parseDuration } from '../units.js'
+import { printable, printableJson } from './format.js'
 
 const MAX_TIMEOUT_MS = 24 * 86_400_000
 
@@ -34,14 +35,18 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   }
 }
 
-/** One line for any failure: the message and, for our errors, the stable code. */
+/**
+ * One printable line for any failure: the message and, for our errors, the stable code and the
+ * entry path (quoted, unprintable characters escaped). Messages quote servers and archives, so
+ * all of it goes through `printable`.
+ */
 export function failureLine(err: unknown): string {
   if (err instanceof ClientError || err instanceof AppError) {
     const entry = (err.context as { entry?: unknown }).entry
-    const where = typeof entry === 'string' ? ` ${JSON.stringify(entry)}` : ''
-    return `${err.code}: ${err.message}${where}`
+    const where = typeof entry === 'string' ? ` ${printable(printableJson(entry))}` : ''
+    return `${printable(err.code)}: ${printable(err.message)}${where}`
   }
-  return err instanceof Error ? err.message : String(err)
+  return printable(err instanceof Error ? err.message : String(err))
 }
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
@@ -55,7 +60,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
   const timeoutMs = parseDuration(opts.timeout ?? '5m')
   if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
     process.stderr.write(
-      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${JSON.stringify(opts.timeout)}\n`,
+      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
     )
     return 2
   }
@@ -88,7 +93,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     return 0
   } catch (err) {
     if (started) bar?.stop()
-    process.stderr.write(`asset-cache pull: ${failureLine(err).replace(/\s*\n\s*/g, ' ')}\n`)
+    process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
     return 1
   }
 }
