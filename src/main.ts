@@ -97,6 +97,10 @@ program
   .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
   .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
   .option('--timeout <duration>', 'give up after this long, e.g. 30s, 5m', '5m')
+  .option(
+    '--repair',
+    're-hash the files pull wrote and restore any changed or deleted, even when nothing is new',
+  )
   .action(async (target: string, opts: PullCommandOptions) => {
     process.exitCode = await pullCommand(target, opts)
   })

@@ -2,7 +2,7 @@
 // Prints one line on success, one line on stderr and exit 1 on any failure.
 import cliProgress from 'cli-progress'
 import { ClientError } from '../client/errors.js'
-import { pull } from '../client/pull.js'
+import { type PullResult, pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
 import { parseDuration } from '../units.js'
 import { printable, printableJson } from './format.js'
@@ -15,6 +15,7 @@ export interface PullCommandOptions {
   token?: string
   /** A duration (`30s`, `5m`); default 5m. */
   timeout?: string
+  repair?: boolean
 }
 
 /**
@@ -33,6 +34,22 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
     token: env.ASSET_CACHE_TOKEN || undefined,
     adminToken: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
   }
+}
+
+/** The success line: what DIR holds now, and what changed in it. */
+function summary(result: PullResult, into: string): string {
+  if (result.status === 'unchanged') return `unchanged ${result.digest}`
+  const { digest, files, written, removed, kept } = result
+  const head =
+    result.status === 'repaired'
+      ? `repaired ${digest}: restored ${written.length} of ${files.length} files in ${into}`
+      : `pulled ${digest} (${files.length} files) into ${into}`
+  const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`
+  return (
+    head +
+    (removed.length > 0 ? `; removed ${plural(removed.length)} the previous version wrote` : '') +
+    (kept.length > 0 ? `; kept ${plural(kept.length)} changed locally` : '')
+  )
 }
 
 /**
@@ -76,6 +93,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
       into: opts.into,
       token,
       timeoutMs,
+      repair: opts.repair ?? false,
       onProgress: bar
         ? (received, total) => {
             if (!started) bar.start(total ?? 0, 0)
@@ -85,11 +103,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
         : undefined,
     })
     if (started) bar?.stop()
-    process.stdout.write(
-      result.status === 'unchanged'
-        ? `unchanged ${result.digest}\n`
-        : `pulled ${result.digest} (${result.files.length} files) into ${opts.into}\n`,
-    )
+    process.stdout.write(`${summary(result, opts.into)}\n`)
     return 0
   } catch (err) {
     if (started) bar?.stop()

@@ -157,7 +157,9 @@ describe('CLI on a lying server', () => {
     const first = await cliAsync('seo', '--into', dir)
     expect(first.stderr).toBe('')
     expect(first.status).toBe(0)
-    expect(first.stdout).toBe(`pulled ${digest} (1 files) into ${dir}\n`)
+    expect(first.stdout).toBe(
+      `pulled ${digest} (1 files) into ${dir}; removed 1 file the previous version wrote\n`,
+    )
     const second = await cliAsync('seo', '--into', dir)
     expect(second.status).toBe(0)
     expect(second.stdout).toBe(`unchanged ${digest}\n`)
