@@ -8,7 +8,7 @@ import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
-import { type PullCommandOptions, pullCommand } from './cli/pull.js'
+import { EXIT, type PullCommandOptions, pullCommand } from './cli/pull.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { migrate, openDb } from './db/index.js'
@@ -101,6 +101,9 @@ program
     '--repair',
     're-hash the files pull wrote and restore any changed or deleted, even when nothing is new',
   )
+  // A command-line mistake (no --into, an unknown flag, no target) is a usage error: exit 2, as
+  // every other usage or configuration mistake of pull; --help stays 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
   .action(async (target: string, opts: PullCommandOptions) => {
     process.exitCode = await pullCommand(target, opts)
   })

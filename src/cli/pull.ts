@@ -1,7 +1,10 @@
 // `asset-cache pull <template|digest> --into DIR`: the provisioner client on the command line.
-// Prints one line on success, one line on stderr and exit 1 on any failure.
+// Prints one line on success (exit 0), or one line on stderr: exit 2 for a usage or configuration
+// mistake (no server, a bad flag value, a malformed target), exit 1 when the pull itself failed
+// (the server, integrity, a refused bundle, the deadline).
 import cliProgress from 'cli-progress'
 import { ClientError } from '../client/errors.js'
+import { endpoint } from '../client/http.js'
 import { type PullResult, pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
 import { parseDuration } from '../units.js'
@@ -66,20 +69,32 @@ export function failureLine(err: unknown): string {
   return printable(err instanceof Error ? err.message : String(err))
 }
 
+/** Exit codes: one table for pull (and the README's for every command). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+/** Client codes that name a mistake in the command line or configuration, not a failed pull. */
+const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
+
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.token
   if (!server) {
     process.stderr.write('asset-cache pull: no server: pass --server or set ASSET_CACHE_SERVER\n')
-    return 2
+    return EXIT.usage
+  }
+  try {
+    endpoint(server, '/')
+  } catch (err) {
+    process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
+    return EXIT.usage
   }
   const timeoutMs = parseDuration(opts.timeout ?? '5m')
   if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
     process.stderr.write(
       `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
     )
-    return 2
+    return EXIT.usage
   }
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
@@ -104,10 +119,11 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     })
     if (started) bar?.stop()
     process.stdout.write(`${summary(result, opts.into)}\n`)
-    return 0
+    return EXIT.ok
   } catch (err) {
     if (started) bar?.stop()
     process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
-    return 1
+    const usage = err instanceof ClientError && USAGE_CODES.has(err.code)
+    return usage ? EXIT.usage : EXIT.failed
   }
 }

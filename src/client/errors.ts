@@ -13,6 +13,7 @@ export const CLIENT_ERROR_CODES = [
   'RESPONSE_TOO_LARGE', // a JSON answer past its bound (1 MiB); the rest is never read
   'INVALID_TARGET', // neither a template name nor a `sha256:` digest
   'INVALID_OPTION', // an option out of its range (a timeout that is not a positive integer)
+  'INVALID_SERVER_URL', // a server URL that does not parse or is not http(s)
   'UNSAFE_DESTINATION', // a file would be written through a symlink or over a directory in DIR
   'RESERVED_PATH', // the bundle names the client's own state file or staging area
 ] as const

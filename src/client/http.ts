@@ -22,10 +22,10 @@ export function endpoint(server: string, path: string): URL {
   try {
     base = new URL(server.endsWith('/') ? server : `${server}/`)
   } catch {
-    throw new ClientError('SERVER_UNREACHABLE', `invalid server URL ${JSON.stringify(server)}`)
+    throw new ClientError('INVALID_SERVER_URL', `invalid server URL ${JSON.stringify(server)}`)
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new ClientError('SERVER_UNREACHABLE', `server URL must be http(s): ${server}`)
+    throw new ClientError('INVALID_SERVER_URL', `server URL must be http(s): ${server}`)
   }
   return new URL(path.replace(/^\//, ''), base)
 }
