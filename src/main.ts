@@ -4,10 +4,11 @@
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
-import { pullCommand } from './cli/pull.js'
+import { EXIT, type PullCommandOptions, pullCommand } from './cli/pull.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { migrate, openDb } from './db/index.js'
@@ -95,7 +96,15 @@ program
   .requiredOption('--into <dir>', 'directory to write the files into')
   .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
   .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
-  .action(async (target: string, opts: { into: string; server?: string; token?: string }) => {
+  .option('--timeout <duration>', 'give up after this long, e.g. 30s, 5m', '5m')
+  .option(
+    '--repair',
+    're-hash the files pull wrote and restore any changed or deleted, even when nothing is new',
+  )
+  // A command-line mistake (no --into, an unknown flag, no target) is a usage error: exit 2, as
+  // every other usage or configuration mistake of pull; --help stays 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
+  .action(async (target: string, opts: PullCommandOptions) => {
     process.exitCode = await pullCommand(target, opts)
   })
 
@@ -175,14 +184,21 @@ adminOptions(
   process.exitCode = await refreshCommand(template, opts)
 })
 
+/** A failure's text, line by line through `printable` (messages may quote archives). */
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => printable(line))
+    .join('\n')
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof AppError) {
     process.stderr.write(
-      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${err.message}\n`,
+      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${lines(err.message)}\n`,
     )
     process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1
     return
   }
-  process.stderr.write(`asset-cache: ${(err as Error).stack ?? String(err)}\n`)
+  process.stderr.write(`asset-cache: ${lines((err as Error).stack ?? String(err))}\n`)
   process.exitCode = 1
 })

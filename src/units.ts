@@ -11,6 +11,14 @@ export function parseDuration(text: string): number | null {
   return Number.isSafeInteger(value) ? value : null
 }
 
+/** `5m`-style text for `ms`: the largest unit that divides it exactly (parseDuration reads it). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms > 0 && ms % DURATION_MS[unit] === 0) return `${ms / DURATION_MS[unit]}${unit}`
+  }
+  return `${ms}ms`
+}
+
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/
 const SIZE_BYTES = {
   B: 1,

@@ -1,6 +1,8 @@
 // `asset-cache pin | unpin | refresh`: admin actions against a running server over its admin API
 // (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
 import { request } from 'undici'
+import { MAX_JSON_BYTES, readCapped } from '../client/http.js'
+import { printable } from './format.js'
 import { clientEnv } from './pull.js'
 
 export interface AdminClientOptions {
@@ -9,7 +11,12 @@ export interface AdminClientOptions {
 }
 
 interface ErrorBody {
-  error?: { code?: string; message?: string }
+  error?: { code?: unknown; message?: unknown }
+}
+
+/** A server's value when it is a string (servers send anything). */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
 }
 
 /** Calls the admin API; prints the failure (code and message, never the token) and returns null. */
@@ -43,19 +50,34 @@ async function call(
     })
   } catch (err) {
     process.stderr.write(
-      `asset-cache ${command}: cannot reach ${server}: ${(err as Error).message}\n`,
+      `asset-cache ${command}: cannot reach ${printable(server)}: ${printable((err as Error).message)}\n`,
     )
     return null
   }
-  const text = await res.body.text()
+  res.body.on('error', () => undefined) // a body we stop reading must not crash the CLI
+  let bytes: Buffer | null
+  try {
+    bytes = await readCapped(res, MAX_JSON_BYTES)
+  } catch (err) {
+    process.stderr.write(
+      `asset-cache ${command}: ${printable(server)}: ${printable((err as Error).message)}\n`,
+    )
+    return null
+  }
+  if (bytes === null) {
+    process.stderr.write(
+      `asset-cache ${command}: RESPONSE_TOO_LARGE: answer over ${MAX_JSON_BYTES} bytes, not read\n`,
+    )
+    return null
+  }
   let json: unknown = null
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(bytes.toString('utf8'))
   } catch {}
   if (res.statusCode >= 300) {
     const e = (json as ErrorBody | null)?.error
     process.stderr.write(
-      `asset-cache ${command}: ${e?.code ?? `HTTP_${res.statusCode}`}: ${e?.message ?? 'request failed'}\n`,
+      `asset-cache ${command}: ${printable(text(e?.code) ?? `HTTP_${res.statusCode}`)}: ${printable(text(e?.message) ?? 'request failed')}\n`,
     )
     return null
   }
@@ -71,14 +93,16 @@ export async function pinCommand(
 ): Promise<number> {
   const r = await call('pin', opts, 'PUT', `/v1/admin/templates/${enc(template)}/pin`, { digest })
   if (!r) return 1
-  process.stdout.write(`pinned ${template} to ${digest}\n`)
+  process.stdout.write(`pinned ${printable(template)} to ${printable(digest)}\n`)
   return 0
 }
 
 export async function unpinCommand(template: string, opts: AdminClientOptions): Promise<number> {
   const r = await call('unpin', opts, 'DELETE', `/v1/admin/templates/${enc(template)}/pin`)
   if (!r) return 1
-  process.stdout.write(`unpinned ${template}; it serves ${String(r.digest ?? 'nothing yet')}\n`)
+  process.stdout.write(
+    `unpinned ${printable(template)}; it serves ${printable(text(r.digest) ?? 'nothing yet')}\n`,
+  )
   return 0
 }
 
@@ -91,7 +115,7 @@ export async function refreshCommand(
   })
   if (!r) return 1
   process.stdout.write(
-    `refresh of ${template} ${r.created ? 'queued' : 'already queued'} (job ${String(r.jobId)})\n`,
+    `refresh of ${printable(template)} ${r.created ? 'queued' : 'already queued'} (job ${printable(String(r.jobId))})\n`,
   )
   return 0
 }

@@ -5,6 +5,7 @@ import { DEFAULT_ALLOW, DEFAULT_REQUIRE } from '../config.js'
 import { capReasonEntry } from '../db/versions.js'
 import { ingest } from '../ingest.js'
 import type { Runtime } from '../runtime.js'
+import { printable } from './format.js'
 
 export interface IngestCliOptions {
   template: string
@@ -40,7 +41,7 @@ export async function ingestCommand(
     return 0
   }
   process.stderr.write(
-    `${result.template}: rejected ${result.code}: ${result.detail}${result.entry ? ` (entry: ${printableName(capReasonEntry(result.entry))})` : ''}\n`,
+    `${printable(result.template)}: rejected ${result.code}: ${printable(result.detail)}${result.entry ? ` (entry: ${printableName(capReasonEntry(result.entry))})` : ''}\n`,
   )
   return 1
 }

@@ -3,27 +3,27 @@
 import { listTemplates } from '../admin/views.js'
 import { printableName } from '../bundle/names.js'
 import type { Runtime } from '../runtime.js'
-import { age, shortDigest, shortSha, table } from './format.js'
+import { age, printable, printableJson, shortDigest, shortSha, table } from './format.js'
 
 export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: boolean }): number {
   const { index } = rt
   if (name === undefined) {
     const views = listTemplates(rt)
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(views, null, 2)}\n`)
+      process.stdout.write(`${printableJson(views)}\n`)
       return 0
     }
     const lines = [['TEMPLATE', 'REPO', 'REF', 'STATUS', 'COMMIT', 'DIGEST', 'SINCE', 'LAST ERROR']]
     for (const t of views) {
       lines.push([
-        t.name + (t.removed ? ' (removed)' : '') + (t.pinned ? ' (pinned)' : ''),
-        t.repo ?? '(local)',
-        t.ref ?? '-',
+        printable(t.name, 120) + (t.removed ? ' (removed)' : '') + (t.pinned ? ' (pinned)' : ''),
+        t.repo === null ? '(local)' : printable(t.repo, 120),
+        t.ref === null ? '-' : printable(t.ref, 120),
         t.health,
         shortSha(t.commit),
         shortDigest(t.digest),
         age(t.since),
-        t.lastError ? `${t.lastError.code}: ${oneLine(t.lastError.detail ?? '')}` : '-',
+        t.lastError ? printable(`${t.lastError.code}: ${t.lastError.detail ?? ''}`, 120) : '-',
       ])
     }
     process.stdout.write(`${table(lines)}\n`)
@@ -31,12 +31,12 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
   }
   const template = index.templates.get(name)
   if (!template) {
-    process.stderr.write(`unknown template "${name}"\n`)
+    process.stderr.write(`unknown template ${printableJson(name)}\n`)
     return 1
   }
   const versions = index.versions.list(name)
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ template, versions }, null, 2)}\n`)
+    process.stdout.write(`${printableJson({ template, versions })}\n`)
     return 0
   }
   const lines = [['', 'COMMIT', 'STATUS', 'DIGEST', 'FILES', 'BYTES', 'WHEN', 'REASON']]
@@ -63,16 +63,10 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
  */
 function reason(code: string, detail: string | null, entry: string | null): string {
   const named = entry === null ? '' : ` (entry: ${printableName(bounded(entry, 200))})`
-  return `${code}: ${oneLine(detail ?? '')}${named}`
+  return `${code}: ${printable(detail ?? '', 120)}${named}`
 }
 
 function bounded(text: string, max: number): string {
   const points = Array.from(text)
   return points.length > max ? `${points.slice(0, max - 1).join('')}…` : text
-}
-
-/** A reason detail on one bounded line (details may quote archive entry names). */
-function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ')
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }

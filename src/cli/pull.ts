@@ -1,14 +1,24 @@
 // `asset-cache pull <template|digest> --into DIR`: the provisioner client on the command line.
-// Prints one line on success, one line on stderr and exit 1 on any failure.
+// Prints one line on success (exit 0), or one line on stderr: exit 2 for a usage or configuration
+// mistake (no server, a bad flag value, a malformed target), exit 1 when the pull itself failed
+// (the server, integrity, a refused bundle, the deadline).
 import cliProgress from 'cli-progress'
 import { ClientError } from '../client/errors.js'
-import { pull } from '../client/pull.js'
+import { endpoint } from '../client/http.js'
+import { type PullResult, pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
+import { parseDuration } from '../units.js'
+import { printable, printableJson } from './format.js'
+
+const MAX_TIMEOUT_MS = 24 * 86_400_000
 
 export interface PullCommandOptions {
   into: string
   server?: string
   token?: string
+  /** A duration (`30s`, `5m`); default 5m. */
+  timeout?: string
+  repair?: boolean
 }
 
 /**
@@ -29,15 +39,41 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   }
 }
 
-/** One line for any failure: the message and, for our errors, the stable code. */
+/** The success line: what DIR holds now, and what changed in it. */
+function summary(result: PullResult, into: string): string {
+  if (result.status === 'unchanged') return `unchanged ${result.digest}`
+  const { digest, files, written, removed, kept } = result
+  const head =
+    result.status === 'repaired'
+      ? `repaired ${digest}: restored ${written.length} of ${files.length} files in ${into}`
+      : `pulled ${digest} (${files.length} files) into ${into}`
+  const plural = (n: number) => `${n} file${n === 1 ? '' : 's'}`
+  return (
+    head +
+    (removed.length > 0 ? `; removed ${plural(removed.length)} the previous version wrote` : '') +
+    (kept.length > 0 ? `; kept ${plural(kept.length)} changed locally` : '')
+  )
+}
+
+/**
+ * One printable line for any failure: the message and, for our errors, the stable code and the
+ * entry path (quoted, unprintable characters escaped). Messages quote servers and archives, so
+ * all of it goes through `printable`.
+ */
 export function failureLine(err: unknown): string {
   if (err instanceof ClientError || err instanceof AppError) {
     const entry = (err.context as { entry?: unknown }).entry
-    const where = typeof entry === 'string' ? ` ${JSON.stringify(entry)}` : ''
-    return `${err.code}: ${err.message}${where}`
+    const where = typeof entry === 'string' ? ` ${printable(printableJson(entry))}` : ''
+    return `${printable(err.code)}: ${printable(err.message)}${where}`
   }
-  return err instanceof Error ? err.message : String(err)
+  return printable(err instanceof Error ? err.message : String(err))
 }
+
+/** Exit codes: one table for pull (and the README's for every command). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+/** Client codes that name a mistake in the command line or configuration, not a failed pull. */
+const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
   const env = clientEnv()
@@ -45,7 +81,20 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
   const token = opts.token ?? env.token
   if (!server) {
     process.stderr.write('asset-cache pull: no server: pass --server or set ASSET_CACHE_SERVER\n')
-    return 2
+    return EXIT.usage
+  }
+  try {
+    endpoint(server, '/')
+  } catch (err) {
+    process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
+    return EXIT.usage
+  }
+  const timeoutMs = parseDuration(opts.timeout ?? '5m')
+  if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    process.stderr.write(
+      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
+    )
+    return EXIT.usage
   }
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
@@ -58,6 +107,8 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     const result = await pull(server, target, {
       into: opts.into,
       token,
+      timeoutMs,
+      repair: opts.repair ?? false,
       onProgress: bar
         ? (received, total) => {
             if (!started) bar.start(total ?? 0, 0)
@@ -67,15 +118,12 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
         : undefined,
     })
     if (started) bar?.stop()
-    process.stdout.write(
-      result.status === 'unchanged'
-        ? `unchanged ${result.digest}\n`
-        : `pulled ${result.digest} (${result.files.length} files) into ${opts.into}\n`,
-    )
-    return 0
+    process.stdout.write(`${summary(result, opts.into)}\n`)
+    return EXIT.ok
   } catch (err) {
     if (started) bar?.stop()
-    process.stderr.write(`asset-cache pull: ${failureLine(err).replace(/\s*\n\s*/g, ' ')}\n`)
-    return 1
+    process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
+    const usage = err instanceof ClientError && USAGE_CODES.has(err.code)
+    return usage ? EXIT.usage : EXIT.failed
   }
 }

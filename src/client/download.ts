@@ -6,7 +6,14 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { digestHex } from '../digest.js'
 import { IntegrityError } from '../errors.js'
 import { ClientError } from './errors.js'
-import { endpoint, failOnStatus, get, type RequestOptions, transportError } from './http.js'
+import {
+  discard,
+  endpoint,
+  failOnStatus,
+  get,
+  type RequestOptions,
+  transportError,
+} from './http.js'
 
 export interface DownloadOptions extends Omit<RequestOptions, 'headers'> {
   /** The size the caller expects (from resolve); a different Content-Length fails at once. */
@@ -70,7 +77,7 @@ export async function download(
   const res = await get(url, { ...options, headers: { accept: 'application/x-tar' } })
   await failOnStatus(res, url, 'BUNDLE_NOT_FOUND')
   const fail = (message: string) => {
-    res.body.destroy()
+    discard(res)
     return new ClientError('BAD_RESPONSE', `${url.href}: ${message}`)
   }
   if (res.statusCode !== 200) throw fail(`status ${res.statusCode}`)
@@ -81,24 +88,28 @@ export async function download(
     length = /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : Number.NaN
     if (!Number.isSafeInteger(length)) throw fail(`bad Content-Length ${lengthHeader}`)
     if (options.size !== undefined && length !== options.size) {
-      res.body.destroy()
+      discard(res)
       throw new IntegrityError('EBADSIZE', options.size, length)
     }
   }
   const expected = length ?? options.size
   const body = verifyingStream(digest, expected)
+  // Until the caller attaches its own listener (pipeline, for await), an error must not be
+  // uncaught: the caller still sees it, as an error or as a stream that never ends cleanly.
+  body.on('error', () => undefined)
   let received = 0
   res.body.on('data', (chunk: Buffer) => {
     received += chunk.length
     options.onProgress?.(received, expected)
   })
-  // A body cut short is a size mismatch whatever undici calls it; anything else is transport.
+  // A body cut short is a size mismatch whatever undici calls it; anything else is transport
+  // (or the caller's abort: the signal's reason).
   res.body.on('error', (err) => {
-    const short = expected !== undefined && received < expected
+    const short = expected !== undefined && received < expected && !options.signal?.aborted
     body.destroy(
       short
         ? new IntegrityError('EBADSIZE', expected, received)
-        : (transportError(err, url) as Error),
+        : (transportError(err, url, options.signal) as Error),
     )
   })
   body.on('close', () => {

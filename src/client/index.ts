@@ -6,11 +6,17 @@ export {
   type MaterializeResult,
   materialize,
 } from './materialize.js'
-export { type PullOptions, type PullResult, pull } from './pull.js'
+export {
+  DEFAULT_PULL_TIMEOUT_MS,
+  type PullOptions,
+  type PullResult,
+  type PullWritten,
+  pull,
+} from './pull.js'
 export {
   type ResolvedTemplate,
   type ResolveOptions,
   type ResolveResult,
   resolve,
 } from './resolve.js'
-export { type PullState, readState, STATE_FILE } from './state.js'
+export { type PullState, readState, STATE_FILE, type StateFile } from './state.js'

@@ -1,22 +1,27 @@
 // Writes a bundle into a workspace directory, all or nothing. Every file is staged in a temporary
 // directory inside DIR (same file system, so rename is atomic) while the tar is read under the
 // ingest rules; only once the whole bundle has been read, its digest verified and every
-// destination checked are the files renamed into place. Any failure before that leaves DIR as it
-// was. Files in DIR that the bundle does not name are never touched.
-import { lstat, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+// destination checked does DIR change: files the previous pull wrote and this bundle lacks are
+// removed (prune.ts), files whose bytes differ are renamed into place (identical ones are left as
+// they are), and emptied directories pull created are removed. Any failure before that leaves DIR
+// as it was. Files pull did not write are never touched.
+import { mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 // The bundle modules the client needs, imported one by one: bundle/index.js also loads the
 // archive validator's dependencies (globs, YAML), which a provisioner has no use for.
+import type { ManifestEntry } from '../bundle/canonicalize.js'
 import { checkPath } from '../bundle/paths.js'
 import { readBundle } from '../bundle/read-bundle.js'
 import { STAGING_PREFIX } from '../bundle/reserved.js'
 import { AppError, RejectError } from '../errors.js'
 import { fsyncDir } from '../store/fs-util.js'
+import { checkDestination, holds } from './destination.js'
 import { verifyingStream } from './download.js'
 import { ClientError } from './errors.js'
-import { writeState } from './state.js'
+import { planRemovals, removeEmptyDirs, removeFiles, vacates } from './prune.js'
+import { readState, writeState } from './state.js'
 
 export interface MaterializeOptions {
   /** The digest the tar bytes must hash to (`sha256:<hex>`). */
@@ -29,7 +34,14 @@ export interface MaterializeOptions {
 
 export interface MaterializeResult {
   digest: string
+  /** Every file of the bundle. */
   files: string[]
+  /** The files renamed into place: new, changed, or changed or deleted locally since. */
+  written: string[]
+  /** Files the previous pull wrote that this bundle lacks, removed. */
+  removed: string[]
+  /** Files the previous pull wrote that this bundle lacks, left in place: changed locally. */
+  kept: string[]
 }
 
 interface Staged {
@@ -39,8 +51,8 @@ interface Staged {
 }
 
 /**
- * Reads the canonical tar `tar` and writes its files into `dir` atomically, then records
- * `.asset-cache.json`.
+ * Reads the canonical tar `tar` and brings `dir` to exactly its files, then records
+ * `.asset-cache.json` (the files with their sha256, and the directories pull created).
  *
  * Refuses the whole bundle — leaving `dir` as it was — on a digest or size mismatch
  * (IntegrityError), a truncated body, any entry that breaks the ingest rules or names an
@@ -60,6 +72,7 @@ export async function materialize(
   let staging: string | undefined
   try {
     await mkdir(dir, { recursive: true })
+    const previous = await readState(dir)
     staging = await mkdtemp(join(dir, STAGING_PREFIX))
     const stagingDir = staging
     const staged: Staged[] = []
@@ -80,31 +93,67 @@ export async function materialize(
     if (failed.length > 0) {
       throw failed.find((e) => e instanceof AppError || e instanceof ClientError) ?? failed[0]
     }
-    // The digest is verified (the stream ended cleanly); now check every destination before
-    // renaming any, so a refusal still leaves DIR untouched.
-    for (const file of staged) await checkDestination(dir, file.path)
-    const parents = new Set<string>()
-    for (const file of staged) {
-      const target = join(dir, file.path)
-      await mkdir(dirname(target), { recursive: true })
-      await rename(file.temp, target)
-      parents.add(dirname(target))
-    }
-    // A rename is durable once its directory is fsynced; the state must not outlive the files.
-    for (const parent of parents) await fsyncDir(parent)
+    const manifest = (read as PromiseFulfilledResult<ManifestEntry[]>).value
+    const written = new Map(manifest.map((entry) => [entry.path, entry]))
     const files = staged.map((f) => f.path)
+    // The digest is verified (the stream ended cleanly); now plan and check everything before
+    // changing anything, so a refusal still leaves DIR untouched.
+    const { remove, kept } = await planRemovals(dir, previous, new Set(files))
+    const removing = new Set(remove)
+    const tracked = new Set(previous?.dirs ?? [])
+    const vacated = (path: string) => vacates(dir, path, removing, tracked)
+    const changed: Staged[] = []
+    for (const file of staged) {
+      const target = await checkDestination(dir, file.path, removing, vacated)
+      if (!(await holds(join(dir, file.path), target, written.get(file.path)!))) changed.push(file)
+    }
+    options.signal?.throwIfAborted()
+    // Removals first: a file the new version puts where the old one had a directory (or the
+    // reverse) needs the room.
+    await removeFiles(dir, remove)
+    const created = new Set(await removeEmptyDirs(dir, tracked, files))
+    const touched = new Set(remove.map((path) => dirname(join(dir, path))))
+    for (const file of changed) {
+      const target = join(dir, file.path)
+      const first = await mkdir(dirname(target), { recursive: true })
+      if (first !== undefined) for (const d of createdDirs(dir, first, target)) created.add(d)
+      await rename(file.temp, target)
+      touched.add(dirname(target))
+    }
+    const dirs = [...created].sort()
+    // A rename or unlink is durable once its directory is fsynced; the state must not outlive
+    // the files. A directory removed since has nothing left to sync.
+    for (const parent of touched) await fsyncDir(parent).catch(() => undefined)
     await writeState(dir, {
       template: options.template,
       digest: options.digest,
       commit: options.commit,
       pulledAt: new Date().toISOString(),
       files,
+      manifest: manifest.map(({ path, size, sha256, mode }) => ({ path, size, sha256, mode })),
+      dirs,
     })
-    return { digest: options.digest, files }
+    return {
+      digest: options.digest,
+      files,
+      written: changed.map((f) => f.path),
+      removed: remove,
+      kept,
+    }
   } finally {
     source.destroy()
     verified.destroy()
     if (staging !== undefined) await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/** The directories `mkdir -p` created, from `first` down to the parent of `target`, DIR-relative. */
+function createdDirs(dir: string, first: string, target: string): string[] {
+  const out: string[] = []
+  const top = resolve(first)
+  for (let d = resolve(dirname(target)); ; d = dirname(d)) {
+    out.push(relative(resolve(dir), d).split(sep).join('/'))
+    if (d === top || d === dirname(d)) return out
   }
 }
 
@@ -125,41 +174,5 @@ async function writeFile(temp: string, body: Readable, mode: 0o644 | 0o755): Pro
     await fh.sync()
   } finally {
     await fh.close()
-  }
-}
-
-/** Every existing parent of `path` inside `dir` must be a real directory, the target not one. */
-async function checkDestination(dir: string, path: string): Promise<void> {
-  const segments = path.split('/')
-  let current = dir
-  for (const [i, segment] of segments.entries()) {
-    current = join(current, segment)
-    const last = i === segments.length - 1
-    let st: Awaited<ReturnType<typeof lstat>>
-    try {
-      st = await lstat(current)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
-    if (!last && !st.isDirectory()) {
-      const what = st.isSymbolicLink() ? 'a symlink' : 'not a directory'
-      throw new ClientError(
-        'UNSAFE_DESTINATION',
-        `${current} is ${what}; refusing to write ${path}`,
-        {
-          path,
-        },
-      )
-    }
-    if (last && st.isDirectory()) {
-      throw new ClientError(
-        'UNSAFE_DESTINATION',
-        `${current} is a directory; refusing to replace it`,
-        {
-          path,
-        },
-      )
-    }
   }
 }

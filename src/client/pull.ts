@@ -1,5 +1,7 @@
-// pull = resolve (If-None-Match from DIR/.asset-cache.json) → download → materialize.
+// pull = resolve (If-None-Match from DIR/.asset-cache.json) → download → materialize. A repair
+// fetches the bundle DIR records even when the template did not change, to restore its files.
 import { isDigest } from '../digest.js'
+import { formatDuration } from '../units.js'
 import { download } from './download.js'
 import { ClientError } from './errors.js'
 import type { RequestOptions } from './http.js'
@@ -12,26 +14,87 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   into: string
   /** Called as bundle bytes arrive, with the total when known. */
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
+  /**
+   * The whole pull, from the call until DIR is written (default 5 minutes): past it, every request
+   * is aborted and the pull fails with `TIMEOUT`, however the server trickles its bytes.
+   */
+  timeoutMs?: number | undefined
+  /**
+   * Re-hash the files pull wrote and restore any changed or deleted since, even when the template
+   * did not change (the bundle DIR records is downloaded again, by its digest).
+   */
+  repair?: boolean | undefined
+}
+
+export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000
+/** setTimeout's limit (about 24.8 days): a longer timer would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+export interface PullWritten {
+  digest: string
+  commit: string | null
+  /** Every file of the bundle. */
+  files: string[]
+  /** Files renamed into place: new or changed in the bundle, or changed or deleted locally. */
+  written: string[]
+  /** Files the previous version wrote that this one lacks, removed. */
+  removed: string[]
+  /** Files the previous version wrote that this one lacks, left alone: changed locally. */
+  kept: string[]
 }
 
 export type PullResult =
   | { status: 'unchanged'; digest: string }
-  | { status: 'pulled'; digest: string; commit: string | null; files: string[] }
+  | ({ status: 'pulled' | 'repaired' } & PullWritten)
 
 /**
  * Brings `options.into` up to date with `target`: a template name (resolved on `server`, sending
  * `If-None-Match` with the digest DIR already holds) or a digest `sha256:<hex>` (no resolve).
  *
- * @returns `unchanged` when DIR already holds that digest (nothing is written), else `pulled` with
- *   the files written.
- * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was.
+ * @returns `unchanged` when DIR already holds that digest (nothing is written); `repaired` when
+ *   `repair` re-checked DIR against the digest it already held (`written` lists what it
+ *   restored); else `pulled` with the files written and removed.
+ * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
+ *   `timeoutMs`, ClientError `TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
   server: string,
   target: string,
   options: PullOptions,
 ): Promise<PullResult> {
-  const { into, onProgress, ...request } = options
+  const { timeoutMs = DEFAULT_PULL_TIMEOUT_MS, signal: callerSignal, ...rest } = options
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
+    throw new ClientError(
+      'INVALID_OPTION',
+      `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`,
+    )
+  }
+  // The deadline aborts with a coded reason: whatever notices the abort (undici, the tar reader)
+  // rejects with that reason, so the pull fails TIMEOUT and not with whatever the cut caused.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => {
+    const within = formatDuration(timeoutMs)
+    deadline.abort(
+      new ClientError('TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
+    )
+  }, timeoutMs)
+  const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal
+  try {
+    return await pullWithin(server, target, { ...rest, signal })
+  } catch (err) {
+    if (deadline.signal.aborted && !callerSignal?.aborted) throw deadline.signal.reason
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function pullWithin(
+  server: string,
+  target: string,
+  options: Omit<PullOptions, 'timeoutMs'>,
+): Promise<PullResult> {
+  const { into, onProgress, repair = false, ...request } = options
   const state = await readState(into)
   let digest: string
   let template: string | null = null
@@ -40,16 +103,24 @@ export async function pull(
   if (target.startsWith('sha256:')) {
     if (!isDigest(target)) throw new ClientError('INVALID_TARGET', `invalid digest ${target}`)
     digest = target
+    commit = state?.digest === digest ? state.commit : null
   } else {
     template = target
     const etag = state?.template === target ? state.digest : undefined
     const resolved = await resolve(server, target, { ...request, etag })
-    if (resolved.status === 'unchanged') return { status: 'unchanged', digest: resolved.digest }
-    digest = resolved.digest
-    commit = resolved.commit
-    size = resolved.size
+    if (resolved.status === 'unchanged') {
+      if (!repair) return { status: 'unchanged', digest: resolved.digest }
+      // 304: the server still serves what DIR records; fetch that bundle by its digest.
+      digest = resolved.digest
+      commit = state?.commit ?? null
+    } else {
+      digest = resolved.digest
+      commit = resolved.commit
+      size = resolved.size
+    }
   }
-  if (state?.digest === digest) return { status: 'unchanged', digest }
+  const same = state?.digest === digest
+  if (same && !repair) return { status: 'unchanged', digest }
   const { body } = await download(server, digest, { ...request, size, onProgress })
   const result = await materialize(body, into, {
     digest,
@@ -57,5 +128,6 @@ export async function pull(
     commit,
     signal: request.signal,
   })
-  return { status: 'pulled', digest, commit, files: result.files }
+  const { files, written, removed, kept } = result
+  return { status: same ? 'repaired' : 'pulled', digest, commit, files, written, removed, kept }
 }

@@ -1,7 +1,7 @@
 // `GET /v1/templates/{name}`: the template's current digest, or "unchanged" on 304.
 import { isDigest } from '../digest.js'
 import { ClientError } from './errors.js'
-import { endpoint, failOnStatus, get, type RequestOptions } from './http.js'
+import { discard, endpoint, failOnStatus, get, type RequestOptions, readJson } from './http.js'
 
 export interface ResolveOptions extends Omit<RequestOptions, 'headers'> {
   /** The digest the caller already has; sent as `If-None-Match: "<digest>"`. */
@@ -32,7 +32,8 @@ const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
  * @returns `{status: 'unchanged'}` when the server answers 304 to `etag`, else the template's
  *   current digest, commit and size.
  * @throws ClientError with `UNAUTHORIZED`, `TEMPLATE_NOT_FOUND`, `NOT_READY` (503, `retryAfter` in
- *   its context), `SERVER_ERROR`, `BAD_RESPONSE`, `SERVER_UNREACHABLE` or `TIMEOUT`.
+ *   its context), `SERVER_ERROR`, `BAD_RESPONSE`, `RESPONSE_TOO_LARGE` (an answer over 1 MiB),
+ *   `SERVER_UNREACHABLE` or `TIMEOUT`.
  */
 export async function resolve(
   server: string,
@@ -47,21 +48,15 @@ export async function resolve(
   if (options.etag !== undefined) headers['if-none-match'] = `"${options.etag}"`
   const res = await get(url, { ...options, headers })
   if (res.statusCode === 304 && options.etag !== undefined) {
-    await res.body.dump()
+    discard(res)
     return { status: 'unchanged', digest: options.etag }
   }
   await failOnStatus(res, url, 'TEMPLATE_NOT_FOUND')
   if (res.statusCode !== 200) {
-    await res.body.dump()
+    discard(res)
     throw new ClientError('BAD_RESPONSE', `${url.href} answered ${res.statusCode}`)
   }
-  let body: unknown
-  try {
-    body = await res.body.json()
-  } catch (err) {
-    throw new ClientError('BAD_RESPONSE', `${url.href} did not answer JSON`, {}, { cause: err })
-  }
-  return parseTemplate(body, url)
+  return parseTemplate(await readJson(res, url, options.signal), url)
 }
 
 function parseTemplate(body: unknown, url: URL): ResolvedTemplate {

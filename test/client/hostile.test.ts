@@ -182,7 +182,9 @@ describe('CLI on a lying server', () => {
     const first = await cliAsync('seo', '--into', dir)
     expect(first.stderr).toBe('')
     expect(first.status).toBe(0)
-    expect(first.stdout).toBe(`pulled ${digest} (1 files) into ${dir}\n`)
+    expect(first.stdout).toBe(
+      `pulled ${digest} (1 files) into ${dir}; removed 1 file the previous version wrote\n`,
+    )
     const second = await cliAsync('seo', '--into', dir)
     expect(second.status).toBe(0)
     expect(second.stdout).toBe(`unchanged ${digest}\n`)
@@ -205,6 +207,48 @@ describe('CLI on a lying server', () => {
     const r = await cliAsync(claimed, '--into', dir)
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/^asset-cache pull: EINTEGRITY: digest mismatch\n$/)
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a Content-Encoding nobody asked for: exit 1, one line, no crash after the failure', async () => {
+    const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
+    publish(stub, 'seo', next)
+    stub.lie = (req, res) => {
+      if (!req.url!.startsWith('/v1/bundles/')) return false
+      res.writeHead(200, { 'content-length': String(next.length), 'content-encoding': 'gzip' })
+      res.end(next)
+      return true
+    }
+    const before = await snapshot(dir)
+    const r = await cliAsync('seo', '--into', dir)
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^asset-cache pull: BAD_RESPONSE: .*Content-Encoding\n$/),
+    ])
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a bundle trickled past --timeout: exit 1, TIMEOUT, DIR untouched', async () => {
+    const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
+    publish(stub, 'seo', next)
+    const timers: NodeJS.Timeout[] = []
+    stub.lie = (req, res) => {
+      if (!req.url!.startsWith('/v1/bundles/')) return false
+      res.writeHead(200, { 'content-length': String(next.length) })
+      let sent = 0
+      timers.push(setInterval(() => res.write(next.subarray(sent, ++sent)), 20))
+      return true
+    }
+    const before = await snapshot(dir)
+    try {
+      const r = await cliAsync('seo', '--into', dir, '--timeout', '500ms')
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'asset-cache pull: TIMEOUT: pull did not finish within 500ms\n',
+      ])
+    } finally {
+      for (const t of timers) clearInterval(t)
+    }
     expect(await snapshot(dir)).toEqual(before)
   })
 

@@ -58,6 +58,9 @@ describe('pull: happy path', () => {
       digest,
       commit: COMMIT,
       files: ['agent-skills/run.sh', 'config.yaml', 'prompts/system.md'],
+      written: ['agent-skills/run.sh', 'config.yaml', 'prompts/system.md'],
+      removed: [],
+      kept: [],
     })
     expect(await readFile(join(dir, 'config.yaml'), 'utf8')).toBe('name: seo\n')
     expect(await readFile(join(dir, 'prompts/system.md'), 'utf8')).toBe('You are helpful.\n')
@@ -82,7 +85,7 @@ describe('pull: happy path', () => {
     expect(await snapshot(dir)).toEqual(before)
   })
 
-  it('a new version replaces bundle files and leaves other files alone', async () => {
+  it('a new version replaces bundle files, removes the ones it dropped, leaves others alone', async () => {
     publish(stub, 'seo', await bundleOf(FILES))
     await pull(stub.url, 'seo', opts())
     await writeFile(join(dir, 'MEMORY.md'), 'mine')
@@ -96,8 +99,13 @@ describe('pull: happy path', () => {
     expect(await readFile(join(dir, 'MEMORY.md'), 'utf8')).toBe('mine')
     expect(await readFile(join(dir, 'workspace/notes.txt'), 'utf8')).toBe('notes')
     expect(await readFile(join(dir, 'prompts/local.md'), 'utf8')).toBe('local')
-    // files of the previous bundle that the new one drops are left alone too
-    expect(await readFile(join(dir, 'prompts/system.md'), 'utf8')).toBe('You are helpful.\n')
+    // files of the previous bundle that the new one drops are removed, and so is the directory
+    // pull created for them once empty; prompts/ still holds a file of the agent's
+    const left = Object.keys(await snapshot(dir))
+    expect(left).not.toContain('prompts/system.md')
+    expect(left).not.toContain('agent-skills/run.sh')
+    expect(left).not.toContain('agent-skills')
+    expect(left).toContain('prompts')
     expect((await readState(dir))?.files).toEqual(['config.yaml'])
   })
 

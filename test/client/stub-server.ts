@@ -1,7 +1,7 @@
 // A small stand-in for the asset-cache server's provisioner API (DESIGN.md "Provisioner API"), on
 // 127.0.0.1 and an ephemeral port, with switches to make it lie.
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { canonicalTar } from '../../src/bundle/index.js'
@@ -23,13 +23,18 @@ export interface StubServer {
   truncateAt: number | null
   /** Accept requests and never answer them. */
   stall: boolean
+  /**
+   * Answers an authorized request before the honest handler when it returns true: how a test makes
+   * the server lie about anything (status, headers, framing, body).
+   */
+  lie: ((req: IncomingMessage, res: ServerResponse) => boolean) | null
   requests: { method: string; url: string; headers: IncomingMessage['headers'] }[]
   /** Back to an honest, empty server (between tests). */
   reset(): void
   close(): Promise<void>
 }
 
-function sendError(res: import('node:http').ServerResponse, status: number, code: string) {
+function sendError(res: ServerResponse, status: number, code: string) {
   res.writeHead(status, { 'content-type': 'application/json' })
   res.end(JSON.stringify({ error: { code, message: code.toLowerCase(), requestId: 'req-1' } }))
 }
@@ -41,12 +46,14 @@ export async function startStub(): Promise<StubServer> {
     bundles: new Map(),
     truncateAt: null,
     stall: false,
+    lie: null,
     requests: [],
     reset() {
       stub.templates.clear()
       stub.bundles.clear()
       stub.truncateAt = null
       stub.stall = false
+      stub.lie = null
       stub.requests.length = 0
     },
   } as unknown as StubServer
@@ -54,6 +61,7 @@ export async function startStub(): Promise<StubServer> {
     stub.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
     if (stub.stall) return
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return sendError(res, 401, 'UNAUTHORIZED')
+    if (stub.lie?.(req, res)) return
     const url = new URL(req.url ?? '/', 'http://stub')
     let m = /^\/v1\/templates\/([^/]+)$/.exec(url.pathname)
     if (m) {

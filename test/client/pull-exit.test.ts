@@ -1,0 +1,117 @@
+// `asset-cache pull` exit codes: 0 ok, 1 the pull failed (server, integrity, refusal, deadline),
+// 2 a usage or configuration mistake (no --into, no server, a bad flag value, a malformed target).
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { pullCommand } from '../../src/cli/pull.js'
+import { capture } from './capture.js'
+import {
+  bundleOf,
+  digestOfBytes,
+  publish,
+  rawTar,
+  type StubServer,
+  startStub,
+  TOKEN,
+} from './stub-server.js'
+
+let stub: StubServer
+let dir: string
+beforeAll(async () => {
+  stub = await startStub()
+})
+afterAll(async () => {
+  await stub.close()
+})
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pull-exit-'))
+  stub.reset()
+  publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v1\n' }]))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const run = (target: string, extra: Record<string, string> = {}) =>
+  capture(() => pullCommand(target, { into: dir, server: stub.url, token: TOKEN, ...extra }))
+
+/** The CLI as a user runs it (commander's own checks included), without the test's env. */
+function cli(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const env = { ...process.env }
+    delete env.ASSET_CACHE_SERVER
+    delete env.ASSET_CACHE_TOKEN
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'pull', ...args], {
+      cwd: join(import.meta.dirname, '../..'),
+      env,
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.on('close', (status) => done({ status, stderr }))
+  })
+}
+
+describe('pull exit codes', () => {
+  it('0: pulled, then unchanged', async () => {
+    expect((await run('seo')).code).toBe(0)
+    expect(await run('seo')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^unchanged/) })
+  })
+
+  it('1: the server failed, the bytes lied, the bundle was refused, the deadline passed', async () => {
+    expect(await run('nope')).toMatchObject({ code: 1, stderr: /TEMPLATE_NOT_FOUND/ })
+    const claimed = `sha256:${'1'.repeat(64)}`
+    stub.bundles.set(claimed, await bundleOf([{ path: 'config.yaml', body: 'x' }]))
+    expect(await run(claimed)).toMatchObject({ code: 1, stderr: /EINTEGRITY/ })
+    const evil = rawTar([{ name: 'CLAUDE.md', body: 'x' }])
+    stub.bundles.set(digestOfBytes(evil), evil)
+    expect(await run(digestOfBytes(evil))).toMatchObject({ code: 1, stderr: /AGENT_OWNED_PATH/ })
+    expect(await run('seo', { server: 'http://127.0.0.1:1' })).toMatchObject({
+      code: 1,
+      stderr: /SERVER_UNREACHABLE/,
+    })
+    stub.stall = true
+    expect(await run('seo', { timeout: '200ms' })).toMatchObject({ code: 1, stderr: /TIMEOUT/ })
+  })
+
+  it('2: a bad flag value, a server URL that is not one, a malformed target', async () => {
+    for (const timeout of ['soon', '0s', '-1m', '99d', '']) {
+      expect(await run('seo', { timeout })).toMatchObject({ code: 2, stderr: /--timeout/ })
+    }
+    for (const server of ['not a url', 'ftp://127.0.0.1/', 'file:///etc']) {
+      expect(await run('seo', { server })).toMatchObject({ code: 2, stderr: /INVALID_SERVER_URL/ })
+    }
+    for (const target of ['sha256:XYZ', '../x', '']) {
+      expect(await run(target)).toMatchObject({ code: 2, stderr: /INVALID_TARGET/ })
+    }
+    expect(stub.requests).toEqual([])
+  })
+
+  it('2: no server', async () => {
+    const saved = process.env.ASSET_CACHE_SERVER
+    delete process.env.ASSET_CACHE_SERVER
+    try {
+      const r = await capture(() => pullCommand('seo', { into: dir, token: TOKEN }))
+      expect(r).toMatchObject({ code: 2, stderr: /no server/ })
+    } finally {
+      if (saved !== undefined) process.env.ASSET_CACHE_SERVER = saved
+    }
+  })
+
+  // Four processes: slow on a busy machine, hence the long timeout (no timing is asserted).
+  it('2: no --into, no target, an unknown flag (commander); --help is 0', async () => {
+    const [noInto, noTarget, unknown, help] = await Promise.all([
+      cli('seo', '--server', stub.url),
+      cli('--into', dir, '--server', stub.url),
+      cli('seo', '--into', dir, '--server', stub.url, '--frobnicate'),
+      cli('--help'),
+    ])
+    expect([noInto.status, noInto.stderr]).toEqual([2, expect.stringMatching(/--into/)])
+    expect(noTarget.status).toBe(2)
+    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringMatching(/frobnicate/)])
+    expect(help.status).toBe(0)
+  }, 120_000)
+})
