@@ -62,6 +62,8 @@ export interface Config {
   workers: number
   limits: Limits
   logLevel: string
+  /** Webhook delivery records: kept this long (pruned with GC), and at most this many rows. */
+  deliveries: { retentionMs: number; maxRows: number }
   /** A separate listener for /metrics; null = served on the main listener. */
   metrics: { host: string; port: number } | null
 }
@@ -131,6 +133,8 @@ export const envSchema = z.object({
       }
       return value
     }),
+  ASSET_CACHE_DELIVERY_RETENTION: duration('30d'),
+  ASSET_CACHE_DELIVERY_MAX_ROWS: integer(100_000, 1, 100_000_000),
   ASSET_CACHE_WORKERS: integer(4, 1, 64),
   ASSET_CACHE_MAX_ARCHIVE_SIZE: size('16MiB'),
   ASSET_CACHE_MAX_UNPACKED_SIZE: size('64MiB'),
@@ -312,6 +316,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxUnpackedBytes: e.ASSET_CACHE_MAX_UNPACKED_SIZE,
       maxEntries: e.ASSET_CACHE_MAX_ENTRIES,
       maxFileBytes: e.ASSET_CACHE_MAX_FILE_SIZE,
+    },
+    deliveries: {
+      retentionMs: e.ASSET_CACHE_DELIVERY_RETENTION,
+      maxRows: e.ASSET_CACHE_DELIVERY_MAX_ROWS,
     },
     logLevel: e.ASSET_CACHE_LOG_LEVEL,
     metrics:

@@ -4,8 +4,14 @@
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
+import { cappedText } from '../capped-text.js'
 import { groupCommit, UnsyncedCommit } from '../db/group-commit.js'
-import type { DeliveryInput, JobRow } from '../db/index.js'
+import {
+  DELIVERY_TEXT_BYTES,
+  type DeliveryInput,
+  type JobRow,
+  storedDeliveryId,
+} from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
 import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
@@ -242,11 +248,14 @@ hookRoutes.post('/gitea', async (c) => {
     throw new ApiError(401, 'UNAUTHORIZED', 'missing or invalid webhook signature')
   }
 
-  const event = firstHeader(get, EVENT_HEADERS)
-  const deliveryId = firstHeader(get, DELIVERY_HEADERS) ?? null
+  // The sender's header text, capped here once: the delivery row, the job's delivery id and the
+  // reason texts below all use the capped form (the metric label is one of a fixed set).
+  const rawEvent = firstHeader(get, EVENT_HEADERS)
+  const event = rawEvent === undefined ? undefined : cappedText(rawEvent, DELIVERY_TEXT_BYTES.event)
+  const deliveryId = firstHeader(get, DELIVERY_HEADERS)
   const delivery: DeliveryInput = {
-    deliveryId: deliveryId?.slice(0, 128) ?? null,
-    event: event?.slice(0, 64) ?? '(none)',
+    deliveryId: deliveryId === undefined ? null : storedDeliveryId(deliveryId),
+    event: event ?? '(none)',
     outcome: 'invalid',
   }
   c.set('webhook', { event })
