@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { adminUiRoutes } from './admin-ui/index.js'
 import type { Config } from './config.js'
+import { lostConnectionAnswer } from './connection-lost.js'
 import type { Index, JobRow } from './db/index.js'
 import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.onError((err, c) => {
     const rid = c.var.requestId ?? 'unknown'
+    const lost = lostConnectionAnswer(c, err)
+    if (lost) return lost
     if (err instanceof ApiError) {
       return c.json(errorBody(err.code, err.message, rid), err.status, err.headers)
     }

@@ -39,6 +39,22 @@ export interface Limits {
   maxFileBytes: number
 }
 
+/**
+ * What one client may hold of the HTTP listener: node's headersTimeout and requestTimeout (time to
+ * the end of the headers, and of the whole request), keepAliveTimeout (an idle connection
+ * between requests), an idle timeout while a request or response is in flight (no byte moved
+ * either way: a client that stops reading its bundle), the deadline for the body of a webhook or
+ * an admin form, and the number of connections open at once.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  idleTimeoutMs: number
+  bodyTimeoutMs: number
+  maxConnections: number
+}
+
 export interface Config {
   dataDir: string
   host: string
@@ -62,6 +78,8 @@ export interface Config {
   workers: number
   limits: Limits
   logLevel: string
+  /** Connection limits of the HTTP listeners (see HttpLimits). */
+  http: HttpLimits
   /** Webhook delivery records: kept this long (pruned with GC), and at most this many rows. */
   deliveries: { retentionMs: number; maxRows: number }
   /** A separate listener for /metrics; null = served on the main listener. */
@@ -133,6 +151,12 @@ export const envSchema = z.object({
       }
       return value
     }),
+  ASSET_CACHE_MAX_CONNECTIONS: integer(1024, 1, 1_000_000),
+  ASSET_CACHE_HEADERS_TIMEOUT: duration('10s'),
+  ASSET_CACHE_REQUEST_TIMEOUT: duration('30s'),
+  ASSET_CACHE_KEEP_ALIVE_TIMEOUT: duration('5s'),
+  ASSET_CACHE_IDLE_TIMEOUT: duration('30s'),
+  ASSET_CACHE_BODY_TIMEOUT: duration('10s'),
   ASSET_CACHE_DELIVERY_RETENTION: duration('30d'),
   ASSET_CACHE_DELIVERY_MAX_ROWS: integer(100_000, 1, 100_000_000),
   ASSET_CACHE_WORKERS: integer(4, 1, 64),
@@ -262,6 +286,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new AppError('CONFIG_INVALID', issuesText(parsed.error, 'environment'))
   }
   const e = parsed.data
+  // node refuses a headers timeout longer than the whole-request one.
+  if (e.ASSET_CACHE_HEADERS_TIMEOUT > e.ASSET_CACHE_REQUEST_TIMEOUT) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'environment: ASSET_CACHE_HEADERS_TIMEOUT: must not be longer than ASSET_CACHE_REQUEST_TIMEOUT',
+    )
+  }
 
   let templates: TemplateSpec[] = []
   let templatesFile: string | null = null
@@ -316,6 +347,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxUnpackedBytes: e.ASSET_CACHE_MAX_UNPACKED_SIZE,
       maxEntries: e.ASSET_CACHE_MAX_ENTRIES,
       maxFileBytes: e.ASSET_CACHE_MAX_FILE_SIZE,
+    },
+    http: {
+      headersTimeoutMs: e.ASSET_CACHE_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.ASSET_CACHE_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.ASSET_CACHE_KEEP_ALIVE_TIMEOUT,
+      idleTimeoutMs: e.ASSET_CACHE_IDLE_TIMEOUT,
+      bodyTimeoutMs: e.ASSET_CACHE_BODY_TIMEOUT,
+      maxConnections: e.ASSET_CACHE_MAX_CONNECTIONS,
     },
     deliveries: {
       retentionMs: e.ASSET_CACHE_DELIVERY_RETENTION,

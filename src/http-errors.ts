@@ -14,6 +14,7 @@ export type HttpErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'WEBHOOK_DISABLED'
   | 'NOT_READY'
   | 'CONFLICT'
@@ -26,6 +27,7 @@ export type HttpErrorCode =
   | 'NOT_REFRESHABLE'
   | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
+  | 'CLIENT_CLOSED'
 
 /** An error a handler raises on purpose; its message is safe to show. */
 export class ApiError extends Error {
