@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.js'
 import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
 import { hookRoutes } from './routes/hooks.js'
+import { hostGuard, loopbackOnly } from './routes/host-guard.js'
 import { bundleServing } from './routes/hot-cache.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { openApiRoutes } from './routes/openapi.js'
@@ -74,6 +75,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       started,
     })
   })
+
+  // DNS rebinding: anonymous reads on loopback answer to loopback names only.
+  if (loopbackOnly(deps.config)) app.use(hostGuard)
 
   app.route('/', healthRoutes)
   app.route('/', openApiRoutes())

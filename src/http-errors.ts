@@ -15,6 +15,7 @@ export type HttpErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
+  | 'HOST_NOT_ALLOWED'
   | 'WEBHOOK_DISABLED'
   | 'NOT_READY'
   | 'CONFLICT'
