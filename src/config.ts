@@ -42,9 +42,9 @@ export interface Limits {
 /**
  * What one client may hold of the HTTP listener: node's headersTimeout and requestTimeout (time to
  * the end of the headers, and of the whole request), keepAliveTimeout (an idle connection
- * between requests), an idle timeout while a request or response is in flight (no byte moved
- * either way: a client that stops reading its bundle), the deadline for the body of a webhook or
- * an admin form, and the number of connections open at once.
+ * between requests), an idle timeout for an answer the client stops taking (a client that stops
+ * reading its bundle), the deadline for the body of a webhook or an admin form, and the number of
+ * connections open at once.
  */
 export interface HttpLimits {
   headersTimeoutMs: number

@@ -1,8 +1,8 @@
 // The node:http servers `serve` listens with. What one client can hold is bounded (HttpLimits):
 // the time to send its headers and its whole request (node's own checks, answered 408), an idle
-// connection between requests, a request or response during which no byte moves — a client that
-// stops reading its bundle: destroying the socket ends the response, and the response's end
-// closes the blob it streamed — and the connections open at once (past the cap, a new
+// connection between requests, an answer the client stops taking — no byte moves while some wait
+// to be written: destroying the socket ends the response, and the response's end closes the blob
+// it streamed — and the connections open at once (past the cap, a new
 // connection is closed as it is accepted, so the process keeps file descriptors for its index,
 // its blobs and the clients it has).
 import { createServer, type RequestListener, type Server } from 'node:http'
@@ -14,6 +14,9 @@ import type { Metrics } from './metrics.js'
 export const REQUEST_TIMEOUT_CODE = 'ERR_HTTP_REQUEST_TIMEOUT'
 /** Ours: the code of the error a socket is destroyed with when nothing moved for the idle timeout. */
 export const IDLE_TIMEOUT_CODE = 'ERR_HTTP_IDLE_TIMEOUT'
+
+/** What node adds to keepAliveTimeout for its own timer (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER). */
+const KEEP_ALIVE_MARGIN_MS = 1000
 
 function idleTimeout(ms: number): Error {
   return Object.assign(new Error(`no byte moved on the connection for ${ms} ms`), {
@@ -46,11 +49,16 @@ export function limitedServer(
   )
   server.maxConnections = limits.maxConnections
   // A socket's timer is the idle timeout while a request is in flight, and node's keep-alive
-  // timer between requests (keepAliveTimeout plus a margin node adds): only the first is an
-  // idle timeout, the second is a keep-alive connection ending as node would end it.
+  // timer between requests (keepAliveTimeout plus a margin node adds). Bytes waiting to be
+  // written mean an answer the client does not take: cut. Otherwise, the keep-alive timer ends
+  // the connection as node would; the idle timer with nothing to write means the server is still
+  // working on its answer (a verify of a large store, say) or the client is still sending (the
+  // headers, request and body timeouts cover that): left alone.
+  const keepAliveTimerMs = limits.keepAliveTimeoutMs + KEEP_ALIVE_MARGIN_MS
   server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => {
-    if (socket.timeout === limits.idleTimeoutMs) socket.destroy(idleTimeout(limits.idleTimeoutMs))
-    else socket.destroy()
+    if (socket.writableLength > 0) socket.destroy(idleTimeout(limits.idleTimeoutMs))
+    else if (socket.timeout !== limits.idleTimeoutMs || socket.timeout === keepAliveTimerMs)
+      socket.destroy()
   })
   if (metrics) {
     server.on('connection', (socket: Socket) => {

@@ -255,7 +255,7 @@ export function createMetrics(): Metrics {
     ),
     httpConnectionsTimedOut: counter(
       'asset_cache_http_connections_timed_out_total',
-      'Connections closed by the server: request (headers or whole request too slow), idle (nothing moved).',
+      'Connections closed by the server: request (headers or whole request too slow), idle (an answer the client stopped taking).',
       ['reason'],
     ),
     requestsAborted: counter(

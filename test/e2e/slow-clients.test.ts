@@ -5,8 +5,10 @@
 // an operator would set them; each test would hang (and fail at the test timeout) without its
 // limit, since node's own defaults run to minutes or forever.
 import { readdirSync, readlinkSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
+import { limitedServer } from '../../src/http-server.js'
 import { silentLogger } from '../../src/log.js'
 import { openRuntime } from '../../src/runtime.js'
 import { type RunningServer, startServer } from '../../src/server.js'
@@ -184,6 +186,25 @@ describe('slow readers', () => {
     expect(
       await metric(short, 'asset_cache_http_connections_timed_out_total', '{reason="idle"}'),
     ).toBe(0)
+  })
+})
+
+describe('a slow answer', () => {
+  it('is not cut by the idle timeout while the server works on it and nothing waits to be sent', async () => {
+    const limits = { ...testConfig().http, idleTimeoutMs: 100, keepAliveTimeoutMs: 5000 }
+    const slow = limitedServer((_req, res) => {
+      setTimeout(() => res.end('done'), 600)
+    }, limits)
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = slow.address() as AddressInfo
+      const res = await request(`http://127.0.0.1:${port}/`)
+      expect(res.statusCode).toBe(200)
+      expect(await res.body.text()).toBe('done')
+    } finally {
+      slow.closeAllConnections()
+      await new Promise((resolve) => slow.close(resolve))
+    }
   })
 })
 
