@@ -2,9 +2,9 @@
 // the time to send its headers and its whole request (node's own checks, answered 408), an idle
 // connection between requests, an answer the client stops taking — no byte moves while some wait
 // to be written: destroying the socket ends the response, and the response's end closes the blob
-// it streamed — and the connections open at once (past the cap, a new
-// connection is closed as it is accepted, so the process keeps file descriptors for its index,
-// its blobs and the clients it has).
+// it streamed — and the connections open at once (past the cap, a new connection is closed as it
+// is accepted, so the process keeps file descriptors for its index, its blobs and the clients it
+// has).
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { HttpLimits } from './config.js'
@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js'
 
 /** node's code for a request whose headers or body did not arrive within its timeouts. */
 export const REQUEST_TIMEOUT_CODE = 'ERR_HTTP_REQUEST_TIMEOUT'
-/** Ours: the code of the error a socket is destroyed with when nothing moved for the idle timeout. */
+/** Ours: the code of the error a socket is destroyed with at the idle timeout. */
 export const IDLE_TIMEOUT_CODE = 'ERR_HTTP_IDLE_TIMEOUT'
 
 /** What node adds to keepAliveTimeout for its own timer (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER). */

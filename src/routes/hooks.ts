@@ -1,6 +1,7 @@
-// POST /hooks/gitea (DESIGN.md "Webhook receiver"): raw body ≤ 1 MiB, HMAC verified in constant
-// time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of the event
-// loop (group commit, below) whatever the number of deliveries: answers in milliseconds.
+// POST /hooks/gitea (docs/api.md "Webhook"): raw body ≤ 1 MiB within a deadline, HMAC verified
+// in constant time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of
+// the event loop (group commit, below) whatever the number of deliveries: answers in
+// milliseconds.
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
@@ -168,7 +169,8 @@ const COUNTED_EVENTS = new Set(['push', 'create', 'delete', 'ping', 'release', '
 /**
  * The outcome of an answer the handler did not label: a refusal raised before a delivery was
  * recorded (401, 413, 503), a 400 after the signature verified (recorded as invalid), a body the
- * sender did not finish in time (408) or abandoned (499), or anything else (an internal error, another method).
+ * sender did not finish in time (408) or abandoned (499), or anything else (an internal error,
+ * another method).
  */
 function outcomeOfStatus(status: number): WebhookOutcome {
   switch (status) {
