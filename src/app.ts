@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { adminUiRoutes } from './admin-ui/index.js'
 import type { Config } from './config.js'
+import { lostConnectionAnswer } from './connection-lost.js'
 import type { Index, JobRow } from './db/index.js'
 import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
@@ -13,6 +14,7 @@ import { adminRoutes } from './routes/admin.js'
 import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
 import { hookRoutes } from './routes/hooks.js'
+import { hostGuard, loopbackOnly } from './routes/host-guard.js'
 import { bundleServing } from './routes/hot-cache.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { openApiRoutes } from './routes/openapi.js'
@@ -74,6 +76,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     })
   })
 
+  // DNS rebinding: anonymous reads on loopback answer to loopback names only.
+  if (loopbackOnly(deps.config)) app.use(hostGuard)
+
   app.route('/', healthRoutes)
   app.route('/', openApiRoutes())
   // With ASSET_CACHE_METRICS_PORT set, /metrics lives on its own listener only (server.ts).
@@ -91,6 +96,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.onError((err, c) => {
     const rid = c.var.requestId ?? 'unknown'
+    const lost = lostConnectionAnswer(c, err)
+    if (lost) return lost
     if (err instanceof ApiError) {
       return c.json(errorBody(err.code, err.message, rid), err.status, err.headers)
     }

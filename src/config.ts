@@ -1,5 +1,5 @@
-// The one place that reads the environment: a zod schema over every variable in DESIGN.md
-// (with the MOLECULE_* aliases) and the templates manifest. Parsed once at start-up.
+// The one place that reads the environment: a zod schema over every variable in
+// docs/configuration.md (with the MOLECULE_* aliases) and the templates manifest. Parsed once at start-up.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -39,6 +39,22 @@ export interface Limits {
   maxFileBytes: number
 }
 
+/**
+ * What one client may hold of the HTTP listener: node's headersTimeout and requestTimeout (time to
+ * the end of the headers, and of the whole request), keepAliveTimeout (an idle connection
+ * between requests), an idle timeout for an answer the client stops taking (a client that stops
+ * reading its bundle), the deadline for the body of a webhook or an admin form, and the number of
+ * connections open at once.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  idleTimeoutMs: number
+  bodyTimeoutMs: number
+  maxConnections: number
+}
+
 export interface Config {
   dataDir: string
   host: string
@@ -62,6 +78,10 @@ export interface Config {
   workers: number
   limits: Limits
   logLevel: string
+  /** Connection limits of the HTTP listeners (see HttpLimits). */
+  http: HttpLimits
+  /** Webhook delivery records: kept this long (pruned with GC), and at most this many rows. */
+  deliveries: { retentionMs: number; maxRows: number }
   /** A separate listener for /metrics; null = served on the main listener. */
   metrics: { host: string; port: number } | null
 }
@@ -131,6 +151,14 @@ export const envSchema = z.object({
       }
       return value
     }),
+  ASSET_CACHE_MAX_CONNECTIONS: integer(1024, 1, 1_000_000),
+  ASSET_CACHE_HEADERS_TIMEOUT: duration('10s'),
+  ASSET_CACHE_REQUEST_TIMEOUT: duration('30s'),
+  ASSET_CACHE_KEEP_ALIVE_TIMEOUT: duration('5s'),
+  ASSET_CACHE_IDLE_TIMEOUT: duration('30s'),
+  ASSET_CACHE_BODY_TIMEOUT: duration('10s'),
+  ASSET_CACHE_DELIVERY_RETENTION: duration('30d'),
+  ASSET_CACHE_DELIVERY_MAX_ROWS: integer(100_000, 1, 100_000_000),
   ASSET_CACHE_WORKERS: integer(4, 1, 64),
   ASSET_CACHE_MAX_ARCHIVE_SIZE: size('16MiB'),
   ASSET_CACHE_MAX_UNPACKED_SIZE: size('64MiB'),
@@ -258,6 +286,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new AppError('CONFIG_INVALID', issuesText(parsed.error, 'environment'))
   }
   const e = parsed.data
+  // node refuses a headers timeout longer than the whole-request one.
+  if (e.ASSET_CACHE_HEADERS_TIMEOUT > e.ASSET_CACHE_REQUEST_TIMEOUT) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'environment: ASSET_CACHE_HEADERS_TIMEOUT: must not be longer than ASSET_CACHE_REQUEST_TIMEOUT',
+    )
+  }
 
   let templates: TemplateSpec[] = []
   let templatesFile: string | null = null
@@ -312,6 +347,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxUnpackedBytes: e.ASSET_CACHE_MAX_UNPACKED_SIZE,
       maxEntries: e.ASSET_CACHE_MAX_ENTRIES,
       maxFileBytes: e.ASSET_CACHE_MAX_FILE_SIZE,
+    },
+    http: {
+      headersTimeoutMs: e.ASSET_CACHE_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.ASSET_CACHE_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.ASSET_CACHE_KEEP_ALIVE_TIMEOUT,
+      idleTimeoutMs: e.ASSET_CACHE_IDLE_TIMEOUT,
+      bodyTimeoutMs: e.ASSET_CACHE_BODY_TIMEOUT,
+      maxConnections: e.ASSET_CACHE_MAX_CONNECTIONS,
+    },
+    deliveries: {
+      retentionMs: e.ASSET_CACHE_DELIVERY_RETENTION,
+      maxRows: e.ASSET_CACHE_DELIVERY_MAX_ROWS,
     },
     logLevel: e.ASSET_CACHE_LOG_LEVEL,
     metrics:

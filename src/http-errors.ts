@@ -1,5 +1,5 @@
 // HTTP error mapping: our codes → status in one switch, and the one JSON error shape
-// `{"error":{"code","message","requestId"}}` from DESIGN.md.
+// `{"error":{"code","message","requestId"}}` of docs/api.md.
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ErrorCode, RejectCode } from './errors.js'
 
@@ -14,6 +14,8 @@ export type HttpErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
+  | 'HOST_NOT_ALLOWED'
   | 'WEBHOOK_DISABLED'
   | 'NOT_READY'
   | 'CONFLICT'
@@ -26,6 +28,7 @@ export type HttpErrorCode =
   | 'NOT_REFRESHABLE'
   | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
+  | 'CLIENT_CLOSED'
 
 /** An error a handler raises on purpose; its message is safe to show. */
 export class ApiError extends Error {

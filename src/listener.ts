@@ -10,6 +10,7 @@ import { digestInScope } from './db/serving.js'
 import type { Metrics } from './metrics.js'
 import { finishRequest, requestIdFrom } from './request-log.js'
 import { hotAnswer } from './routes/bundles.js'
+import { isLoopbackHost, loopbackOnly } from './routes/host-guard.js'
 import { bundleServing, type HotBundle, markServed } from './routes/hot-cache.js'
 import { grantedScope } from './routes/read-auth.js'
 
@@ -63,6 +64,7 @@ export function hotBundleListener(
 ): RequestListener {
   const { cache } = bundleServing(deps)
   const { metrics, logger } = deps
+  const loopbackHostsOnly = loopbackOnly(deps.config)
 
   interface Hit {
     method: string
@@ -80,6 +82,8 @@ export function hotBundleListener(
     if (url?.length !== URL_LENGTH || !url.startsWith(PREFIX)) return null
     const host = req.headers.host
     if (host === undefined || !PLAIN_HOST.test(host)) return null
+    // A plain Host is the URL's host as the adapter builds it: the app would check this value.
+    if (loopbackHostsOnly && !isLoopbackHost(host)) return null
     const started = performance.now()
     const headers = hotHeaders(req.rawHeaders)
     const scope = grantedScope(deps.config.readTokens, headers.authorization)

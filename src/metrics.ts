@@ -23,6 +23,8 @@ export type WebhookOutcome =
   | 'bad_request'
   | 'too_large'
   | 'disabled'
+  | 'timeout'
+  | 'aborted'
 
 /**
  * ready: a new head became ready (new or reused digest); unchanged: the head already had its
@@ -67,6 +69,13 @@ export interface Metrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>
   readonly httpRequestDuration: Histogram<'route' | 'method'>
   readonly bundleBytesServed: Counter
+  /** Connections open on the main listener, and those refused at ASSET_CACHE_MAX_CONNECTIONS. */
+  readonly httpConnections: Gauge
+  readonly httpConnectionsRefused: Counter
+  /** Connections the server closed: `request` (headers or whole request too slow), `idle`. */
+  readonly httpConnectionsTimedOut: Counter<'reason'>
+  /** Requests whose client closed the connection before the request was read (recorded as 499). */
+  readonly requestsAborted: Counter<'route'>
   readonly hotCacheHits: Counter
   readonly hotCacheMisses: Counter
   readonly giteaRequestErrors: Counter<'kind'>
@@ -235,6 +244,25 @@ export function createMetrics(): Metrics {
     httpRequests,
     httpRequestDuration,
     request,
+    httpConnections: new Gauge({
+      name: 'asset_cache_http_connections',
+      help: 'Connections open on the main listener.',
+      registers,
+    }),
+    httpConnectionsRefused: counter(
+      'asset_cache_http_connections_refused_total',
+      'Connections refused because ASSET_CACHE_MAX_CONNECTIONS were open.',
+    ),
+    httpConnectionsTimedOut: counter(
+      'asset_cache_http_connections_timed_out_total',
+      'Connections closed by the server: request (headers or whole request too slow), idle (an answer the client stopped taking).',
+      ['reason'],
+    ),
+    requestsAborted: counter(
+      'asset_cache_http_requests_aborted_total',
+      'Requests whose client closed the connection before the request was read to the end.',
+      ['route'],
+    ),
     bundleBytesServed: counter(
       'asset_cache_bundle_bytes_served_total',
       'Body bytes sent for /v1/bundles/:digest (ranges and gzip as sent).',

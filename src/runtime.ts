@@ -15,7 +15,9 @@ export interface Runtime {
 
 export async function openRuntime(config: Config): Promise<Runtime> {
   const store = await ContentStore.open(config.dataDir)
-  const index = openIndex(join(config.dataDir, 'index.db'))
+  const index = openIndex(join(config.dataDir, 'index.db'), {
+    deliveryMaxRows: config.deliveries.maxRows,
+  })
   index.templates.sync(config.templates)
   return {
     config,

@@ -1,13 +1,13 @@
 // `serve`: the HTTP listener, the worker pool and the reconciler over one runtime, with a
 // graceful stop (stop accepting, let running jobs finish within a bound or re-queue them, close the DB).
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from './admin/actions.js'
 import type { AppDeps } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
+import { listenHttp } from './http-server.js'
 import { removeOrphanBlobs } from './jobs/orphans.js'
 import { Reconciler } from './jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError, jobOutcome } from './jobs/refresh.js'
@@ -132,13 +132,20 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
     metrics,
   }
-  const { server, url } = await listen(createListener(appDeps), config.host, config.port)
+  const { server, url } = await listenHttp(
+    createListener(appDeps),
+    config.host,
+    config.port,
+    config.http,
+    metrics,
+  )
   // /metrics on a listener of its own (e.g. only on an internal interface); the main one 404s it.
   const metricsListener = config.metrics
-    ? await listen(
+    ? await listenHttp(
         getRequestListener(metricsApp(metrics).fetch),
         config.metrics.host,
         config.metrics.port,
+        config.http,
       ).catch(async (err) => {
         await closeServer(server)
         runtime.close()
@@ -196,22 +203,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     metricsUrl: metricsListener?.url ?? null,
     close,
   }
-}
-
-async function listen(
-  listener: RequestListener,
-  hostname: string,
-  port: number,
-): Promise<{ server: Server; url: string }> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-    server.listen(port, hostname)
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return { server, url: `http://${host}:${address.port}` }
 }
 
 /** Stops accepting and ends every connection (a scrape is short; nothing to drain). */

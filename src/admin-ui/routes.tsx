@@ -2,7 +2,6 @@
 // models as /v1/admin (admin/views.ts), actions through the same functions (admin/actions.ts);
 // an action redirects back with a fixed flash key (POST → 303 → GET), or shows its report.
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import {
   collectGarbageNow,
   pinTemplate,
@@ -12,9 +11,11 @@ import {
 } from '../admin/actions.js'
 import { listTemplates, queueView, storeView, templateDetail } from '../admin/views.js'
 import type { AppDeps } from '../app.js'
+import { lostConnectionAnswer } from '../connection-lost.js'
 import { ApiError } from '../http-errors.js'
 import { adminDeps } from '../routes/admin.js'
 import { adminAttempts, checkAdminToken, clientAddress } from '../routes/admin-attempts.js'
+import { bodyWithin } from '../routes/body.js'
 import {
   render,
   requireCsrf,
@@ -58,20 +59,20 @@ export const adminUiRoutes = new Hono<UiEnv>()
 
 adminUiRoutes.use(securityHeaders)
 adminUiRoutes.use(requireEnabled)
+// Forms, sign-in included, are read whole here: at most FORM_MAX_BYTES, within
+// ASSET_CACHE_BODY_TIMEOUT (408 past it).
 adminUiRoutes.use(
-  bodyLimit({
-    maxSize: FORM_MAX_BYTES,
-    onError: (c) =>
-      render(
-        c,
-        <NoticePage
-          title="Form too large"
-          session={null}
-          flash={{ kind: 'error', code: 'PAYLOAD_TOO_LARGE', text: 'The form was too large.' }}
-        />,
-        413,
-      ),
-  }),
+  bodyWithin<UiEnv>(FORM_MAX_BYTES, (c) =>
+    render(
+      c,
+      <NoticePage
+        title="Form too large"
+        session={null}
+        flash={{ kind: 'error', code: 'PAYLOAD_TOO_LARGE', text: 'The form was too large.' }}
+      />,
+      413,
+    ),
+  ),
 )
 adminUiRoutes.use(sameOriginPosts)
 
@@ -285,8 +286,11 @@ adminUiRoutes.all('*', (c) => {
 })
 
 adminUiRoutes.onError((err, c) => {
+  const lost = lostConnectionAnswer(c, err)
+  if (lost) return lost
   const session = currentSession(c)
   if (err instanceof ApiError) {
+    for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
     return render(
       c,
       <NoticePage title="Request failed" session={session} flash={errorFlash(err)} />,

@@ -94,6 +94,7 @@ export async function collectGarbageNow(
     budgetBytes: options.budgetBytes ?? deps.config.storeBudgetBytes,
     keepVersions: deps.config.keepVersions,
     dryRun: options.dryRun ?? false,
+    deliveries: deps.config.deliveries,
     ...(deps.onWithdrawn ? { onRemoved: deps.onWithdrawn } : {}),
   })
   if (deps.metrics && !report.dryRun) {

@@ -10,12 +10,18 @@ import { VersionQueries } from './versions.js'
 
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
+export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
 export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
 export type { TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
+
+export interface IndexOptions {
+  /** Delivery rows kept at most (ASSET_CACHE_DELIVERY_MAX_ROWS). */
+  deliveryMaxRows?: number
+}
 
 export class Index {
   readonly db: Db
@@ -29,7 +35,7 @@ export class Index {
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
 
-  constructor(db: Db) {
+  constructor(db: Db, options: IndexOptions = {}) {
     this.db = db
     // total_changes(): rows this connection wrote; data_version: moves when another connection
     // (the CLI's gc or ingest, another process) commits. No table is read.
@@ -43,7 +49,10 @@ export class Index {
     this.versions = new VersionQueries(db)
     this.bundles = new BundleQueries(db)
     this.jobs = new JobQueries(db)
-    this.deliveries = new DeliveryQueries(db)
+    this.deliveries = new DeliveryQueries(
+      db,
+      options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
+    )
     this.retention = new RetentionQueries(db)
   }
 
@@ -66,11 +75,11 @@ export class Index {
 }
 
 /** Opens `file` (created if absent), applies pending migrations, prepares every query. */
-export function openIndex(file: string): Index {
+export function openIndex(file: string, options: IndexOptions = {}): Index {
   const db = openDb(file)
   try {
     migrate(db)
-    return new Index(db)
+    return new Index(db, options)
   } catch (err) {
     db.close()
     throw err

@@ -3,7 +3,8 @@
 // first, then deletes the row only if the digest is still unprotected inside a write
 // transaction, then discards the bytes — or puts them back. An ingest that re-creates the same
 // digest meanwhile either finds the row protected (reattached) or re-puts the bytes itself
-// (ingest.ts), so a racing ingest or download loses nothing. Steps are named and timed.
+// (ingest.ts), so a racing ingest or download loses nothing. Steps are named and timed. With
+// `deliveries`, GC also prunes webhook delivery records past their retention age or row cap.
 import type { Index } from '../db/index.js'
 import { type MaintenanceStep, runStep } from '../steps.js'
 import type { ContentStore } from '../store/index.js'
@@ -17,6 +18,8 @@ export interface GcOptions {
   dryRun?: boolean
   /** Told after each bundle is gone (the server drops it from its hot cache). */
   onRemoved?: (digest: string) => void
+  /** Also prune delivery records (step `deliveries`): older than `retentionMs`, past `maxRows`. */
+  deliveries?: { retentionMs: number; maxRows: number; now?: number }
 }
 
 export interface GcRemoved {
@@ -98,6 +101,16 @@ export async function collectGarbage(
       }
       return { removed: report.removed.length, skipped, freedBytes: report.freedBytes }
     })
+  }
+  const { deliveries } = options
+  if (deliveries) {
+    await step('deliveries', async () =>
+      index.deliveries.prune({
+        olderThan: (deliveries.now ?? Date.now()) - deliveries.retentionMs,
+        maxRows: deliveries.maxRows,
+        dryRun,
+      }),
+    )
   }
   const after = dryRun
     ? { bundles: before.bundles - report.removed.length, bytes: before.bytes - report.freedBytes }

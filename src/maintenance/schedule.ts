@@ -19,10 +19,12 @@ export function scheduleGc(options: {
     running = options
       .run()
       .then((r) => {
-        if (r.removed.length > 0 || r.overBudget) {
+        const deliveriesRemoved = r.steps.find((s) => s.name === 'deliveries')?.counts.removed ?? 0
+        if (r.removed.length > 0 || r.overBudget || deliveriesRemoved > 0) {
           logger.info(
             {
               removed: r.removed.length,
+              deliveriesRemoved,
               freedBytes: r.freedBytes,
               bytes: r.after.bytes,
               budgetBytes: r.budgetBytes,

@@ -1,15 +1,24 @@
-// POST /hooks/gitea (DESIGN.md "Webhook receiver"): raw body ≤ 1 MiB, HMAC verified in constant
-// time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of the event
-// loop (group commit, below) whatever the number of deliveries: answers in milliseconds.
+// POST /hooks/gitea (docs/api.md "Webhook"): raw body ≤ 1 MiB within a deadline, HMAC verified
+// in constant time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of
+// the event loop (group commit, below) whatever the number of deliveries: answers in
+// milliseconds.
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
+import { cappedText } from '../capped-text.js'
+import { CLIENT_CLOSED } from '../connection-lost.js'
 import { groupCommit, UnsyncedCommit } from '../db/group-commit.js'
-import type { DeliveryInput, JobRow } from '../db/index.js'
+import {
+  DELIVERY_TEXT_BYTES,
+  type DeliveryInput,
+  type JobRow,
+  storedDeliveryId,
+} from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
 import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
 import type { WebhookOutcome } from '../metrics.js'
+import { readBody } from './body.js'
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
@@ -29,41 +38,6 @@ interface HookEnv extends AppEnv {
   Variables: AppEnv['Variables'] & {
     webhook?: { event: string | undefined; outcome?: WebhookOutcome }
   }
-}
-
-const tooLarge = (max: number) =>
-  new ApiError(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${max} bytes`)
-
-/**
- * Reads the body, refusing past `max` bytes whatever Content-Length claims. A declared length
- * within the limit is read in one piece (node's parser delivers exactly that many bytes, and
- * @hono/node-server reads them straight from the socket); a body without one is streamed and
- * cut at the first chunk over.
- */
-async function readBody(req: Request, max: number): Promise<Uint8Array> {
-  const header = req.headers.get('content-length')
-  const declared = Number(header ?? '0')
-  if (declared > max) throw tooLarge(max)
-  if (header !== null && /^\d+$/.test(header)) {
-    const body = new Uint8Array(await req.arrayBuffer())
-    if (body.byteLength > max) throw tooLarge(max)
-    return body
-  }
-  if (!req.body) return new Uint8Array()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = req.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel()
-      throw tooLarge(max)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
 }
 
 /** The bytes as text, read in place (Buffer.from(view) would copy them first). */
@@ -194,8 +168,9 @@ const COUNTED_EVENTS = new Set(['push', 'create', 'delete', 'ping', 'release', '
 
 /**
  * The outcome of an answer the handler did not label: a refusal raised before a delivery was
- * recorded (401, 413, 503), a 400 after the signature verified (recorded as invalid), or
- * anything else (an internal error, another method).
+ * recorded (401, 413, 503), a 400 after the signature verified (recorded as invalid), a body the
+ * sender did not finish in time (408) or abandoned (499), or anything else (an internal error,
+ * another method).
  */
 function outcomeOfStatus(status: number): WebhookOutcome {
   switch (status) {
@@ -205,10 +180,14 @@ function outcomeOfStatus(status: number): WebhookOutcome {
       return 'unauthorized'
     case 413:
       return 'too_large'
+    case 408:
+      return 'timeout'
     case 503:
       return 'disabled'
     case 400:
       return 'invalid'
+    case CLIENT_CLOSED:
+      return 'aborted'
   }
   return 'bad_request'
 }
@@ -235,18 +214,24 @@ hookRoutes.post('/gitea', async (c) => {
       'no webhook secret is configured; deliveries are refused',
     )
 
-  const body = await readBody(c.req.raw, MAX_WEBHOOK_BYTES)
+  const body = await readBody(c.req.raw, {
+    maxBytes: MAX_WEBHOOK_BYTES,
+    deadlineMs: deps.config.http.bodyTimeoutMs,
+  })
   const get = (name: string) => c.req.header(name)
   const { content: signed, supported } = signedContent(c.req.header('content-type') ?? '', body)
   if (!verifySignature(secret, signed, providedSignature(get))) {
     throw new ApiError(401, 'UNAUTHORIZED', 'missing or invalid webhook signature')
   }
 
-  const event = firstHeader(get, EVENT_HEADERS)
-  const deliveryId = firstHeader(get, DELIVERY_HEADERS) ?? null
+  // The sender's header text, capped here once: the delivery row, the job's delivery id and the
+  // reason texts below all use the capped form (the metric label is one of a fixed set).
+  const rawEvent = firstHeader(get, EVENT_HEADERS)
+  const event = rawEvent === undefined ? undefined : cappedText(rawEvent, DELIVERY_TEXT_BYTES.event)
+  const deliveryId = firstHeader(get, DELIVERY_HEADERS)
   const delivery: DeliveryInput = {
-    deliveryId: deliveryId?.slice(0, 128) ?? null,
-    event: event?.slice(0, 64) ?? '(none)',
+    deliveryId: deliveryId === undefined ? null : storedDeliveryId(deliveryId),
+    event: event ?? '(none)',
     outcome: 'invalid',
   }
   c.set('webhook', { event })

@@ -40,6 +40,10 @@ const METRIC_NAMES = [
   'asset_cache_gc_runs_total',
   'asset_cache_gc_freed_bytes_total',
   'asset_cache_gc_removed_bundles_total',
+  'asset_cache_http_connections',
+  'asset_cache_http_connections_refused_total',
+  'asset_cache_http_connections_timed_out_total',
+  'asset_cache_http_requests_aborted_total',
 ]
 
 let gitea: FakeGitea
