@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'ENOTFOUND', // no such blob
   'CONFIG_INVALID',
   'DB_TOO_NEW', // the index was written by a newer version of the code
+  'DATA_DIR_UNUSABLE', // ASSET_CACHE_DATA_DIR cannot be created, read or written
+  'DB_OUTDATED', // the index needs `asset-cache migrate` before a read-only command can read it
   'INVALID_DIGEST',
   'UNKNOWN_TEMPLATE',
   // Talking to Gitea

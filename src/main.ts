@@ -8,6 +8,8 @@ import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
 import { pullCommand } from './cli/pull.js'
+import { withReadIndex } from './cli/read-index.js'
+import { templatesSyncCommand } from './cli/templates.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { migrate, openDb } from './db/index.js'
@@ -84,9 +86,23 @@ program
   .description("list templates and their current versions, or one template's version history")
   .argument('[template]', 'show the versions of this template')
   .option('--json', 'machine-readable output')
-  .action((template: string | undefined, opts: { json?: boolean }) =>
-    withRuntime((rt) => lsCommand(rt, template, opts)),
+  .action(async (template: string | undefined, opts: { json?: boolean }) => {
+    process.exitCode = await withReadIndex(loadConfig(), (deps) => lsCommand(deps, template, opts))
+  })
+
+program
+  .command('templates')
+  .description('the templates the index tracks')
+  .command('sync')
+  .description(
+    'apply ASSET_CACHE_TEMPLATES now, as serve does at start-up: add, update and remove tracked templates',
   )
+  .option('--dry-run', 'print what would change; change nothing')
+  .option('--allow-empty', 'let a manifest with no templates remove every tracked template')
+  .option('--json', 'machine-readable output')
+  .action((opts: { dryRun?: boolean; allowEmpty?: boolean; json?: boolean }) => {
+    process.exitCode = templatesSyncCommand(loadConfig(), opts)
+  })
 
 program
   .command('pull')

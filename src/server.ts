@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 import { openRuntime, type Runtime } from './runtime.js'
+import { applyManifest } from './templates-manifest.js'
 
 export interface RunningServer {
   url: string
@@ -70,6 +71,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options
   const runtime = await openRuntime(config)
   const { index } = runtime
+  try {
+    applyManifest(index, config, logger)
+  } catch (err) {
+    runtime.close()
+    throw err
+  }
 
   const requeued = index.jobs.requeueRunning()
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
@@ -160,7 +167,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     {
       url,
       metricsUrl: metricsListener?.url ?? null,
-      templates: config.templates.length,
+      templates: index.templates.tracked().length,
       workers: config.workers,
       fetching: gitea !== null,
     },

@@ -1,13 +1,17 @@
 // `asset-cache ls [TEMPLATE]`: templates with what they serve, their status and last error, or one
-// template's history with each version's status and rejection reason.
-import { listTemplates } from '../admin/views.js'
-import type { Runtime } from '../runtime.js'
+// template's history with each version's status and rejection reason. Reads the index read-only
+// (cli/read-index.ts): it writes nothing.
+import { type AdminReadDeps, listTemplates } from '../admin/views.js'
 import { age, shortDigest, shortSha, table } from './format.js'
 
-export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: boolean }): number {
-  const { index } = rt
+export function lsCommand(
+  deps: AdminReadDeps,
+  name: string | undefined,
+  opts: { json?: boolean },
+): number {
+  const { index } = deps
   if (name === undefined) {
-    const views = listTemplates(rt)
+    const views = listTemplates(deps)
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(views, null, 2)}\n`)
       return 0

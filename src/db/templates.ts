@@ -1,6 +1,9 @@
 // Template rows: the manifest's templates, their current version and pin.
 import type { TemplateSpec } from '../config.js'
 import type { Db } from './open.js'
+import { isTracked, planSync, type SyncOptions, type SyncPlan } from './template-sync.js'
+
+export type { SyncOptions, SyncPlan } from './template-sync.js'
 
 export interface TemplateRow {
   name: string
@@ -94,25 +97,45 @@ export class TemplateQueries {
     return this.#all.all().map(toRow)
   }
 
+  /** Templates the applied manifest names (a repository, not removed), by name. */
+  tracked(): TemplateRow[] {
+    return this.all().filter(isTracked)
+  }
+
   /** Active templates tracking `repo` (any case) at branch `ref`. */
   tracking(repo: string, ref: string): TemplateRow[] {
     return this.#byRepoRef.all(repo.toLowerCase(), ref).map(toRow)
   }
 
-  /** Makes the table match the manifest: upsert each spec, mark the missing ones removed. */
-  sync(specs: TemplateSpec[], now = Date.now()): void {
-    this.#db.transaction(() => {
-      for (const s of specs) {
-        this.#upsert.run({
-          name: s.name,
-          repo: s.repo,
-          ref: s.ref,
-          rules: JSON.stringify({ allow: s.allow, require: s.require }),
-          now,
-        })
-      }
-      this.#markRemoved.run(now, now, JSON.stringify(specs.map((s) => s.name)))
-    })()
+  /** What sync() would change; writes nothing. */
+  plan(specs: TemplateSpec[], options: SyncOptions = {}): SyncPlan {
+    return planSync(this.all(), specs, options)
+  }
+
+  /**
+   * Makes the tracked set match the manifest: upsert each spec, mark the tracked ones it lacks
+   * removed. An empty manifest removes nothing unless `allowEmpty` (see template-sync.ts).
+   */
+  sync(specs: TemplateSpec[], options: SyncOptions & { now?: number } = {}): SyncPlan {
+    const now = options.now ?? Date.now()
+    return this.#db
+      .transaction(() => {
+        const plan = this.plan(specs, options)
+        for (const s of specs) {
+          this.#upsert.run({
+            name: s.name,
+            repo: s.repo,
+            ref: s.ref,
+            rules: JSON.stringify({ allow: s.allow, require: s.require }),
+            now,
+          })
+        }
+        if (plan.removed.length > 0) {
+          this.#markRemoved.run(now, now, JSON.stringify(specs.map((s) => s.name)))
+        }
+        return plan
+      })
+      .immediate()
   }
 
   /** A template known only from a hand ingest (no repository): created with the given rules if absent. */
