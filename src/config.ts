@@ -150,6 +150,9 @@ export const ENV_VARS = [
 ]
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/
+
+/** A valid template name (as the manifest requires: lowercase letters, digits, . _ -). */
+export const isTemplateName = (name: string): boolean => NAME_RE.test(name)
 const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 // git check-ref-format, the subset that matters for a branch name in a URL path.
 const REF_RE = /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.lock$|\.$))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/

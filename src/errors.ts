@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'DB_OUTDATED', // the index needs `asset-cache migrate` before a read-only command can read it
   'INVALID_DIGEST',
   'UNKNOWN_TEMPLATE',
+  'UNTRACKED_TEMPLATE', // ingest into a name the manifest does not track, without --untracked
+  'INVALID_ARGUMENT', // a command-line argument that cannot be used (named in the message)
   // Talking to Gitea
   'FETCH_OFF', // no GITEA_BASE_URL / GITEA_TOKEN configured
   'GITEA_NOT_FOUND', // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)

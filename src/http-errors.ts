@@ -24,6 +24,8 @@ export type HttpErrorCode =
   | 'NOT_A_READY_VERSION'
   | 'BUNDLE_EVICTED'
   | 'NOT_REFRESHABLE'
+  | 'TEMPLATE_TRACKED'
+  | 'TEMPLATE_BUSY'
   | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
 

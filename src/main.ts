@@ -4,6 +4,8 @@
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { exitCodeOf } from './cli/exit.js'
+import { forgetCommand } from './cli/forget.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
@@ -75,11 +77,23 @@ program
     'validate a template archive (tar.gz as Gitea serves it) and store its canonical bundle',
   )
   .argument('<file>', 'path to the .tar.gz archive')
-  .requiredOption('-t, --template <name>', 'template the archive belongs to')
+  .requiredOption('-t, --template <name>', 'a template the manifest tracks')
   .option('-c, --commit <sha>', 'commit id the archive must carry (pax global comment)')
-  .action((file: string, opts: { template: string; commit?: string }) =>
+  .option(
+    '--untracked',
+    'allow a template the manifest does not track (kept by hand; never counted against readiness)',
+  )
+  .action((file: string, opts: { template: string; commit?: string; untracked?: boolean }) =>
     withRuntime((rt) => ingestCommand(rt, file, opts)),
   )
+
+program
+  .command('forget')
+  .description(
+    'delete an untracked template (ingested by hand, or removed from the manifest) with its versions and jobs',
+  )
+  .argument('<template>', 'template name')
+  .action((template: string) => withRuntime((rt) => forgetCommand(rt, template)))
 
 program
   .command('ls')
@@ -194,9 +208,11 @@ adminOptions(
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof AppError) {
     process.stderr.write(
-      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${err.message}\n`,
+      err.code === 'CONFIG_INVALID'
+        ? `asset-cache: invalid configuration\n${err.message}\n`
+        : `asset-cache: ${err.code}: ${err.message}\n`,
     )
-    process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1
+    process.exitCode = exitCodeOf(err)
     return
   }
   process.stderr.write(`asset-cache: ${(err as Error).stack ?? String(err)}\n`)

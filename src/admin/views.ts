@@ -1,13 +1,14 @@
 // Read models for admins, shared by the admin API and the admin UI: what every template serves,
 // since when, from which commit and delivery, and why the last push was rejected.
 import type { Config } from '../config.js'
-import type {
-  BundleFile,
-  DeliveryRow,
-  Index,
-  JobRow,
-  TemplateRow,
-  VersionRow,
+import {
+  type BundleFile,
+  type DeliveryRow,
+  type Index,
+  isTracked,
+  type JobRow,
+  type TemplateRow,
+  type VersionRow,
 } from '../db/index.js'
 import { type Resolved, resolveTemplate } from '../routes/resolve.js'
 
@@ -71,6 +72,8 @@ export interface TemplateView {
   repo: string | null
   ref: string | null
   removed: boolean
+  /** Named by the applied manifest; untracked ones never count against readiness. */
+  tracked: boolean
   health: TemplateHealth
   /** What provisioners get: the pin when there is one, else the current version. */
   digest: string | null
@@ -199,6 +202,7 @@ export function templateView(
     repo: t.repo,
     ref: t.ref,
     removed: t.removedAt !== null,
+    tracked: isTracked(t),
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,

@@ -19,8 +19,10 @@ export function lsCommand(
     const lines = [['TEMPLATE', 'REPO', 'REF', 'STATUS', 'COMMIT', 'DIGEST', 'SINCE', 'LAST ERROR']]
     for (const t of views) {
       lines.push([
-        t.name + (t.removed ? ' (removed)' : '') + (t.pinned ? ' (pinned)' : ''),
-        t.repo ?? '(local)',
+        t.name +
+          (t.removed ? ' (removed)' : t.tracked ? '' : ' (untracked)') +
+          (t.pinned ? ' (pinned)' : ''),
+        t.repo ?? '-',
         t.ref ?? '-',
         t.health,
         shortSha(t.commit),

@@ -49,6 +49,10 @@ function toRow(raw: RawTemplate): TemplateRow {
   }
 }
 
+export type ForgetResult =
+  | { status: 'forgotten'; versions: number; jobs: number }
+  | { status: 'unknown' | 'tracked' | 'busy' }
+
 export class TemplateQueries {
   readonly #db: Db
   readonly #get
@@ -58,6 +62,7 @@ export class TemplateQueries {
   readonly #markRemoved
   readonly #setCurrent
   readonly #pin
+  readonly #forget
 
   constructor(db: Db) {
     this.#db = db
@@ -85,6 +90,15 @@ export class TemplateQueries {
     this.#pin = db.prepare(
       'UPDATE templates SET pinned_digest = ?, pinned_at = ?, updated_at = ? WHERE name = ?',
     )
+    this.#forget = {
+      running: db.prepare<[string], { id: number }>(
+        "SELECT id FROM jobs WHERE template = ? AND state = 'running' LIMIT 1",
+      ),
+      unlink: db.prepare('UPDATE templates SET current_version_id = NULL WHERE name = ?'),
+      jobs: db.prepare('DELETE FROM jobs WHERE template = ?'),
+      versions: db.prepare('DELETE FROM versions WHERE template = ?'),
+      template: db.prepare('DELETE FROM templates WHERE name = ?'),
+    }
   }
 
   get(name: string): TemplateRow | null {
@@ -148,6 +162,27 @@ export class TemplateQueries {
     if (existing) return existing
     this.#upsert.run({ name, repo: null, ref: null, rules: JSON.stringify(rules), now })
     return this.get(name)!
+  }
+
+  /**
+   * Deletes an untracked template (hand-ingested, or removed from the manifest) with its versions
+   * and jobs. Its bundles stay, indexed, until GC finds no version keeping them. A tracked
+   * template, or one with a running job, is left alone and said so.
+   */
+  forget(name: string): ForgetResult {
+    return this.#db
+      .transaction((): ForgetResult => {
+        const t = this.get(name)
+        if (!t) return { status: 'unknown' }
+        if (isTracked(t)) return { status: 'tracked' }
+        if (this.#forget.running.get(name)) return { status: 'busy' }
+        this.#forget.unlink.run(name)
+        const jobs = this.#forget.jobs.run(name).changes
+        const versions = this.#forget.versions.run(name).changes
+        this.#forget.template.run(name)
+        return { status: 'forgotten', versions, jobs }
+      })
+      .immediate()
   }
 
   setCurrent(name: string, versionId: number, now = Date.now()): void {

@@ -81,10 +81,11 @@ describe('data-directory commands beside a running server, with no manifest', ()
   const commands: [string, string[]][] = [
     ['ls', ['ls']],
     ['ls NAME', ['ls', 'seo']],
-    ['ingest', ['ingest', '__archive__', '--template', 'hand']],
+    ['ingest', ['ingest', '__archive__', '--template', 'hand', '--untracked']],
     ['gc', ['gc']],
     ['verify', ['verify']],
     ['migrate', ['migrate']],
+    ['forget', ['forget', 'hand']],
   ]
   for (const [label, args] of commands) {
     it(`${label}: every template keeps being served`, async () => {

@@ -289,6 +289,15 @@ describe('admin API', () => {
     await call(f, 'adminUnpinTemplate', { params: { name: 'nope' } })
   })
 
+  it('forget', async () => {
+    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+    await ingestTree(f.rt, 'hand', { 'config.yaml': 'name: hand\n' })
+    const forget = (name: string) => call(f, 'adminForgetTemplate', { params: { name } })
+    expect((await forget('hand')).status).toBe(200)
+    expect((await forget('seo')).status).toBe(409)
+    expect((await forget('hand')).status).toBe(404)
+  })
+
   it('verify and gc', async () => {
     const json = { 'content-type': 'application/json' }
     // A corrupt blob, so the verify report lists one.

@@ -92,6 +92,7 @@ export function TemplatePage(props: TemplatePageProps) {
         {t.name} <Pill status={t.health} />{' '}
         {t.pinned ? <span class="badge pinned">pinned</span> : null}
         {t.removed ? <span class="badge">removed</span> : null}
+        {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
       </h1>
       <section class="card">
         <dl class="facts">
@@ -158,25 +159,38 @@ export function TemplatePage(props: TemplatePageProps) {
             </>
           ) : null}
         </dl>
-        {t.removed ? null : (
-          <div class="actions">
-            {t.repo ? (
-              <PostButton
-                session={session}
-                action={`${base}/refresh`}
-                label="Refresh now"
-                className="primary"
-              />
-            ) : null}
-            {t.pinned ? (
-              <PostButton
-                session={session}
-                action={`${base}/unpin`}
-                label="Unpin"
-                className="danger"
-              />
-            ) : null}
-          </div>
+        <div class="actions">
+          {t.tracked ? (
+            <PostButton
+              session={session}
+              action={`${base}/refresh`}
+              label="Refresh now"
+              className="primary"
+            />
+          ) : null}
+          {t.pinned && !t.removed ? (
+            <PostButton
+              session={session}
+              action={`${base}/unpin`}
+              label="Unpin"
+              className="danger"
+            />
+          ) : null}
+          {t.tracked ? null : (
+            <PostButton
+              session={session}
+              action={`${base}/forget`}
+              label="Forget this template"
+              className="danger"
+            />
+          )}
+        </div>
+        {t.tracked ? null : (
+          <p class="small muted">
+            {t.removed ? 'Removed from the templates manifest' : 'Not in the templates manifest'}{' '}
+            (ingested by hand): it never counts against readiness. Forgetting it deletes its
+            versions and jobs; bundles no other version keeps are left for garbage collection.
+          </p>
         )}
       </section>
 
