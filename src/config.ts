@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors.js'
 import { Secret } from './secret.js'
+import { tokenWeakness } from './token-strength.js'
 import { parseDuration, parseSize } from './units.js'
 
 export const DEFAULT_ALLOW = ['config.yaml', 'prompts/**', 'agent-skills/**']
@@ -111,7 +112,15 @@ export const envSchema = z.object({
   ASSET_CACHE_FETCH: z.enum(['on', 'off']).default('on'),
   ASSET_CACHE_WEBHOOK_SECRET: optionalText,
   ASSET_CACHE_READ_TOKENS: optionalText,
-  ASSET_CACHE_ADMIN_TOKEN: optionalText,
+  ASSET_CACHE_ADMIN_TOKEN: optionalText.superRefine((token, ctx) => {
+    const weakness = token === undefined ? null : tokenWeakness(token)
+    if (weakness) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${weakness}; make one with \`openssl rand -hex 32\``,
+      })
+    }
+  }),
   ASSET_CACHE_RECONCILE_INTERVAL: duration('5m'),
   ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
   ASSET_CACHE_STORE_BUDGET: size('2GiB'),

@@ -1,6 +1,7 @@
 // The admin UI in a real browser (Debian chromium via playwright-core) against a real server and
 // the fake Gitea: sign in, read the overview, find a rejected version and its reason, pin an older
 // version and see provisioners get it, unpin. Screenshots go to test-artifacts/browser/.
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -24,7 +25,7 @@ if (!HAS_CHROMIUM) {
   console.warn(`skipping the admin UI browser test: ${CHROMIUM} does not exist (CI installs it)`)
 }
 
-const ADMIN = 'browser-admin-token-7d2f'
+const ADMIN = randomBytes(32).toString('hex')
 const GITEA_TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url))

@@ -1,6 +1,8 @@
 // Admin end to end over real HTTP and the real CLI: a pinned template keeps serving its pin while
 // pushes land, until it is unpinned; `asset-cache pin | unpin | refresh | ls | gc` as a user runs them.
+
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -23,7 +25,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = join(ROOT, 'src/main.ts')
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
-const ADMIN = 'admin-e2e-7c41d2'
+const ADMIN = randomBytes(32).toString('hex')
 
 let gitea: FakeGitea
 let repo: GitRepo

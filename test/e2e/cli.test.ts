@@ -173,6 +173,20 @@ describe('asset-cache CLI', () => {
     expect(r.stderr).toContain('ASSET_CACHE_PORT')
   })
 
+  it('refuses to serve with a placeholder admin token: exit 2, the variable named, never the token', () => {
+    const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
+    const r = cli(['serve'], {
+      ASSET_CACHE_DATA_DIR: data,
+      ASSET_CACHE_PORT: '0',
+      ASSET_CACHE_ADMIN_TOKEN: 'REPLACE_WITH_ADMIN_TOKEN',
+    })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('ASSET_CACHE_ADMIN_TOKEN')
+    expect(r.stderr).toContain('openssl rand -hex 32')
+    expect(r.stderr).not.toContain('REPLACE_WITH')
+    expect(readdirSync(data)).toEqual([])
+  })
+
   it('has --help on every command', () => {
     for (const command of ['serve', 'ingest', 'ls', 'verify', 'migrate']) {
       const r = cli([command, '--help'], {})

@@ -1,10 +1,11 @@
 // The admin UI in-process over a real runtime: sign-in and sessions, CSRF and origin checks, pin
 // and unpin through forms, escaping of hostile text, security headers, no secret on any page.
+import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../../src/admin-ui/session.js'
 import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
-const ADMIN = 'admin-token-9c1d77e0'
+const ADMIN = randomBytes(32).toString('hex')
 const GITEA_TOKEN = 'gitea-token-51aa0f'
 const WEBHOOK_SECRET = 'webhook-secret-0b7e'
 const READ_TOKEN = 'read-token-e2c4'
