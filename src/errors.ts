@@ -52,6 +52,8 @@ export const ERROR_CODES = [
   'CONFIG_INVALID',
   'DB_TOO_NEW', // the index was written by a newer version of the code
   'DATA_DIR_UNUSABLE', // ASSET_CACHE_DATA_DIR cannot be created, read or written
+  'LISTEN_FAILED', // ASSET_CACHE_HOST/PORT (or the metrics listener's) cannot be listened on
+  'INPUT_UNREADABLE', // a file named on the command line cannot be read
   'DB_OUTDATED', // the index needs `asset-cache migrate` before a read-only command can read it
   'INVALID_DIGEST',
   'UNKNOWN_TEMPLATE',

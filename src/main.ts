@@ -1,28 +1,30 @@
 // CLI entry: `asset-cache <command>`. Each command loads the configuration once, opens what it
 // needs, and maps failures to a message and an exit code (2 = configuration, 1 = anything else).
 
-import { join } from 'node:path'
 import { Command } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
 import { exitCodeOf } from './cli/exit.js'
 import { forgetCommand } from './cli/forget.js'
 import { gcCommand } from './cli/gc.js'
-import { ingestCommand } from './cli/ingest.js'
+import { ingestCommand, openArchive } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
+import { migrateCommand } from './cli/migrate.js'
 import { pullCommand } from './cli/pull.js'
 import { withReadIndex } from './cli/read-index.js'
 import { templatesSyncCommand } from './cli/templates.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
-import { migrate, openDb } from './db/index.js'
 import { AppError } from './errors.js'
 import { createLogger } from './log.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import { startServer } from './server.js'
 import { parseSize } from './units.js'
 
-async function withRuntime(fn: (rt: Runtime) => number | Promise<number>): Promise<void> {
-  const rt = await openRuntime(loadConfig())
+async function withRuntime(
+  fn: (rt: Runtime) => number | Promise<number>,
+  config = loadConfig(),
+): Promise<void> {
+  const rt = await openRuntime(config)
   try {
     process.exitCode = await fn(rt)
   } finally {
@@ -57,18 +59,7 @@ program
   .command('migrate')
   .description('create or upgrade the SQLite index in ASSET_CACHE_DATA_DIR')
   .action(() => {
-    const config = loadConfig()
-    const db = openDb(join(config.dataDir, 'index.db'))
-    try {
-      const r = migrate(db)
-      process.stdout.write(
-        r.applied.length
-          ? `applied ${r.applied.join(', ')} (schema ${r.from} → ${r.to})\n`
-          : `up to date (schema ${r.to})\n`,
-      )
-    } finally {
-      db.close()
-    }
+    process.exitCode = migrateCommand(loadConfig())
   })
 
 program
@@ -83,8 +74,16 @@ program
     '--untracked',
     'allow a template the manifest does not track (kept by hand; never counted against readiness)',
   )
-  .action((file: string, opts: { template: string; commit?: string; untracked?: boolean }) =>
-    withRuntime((rt) => ingestCommand(rt, file, opts)),
+  .action(
+    async (file: string, opts: { template: string; commit?: string; untracked?: boolean }) => {
+      const config = loadConfig()
+      const archive = await openArchive(file)
+      try {
+        await withRuntime((rt) => ingestCommand(rt, archive, opts), config)
+      } finally {
+        await archive.close()
+      }
+    },
   )
 
 program

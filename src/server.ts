@@ -139,15 +139,26 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
     metrics,
   }
-  const { server, url } = await listen(createListener(appDeps), config.host, config.port)
+  const { server, url } = await listen(
+    createListener(appDeps),
+    config.host,
+    config.port,
+    'ASSET_CACHE_HOST/ASSET_CACHE_PORT',
+  ).catch(async (err) => {
+    await gitea?.close()
+    runtime.close()
+    throw err
+  })
   // /metrics on a listener of its own (e.g. only on an internal interface); the main one 404s it.
   const metricsListener = config.metrics
     ? await listen(
         getRequestListener(metricsApp(metrics).fetch),
         config.metrics.host,
         config.metrics.port,
+        'ASSET_CACHE_METRICS_HOST/ASSET_CACHE_METRICS_PORT',
       ).catch(async (err) => {
         await closeServer(server)
+        await gitea?.close()
         runtime.close()
         throw err
       })
@@ -205,15 +216,38 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
 }
 
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another process listens there)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+}
+
+/** Listens, or fails with LISTEN_FAILED naming the settings (`settings`) and the reason. */
 async function listen(
   listener: RequestListener,
   hostname: string,
   port: number,
+  settings: string,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(listener)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
-    server.once('error', reject)
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const reason = LISTEN_REASONS[err.code ?? ''] ?? err.code ?? err.message
+      reject(
+        new AppError(
+          'LISTEN_FAILED',
+          `${settings}: cannot listen on ${hostname}:${port}: ${reason}`,
+          {
+            host: hostname,
+            port,
+            cause: err.code,
+          },
+        ),
+      )
+    })
     server.listen(port, hostname)
   })
   const address = server.address() as AddressInfo

@@ -13,6 +13,8 @@ export const EXIT_USAGE = 2
 const USAGE_CODES: ReadonlySet<string> = new Set([
   'CONFIG_INVALID',
   'DATA_DIR_UNUSABLE',
+  'LISTEN_FAILED',
+  'INPUT_UNREADABLE',
   'UNTRACKED_TEMPLATE',
   'INVALID_ARGUMENT',
 ])

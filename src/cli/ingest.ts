@@ -2,7 +2,7 @@
 // must be one the applied manifest tracks: a mistyped name would otherwise create a template
 // that stays pending. `--untracked` keeps a hand-made one on purpose (never counted against
 // readiness; `asset-cache forget NAME` removes it).
-import { createReadStream } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import { DEFAULT_ALLOW, DEFAULT_REQUIRE, isTemplateName } from '../config.js'
 import { isTracked, type TemplateRow } from '../db/index.js'
 import { AppError } from '../errors.js'
@@ -53,10 +53,43 @@ function ingestTarget(rt: Runtime, opts: IngestCliOptions): TemplateRow {
   )
 }
 
+const UNREADABLE: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a directory in the path is a file',
+}
+
+/**
+ * Opens the archive before anything else (no data directory is touched for a mistyped path);
+ * INPUT_UNREADABLE names the file and why. A FIFO is fine: the archive may be streamed in.
+ */
+export async function openArchive(file: string): Promise<FileHandle> {
+  const fail = (code: string | undefined): never => {
+    throw new AppError(
+      'INPUT_UNREADABLE',
+      `cannot read the archive ${file}: ${UNREADABLE[code ?? ''] ?? code ?? 'unreadable'}`,
+      { file },
+    )
+  }
+  let handle: FileHandle
+  try {
+    handle = await open(file, 'r')
+  } catch (err) {
+    return fail((err as NodeJS.ErrnoException).code)
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close()
+    fail('EISDIR')
+  }
+  return handle
+}
+
 /** Prints the digest (stdout) or the rejection (stderr); returns the exit code. */
 export async function ingestCommand(
   rt: Runtime,
-  file: string,
+  archive: FileHandle,
   opts: IngestCliOptions,
 ): Promise<number> {
   const template = ingestTarget(rt, opts)
@@ -64,7 +97,7 @@ export async function ingestCommand(
     { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, limits: rt.config.limits },
     {
       template,
-      archive: createReadStream(file),
+      archive: archive.createReadStream(),
       ...(opts.commit ? { expectedCommit: opts.commit } : {}),
       source: 'cli',
     },
