@@ -1,9 +1,10 @@
 // CLI entry: `asset-cache <command>`. Each command loads the configuration once, opens what it
-// needs, and maps failures to a message and an exit code (2 = configuration, 1 = anything else).
+// needs, and maps failures to a message and an exit code: 0 ok, 1 the operation failed, 2 usage
+// or configuration (cli/exit.ts; README "Exit codes").
 
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
-import { exitCodeOf } from './cli/exit.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from './cli/exit.js'
 import { forgetCommand } from './cli/forget.js'
 import { gcCommand } from './cli/gc.js'
 import { ingestCommand, openArchive } from './cli/ingest.js'
@@ -32,10 +33,13 @@ async function withRuntime(
   }
 }
 
+// exitOverride before any command is added: subcommands inherit it, so a usage error anywhere
+// reaches the handler at the end (exit 2) instead of commander's process.exit(1).
 const program = new Command()
   .name('asset-cache')
   .description('Validated, content-addressed cache of Gitea workspace-template assets')
   .showHelpAfterError()
+  .exitOverride()
 
 program
   .command('serve')
@@ -155,8 +159,8 @@ program
       const parsed = parseSize(opts.budget)
       if (parsed === null) {
         throw new AppError(
-          'CONFIG_INVALID',
-          `--budget: expected a size like 512MiB, got "${opts.budget}"`,
+          'INVALID_ARGUMENT',
+          `--budget: expected a size like 512MiB, got ${JSON.stringify(opts.budget)}`,
         )
       }
       budget = parsed
@@ -205,6 +209,14 @@ adminOptions(
 })
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or the help) already.
+    process.exitCode =
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? EXIT_OK
+        : EXIT_USAGE
+    return
+  }
   if (err instanceof AppError) {
     process.stderr.write(
       err.code === 'CONFIG_INVALID'
@@ -215,5 +227,5 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     return
   }
   process.stderr.write(`asset-cache: ${(err as Error).stack ?? String(err)}\n`)
-  process.exitCode = 1
+  process.exitCode = EXIT_FAILED
 })

@@ -166,7 +166,7 @@ describe('admin CLI', () => {
     expect(bad.stderr).toContain('UNAUTHORIZED')
     expect(bad.stderr + bad.stdout).not.toContain('not-the-admin-token')
     const none = await cli(['unpin', 'seo'], { ASSET_CACHE_SERVER: server.url })
-    expect(none.code).toBe(1)
+    expect(none.code).toBe(2)
     expect(none.stderr).toContain('ASSET_CACHE_ADMIN_TOKEN')
     const badPin = await cli(['pin', 'seo', `sha256:${'0'.repeat(64)}`], remote())
     expect(badPin.code).toBe(1)
