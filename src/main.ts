@@ -12,6 +12,7 @@ import { lsCommand } from './cli/ls.js'
 import { migrateCommand } from './cli/migrate.js'
 import { pullCommand } from './cli/pull.js'
 import { withReadIndex } from './cli/read-index.js'
+import { serveHelp } from './cli/serve-help.js'
 import { templatesSyncCommand } from './cli/templates.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
@@ -20,6 +21,7 @@ import { createLogger } from './log.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import { startServer } from './server.js'
 import { parseSize } from './units.js'
+import { VERSION } from './version.js'
 
 async function withRuntime(
   fn: (rt: Runtime) => number | Promise<number>,
@@ -38,12 +40,14 @@ async function withRuntime(
 const program = new Command()
   .name('asset-cache')
   .description('Validated, content-addressed cache of Gitea workspace-template assets')
+  .version(VERSION)
   .showHelpAfterError()
   .exitOverride()
 
 program
   .command('serve')
   .description('run the service: HTTP API, webhook receiver, refresh workers and reconciler')
+  .addHelpText('after', serveHelp())
   .action(async () => {
     const config = loadConfig()
     const logger = createLogger(config.logLevel)
