@@ -78,7 +78,10 @@ export interface TemplateView {
   /** What provisioners get: the pin when there is one, else the current version. */
   digest: string | null
   commit: string | null
-  /** When the served version became ready. */
+  /**
+   * Since when it serves what it serves: for a pinned template, when it was pinned (its bundle
+   * may have been ready long before); otherwise when the current version became ready.
+   */
   since: number | null
   current: VersionView | null
   pinned: { digest: string; at: number | null } | null
@@ -206,7 +209,7 @@ export function templateView(
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,
-    since: served.version?.readyAt ?? null,
+    since: served.pinned ? t.pinnedAt : (served.version?.readyAt ?? null),
     current,
     pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
     latest,
