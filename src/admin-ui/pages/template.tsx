@@ -209,8 +209,8 @@ export function TemplatePage(props: TemplatePageProps) {
       {detail.files.length === 0 ? (
         <div class="card muted">Nothing served yet.</div>
       ) : (
-        <div class="scroll">
-          <table id="files">
+        <div class="scroll cards">
+          <table id="files" class="cards">
             <thead>
               <tr>
                 <th>Path</th>
@@ -222,10 +222,16 @@ export function TemplatePage(props: TemplatePageProps) {
             <tbody>
               {detail.files.map((f) => (
                 <tr>
-                  <td class="mono">{f.path}</td>
-                  <td class="num">{formatBytes(f.size)}</td>
-                  <td class="mono">{fileMode(f.mode)}</td>
-                  <td class="mono" title={f.sha256}>
+                  <td data-label="Path" class="mono">
+                    {f.path}
+                  </td>
+                  <td data-label="Size" class="num">
+                    {formatBytes(f.size)}
+                  </td>
+                  <td data-label="Mode" class="mono">
+                    {fileMode(f.mode)}
+                  </td>
+                  <td data-label="sha256" class="mono digest" title={f.sha256}>
                     {f.sha256.slice(0, 12)}
                   </td>
                 </tr>
