@@ -53,6 +53,8 @@ describe('readiness', () => {
     const body = (await res.json()) as { checks: { templates: { ok: boolean } } }
     expect(body.checks.templates).toEqual({ ok: true, notReady: [] })
     expect(res.status).toBe(200)
+    const metrics = await (await fx.app.request('/metrics')).text()
+    expect(metrics).toMatch(/^asset_cache_templates_not_ready 0$/m)
     // A tracked template without a ready version still does.
     fx.rt.index.templates.sync([
       ...fx.rt.config.templates,
