@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors.js'
 import { Secret } from './secret.js'
+import { tokenWeakness } from './token-strength.js'
 import { parseDuration, parseSize } from './units.js'
 
 export const DEFAULT_ALLOW = ['config.yaml', 'prompts/**', 'agent-skills/**']
@@ -131,7 +132,15 @@ export const envSchema = z.object({
   ASSET_CACHE_FETCH: z.enum(['on', 'off']).default('on'),
   ASSET_CACHE_WEBHOOK_SECRET: optionalText,
   ASSET_CACHE_READ_TOKENS: optionalText,
-  ASSET_CACHE_ADMIN_TOKEN: optionalText,
+  ASSET_CACHE_ADMIN_TOKEN: optionalText.superRefine((token, ctx) => {
+    const weakness = token === undefined ? null : tokenWeakness(token)
+    if (weakness) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${weakness}; make one with \`openssl rand -hex 32\``,
+      })
+    }
+  }),
   ASSET_CACHE_RECONCILE_INTERVAL: duration('5m'),
   ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
   ASSET_CACHE_STORE_BUDGET: size('2GiB'),
@@ -178,6 +187,9 @@ export const ENV_VARS = [
 ]
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/
+
+/** A valid template name (as the manifest requires: lowercase letters, digits, . _ -). */
+export const isTemplateName = (name: string): boolean => NAME_RE.test(name)
 const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 // git check-ref-format, the subset that matters for a branch name in a URL path.
 const REF_RE = /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.lock$|\.$))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/

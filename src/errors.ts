@@ -53,8 +53,14 @@ export const ERROR_CODES = [
   'ENOTFOUND', // no such blob
   'CONFIG_INVALID',
   'DB_TOO_NEW', // the index was written by a newer version of the code
+  'DATA_DIR_UNUSABLE', // ASSET_CACHE_DATA_DIR cannot be created, read or written
+  'LISTEN_FAILED', // ASSET_CACHE_HOST/PORT (or the metrics listener's) cannot be listened on
+  'INPUT_UNREADABLE', // a file named on the command line cannot be read
+  'DB_OUTDATED', // the index needs `asset-cache migrate` before a read-only command can read it
   'INVALID_DIGEST',
   'UNKNOWN_TEMPLATE',
+  'UNTRACKED_TEMPLATE', // ingest into a name the manifest does not track, without --untracked
+  'INVALID_ARGUMENT', // a command-line argument that cannot be used (named in the message)
   // Talking to Gitea
   'FETCH_OFF', // no GITEA_BASE_URL / GITEA_TOKEN configured
   'GITEA_NOT_FOUND', // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)

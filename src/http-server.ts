@@ -8,6 +8,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { HttpLimits } from './config.js'
+import { AppError } from './errors.js'
 import type { Metrics } from './metrics.js'
 
 /** node's code for a request whose headers or body did not arrive within its timeouts. */
@@ -77,17 +78,43 @@ export function limitedServer(
 }
 
 /** Listens on `hostname:port` (0: any free port); resolves with the server and its URL. */
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another process listens there)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve',
+}
+
+/**
+ * Listens with the limits applied, or fails with LISTEN_FAILED naming the settings to fix
+ * (`settings`, e.g. `ASSET_CACHE_HOST/ASSET_CACHE_PORT`) and the reason.
+ */
 export async function listenHttp(
   listener: RequestListener,
   hostname: string,
   port: number,
+  settings: string,
   limits: HttpLimits,
   metrics?: Metrics,
 ): Promise<{ server: Server; url: string }> {
   const server = limitedServer(listener, limits, metrics)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
-    server.once('error', reject)
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const reason = LISTEN_REASONS[err.code ?? ''] ?? err.code ?? err.message
+      reject(
+        new AppError(
+          'LISTEN_FAILED',
+          `${settings}: cannot listen on ${hostname}:${port}: ${reason}`,
+          {
+            host: hostname,
+            port,
+            cause: err.code,
+          },
+        ),
+      )
+    })
     server.listen(port, hostname)
   })
   const address = server.address() as AddressInfo

@@ -1,25 +1,34 @@
 // CLI entry: `asset-cache <command>`. Each command loads the configuration once, opens what it
-// needs, and maps failures to a message and an exit code (2 = configuration, 1 = anything else).
+// needs, and maps failures to a message and an exit code: 0 ok, 1 the operation failed, 2 usage
+// or configuration (cli/exit.ts; README "Exit codes").
 
-import { join } from 'node:path'
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from './cli/exit.js'
+import { forgetCommand } from './cli/forget.js'
 import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
-import { ingestCommand } from './cli/ingest.js'
+import { ingestCommand, openArchive } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
-import { EXIT, type PullCommandOptions, pullCommand } from './cli/pull.js'
+import { migrateCommand } from './cli/migrate.js'
+import { type PullCommandOptions, pullCommand } from './cli/pull.js'
+import { withReadIndex } from './cli/read-index.js'
+import { serveHelp } from './cli/serve-help.js'
+import { templatesSyncCommand } from './cli/templates.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
-import { migrate, openDb } from './db/index.js'
 import { AppError } from './errors.js'
 import { createLogger } from './log.js'
 import { openRuntime, type Runtime } from './runtime.js'
 import { startServer } from './server.js'
 import { parseSize } from './units.js'
+import { VERSION } from './version.js'
 
-async function withRuntime(fn: (rt: Runtime) => number | Promise<number>): Promise<void> {
-  const rt = await openRuntime(loadConfig())
+async function withRuntime(
+  fn: (rt: Runtime) => number | Promise<number>,
+  config = loadConfig(),
+): Promise<void> {
+  const rt = await openRuntime(config)
   try {
     process.exitCode = await fn(rt)
   } finally {
@@ -27,14 +36,19 @@ async function withRuntime(fn: (rt: Runtime) => number | Promise<number>): Promi
   }
 }
 
+// exitOverride before any command is added: subcommands inherit it, so a usage error anywhere
+// reaches the handler at the end (exit 2) instead of commander's process.exit(1).
 const program = new Command()
   .name('asset-cache')
   .description('Validated, content-addressed cache of Gitea workspace-template assets')
+  .version(VERSION)
   .showHelpAfterError()
+  .exitOverride()
 
 program
   .command('serve')
   .description('run the service: HTTP API, webhook receiver, refresh workers and reconciler')
+  .addHelpText('after', serveHelp())
   .action(async () => {
     const config = loadConfig()
     const logger = createLogger(config.logLevel)
@@ -54,18 +68,7 @@ program
   .command('migrate')
   .description('create or upgrade the SQLite index in ASSET_CACHE_DATA_DIR')
   .action(() => {
-    const config = loadConfig()
-    const db = openDb(join(config.dataDir, 'index.db'))
-    try {
-      const r = migrate(db)
-      process.stdout.write(
-        r.applied.length
-          ? `applied ${r.applied.join(', ')} (schema ${r.from} → ${r.to})\n`
-          : `up to date (schema ${r.to})\n`,
-      )
-    } finally {
-      db.close()
-    }
+    process.exitCode = migrateCommand(loadConfig())
   })
 
 program
@@ -74,20 +77,54 @@ program
     'validate a template archive (tar.gz as Gitea serves it) and store its canonical bundle',
   )
   .argument('<file>', 'path to the .tar.gz archive')
-  .requiredOption('-t, --template <name>', 'template the archive belongs to')
+  .requiredOption('-t, --template <name>', 'a template the manifest tracks')
   .option('-c, --commit <sha>', 'commit id the archive must carry (pax global comment)')
-  .action((file: string, opts: { template: string; commit?: string }) =>
-    withRuntime((rt) => ingestCommand(rt, file, opts)),
+  .option(
+    '--untracked',
+    'allow a template the manifest does not track (kept by hand; never counted against readiness)',
   )
+  .action(
+    async (file: string, opts: { template: string; commit?: string; untracked?: boolean }) => {
+      const config = loadConfig()
+      const archive = await openArchive(file)
+      try {
+        await withRuntime((rt) => ingestCommand(rt, archive, opts), config)
+      } finally {
+        await archive.close()
+      }
+    },
+  )
+
+program
+  .command('forget')
+  .description(
+    'delete an untracked template (ingested by hand, or removed from the manifest) with its versions and jobs',
+  )
+  .argument('<template>', 'template name')
+  .action((template: string) => withRuntime((rt) => forgetCommand(rt, template)))
 
 program
   .command('ls')
   .description("list templates and their current versions, or one template's version history")
   .argument('[template]', 'show the versions of this template')
   .option('--json', 'machine-readable output')
-  .action((template: string | undefined, opts: { json?: boolean }) =>
-    withRuntime((rt) => lsCommand(rt, template, opts)),
+  .action(async (template: string | undefined, opts: { json?: boolean }) => {
+    process.exitCode = await withReadIndex(loadConfig(), (deps) => lsCommand(deps, template, opts))
+  })
+
+program
+  .command('templates')
+  .description('the templates the index tracks')
+  .command('sync')
+  .description(
+    'apply ASSET_CACHE_TEMPLATES now, as serve does at start-up: add, update and remove tracked templates',
   )
+  .option('--dry-run', 'print what would change; change nothing')
+  .option('--allow-empty', 'let a manifest with no templates remove every tracked template')
+  .option('--json', 'machine-readable output')
+  .action((opts: { dryRun?: boolean; allowEmpty?: boolean; json?: boolean }) => {
+    process.exitCode = templatesSyncCommand(loadConfig(), opts)
+  })
 
 program
   .command('pull')
@@ -103,7 +140,7 @@ program
   )
   // A command-line mistake (no --into, an unknown flag, no target) is a usage error: exit 2, as
   // every other usage or configuration mistake of pull; --help stays 0.
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage))
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_USAGE))
   .action(async (target: string, opts: PullCommandOptions) => {
     process.exitCode = await pullCommand(target, opts)
   })
@@ -135,8 +172,8 @@ program
       const parsed = parseSize(opts.budget)
       if (parsed === null) {
         throw new AppError(
-          'CONFIG_INVALID',
-          `--budget: expected a size like 512MiB, got "${opts.budget}"`,
+          'INVALID_ARGUMENT',
+          `--budget: expected a size like 512MiB, got ${JSON.stringify(opts.budget)}`,
         )
       }
       budget = parsed
@@ -192,13 +229,23 @@ const lines = (text: string) =>
     .join('\n')
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or the help) already.
+    process.exitCode =
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? EXIT_OK
+        : EXIT_USAGE
+    return
+  }
   if (err instanceof AppError) {
     process.stderr.write(
-      `asset-cache: ${err.code === 'CONFIG_INVALID' ? 'invalid configuration' : err.code}\n${lines(err.message)}\n`,
+      err.code === 'CONFIG_INVALID'
+        ? `asset-cache: invalid configuration\n${lines(err.message)}\n`
+        : `asset-cache: ${err.code}: ${lines(err.message)}\n`,
     )
-    process.exitCode = err.code === 'CONFIG_INVALID' ? 2 : 1
+    process.exitCode = exitCodeOf(err)
     return
   }
   process.stderr.write(`asset-cache: ${lines((err as Error).stack ?? String(err))}\n`)
-  process.exitCode = 1
+  process.exitCode = EXIT_FAILED
 })

@@ -161,7 +161,7 @@ export function createMetrics(): Metrics {
   })
   gauge(
     'asset_cache_reconcile_lag_seconds',
-    'Age of the oldest active template behind its branch head (0 when all are current).',
+    'Age of the oldest tracked template behind its branch head (0 when all are current).',
     [],
     (g) => {
       const index = openIndex()
@@ -170,7 +170,7 @@ export function createMetrics(): Metrics {
   )
   gauge(
     'asset_cache_templates_not_ready',
-    'Active templates with no ready current version.',
+    'Tracked templates (named by the applied manifest) with no ready current version.',
     [],
     (g) => {
       const index = openIndex()

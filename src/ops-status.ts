@@ -11,8 +11,8 @@ interface Statements {
   storeBytes: Statement<[], { bytes: number }>
 }
 
-const ACTIVE = 't.removed_at IS NULL'
-const TRACKED = `${ACTIVE} AND t.repo IS NOT NULL`
+// Tracked: named by the applied manifest (db/template-sync.ts isTracked).
+const TRACKED = 't.removed_at IS NULL AND t.repo IS NOT NULL'
 
 const prepared = new WeakMap<Db, Statements>()
 
@@ -22,7 +22,7 @@ function statements(db: Db): Statements {
     s = {
       notReady: db.prepare<[], { name: string }>(
         `SELECT t.name FROM templates AS t LEFT JOIN versions AS v ON v.id = t.current_version_id
-         WHERE ${ACTIVE} AND (v.id IS NULL OR v.status <> 'ready') ORDER BY t.name`,
+         WHERE ${TRACKED} AND (v.id IS NULL OR v.status <> 'ready') ORDER BY t.name`,
       ),
       // See reconcileLagSeconds for what each branch of the union stands for.
       behindSince: db.prepare<[], { since: number | null }>(
@@ -55,7 +55,11 @@ function statements(db: Db): Statements {
   return s
 }
 
-/** Active (not removed) templates whose current version is missing or not ready, by name. */
+/**
+ * Tracked templates (named by the applied manifest) whose current version is missing or not
+ * ready, by name. Untracked ones — ingested by hand, or removed — never hold readiness back: a
+ * mistyped `ingest --untracked` must not keep /readyz at 503.
+ */
 export function templatesNotReady(index: Index): string[] {
   return statements(index.db)
     .notReady.all()

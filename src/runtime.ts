@@ -1,6 +1,10 @@
 // Opens what every command needs from the data directory: the index and the content store.
+// Opening changes no template: only `serve` and `asset-cache templates sync` apply the manifest
+// (templates-manifest.ts), so a command run without the server's ASSET_CACHE_TEMPLATES beside a
+// running server leaves what it serves alone.
 import { join } from 'node:path'
 import type { Config } from './config.js'
+import { dataDirError } from './data-dir.js'
 import { type Index, openIndex } from './db/index.js'
 import { ContentStore } from './store/index.js'
 
@@ -13,12 +17,18 @@ export interface Runtime {
   close(): void
 }
 
+/** Opens the store and the index; a data directory it cannot use is DATA_DIR_UNUSABLE. */
 export async function openRuntime(config: Config): Promise<Runtime> {
-  const store = await ContentStore.open(config.dataDir)
-  const index = openIndex(join(config.dataDir, 'index.db'), {
-    deliveryMaxRows: config.deliveries.maxRows,
-  })
-  index.templates.sync(config.templates)
+  let store: ContentStore
+  let index: Index
+  try {
+    store = await ContentStore.open(config.dataDir)
+    index = openIndex(join(config.dataDir, 'index.db'), {
+      deliveryMaxRows: config.deliveries.maxRows,
+    })
+  } catch (err) {
+    throw dataDirError(config.dataDir, err)
+  }
   return {
     config,
     index,

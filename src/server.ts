@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 import { openRuntime, type Runtime } from './runtime.js'
+import { applyManifest } from './templates-manifest.js'
 
 export interface RunningServer {
   url: string
@@ -70,6 +71,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options
   const runtime = await openRuntime(config)
   const { index } = runtime
+  try {
+    applyManifest(index, config, logger)
+  } catch (err) {
+    runtime.close()
+    throw err
+  }
 
   const requeued = index.jobs.requeueRunning()
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
@@ -136,18 +143,25 @@ export async function startServer(config: Config, options: StartOptions): Promis
     createListener(appDeps),
     config.host,
     config.port,
+    'ASSET_CACHE_HOST/ASSET_CACHE_PORT',
     config.http,
     metrics,
-  )
+  ).catch(async (err) => {
+    await gitea?.close()
+    runtime.close()
+    throw err
+  })
   // /metrics on a listener of its own (e.g. only on an internal interface); the main one 404s it.
   const metricsListener = config.metrics
     ? await listenHttp(
         getRequestListener(metricsApp(metrics).fetch),
         config.metrics.host,
         config.metrics.port,
+        'ASSET_CACHE_METRICS_HOST/ASSET_CACHE_METRICS_PORT',
         config.http,
       ).catch(async (err) => {
         await closeServer(server)
+        await gitea?.close()
         runtime.close()
         throw err
       })
@@ -167,7 +181,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     {
       url,
       metricsUrl: metricsListener?.url ?? null,
-      templates: config.templates.length,
+      templates: index.templates.tracked().length,
       workers: config.workers,
       fetching: gitea !== null,
     },

@@ -21,7 +21,11 @@ export function CommitLink({ commit, url }: { commit: string | null; url: string
 
 export function Digest({ digest }: { digest: string | null }) {
   if (!digest) return <span class="muted">—</span>
-  return <code title={digest}>{shortDigest(digest)}</code>
+  return (
+    <code class="digest" title={digest}>
+      {shortDigest(digest)}
+    </code>
+  )
 }
 
 export function Ago({ at, now }: { at: number | null; now: number }) {

@@ -1,21 +1,15 @@
 // `/admin`: the admin UI, server-rendered, plain forms, no script. Reads go through the same read
 // models as /v1/admin (admin/views.ts), actions through the same functions (admin/actions.ts);
 // an action redirects back with a fixed flash key (POST → 303 → GET), or shows its report.
-import { type Context, Hono } from 'hono'
-import {
-  collectGarbageNow,
-  pinTemplate,
-  refreshTemplate,
-  unpinTemplate,
-  verifyStoreNow,
-} from '../admin/actions.js'
-import { listTemplates, queueView, storeView, templateDetail } from '../admin/views.js'
-import type { AppDeps } from '../app.js'
+import { Hono } from 'hono'
+import { collectGarbageNow, verifyStoreNow } from '../admin/actions.js'
+import { listTemplates, queueView, storeView } from '../admin/views.js'
 import { lostConnectionAnswer } from '../connection-lost.js'
 import { ApiError } from '../http-errors.js'
 import { adminDeps } from '../routes/admin.js'
 import { adminAttempts, checkAdminToken, clientAddress } from '../routes/admin-attempts.js'
 import { bodyWithin } from '../routes/body.js'
+import { doneFlash, errorFlash, nowOf } from './flash.js'
 import {
   render,
   requireCsrf,
@@ -30,30 +24,10 @@ import { LoginPage, NoticePage } from './pages/notice.js'
 import { OverviewPage } from './pages/overview.js'
 import { QueuePage } from './pages/queue.js'
 import { StorePage } from './pages/store.js'
-import { TemplatePage } from './pages/template.js'
 import { currentSession, endSession, startSession } from './session.js'
-
-/** Flash messages by key: the query string selects one, it never supplies text. */
-const DONE: Record<string, string> = {
-  pinned: 'Pinned. Provisioners now get this version until it is unpinned.',
-  unpinned: 'Unpinned. Provisioners get the current version again.',
-  'refresh-queued': 'Refresh queued.',
-  'refresh-coalesced': 'A refresh was already queued; this request joined it.',
-}
+import { templateUiRoutes } from './template-routes.js'
 
 const FORM_MAX_BYTES = 16 * 1024
-
-const nowOf = (deps: AppDeps) => (deps.now ?? Date.now)()
-const templatePath = (name: string) => `/admin/templates/${encodeURIComponent(name)}`
-
-function doneFlash(key: string | undefined): Flash | null {
-  const text = key ? DONE[key] : undefined
-  return text ? { kind: 'ok', text } : null
-}
-
-function errorFlash(err: ApiError): Flash {
-  return { kind: 'error', code: err.code, text: err.message }
-}
 
 export const adminUiRoutes = new Hono<UiEnv>()
 
@@ -129,83 +103,7 @@ adminUiRoutes.get('/', (c) => {
   )
 })
 
-/** The template page, with a flash; 404 page when there is no such template. */
-function templatePage(
-  c: Context<UiEnv>,
-  name: string,
-  flash: Flash | null,
-  status: 200 | 400 | 404 | 409 = 200,
-) {
-  const deps = c.var.deps
-  const detail = templateDetail(deps, name)
-  if (!detail) {
-    return render(
-      c,
-      <NoticePage
-        title="No such template"
-        session={c.var.session}
-        flash={{
-          kind: 'error',
-          code: 'UNKNOWN_TEMPLATE',
-          text: `No template named ${JSON.stringify(name)}.`,
-        }}
-      />,
-      404,
-    )
-  }
-  return render(
-    c,
-    <TemplatePage session={c.var.session} detail={detail} now={nowOf(deps)} flash={flash} />,
-    status,
-  )
-}
-
-adminUiRoutes.get('/templates/:name', (c) =>
-  templatePage(c, c.req.param('name'), doneFlash(c.req.query('done'))),
-)
-
-/** Runs a template action; on an ApiError shows the template page with the code and message. */
-async function templateAction(
-  c: Context<UiEnv>,
-  run: (name: string, form: Record<string, unknown>) => string,
-) {
-  const name = c.req.param('name') ?? ''
-  const form = (await c.req.parseBody()) as Record<string, unknown>
-  try {
-    const done = run(name, form)
-    return c.redirect(`${templatePath(name)}?done=${done}`, 303)
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err
-    const status = err.status === 400 || err.status === 404 || err.status === 409 ? err.status : 409
-    return templatePage(c, name, errorFlash(err), status)
-  }
-}
-
-adminUiRoutes.post('/templates/:name/refresh', (c) =>
-  templateAction(c, (name, form) => {
-    const { created } = refreshTemplate(
-      adminDeps(c.var.deps, c.var.metrics),
-      name,
-      form.force === '1',
-    )
-    return created ? 'refresh-queued' : 'refresh-coalesced'
-  }),
-)
-
-adminUiRoutes.post('/templates/:name/pin', (c) =>
-  templateAction(c, (name, form) => {
-    const digest = typeof form.digest === 'string' ? form.digest : ''
-    pinTemplate(adminDeps(c.var.deps, c.var.metrics), name, digest)
-    return 'pinned'
-  }),
-)
-
-adminUiRoutes.post('/templates/:name/unpin', (c) =>
-  templateAction(c, (name) => {
-    unpinTemplate(adminDeps(c.var.deps, c.var.metrics), name)
-    return 'unpinned'
-  }),
-)
+adminUiRoutes.route('/templates', templateUiRoutes)
 
 adminUiRoutes.get('/queue', (c) => {
   const deps = c.var.deps

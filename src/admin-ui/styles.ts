@@ -87,7 +87,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.75re
   table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
   table.cards thead{display:none}
   table.cards tr{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin-bottom:.6rem;padding:.4rem .2rem}
-  table.cards td{display:flex;gap:.75rem;border:0;padding:.2rem .6rem;white-space:normal;overflow-wrap:anywhere}
+  table.cards td{display:flex;gap:.75rem;border:0;padding:.2rem .6rem;white-space:normal;overflow-wrap:anywhere;text-align:left}
+  table.cards td>*{min-width:0}
   table.cards td::before{content:attr(data-label);flex:0 0 5.5rem;color:#656d76;font-size:.85rem}
   table.cards td:empty{display:none}
 }

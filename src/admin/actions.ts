@@ -1,4 +1,5 @@
-// Admin actions, shared by the admin API and the admin UI: refresh now, pin, unpin, verify, GC.
+// Admin actions, shared by the admin API and the admin UI: refresh now, pin, unpin, forget,
+// verify, GC.
 // Each checks its input against the index and fails with a stable code (ApiError), never a
 // half-done change.
 import type { Config } from '../config.js'
@@ -76,6 +77,41 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
 export function unpinTemplate(deps: AdminDeps, name: string): void {
   knownTemplate(deps.index, name)
   deps.index.templates.setPin(name, null)
+}
+
+/** What forgetting removed: the template's versions and jobs (its bundles wait for GC). */
+export interface ForgetAnswer {
+  name: string
+  forgotten: true
+  versions: number
+  jobs: number
+}
+
+/**
+ * Forgets an untracked template (hand-ingested, or removed from the manifest): its row, versions
+ * and jobs go; bundles no other version keeps become GC candidates. A tracked template is 409
+ * TEMPLATE_TRACKED: the manifest decides those.
+ */
+export function forgetTemplate(deps: { index: Index }, name: string): ForgetAnswer {
+  const r = deps.index.templates.forget(name)
+  switch (r.status) {
+    case 'forgotten':
+      return { name, forgotten: true, versions: r.versions, jobs: r.jobs }
+    case 'unknown':
+      throw unknownTemplate(name)
+    case 'tracked':
+      throw new ApiError(
+        409,
+        'TEMPLATE_TRACKED',
+        `template ${name} is tracked by the templates manifest: remove it from the manifest (then restart or run asset-cache templates sync) to stop tracking it`,
+      )
+    case 'busy':
+      throw new ApiError(
+        409,
+        'TEMPLATE_BUSY',
+        `template ${name} has a refresh running; try again when it has finished`,
+      )
+  }
 }
 
 export function verifyStoreNow(deps: AdminDeps): Promise<VerifyRepairReport> {

@@ -1,13 +1,14 @@
 // Read models for admins, shared by the admin API and the admin UI: what every template serves,
 // since when, from which commit and delivery, and why the last push was rejected.
 import type { Config } from '../config.js'
-import type {
-  BundleFile,
-  DeliveryRow,
-  Index,
-  JobRow,
-  TemplateRow,
-  VersionRow,
+import {
+  type BundleFile,
+  type DeliveryRow,
+  type Index,
+  isTracked,
+  type JobRow,
+  type TemplateRow,
+  type VersionRow,
 } from '../db/index.js'
 import { type Resolved, resolveTemplate } from '../routes/resolve.js'
 
@@ -73,11 +74,16 @@ export interface TemplateView {
   repo: string | null
   ref: string | null
   removed: boolean
+  /** Named by the applied manifest; untracked ones never count against readiness. */
+  tracked: boolean
   health: TemplateHealth
   /** What provisioners get: the pin when there is one, else the current version. */
   digest: string | null
   commit: string | null
-  /** When the served version became ready. */
+  /**
+   * Since when it serves what it serves: for a pinned template, when it was pinned (its bundle
+   * may have been ready long before); otherwise when the current version became ready.
+   */
   since: number | null
   current: VersionView | null
   pinned: { digest: string; at: number | null } | null
@@ -211,10 +217,11 @@ export function templateView(
     repo: t.repo,
     ref: t.ref,
     removed: t.removedAt !== null,
+    tracked: isTracked(t),
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,
-    since: served.version?.readyAt ?? null,
+    since: served.pinned ? t.pinnedAt : (served.version?.readyAt ?? null),
     current,
     pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
     latest,

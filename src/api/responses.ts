@@ -3,6 +3,7 @@
 // the type checks at the end tie them to the views the handlers return, so a field added or
 // renamed in a view fails `tsc` until the schema says so.
 import { z } from 'zod'
+import type { ForgetAnswer } from '../admin/actions.js'
 import type {
   QueueView,
   StoreView,
@@ -183,6 +184,11 @@ export const adminTemplate = z.object({
   repo: z.string().nullable(),
   ref: z.string().nullable(),
   removed: z.boolean(),
+  tracked: z
+    .boolean()
+    .describe(
+      'named by the applied templates manifest; untracked ones (hand-ingested or removed) never count against readiness and can be forgotten',
+    ),
   health: z.enum(['ready', 'stale', 'pending', 'failing']),
   digest: digest.nullable(),
   commit: commit.nullable(),
@@ -228,6 +234,13 @@ export const refreshAnswer = z.object({
   status: z.literal('queued'),
   jobId: int,
   created: z.boolean().describe('false when a refresh was already queued'),
+})
+
+export const forgetAnswer = z.object({
+  name: z.string(),
+  forgotten: z.literal(true),
+  versions: count.describe('version rows deleted'),
+  jobs: count.describe('job rows deleted'),
 })
 
 export const queueBody = z.object({
@@ -295,5 +308,6 @@ export type ResponseSchemasMatchViews = [
   Assert<Same<z.output<typeof bundleFile>, BundleFile>>,
   Assert<Same<z.output<typeof delivery>, DeliveryRow>>,
   Assert<Same<z.output<typeof gcReport>, GcReport>>,
+  Assert<Same<z.output<typeof forgetAnswer>, ForgetAnswer>>,
   Assert<Same<z.output<typeof verifyReport>, VerifyRepairReport>>,
 ]

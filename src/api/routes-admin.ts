@@ -6,6 +6,7 @@ import {
   adminTemplateList,
   adminVersionList,
   deliveryList,
+  forgetAnswer,
   gcReport,
   queueBody,
   refreshAnswer,
@@ -63,6 +64,29 @@ export const ADMIN_ROUTES: readonly RouteSpec[] = [
       400: queryErrors,
       ...adminAuthErrors,
       404: error('no such template', 'UNKNOWN_TEMPLATE'),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/v1/admin/templates/{name}',
+    operationId: 'adminForgetTemplate',
+    summary: 'Forget an untracked template',
+    description:
+      'Deletes a template the manifest does not track (ingested by hand, or removed from the ' +
+      'manifest) with its versions and jobs. Bundles no other version keeps become candidates ' +
+      'for GC. A tracked template is refused: the manifest decides those.',
+    tag: 'admin',
+    security: 'admin',
+    params: templateNameParam,
+    responses: {
+      200: json('forgotten', forgetAnswer, NO_STORE),
+      ...adminAuthErrors,
+      404: error('no such template', 'UNKNOWN_TEMPLATE'),
+      409: error(
+        'tracked by the manifest, or a refresh of it is running',
+        'TEMPLATE_TRACKED',
+        'TEMPLATE_BUSY',
+      ),
     },
   },
   {

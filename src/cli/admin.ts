@@ -1,7 +1,9 @@
 // `asset-cache pin | unpin | refresh`: admin actions against a running server over its admin API
-// (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN).
+// (`--server`, default ASSET_CACHE_SERVER; `--token`, default ASSET_CACHE_ADMIN_TOKEN). Exit 2
+// when no server or token is given (usage), 1 when the server cannot be reached or refuses.
 import { request } from 'undici'
 import { MAX_JSON_BYTES, readCapped } from '../client/http.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable } from './format.js'
 import { clientEnv } from './pull.js'
 
@@ -19,14 +21,16 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-/** Calls the admin API; prints the failure (code and message, never the token) and returns null. */
+type CallResult = { ok: true; body: Record<string, unknown> } | { ok: false; exit: number }
+
+/** Calls the admin API; prints a failure (code and message, never the token). */
 async function call(
   command: string,
   opts: AdminClientOptions,
   method: 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
-): Promise<Record<string, unknown> | null> {
+): Promise<CallResult> {
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.adminToken
@@ -34,11 +38,20 @@ async function call(
     process.stderr.write(
       `asset-cache ${command}: ${!server ? 'no server: pass --server or set ASSET_CACHE_SERVER' : 'no admin token: pass --token or set ASSET_CACHE_ADMIN_TOKEN'}\n`,
     )
-    return null
+    return { ok: false, exit: EXIT_USAGE }
+  }
+  let url: URL
+  try {
+    url = new URL(path, server)
+  } catch {
+    process.stderr.write(
+      `asset-cache ${command}: --server: not a URL: ${printable(JSON.stringify(server))}\n`,
+    )
+    return { ok: false, exit: EXIT_USAGE }
   }
   let res: Awaited<ReturnType<typeof request>>
   try {
-    res = await request(new URL(path, server), {
+    res = await request(url, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -52,7 +65,7 @@ async function call(
     process.stderr.write(
       `asset-cache ${command}: cannot reach ${printable(server)}: ${printable((err as Error).message)}\n`,
     )
-    return null
+    return { ok: false, exit: EXIT_FAILED }
   }
   res.body.on('error', () => undefined) // a body we stop reading must not crash the CLI
   let bytes: Buffer | null
@@ -62,13 +75,13 @@ async function call(
     process.stderr.write(
       `asset-cache ${command}: ${printable(server)}: ${printable((err as Error).message)}\n`,
     )
-    return null
+    return { ok: false, exit: EXIT_FAILED }
   }
   if (bytes === null) {
     process.stderr.write(
       `asset-cache ${command}: RESPONSE_TOO_LARGE: answer over ${MAX_JSON_BYTES} bytes, not read\n`,
     )
-    return null
+    return { ok: false, exit: EXIT_FAILED }
   }
   let json: unknown = null
   try {
@@ -79,9 +92,9 @@ async function call(
     process.stderr.write(
       `asset-cache ${command}: ${printable(text(e?.code) ?? `HTTP_${res.statusCode}`)}: ${printable(text(e?.message) ?? 'request failed')}\n`,
     )
-    return null
+    return { ok: false, exit: EXIT_FAILED }
   }
-  return (json ?? {}) as Record<string, unknown>
+  return { ok: true, body: (json ?? {}) as Record<string, unknown> }
 }
 
 const enc = encodeURIComponent
@@ -92,18 +105,18 @@ export async function pinCommand(
   opts: AdminClientOptions,
 ): Promise<number> {
   const r = await call('pin', opts, 'PUT', `/v1/admin/templates/${enc(template)}/pin`, { digest })
-  if (!r) return 1
+  if (!r.ok) return r.exit
   process.stdout.write(`pinned ${printable(template)} to ${printable(digest)}\n`)
-  return 0
+  return EXIT_OK
 }
 
 export async function unpinCommand(template: string, opts: AdminClientOptions): Promise<number> {
   const r = await call('unpin', opts, 'DELETE', `/v1/admin/templates/${enc(template)}/pin`)
-  if (!r) return 1
+  if (!r.ok) return r.exit
   process.stdout.write(
-    `unpinned ${printable(template)}; it serves ${printable(text(r.digest) ?? 'nothing yet')}\n`,
+    `unpinned ${printable(template)}; it serves ${printable(text(r.body.digest) ?? 'nothing yet')}\n`,
   )
-  return 0
+  return EXIT_OK
 }
 
 export async function refreshCommand(
@@ -113,9 +126,9 @@ export async function refreshCommand(
   const r = await call('refresh', opts, 'POST', `/v1/admin/templates/${enc(template)}/refresh`, {
     force: opts.force ?? false,
   })
-  if (!r) return 1
+  if (!r.ok) return r.exit
   process.stdout.write(
-    `refresh of ${printable(template)} ${r.created ? 'queued' : 'already queued'} (job ${printable(String(r.jobId))})\n`,
+    `refresh of ${printable(template)} ${r.body.created ? 'queued' : 'already queued'} (job ${printable(String(r.body.jobId))})\n`,
   )
-  return 0
+  return EXIT_OK
 }

@@ -1,14 +1,22 @@
 // `asset-cache ls [TEMPLATE]`: templates with what they serve, their status and last error, or one
-// template's history with each version's status and rejection reason.
-import { listTemplates } from '../admin/views.js'
+// template's history with each version's status and rejection reason. Reads the index read-only
+// (cli/read-index.ts): it writes nothing. The views are the admin API's (admin/views.ts): a
+// version whose bundle GC removed is marked evicted, as GET /v1/admin/templates/{name} does.
+import { type AdminReadDeps, listTemplates, templateDetail } from '../admin/views.js'
 import { printableName } from '../bundle/names.js'
-import type { Runtime } from '../runtime.js'
+import { EXIT_FAILED, EXIT_OK } from './exit.js'
 import { age, printable, printableJson, shortDigest, shortSha, table } from './format.js'
 
-export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: boolean }): number {
-  const { index } = rt
+/** `ls NAME` lists the whole history. */
+const ALL_VERSIONS = 1_000_000
+
+export function lsCommand(
+  deps: AdminReadDeps,
+  name: string | undefined,
+  opts: { json?: boolean },
+): number {
   if (name === undefined) {
-    const views = listTemplates(rt)
+    const views = listTemplates(deps)
     if (opts.json) {
       process.stdout.write(`${printableJson(views)}\n`)
       return 0
@@ -16,8 +24,10 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
     const lines = [['TEMPLATE', 'REPO', 'REF', 'STATUS', 'COMMIT', 'DIGEST', 'SINCE', 'LAST ERROR']]
     for (const t of views) {
       lines.push([
-        printable(t.name, 120) + (t.removed ? ' (removed)' : '') + (t.pinned ? ' (pinned)' : ''),
-        t.repo === null ? '(local)' : printable(t.repo, 120),
+        printable(t.name, 120) +
+          (t.removed ? ' (removed)' : t.tracked ? '' : ' (untracked)') +
+          (t.pinned ? ' (pinned)' : ''),
+        t.repo === null ? '-' : printable(t.repo, 120),
         t.ref === null ? '-' : printable(t.ref, 120),
         t.health,
         shortSha(t.commit),
@@ -29,31 +39,32 @@ export function lsCommand(rt: Runtime, name: string | undefined, opts: { json?: 
     process.stdout.write(`${table(lines)}\n`)
     return 0
   }
-  const template = index.templates.get(name)
-  if (!template) {
-    process.stderr.write(`unknown template ${printableJson(name)}\n`)
-    return 1
+  const detail = templateDetail(deps, name, ALL_VERSIONS)
+  if (!detail) {
+    process.stderr.write(
+      `asset-cache: UNKNOWN_TEMPLATE: no template named ${printableJson(name)}\n`,
+    )
+    return EXIT_FAILED
   }
-  const versions = index.versions.list(name)
   if (opts.json) {
-    process.stdout.write(`${printableJson({ template, versions })}\n`)
-    return 0
+    process.stdout.write(`${printableJson(detail)}\n`)
+    return EXIT_OK
   }
   const lines = [['', 'COMMIT', 'STATUS', 'DIGEST', 'FILES', 'BYTES', 'WHEN', 'REASON']]
-  for (const v of versions) {
+  for (const v of detail.versions) {
     lines.push([
-      v.id === template.currentVersionId ? '*' : '',
+      v.current ? '*' : '',
       shortSha(v.commit),
-      v.status,
+      v.status + (v.evicted ? ' (evicted)' : '') + (v.pinned ? ' (pinned)' : ''),
       shortDigest(v.digest),
       v.fileCount === null ? '-' : String(v.fileCount),
       v.bundleBytes === null ? '-' : String(v.bundleBytes),
-      age(v.updatedAt),
+      age(v.readyAt ?? v.createdAt),
       v.reasonCode ? reason(v.reasonCode, v.reasonDetail, v.reasonEntry) : '',
     ])
   }
   process.stdout.write(`${table(lines)}\n`)
-  return 0
+  return EXIT_OK
 }
 
 /**

@@ -8,6 +8,7 @@ import { endpoint } from '../client/http.js'
 import { type PullResult, pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
 import { parseDuration } from '../units.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable, printableJson } from './format.js'
 
 const MAX_TIMEOUT_MS = 24 * 86_400_000
@@ -70,7 +71,6 @@ export function failureLine(err: unknown): string {
 }
 
 /** Exit codes: one table for pull (and the README's for every command). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
 /** Client codes that name a mistake in the command line or configuration, not a failed pull. */
 const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
@@ -81,20 +81,20 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
   const token = opts.token ?? env.token
   if (!server) {
     process.stderr.write('asset-cache pull: no server: pass --server or set ASSET_CACHE_SERVER\n')
-    return EXIT.usage
+    return EXIT_USAGE
   }
   try {
     endpoint(server, '/')
   } catch (err) {
     process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
-    return EXIT.usage
+    return EXIT_USAGE
   }
   const timeoutMs = parseDuration(opts.timeout ?? '5m')
   if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
     process.stderr.write(
       `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
     )
-    return EXIT.usage
+    return EXIT_USAGE
   }
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
@@ -119,11 +119,11 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     })
     if (started) bar?.stop()
     process.stdout.write(`${summary(result, opts.into)}\n`)
-    return EXIT.ok
+    return EXIT_OK
   } catch (err) {
     if (started) bar?.stop()
     process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
     const usage = err instanceof ClientError && USAGE_CODES.has(err.code)
-    return usage ? EXIT.usage : EXIT.failed
+    return usage ? EXIT_USAGE : EXIT_FAILED
   }
 }

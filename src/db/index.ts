@@ -15,7 +15,8 @@ export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
-export type { TemplateRow } from './templates.js'
+export { isTracked } from './template-sync.js'
+export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
 
 export interface IndexOptions {

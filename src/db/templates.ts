@@ -1,6 +1,9 @@
 // Template rows: the manifest's templates, their current version and pin.
 import type { TemplateSpec } from '../config.js'
 import type { Db } from './open.js'
+import { isTracked, planSync, type SyncOptions, type SyncPlan } from './template-sync.js'
+
+export type { SyncOptions, SyncPlan } from './template-sync.js'
 
 export interface TemplateRow {
   name: string
@@ -46,6 +49,10 @@ function toRow(raw: RawTemplate): TemplateRow {
   }
 }
 
+export type ForgetResult =
+  | { status: 'forgotten'; versions: number; jobs: number }
+  | { status: 'unknown' | 'tracked' | 'busy' }
+
 export class TemplateQueries {
   readonly #db: Db
   readonly #get
@@ -55,6 +62,7 @@ export class TemplateQueries {
   readonly #markRemoved
   readonly #setCurrent
   readonly #pin
+  readonly #forget
 
   constructor(db: Db) {
     this.#db = db
@@ -82,6 +90,15 @@ export class TemplateQueries {
     this.#pin = db.prepare(
       'UPDATE templates SET pinned_digest = ?, pinned_at = ?, updated_at = ? WHERE name = ?',
     )
+    this.#forget = {
+      running: db.prepare<[string], { id: number }>(
+        "SELECT id FROM jobs WHERE template = ? AND state = 'running' LIMIT 1",
+      ),
+      unlink: db.prepare('UPDATE templates SET current_version_id = NULL WHERE name = ?'),
+      jobs: db.prepare('DELETE FROM jobs WHERE template = ?'),
+      versions: db.prepare('DELETE FROM versions WHERE template = ?'),
+      template: db.prepare('DELETE FROM templates WHERE name = ?'),
+    }
   }
 
   get(name: string): TemplateRow | null {
@@ -94,25 +111,45 @@ export class TemplateQueries {
     return this.#all.all().map(toRow)
   }
 
+  /** Templates the applied manifest names (a repository, not removed), by name. */
+  tracked(): TemplateRow[] {
+    return this.all().filter(isTracked)
+  }
+
   /** Active templates tracking `repo` (any case) at branch `ref`. */
   tracking(repo: string, ref: string): TemplateRow[] {
     return this.#byRepoRef.all(repo.toLowerCase(), ref).map(toRow)
   }
 
-  /** Makes the table match the manifest: upsert each spec, mark the missing ones removed. */
-  sync(specs: TemplateSpec[], now = Date.now()): void {
-    this.#db.transaction(() => {
-      for (const s of specs) {
-        this.#upsert.run({
-          name: s.name,
-          repo: s.repo,
-          ref: s.ref,
-          rules: JSON.stringify({ allow: s.allow, require: s.require }),
-          now,
-        })
-      }
-      this.#markRemoved.run(now, now, JSON.stringify(specs.map((s) => s.name)))
-    })()
+  /** What sync() would change; writes nothing. */
+  plan(specs: TemplateSpec[], options: SyncOptions = {}): SyncPlan {
+    return planSync(this.all(), specs, options)
+  }
+
+  /**
+   * Makes the tracked set match the manifest: upsert each spec, mark the tracked ones it lacks
+   * removed. An empty manifest removes nothing unless `allowEmpty` (see template-sync.ts).
+   */
+  sync(specs: TemplateSpec[], options: SyncOptions & { now?: number } = {}): SyncPlan {
+    const now = options.now ?? Date.now()
+    return this.#db
+      .transaction(() => {
+        const plan = this.plan(specs, options)
+        for (const s of specs) {
+          this.#upsert.run({
+            name: s.name,
+            repo: s.repo,
+            ref: s.ref,
+            rules: JSON.stringify({ allow: s.allow, require: s.require }),
+            now,
+          })
+        }
+        if (plan.removed.length > 0) {
+          this.#markRemoved.run(now, now, JSON.stringify(specs.map((s) => s.name)))
+        }
+        return plan
+      })
+      .immediate()
   }
 
   /** A template known only from a hand ingest (no repository): created with the given rules if absent. */
@@ -125,6 +162,27 @@ export class TemplateQueries {
     if (existing) return existing
     this.#upsert.run({ name, repo: null, ref: null, rules: JSON.stringify(rules), now })
     return this.get(name)!
+  }
+
+  /**
+   * Deletes an untracked template (hand-ingested, or removed from the manifest) with its versions
+   * and jobs. Its bundles stay, indexed, until GC finds no version keeping them. A tracked
+   * template, or one with a running job, is left alone and said so.
+   */
+  forget(name: string): ForgetResult {
+    return this.#db
+      .transaction((): ForgetResult => {
+        const t = this.get(name)
+        if (!t) return { status: 'unknown' }
+        if (isTracked(t)) return { status: 'tracked' }
+        if (this.#forget.running.get(name)) return { status: 'busy' }
+        this.#forget.unlink.run(name)
+        const jobs = this.#forget.jobs.run(name).changes
+        const versions = this.#forget.versions.run(name).changes
+        this.#forget.template.run(name)
+        return { status: 'forgotten', versions, jobs }
+      })
+      .immediate()
   }
 
   setCurrent(name: string, versionId: number, now = Date.now()): void {

@@ -4,6 +4,7 @@ import { Hono } from 'hono'
 import {
   type AdminDeps,
   collectGarbageNow,
+  forgetTemplate,
   pinTemplate,
   refreshTemplate,
   unpinTemplate,
@@ -55,6 +56,10 @@ export const adminRoutes = new Hono<AppEnv>()
     const detail = templateDetail(c.var.deps, name, limit)
     if (!detail) throw unknownTemplate(name)
     return c.json({ versions: detail.versions }, 200, NO_STORE)
+  })
+  .delete('/templates/:name', (c) => {
+    const { name } = paramsOf(c, templateNameParam)
+    return c.json(forgetTemplate(c.var.deps, name), 200, NO_STORE)
   })
   .post('/templates/:name/refresh', async (c) => {
     const { name } = paramsOf(c, templateNameParam)

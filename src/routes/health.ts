@@ -1,5 +1,5 @@
 // /healthz: the process answers. /readyz: the index and the store take writes, fetching is
-// configured (or off on purpose), and every active template has a ready current version;
+// configured (or off on purpose), and every tracked template has a ready current version;
 // `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
 import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'

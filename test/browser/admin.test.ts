@@ -1,6 +1,7 @@
 // The admin UI in a real browser (Debian chromium via playwright-core) against a real server and
 // the fake Gitea: sign in, read the overview, find a rejected version and its reason, pin an older
 // version and see provisioners get it, unpin. Screenshots go to test-artifacts/browser/.
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -24,7 +25,7 @@ if (!HAS_CHROMIUM) {
   console.warn(`skipping the admin UI browser test: ${CHROMIUM} does not exist (CI installs it)`)
 }
 
-const ADMIN = 'browser-admin-token-7d2f'
+const ADMIN = randomBytes(32).toString('hex')
 const GITEA_TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url))
@@ -67,6 +68,34 @@ async function shot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true })
   console.log(`screenshot: ${path}`)
   return path
+}
+
+interface DigestBox {
+  text: string
+  left: number
+  right: number
+  width: number
+  viewport: number
+  /** Its scroll box is narrower than its content and the digest lies outside what it shows. */
+  hiddenInBox: boolean
+}
+
+/** Where each digest (`.digest`) of the page is drawn. */
+async function digestsOnScreen(page: Page): Promise<DigestBox[]> {
+  // A string, not a function: the test's tsconfig has no DOM lib.
+  return (await page.evaluate(`[...document.querySelectorAll('.digest')].map((el) => {
+    const r = el.getBoundingClientRect()
+    const box = el.closest('.scroll')
+    const b = box ? box.getBoundingClientRect() : null
+    return {
+      text: el.textContent.trim(),
+      left: r.left,
+      right: r.right,
+      width: r.width,
+      viewport: document.documentElement.clientWidth,
+      hiddenInBox: b !== null && (r.right > b.right + 0.5 || r.left < b.left - 0.5),
+    }
+  })`)) as DigestBox[]
 }
 
 async function provisionerView(): Promise<{ digest: string; pinned: boolean }> {
@@ -185,7 +214,8 @@ describe.skipIf(!HAS_CHROMIUM)('admin UI in chromium', () => {
     expect(await row.locator('.badge.pinned').count()).toBe(1)
     expect(await row.locator(`code[title="${first.digest}"]`).count()).toBe(1)
 
-    // Phone viewport: the same pages stay readable (tables scroll inside their box).
+    // Phone viewport: the same pages stay readable, and every digest in them is on screen (not
+    // scrolled away inside a table box), not squeezed to nothing, with a readable prefix.
     await page.setViewportSize({ width: 390, height: 844 })
     await shot(page, 'overview-phone')
     // A string, not a function: the test's tsconfig has no DOM lib.
@@ -193,8 +223,20 @@ describe.skipIf(!HAS_CHROMIUM)('admin UI in chromium', () => {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     )) as number
     expect(overflow).toBeLessThanOrEqual(0)
+    const overviewDigests = await digestsOnScreen(page)
+    expect(overviewDigests.length).toBeGreaterThan(0)
     await page.goto(`${server.url}/admin/templates/seo`)
     await shot(page, 'template-phone')
+    const templateDigests = await digestsOnScreen(page)
+    // The served digest, each version's, and one sha256 per file of the served bundle.
+    expect(templateDigests.length).toBeGreaterThanOrEqual(4 + 2)
+    for (const d of [...overviewDigests, ...templateDigests]) {
+      expect(d.text, JSON.stringify(d)).toMatch(/^(sha256:)?[0-9a-f]{12}/)
+      expect(d.width, JSON.stringify(d)).toBeGreaterThan(40)
+      expect(d.left, JSON.stringify(d)).toBeGreaterThanOrEqual(0)
+      expect(d.right, JSON.stringify(d)).toBeLessThanOrEqual(d.viewport)
+      expect(d.hiddenInBox, JSON.stringify(d)).toBe(false)
+    }
     await page.setViewportSize({ width: 1280, height: 900 })
 
     // Unpin: provisioners get the current version again and the badge is gone.

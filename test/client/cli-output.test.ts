@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pinCommand, refreshCommand, unpinCommand } from '../../src/cli/admin.js'
 import { printable, printableJson } from '../../src/cli/format.js'
-import { ingestCommand } from '../../src/cli/ingest.js'
+import { ingestCommand, openArchive } from '../../src/cli/ingest.js'
 import { lsCommand } from '../../src/cli/ls.js'
 import { pullCommand } from '../../src/cli/pull.js'
 import { testRuntime } from '../support/runtime.js'
@@ -226,7 +226,13 @@ describe('the CLI prints untrusted text through printable', () => {
             { name, body: 'x' },
           ])
           await writeFile(file, gzipSync(tar))
-          expectClean((await capture(() => ingestCommand(rt, file, { template: 'seo' }))).stderr)
+          expectClean(
+            (
+              await capture(async () =>
+                ingestCommand(rt, await openArchive(file), { template: 'seo' }),
+              )
+            ).stderr,
+          )
         }),
         { numRuns: 30 },
       )

@@ -1,6 +1,8 @@
 // Admin end to end over real HTTP and the real CLI: a pinned template keeps serving its pin while
 // pushes land, until it is unpinned; `asset-cache pin | unpin | refresh | ls | gc` as a user runs them.
+
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -23,7 +25,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MAIN = join(ROOT, 'src/main.ts')
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
-const ADMIN = 'admin-e2e-7c41d2'
+const ADMIN = randomBytes(32).toString('hex')
 
 let gitea: FakeGitea
 let repo: GitRepo
@@ -164,7 +166,7 @@ describe('admin CLI', () => {
     expect(bad.stderr).toContain('UNAUTHORIZED')
     expect(bad.stderr + bad.stdout).not.toContain('not-the-admin-token')
     const none = await cli(['unpin', 'seo'], { ASSET_CACHE_SERVER: server.url })
-    expect(none.code).toBe(1)
+    expect(none.code).toBe(2)
     expect(none.stderr).toContain('ASSET_CACHE_ADMIN_TOKEN')
     const badPin = await cli(['pin', 'seo', `sha256:${'0'.repeat(64)}`], remote())
     expect(badPin.code).toBe(1)

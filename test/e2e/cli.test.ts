@@ -1,7 +1,15 @@
 // The CLI as a user runs it: a child process over a real data dir and a real `git archive`.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,13 +47,16 @@ describe('asset-cache CLI', () => {
   it('ingests a git archive, prints its digest, lists and verifies it', async () => {
     const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
     const { file, commit } = await archiveOf(GOOD)
-    const ingest = cli(['ingest', file, '--template', 'seo', '--commit', commit], env)
+    const ingest = cli(
+      ['ingest', file, '--template', 'seo', '--untracked', '--commit', commit],
+      env,
+    )
     expect(ingest.stderr).toContain('ready')
     expect(ingest.code).toBe(0)
     const digest = ingest.stdout.trim()
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/)
 
-    const again = cli(['ingest', file, '--template', 'seo'], env)
+    const again = cli(['ingest', file, '--template', 'seo', '--untracked'], env)
     expect(again.stdout.trim()).toBe(digest)
     expect(again.stderr).toContain('digest reused')
 
@@ -65,14 +76,14 @@ describe('asset-cache CLI', () => {
   it('prints the rejection with its code and exits 1, keeping the current version', async () => {
     const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
     const good = await archiveOf(GOOD)
-    expect(cli(['ingest', good.file, '--template', 'seo'], env).code).toBe(0)
+    expect(cli(['ingest', good.file, '--template', 'seo', '--untracked'], env).code).toBe(0)
     const bad = await archiveOf({ ...GOOD, 'prompts/link.md': { symlink: '../Dockerfile' } })
-    const r = cli(['ingest', bad.file, '--template', 'seo'], env)
+    const r = cli(['ingest', bad.file, '--template', 'seo', '--untracked'], env)
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('LINK_IN_ALLOWED_PATH')
     expect(r.stderr).toContain('prompts/link.md')
     const mismatch = cli(
-      ['ingest', good.file, '--template', 'seo', '--commit', 'f'.repeat(40)],
+      ['ingest', good.file, '--template', 'seo', '--untracked', '--commit', 'f'.repeat(40)],
       env,
     )
     expect(mismatch.code).toBe(1)
@@ -109,10 +120,93 @@ describe('asset-cache CLI', () => {
       expect(out).not.toMatch(/[\u0000-\u0009\u001b\u2028]/)
   })
 
+  it('refuses to ingest into a name the manifest does not track, listing the tracked ones', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
+    const index = openIndex(join(data, 'index.db'))
+    index.templates.sync(
+      ['seo-agent', 'docs-agent'].map((name) => ({
+        name,
+        repo: `acme/${name}`,
+        ref: 'main',
+        allow: ['config.yaml', 'prompts/**'],
+        require: ['config.yaml'],
+      })),
+    )
+    index.close()
+    const env = { ASSET_CACHE_DATA_DIR: data }
+    const { file } = await archiveOf(GOOD)
+    const typo = cli(['ingest', file, '--template', 'seo-agnet'], env)
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toMatch(/^asset-cache: UNTRACKED_TEMPLATE: .*seo-agnet.*/m)
+    expect(typo.stderr).toContain('docs-agent, seo-agent')
+    expect(typo.stderr).toContain('--untracked')
+    expect(typo.stderr.trim().split('\n')).toHaveLength(1)
+    // Named by a manifest that serve has not applied yet: says how to apply it.
+    const manifest = join(data, 'next.json')
+    writeFileSync(
+      manifest,
+      JSON.stringify({ workspace_templates: [{ name: 'new-agent', repo: 'acme/new' }] }),
+    )
+    const pending = cli(['ingest', file, '--template', 'new-agent'], {
+      ...env,
+      ASSET_CACHE_TEMPLATES: manifest,
+    })
+    expect(pending.code).toBe(2)
+    expect(pending.stderr).toContain('templates sync')
+    const badName = cli(['ingest', file, '--template', 'Not A Name', '--untracked'], env)
+    expect(badName.code).toBe(2)
+    expect(badName.stderr).toContain('INVALID_ARGUMENT')
+    // Into a tracked name, no flag needed; nothing else was created.
+    expect(cli(['ingest', file, '--template', 'seo-agent'], env).code).toBe(0)
+    const after = openIndex(join(data, 'index.db'))
+    expect(after.templates.all().map((t) => t.name)).toEqual(['docs-agent', 'seo-agent'])
+    after.close()
+  })
+
+  it('forgets an untracked template and refuses a tracked one', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
+    const index = openIndex(join(data, 'index.db'))
+    index.templates.sync([
+      { name: 'seo', repo: 'acme/seo', ref: 'main', allow: ['config.yaml'], require: [] },
+    ])
+    index.close()
+    const env = { ASSET_CACHE_DATA_DIR: data }
+    const { file } = await archiveOf(GOOD)
+    expect(cli(['ingest', file, '--template', 'hand', '--untracked'], env).code).toBe(0)
+    const ls = cli(['ls'], env)
+    expect(ls.stdout).toMatch(/^hand \(untracked\)\s/m)
+    const tracked = cli(['forget', 'seo'], env)
+    expect(tracked.code).toBe(1)
+    expect(tracked.stderr).toMatch(/^asset-cache forget: TEMPLATE_TRACKED: /)
+    const unknown = cli(['forget', 'nope'], env)
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain('UNKNOWN_TEMPLATE')
+    const forgot = cli(['forget', 'hand'], env)
+    expect(forgot.code).toBe(0)
+    expect(forgot.stdout).toContain('forgot hand: 1 version(s)')
+    const after = openIndex(join(data, 'index.db'))
+    expect(after.templates.all().map((t) => t.name)).toEqual(['seo'])
+    after.close()
+  })
+
   it('stops on a bad configuration with a message naming the field, exit 2', () => {
     const r = cli(['ls'], { ASSET_CACHE_PORT: 'eighty' })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('ASSET_CACHE_PORT')
+  })
+
+  it('refuses to serve with a placeholder admin token: exit 2, the variable named, never the token', () => {
+    const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
+    const r = cli(['serve'], {
+      ASSET_CACHE_DATA_DIR: data,
+      ASSET_CACHE_PORT: '0',
+      ASSET_CACHE_ADMIN_TOKEN: 'REPLACE_WITH_ADMIN_TOKEN',
+    })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('ASSET_CACHE_ADMIN_TOKEN')
+    expect(r.stderr).toContain('openssl rand -hex 32')
+    expect(r.stderr).not.toContain('REPLACE_WITH')
+    expect(readdirSync(data)).toEqual([])
   })
 
   it('has --help on every command', () => {
@@ -134,7 +228,7 @@ describe('asset-cache CLI', () => {
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'ingest', fifo, '--template', 'seo'],
+      ['--import', 'tsx', MAIN, 'ingest', fifo, '--template', 'seo', '--untracked'],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH, ASSET_CACHE_DATA_DIR: data },

@@ -1,10 +1,11 @@
 // The admin UI in-process over a real runtime: sign-in and sessions, CSRF and origin checks, pin
 // and unpin through forms, escaping of hostile text, security headers, no secret on any page.
+import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../../src/admin-ui/session.js'
 import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
-const ADMIN = 'admin-token-9c1d77e0'
+const ADMIN = randomBytes(32).toString('hex')
 const GITEA_TOKEN = 'gitea-token-51aa0f'
 const WEBHOOK_SECRET = 'webhook-secret-0b7e'
 const READ_TOKEN = 'read-token-e2c4'
@@ -357,6 +358,28 @@ describe('pages and actions', () => {
       await fx.app.request('/admin', { headers: { Cookie: s.cookie } })
     ).text()
     expect(overview2).not.toContain('badge pinned')
+  })
+
+  it("shows a pinned template's Since as the time it was pinned, not when its bundle was ready", async () => {
+    const fx = await withAdmin()
+    const old = await ingestTree(fx.rt, 'seo', v1)
+    await ingestTree(fx.rt, 'seo', v2)
+    const readyAt = fx.rt.index.versions.byCommit('seo', old.commit)!.readyAt!
+    const pinnedAt = readyAt + 3_600_000
+    fx.rt.index.templates.setPin('seo', old.digest, pinnedAt)
+    const s = await signIn(fx.app)
+    const html = await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text()
+    const row = /<tr data-template="seo">[\s\S]*?<\/tr>/.exec(html)![0]
+    const since = /<td data-label="Since"[^>]*>([\s\S]*?)<\/td>/.exec(row)![1]!
+    expect(since).toContain(`datetime="${new Date(pinnedAt).toISOString()}"`)
+    const api = await fx.app.request('/v1/admin/templates/seo', {
+      headers: { Authorization: `Bearer ${ADMIN}` },
+    })
+    const { template } = (await api.json()) as { template: { since: number; pinned: object } }
+    expect(template).toMatchObject({
+      since: pinnedAt,
+      pinned: { digest: old.digest, at: pinnedAt },
+    })
   })
 
   it('shows an action error as a readable message with its code', async () => {

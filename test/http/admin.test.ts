@@ -1,5 +1,6 @@
 // The admin API in-process over a real runtime: auth, views with provenance and reasons, pin and
 // unpin rules, refresh, verify (re-hash, quarantine, re-queue) and gc.
+import { randomBytes } from 'node:crypto'
 import {
   chmodSync,
   existsSync,
@@ -16,7 +17,7 @@ import { ingest } from '../../src/ingest.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
 import { appWithClock, errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
-const ADMIN = 'admin-token-3f9a0c'
+const ADMIN = randomBytes(32).toString('hex')
 const auth = { Authorization: `Bearer ${ADMIN}` }
 const json = { ...auth, 'Content-Type': 'application/json' }
 

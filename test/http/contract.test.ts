@@ -2,7 +2,7 @@
 // in-process over a real runtime, and each answer's status must be one the table declares, a JSON
 // body must parse with the schema declared for that status (with no field the schema leaves out),
 // and an error body must carry one of the codes declared for that status.
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,7 @@ import { ingest } from '../../src/ingest.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
-const ADMIN = 'admin-token-contract'
+const ADMIN = randomBytes(32).toString('hex')
 const READER = 'reader-token-contract'
 const SECRET = 'webhook-secret-contract'
 
@@ -287,6 +287,15 @@ describe('admin API', () => {
     await call(f, 'adminListJobs')
     expect((await call(f, 'adminUnpinTemplate', { params: seoName })).status).toBe(200)
     await call(f, 'adminUnpinTemplate', { params: { name: 'nope' } })
+  })
+
+  it('forget', async () => {
+    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+    await ingestTree(f.rt, 'hand', { 'config.yaml': 'name: hand\n' })
+    const forget = (name: string) => call(f, 'adminForgetTemplate', { params: { name } })
+    expect((await forget('hand')).status).toBe(200)
+    expect((await forget('seo')).status).toBe(409)
+    expect((await forget('hand')).status).toBe(404)
   })
 
   it('verify and gc', async () => {

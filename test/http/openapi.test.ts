@@ -1,6 +1,7 @@
 // The OpenAPI document against the app: every route the app registers is documented and every
 // documented operation exists (so neither can drift), every $ref resolves, and request schemas are
 // the very zod objects the handlers validate with.
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { jsonSchemaOf } from '../../src/api/openapi.js'
@@ -30,7 +31,10 @@ let res: Response
 
 beforeAll(async () => {
   // Tokens configured: the document is public all the same.
-  f = await fixture({ ASSET_CACHE_READ_TOKENS: 'reader', ASSET_CACHE_ADMIN_TOKEN: 'admin-1' })
+  f = await fixture({
+    ASSET_CACHE_READ_TOKENS: 'reader',
+    ASSET_CACHE_ADMIN_TOKEN: randomBytes(32).toString('hex'),
+  })
   res = await f.app.request('/openapi.json')
   doc = (await res.clone().json()) as typeof doc
 })

@@ -16,7 +16,7 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts', 'reliability')
 export const GITEA_TOKEN = 'gitea-token'
 export const WEBHOOK_SECRET = 'rel-webhook-secret'
 export const READ_TOKEN = 'rel-read-token'
-export const ADMIN_TOKEN = 'rel-admin-token'
+export const ADMIN_TOKEN = randomBytes(32).toString('hex')
 
 /** A seeded PRNG, so a failing run can be replayed with its seed. */
 export { mulberry32 as seeded } from './fuzz-mutators.js'

@@ -40,5 +40,7 @@ export async function testRuntime(
   templates: TemplateFixture[] = [],
   env: Record<string, string> = {},
 ): Promise<Runtime> {
-  return openRuntime(testConfig(templates, env))
+  const rt = await openRuntime(testConfig(templates, env))
+  rt.index.templates.sync(rt.config.templates)
+  return rt
 }

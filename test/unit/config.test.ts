@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { AppError } from '../../src/errors.js'
 import { parseDuration, parseSize } from '../../src/units.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'asset-cache-config-'))
+const ADMIN_TOKEN = randomBytes(32).toString('hex')
 
 function configError(env: Record<string, string>): AppError {
   try {
@@ -79,6 +81,26 @@ describe('environment', () => {
     expect(configError({ [name]: value }).message).toContain(`environment: ${name}:`)
   })
 
+  it('refuses a weak or placeholder admin token, saying how to make one and never quoting it', () => {
+    for (const token of [
+      'short',
+      'abc',
+      'REPLACE_WITH_ADMIN_TOKEN',
+      'changeme-please-0123456789abcdef',
+      'admin-e2e-7c41d2',
+      'x'.repeat(64),
+      'abcd'.repeat(16),
+      'correct horse battery staple',
+    ]) {
+      const err = configError({ ASSET_CACHE_ADMIN_TOKEN: token })
+      expect(err.code, token).toBe('CONFIG_INVALID')
+      expect(err.message).toMatch(/^environment: ASSET_CACHE_ADMIN_TOKEN: /)
+      expect(err.message).toContain('openssl rand -hex 32')
+      expect(err.message).not.toContain(token)
+    }
+    expect(loadConfig({ ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN }, dir).adminToken).not.toBeNull()
+  })
+
   it('names an alias by its primary field', () => {
     expect(configError({ MOLECULE_GITEA_BASE_URL: 'not a url' }).message).toContain(
       'GITEA_BASE_URL',
@@ -91,18 +113,13 @@ describe('environment', () => {
         GITEA_BASE_URL: 'https://git.example.com',
         GITEA_TOKEN: 'gitea-secret-token',
         ASSET_CACHE_WEBHOOK_SECRET: 'hook-secret-value',
-        ASSET_CACHE_ADMIN_TOKEN: 'admin-secret-value',
+        ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
         ASSET_CACHE_READ_TOKENS: 'read-secret-value',
       },
       dir,
     )
     const shown = JSON.stringify(c) + inspect(c, { depth: 10 }) + String(c.webhookSecret)
-    for (const s of [
-      'gitea-secret-token',
-      'hook-secret-value',
-      'admin-secret-value',
-      'read-secret-value',
-    ]) {
+    for (const s of ['gitea-secret-token', 'hook-secret-value', ADMIN_TOKEN, 'read-secret-value']) {
       expect(shown).not.toContain(s)
     }
   })

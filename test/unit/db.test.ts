@@ -164,10 +164,35 @@ describe('templates', () => {
     expect(index.templates.get('a')?.removedAt).toBeNull()
   })
 
+  it('removes nothing for an empty manifest unless allowEmpty, and reports every change', () => {
+    const index = freshIndex()
+    expect(index.templates.sync([spec('a'), spec('b', 'acme/other')])).toMatchObject({
+      added: ['a', 'b'],
+      removed: [],
+    })
+    const empty = index.templates.sync([])
+    expect(empty).toMatchObject({ removed: [], kept: ['a', 'b'] })
+    expect(index.templates.tracked().map((t) => t.name)).toEqual(['a', 'b'])
+    // A plan writes nothing.
+    expect(index.templates.plan([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
+    expect(index.templates.tracked()).toHaveLength(2)
+    expect(index.templates.sync([spec('a', 'acme/moved')])).toMatchObject({
+      updated: ['a'],
+      removed: ['b'],
+      kept: [],
+    })
+    expect(index.templates.sync([spec('a', 'acme/moved'), spec('b', 'acme/other')])).toMatchObject({
+      unchanged: ['a'],
+      restored: ['b'],
+    })
+    expect(index.templates.sync([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
+    expect(index.templates.tracked()).toEqual([])
+  })
+
   it('keeps hand-ingested templates out of manifest removal', () => {
     const index = freshIndex()
     index.templates.ensureLocal('local', { allow: ['**'], require: [] })
-    index.templates.sync([])
+    index.templates.sync([], { allowEmpty: true })
     expect(index.templates.get('local')?.removedAt).toBeNull()
     expect(index.templates.get('local')?.repo).toBeNull()
   })

@@ -37,10 +37,10 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
           <a href={templateHref(t.name)}>
             <b>{t.name}</b>
           </a>
-          {t.removed ? (
+          {t.removed || !t.tracked ? (
             <>
               {' '}
-              <span class="badge">removed</span>
+              <span class="badge">{t.removed ? 'removed' : 'untracked'}</span>
             </>
           ) : null}
         </span>

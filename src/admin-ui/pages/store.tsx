@@ -81,8 +81,8 @@ function GcResult({ report, now }: { report: GcReport; now: number }) {
       {report.removed.length > 0 ? (
         <>
           <h2>{report.dryRun ? 'Would remove' : 'Removed'}</h2>
-          <div class="scroll">
-            <table>
+          <div class="scroll cards">
+            <table class="cards">
               <thead>
                 <tr>
                   <th>Digest</th>
@@ -94,14 +94,16 @@ function GcResult({ report, now }: { report: GcReport; now: number }) {
               <tbody>
                 {report.removed.map((r) => (
                   <tr>
-                    <td class="nowrap">
+                    <td data-label="Digest" class="nowrap">
                       <Digest digest={r.digest} />
                     </td>
-                    <td class="num">{formatBytes(r.size)}</td>
-                    <td class="nowrap">
+                    <td data-label="Size" class="num">
+                      {formatBytes(r.size)}
+                    </td>
+                    <td data-label="Last served" class="nowrap">
                       <Ago at={r.lastServedAt} now={now} />
                     </td>
-                    <td class="nowrap">
+                    <td data-label="Created" class="nowrap">
                       <Ago at={r.createdAt} now={now} />
                     </td>
                   </tr>
@@ -134,8 +136,8 @@ function VerifyResult({ report }: { report: VerifyRepairReport }) {
         <dd>{report.requeued.length ? report.requeued.join(', ') : '—'}</dd>
       </dl>
       {report.corrupt.length > 0 ? (
-        <div class="scroll" style="margin-top:1rem">
-          <table>
+        <div class="scroll cards" style="margin-top:1rem">
+          <table class="cards">
             <thead>
               <tr>
                 <th>Digest</th>
@@ -147,14 +149,18 @@ function VerifyResult({ report }: { report: VerifyRepairReport }) {
             <tbody>
               {report.corrupt.map((b) => (
                 <tr>
-                  <td class="nowrap">
+                  <td data-label="Digest" class="nowrap">
                     <Digest digest={b.digest} />
                   </td>
-                  <td>
+                  <td data-label="Code">
                     <code>{b.code}</code>
                   </td>
-                  <td class="mono small">{String(b.expected)}</td>
-                  <td class="mono small">{String(b.found)}</td>
+                  <td data-label="Expected" class="mono small">
+                    {String(b.expected)}
+                  </td>
+                  <td data-label="Found" class="mono small">
+                    {String(b.found)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -108,6 +108,7 @@ export function TemplatePage(props: TemplatePageProps) {
         {t.name} <Pill status={t.health} />{' '}
         {t.pinned ? <span class="badge pinned">pinned</span> : null}
         {t.removed ? <span class="badge">removed</span> : null}
+        {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
       </h1>
       <section class="card">
         <dl class="facts">
@@ -175,25 +176,38 @@ export function TemplatePage(props: TemplatePageProps) {
             </>
           ) : null}
         </dl>
-        {t.removed ? null : (
-          <div class="actions">
-            {t.repo ? (
-              <PostButton
-                session={session}
-                action={`${base}/refresh`}
-                label="Refresh now"
-                className="primary"
-              />
-            ) : null}
-            {t.pinned ? (
-              <PostButton
-                session={session}
-                action={`${base}/unpin`}
-                label="Unpin"
-                className="danger"
-              />
-            ) : null}
-          </div>
+        <div class="actions">
+          {t.tracked ? (
+            <PostButton
+              session={session}
+              action={`${base}/refresh`}
+              label="Refresh now"
+              className="primary"
+            />
+          ) : null}
+          {t.pinned && !t.removed ? (
+            <PostButton
+              session={session}
+              action={`${base}/unpin`}
+              label="Unpin"
+              className="danger"
+            />
+          ) : null}
+          {t.tracked ? null : (
+            <PostButton
+              session={session}
+              action={`${base}/forget`}
+              label="Forget this template"
+              className="danger"
+            />
+          )}
+        </div>
+        {t.tracked ? null : (
+          <p class="small muted">
+            {t.removed ? 'Removed from the templates manifest' : 'Not in the templates manifest'}{' '}
+            (ingested by hand): it never counts against readiness. Forgetting it deletes its
+            versions and jobs; bundles no other version keeps are left for garbage collection.
+          </p>
         )}
       </section>
 
@@ -212,8 +226,8 @@ export function TemplatePage(props: TemplatePageProps) {
       {detail.files.length === 0 ? (
         <div class="card muted">Nothing served yet.</div>
       ) : (
-        <div class="scroll">
-          <table id="files">
+        <div class="scroll cards">
+          <table id="files" class="cards">
             <thead>
               <tr>
                 <th>Path</th>
@@ -225,10 +239,16 @@ export function TemplatePage(props: TemplatePageProps) {
             <tbody>
               {detail.files.map((f) => (
                 <tr>
-                  <td class="mono">{f.path}</td>
-                  <td class="num">{formatBytes(f.size)}</td>
-                  <td class="mono">{fileMode(f.mode)}</td>
-                  <td class="mono" title={f.sha256}>
+                  <td data-label="Path" class="mono">
+                    {f.path}
+                  </td>
+                  <td data-label="Size" class="num">
+                    {formatBytes(f.size)}
+                  </td>
+                  <td data-label="Mode" class="mono">
+                    {fileMode(f.mode)}
+                  </td>
+                  <td data-label="sha256" class="mono digest" title={f.sha256}>
                     {f.sha256.slice(0, 12)}
                   </td>
                 </tr>

@@ -1,0 +1,8 @@
+// The package version, read from package.json next to src/ and dist/ (both one level below it).
+import { readFileSync } from 'node:fs'
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
