@@ -1,6 +1,6 @@
-// POST /hooks/gitea (DESIGN.md "Webhook receiver"): raw body ≤ 1 MiB, HMAC verified in constant
-// time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of the event
-// loop (group commit, below) whatever the number of deliveries: answers in milliseconds.
+// POST /hooks/gitea (docs/api.md#webhook--post-hooksgitea): raw body ≤ 1 MiB, HMAC verified in
+// constant time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of the
+// event loop (group commit, below) whatever the number of deliveries: answers in milliseconds.
 import { Hono } from 'hono'
 import { otherPayloadSchema, pushPayloadSchema } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
