@@ -1,5 +1,6 @@
 // The one place that reads the environment: a zod schema over every variable in
-// docs/configuration.md (with the MOLECULE_* aliases) and the templates manifest. Parsed once at start-up.
+// docs/configuration.md (with the MOLECULE_* aliases) and the templates manifest. Parsed once at
+// start-up.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'

@@ -1,5 +1,5 @@
 // HTTP error mapping: our codes → status in one switch, and the one JSON error shape
-// `{"error":{"code","message","requestId"}}` of docs/api.md.
+// `{"error":{"code","message","requestId"}}` of docs/contract.md#errors.
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ErrorCode, RejectCode } from './errors.js'
 

@@ -1,2 +1,3 @@
-// The admin UI at /admin (DESIGN.md "Admin"): mount with `app.route('/admin', adminUiRoutes)`.
+// The admin UI at /admin (docs/api.md#admin-ui--admin): mount with
+// `app.route('/admin', adminUiRoutes)`.
 export { adminUiRoutes } from './routes.js'

@@ -22,7 +22,7 @@ const epochMs = int.describe('milliseconds since the Unix epoch')
 const digest = z.string().describe('`sha256:` followed by 64 lowercase hex digits')
 const commit = z.string().describe('git commit id')
 
-/** Every 4xx/5xx answer (DESIGN.md "Provisioner API"): 5xx messages never carry internals. */
+/** Every 4xx/5xx answer (docs/contract.md#errors): 5xx messages never carry internals. */
 export const errorBodySchema = z.object({
   error: z.object({
     code: z

@@ -1,4 +1,4 @@
-// Bounds on one archive read (DESIGN.md "Validation and canonical bundle"), with their defaults.
+// Bounds on one archive read (docs/security.md#hostile-archives), with their defaults.
 
 export interface BundleLimits {
   /** Bytes read from the source, counted on the wire (Content-Length is never trusted). */

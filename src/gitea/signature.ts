@@ -5,7 +5,10 @@ import type { Secret } from '../secret.js'
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/
 
-/** Header order from DESIGN.md: the first one present is the one checked, even when empty. */
+/**
+ * Header order of docs/api.md#webhook--post-hooksgitea: the first one present is the one checked,
+ * even when empty.
+ */
 const SIGNATURE_HEADERS = [
   ['x-gitea-signature', ''],
   ['x-forgejo-signature', ''],

@@ -1,5 +1,5 @@
-// The refresh job (DESIGN.md "Refresh job"): branch head decides what is current; an archive is
-// downloaded only for a head that has no version yet; its outcome is recorded as a version.
+// The refresh job (docs/contract.md#refresh-job): branch head decides what is current; an archive
+// is downloaded only for a head that has no version yet; its outcome is recorded as a version.
 //
 // Phases (asset_cache_job_phase_seconds, and the `*Ms` fields of the "job finished" line):
 //   head      the branch lookup, its retries included;

@@ -1,5 +1,5 @@
-// /v1/admin/* (DESIGN.md "Admin"): provenance views and actions behind the admin token.
-// Every answer is `Cache-Control: no-store`: it is live state, and it is an admin's.
+// /v1/admin/* (docs/api.md#admin-api--v1admin): provenance views and actions behind the admin
+// token. Every answer is `Cache-Control: no-store`: it is live state, and it is an admin's.
 import { Hono } from 'hono'
 import {
   type AdminDeps,

@@ -1,4 +1,4 @@
-// GET|HEAD /v1/bundles/{digest}[/manifest] (DESIGN.md "Provisioner API"): the canonical tar by
+// GET|HEAD /v1/bundles/{digest}[/manifest] (docs/api.md#provisioner-api): the canonical tar by
 // digest. Bytes are re-verified on the way out: small bundles once, when loaded into the hot
 // cache; larger ones while streaming (the store holds back the last chunk until the digest
 // checks, so a corrupt blob never arrives complete). A corrupt blob is quarantined and every

@@ -1,4 +1,4 @@
-// POST /hooks/gitea (docs/api.md "Webhook"): raw body ≤ 1 MiB within a deadline, HMAC verified
+// POST /hooks/gitea (docs/api.md#webhook--post-hooksgitea): raw body ≤ 1 MiB within a deadline, HMAC verified
 // in constant time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of
 // the event loop (group commit, below) whatever the number of deliveries: answers in
 // milliseconds.

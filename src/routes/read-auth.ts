@@ -1,5 +1,6 @@
-// Read-token check for the provisioner API (DESIGN.md "Configuration"): `Authorization: Bearer
-// <token>`, hashed with sha256 and compared in constant time against every configured entry.
+// Read-token check for the provisioner API (docs/api.md#provisioner-api): `Authorization:
+// Bearer <token>`, hashed with sha256 and compared in constant time against every configured
+// entry.
 // Sets c.var.readScope: null for an unscoped token (or anonymous reads), else the template names.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createMiddleware } from 'hono/factory'

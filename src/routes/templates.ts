@@ -1,6 +1,7 @@
-// GET /v1/templates[/{name}[/bundle|/versions]] (DESIGN.md "Provisioner API"): resolve a template
-// name to its current (or pinned) bundle digest. A scoped token sees only its templates; one out
-// of scope answers 404 like an unknown name, so a token does not learn which names exist.
+// GET /v1/templates[/{name}[/bundle|/versions]] (docs/api.md#provisioner-api): resolve a
+// template name to its current (or pinned) bundle digest. A scoped token sees only its
+// templates; one out of scope answers 404 like an unknown name, so a token does not learn which
+// names exist.
 import { Hono } from 'hono'
 import { templateNameParam } from '../api/requests.js'
 import type { AppEnv } from '../app.js'

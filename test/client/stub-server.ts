@@ -1,5 +1,5 @@
-// A small stand-in for the asset-cache server's provisioner API (DESIGN.md "Provisioner API"), on
-// 127.0.0.1 and an ephemeral port, with switches to make it lie.
+// A small stand-in for the asset-cache server's provisioner API (docs/api.md#provisioner-api),
+// on 127.0.0.1 and an ephemeral port, with switches to make it lie.
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -5,63 +5,17 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseManifest } from '../../src/config.js'
 import { filesUnder, ROOT, readYaml } from './files.js'
-
-interface Probe {
-  httpGet?: { path?: string; port?: string | number }
-}
-interface Container {
-  name: string
-  args?: string[]
-  ports?: { name?: string; containerPort: number }[]
-  env?: {
-    name: string
-    value?: string
-    valueFrom?: { secretKeyRef?: { name: string; key: string } }
-  }[]
-  volumeMounts?: { name: string; mountPath: string }[]
-  livenessProbe?: Probe
-  readinessProbe?: Probe
-  startupProbe?: Probe
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> }
-  securityContext?: {
-    runAsNonRoot?: boolean
-    readOnlyRootFilesystem?: boolean
-    allowPrivilegeEscalation?: boolean
-    capabilities?: { drop?: string[] }
-  }
-}
-interface K8sObject {
-  apiVersion?: string
-  kind?: string
-  metadata?: { name?: string; labels?: Record<string, string> }
-  spec?: {
-    replicas?: number
-    serviceName?: string
-    clusterIP?: string
-    /** `{matchLabels}` for a StatefulSet or PDB; the labels themselves for a Service. */
-    selector?: Record<string, unknown>
-    ports?: { port: number; targetPort?: string | number }[]
-    template?: {
-      metadata?: { labels?: Record<string, string> }
-      spec?: {
-        terminationGracePeriodSeconds?: number
-        securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number }
-        containers?: Container[]
-        volumes?: { name: string; configMap?: { name: string } }[]
-      }
-    }
-    volumeClaimTemplates?: { metadata?: { name?: string } }[]
-  }
-  data?: Record<string, string>
-  stringData?: Record<string, string>
-}
-
-const DIR = 'deploy/kubernetes'
-
-const load = (): K8sObject[] =>
-  filesUnder(DIR)
-    .filter((f) => /\.ya?ml$/.test(f) && !f.endsWith('kustomization.yaml'))
-    .flatMap((f) => readYaml(f) as K8sObject[])
+import {
+  type Container,
+  container,
+  DIR,
+  type K8sObject,
+  kind,
+  load,
+  named,
+  type Probe,
+  sts,
+} from './kubernetes-objects.js'
 
 const subsetOf = (a: unknown, b: Record<string, string> = {}) =>
   typeof a === 'object' &&
@@ -207,7 +161,10 @@ describe('kubernetes manifests', () => {
       (o) => (kind(o, 'PodDisruptionBudget').spec!.selector!.matchLabels = { app: 'other' }),
       (o) => (kind(o, 'Service').spec!.selector = { app: 'other' }),
       (o) => (container(o).env!.find((e) => e.valueFrom)!.valueFrom!.secretKeyRef!.key = 'nope'),
-      (o) => (kind(o, 'ConfigMap').data = { 'templates.json': '{"workspace_templates":[{}]}' }),
+      (o) =>
+        (named(o, 'ConfigMap', 'asset-cache-templates').data = {
+          'templates.json': '{"workspace_templates":[{}]}',
+        }),
     ]
     for (const [i, breakIt] of breakages.entries()) {
       const objects = load()
@@ -222,7 +179,3 @@ describe('kubernetes manifests', () => {
     }
   })
 })
-
-const kind = (o: K8sObject[], k: string) => o.find((x) => x.kind === k)!
-const sts = (o: K8sObject[]) => kind(o, 'StatefulSet')
-const container = (o: K8sObject[]) => sts(o).spec!.template!.spec!.containers![0]!

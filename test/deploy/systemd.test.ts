@@ -1,34 +1,8 @@
-// deploy/asset-cache.service: the hardening the brief asks for, parsed as systemd reads it.
+// deploy/asset-cache.service: the hardening the brief asks for, parsed as systemd reads it, and a
+// Node.js found on PATH (the install's own first) rather than whatever /usr/bin/node is.
 import { describe, expect, it } from 'vitest'
 import { read } from './files.js'
-
-type Unit = Record<string, Record<string, string[]>>
-
-/** Sections → key → every value assigned (systemd keys may repeat). */
-function parseUnit(text: string): Unit {
-  const unit: Unit = {}
-  let section: Record<string, string[]> | null = null
-  for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
-    const line = raw.trim()
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue
-    const head = /^\[(.+)\]$/.exec(line)
-    if (head) {
-      section = unit[head[1]!] ??= {}
-      continue
-    }
-    const kv = /^([A-Za-z0-9]+)=(.*)$/.exec(line)
-    if (!kv || !section) throw new Error(`not a unit line: ${line}`)
-    const values = section[kv[1]!] ?? []
-    values.push(kv[2]!.trim())
-    section[kv[1]!] = values
-  }
-  return unit
-}
-
-const seconds = (text: string) => {
-  const m = /^(\d+)(s|min)?$/.exec(text)
-  return m ? Number(m[1]) * (m[2] === 'min' ? 60 : 1) : Number.NaN
-}
+import { commandWords, PREFIX, parseUnit, seconds, type Unit } from './systemd-unit.js'
 
 const REQUIRED: Record<string, string> = {
   NoNewPrivileges: 'yes',
@@ -71,6 +45,40 @@ function problems(unit: Unit): string[] {
   if (!(stop > 10 && stop <= 30)) out.push(`TimeoutStopSec=${last('TimeoutStopSec')}`)
   if (!/bin\/asset-cache\.js serve$/.test(last('ExecStart') ?? '')) out.push('ExecStart')
   if (!unit.Install?.WantedBy?.length) out.push('no [Install] WantedBy')
+  out.push(...nodeProblems(service))
+  // A start that fails before the main process (the version check) is restarted whatever
+  // RestartPreventExitStatus says: the start limit is what ends that loop.
+  const burst = Number(unit.Unit?.StartLimitBurst?.at(-1))
+  const interval = seconds(unit.Unit?.StartLimitIntervalSec?.at(-1) ?? '')
+  if (!(burst > 0 && burst * seconds(last('RestartSec') ?? '0') <= interval)) {
+    out.push(`StartLimitBurst=${burst} in ${interval}s never stops restarts`)
+  }
+  return out
+}
+
+/**
+ * Every command runs the Node.js the install provides: `/usr/bin/env node` with PATH starting at
+ * PREFIX/node/bin, or a node under PREFIX; never a system path such as /usr/bin/node (Debian 12's
+ * is 18). An ExecStartPre checks the version of the node found.
+ */
+function nodeProblems(service: Record<string, string[]>): string[] {
+  const out: string[] = []
+  const env = (service.Environment ?? []).flatMap((e) => e.split(/\s+/))
+  const path = env.findLast((e) => e.startsWith('PATH='))?.slice('PATH='.length)
+  for (const key of ['ExecStartPre', 'ExecStart']) {
+    for (const line of service[key] ?? []) {
+      const [command = '', first] = commandWords(line)
+      if (command === '/usr/bin/env' && first === 'node') {
+        if (path?.split(':')[0] !== `${PREFIX}/node/bin`) out.push(`${key}: PATH=${path}`)
+      } else if (/\/node$/.test(command) && !command.startsWith(`${PREFIX}/`)) {
+        out.push(`${key} hard-codes ${command}`)
+      }
+    }
+  }
+  const check = (service.ExecStartPre ?? []).map(commandWords)
+  if (!check.some((w) => w.slice(0, 3).join(' ') === '/usr/bin/env node -e' && w.length === 4)) {
+    out.push('no ExecStartPre=/usr/bin/env node -e "<version check>"')
+  }
   return out
 }
 
@@ -96,6 +104,13 @@ describe('systemd unit', () => {
       ['\nUser=asset-cache', '\nUser=0'],
       ['\nLockPersonality=yes', '\nMemoryDenyWriteExecute=yes\nLockPersonality=yes'],
       ['\nKillSignal=SIGTERM', '\nKillSignal=SIGKILL'],
+      ['\nExecStart=/usr/bin/env node ', '\nExecStart=/usr/bin/node '],
+      ['\nExecStart=/usr/bin/env node ', '\nExecStart=/usr/local/bin/node '],
+      ['\nEnvironment=PATH=/opt/asset-cache/node/bin:', '\nEnvironment=PATH='],
+      ['\nExecStartPre=', '\n#ExecStartPre='],
+      ['\nExecStartPre=/usr/bin/env node', '\nExecStartPre=/usr/bin/node'],
+      ['\nStartLimitBurst=5', '\nStartLimitBurst=50'],
+      ['\nStartLimitIntervalSec=2min', '\n#'],
     ]
     for (const [from, to] of broken) {
       expect(TEXT, from).toContain(from)

@@ -196,7 +196,7 @@ describe('push → webhook → ready', () => {
 })
 
 describe("Gitea's own deliveries over HTTP", () => {
-  it('answers each kind as DESIGN.md says and queues only real pushes', async () => {
+  it('answers each kind as docs/api.md says and queues only real pushes', async () => {
     await start()
     await until(() => currentOf('seo') !== null)
     await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)

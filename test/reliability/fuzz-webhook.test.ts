@@ -1,7 +1,8 @@
 // Webhook fuzz: random and mutated deliveries against the real app over a real temp runtime
-// (SQLite file, store). Each request is checked against a model of DESIGN.md "Webhook receiver":
-// only 200/202/400/401/413 (503 without a secret), nothing recorded or queued without a valid
-// signature, 400 for a correctly signed malformed payload, JSON bodies of the documented shape.
+// (SQLite file, store). Each request is checked against a model of the receiver as
+// docs/api.md#webhook--post-hooksgitea describes it: only 200/202/400/401/413 (503 without a
+// secret), nothing recorded or queued without a valid signature, 400 for a correctly signed
+// malformed payload, JSON bodies of the documented shape.
 // fast-check with a fixed seed (FUZZ_SEED overrides); figures go to
 // test-artifacts/reliability/fuzz-webhook.json.
 import { createHmac } from 'node:crypto'
@@ -54,7 +55,6 @@ const validOther = (j: unknown) =>
 const hmac = (data: string | Uint8Array, secret = SECRET) =>
   createHmac('sha256', secret).update(data).digest('hex')
 
-/** What the receiver signs, per DESIGN.md; null for a content type it refuses. */
 /** What the signature covers; other content types are verified over the raw body (401 first). */
 function signedContent(contentType: string | null, body: Buffer): [string | Buffer, boolean] {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()

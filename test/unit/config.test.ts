@@ -24,7 +24,7 @@ function configError(env: Record<string, string>): AppError {
 }
 
 describe('environment', () => {
-  it('has the defaults of DESIGN.md', () => {
+  it('has the defaults of docs/configuration.md', () => {
     const c = loadConfig({}, dir)
     expect(c.dataDir).toBe(join(dir, 'data'))
     expect(c.host).toBe('127.0.0.1')
