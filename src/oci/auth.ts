@@ -41,18 +41,22 @@ export const TOKEN_PATH = '/v2/token'
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
 
 /**
- * The `WWW-Authenticate` values of a 401, Basic first (what skopeo, containerd and oras then
- * use: one round trip per request, no token endpoint), then Bearer for clients that only speak the
- * token flow. Bearer is offered only when the request's Host can name the token endpoint.
+ * The `WWW-Authenticate` value of a 401: Bearer first, then Basic, in one header (RFC 9110 §11.6.1
+ * list). Go registry clients (distribution's pull-through proxy, containers/image behind skopeo
+ * and CRI-O, containerd) read only the first challenge of a header line, and distribution's proxy
+ * hands its configured credentials only to a Bearer realm — so Bearer leads: those clients fetch
+ * a bearer from the token endpoint with the read token as Basic password, then send it. Basic
+ * is still accepted on every request (curl -u, clients that only speak Basic). Bearer is offered
+ * only when the request's Host can name the token endpoint; otherwise the challenge is Basic.
  */
-export function challenges(
+export function challenge(
   host: string | undefined,
   forwardedProto: string | undefined,
   repository: string | null,
-): string[] {
+): string {
   const basic = `Basic realm="${SERVICE}"`
-  if (host === undefined || !HOST.test(host)) return [basic]
+  if (host === undefined || !HOST.test(host)) return basic
   const scheme = forwardedProto?.trim().toLowerCase() === 'https' ? 'https' : 'http'
   const scope = repository === null ? '' : `,scope="repository:${repository}:pull"`
-  return [basic, `Bearer realm="${scheme}://${host}${TOKEN_PATH}",service="${SERVICE}"${scope}`]
+  return `Bearer realm="${scheme}://${host}${TOKEN_PATH}",service="${SERVICE}"${scope}, ${basic}`
 }

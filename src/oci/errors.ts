@@ -17,13 +17,13 @@ export class OciError extends Error {
   readonly status: 400 | 401 | 403 | 404 | 405
   readonly code: OciErrorCode
   readonly detail: Record<string, string> | null
-  readonly headers: Record<string, string | string[]>
+  readonly headers: Record<string, string>
   constructor(
     status: OciError['status'],
     code: OciErrorCode,
     message: string,
     detail: Record<string, string> | null = null,
-    headers: Record<string, string | string[]> = {},
+    headers: Record<string, string> = {},
   ) {
     super(message)
     this.status = status

@@ -3,7 +3,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../app.js'
 import type { ReadToken } from '../config.js'
-import { basicPassword, challenges, isBasic } from '../oci/auth.js'
+import { basicPassword, challenge, isBasic } from '../oci/auth.js'
 import { OciError } from '../oci/errors.js'
 import { etagMatches, parseRange } from './http-cache.js'
 import { grantedScope, matchReadToken } from './read-auth.js'
@@ -36,10 +36,10 @@ export function authorize(c: Context<AppEnv>, repository: string | null): string
   throw new OciError(
     401,
     'UNAUTHORIZED',
-    header === undefined ? 'authentication required' : 'the read token is not valid',
+    'authentication required: a read token, as the Basic password or a Bearer token',
     null,
     {
-      'WWW-Authenticate': challenges(
+      'WWW-Authenticate': challenge(
         c.req.header('host'),
         c.req.header('x-forwarded-proto'),
         repository,
@@ -53,9 +53,7 @@ export function errorResponse(err: OciError, method: string): Response {
     'Content-Type': 'application/json',
     'Docker-Distribution-API-Version': API_VERSION,
   })
-  for (const [name, value] of Object.entries(err.headers)) {
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v)
-  }
+  for (const [name, value] of Object.entries(err.headers)) headers.set(name, value)
   if (err.status === 405) headers.set('Allow', 'GET, HEAD')
   return new Response(method === 'HEAD' ? null : err.body(), { status: err.status, headers })
 }

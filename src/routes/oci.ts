@@ -140,6 +140,12 @@ async function dispatch(c: Context<AppEnv>): Promise<Response> {
 
 ociRoutes.get('/', (c) => ociAnswer(c, () => base(c)))
 ociRoutes.get('/token', (c) => ociAnswer(c, () => ociTokenResponse(c)))
+// OAuth2 password grants (containerd tries one first) are not offered: a 404 sends clients to GET.
+ociRoutes.post('/token', (c) =>
+  ociAnswer(c, () => {
+    throw new OciError(404, 'UNSUPPORTED', 'token requests are GET with Basic credentials')
+  }),
+)
 ociRoutes.on(['GET', 'HEAD'], '/*', (c) => ociAnswer(c, () => dispatch(c)))
 ociRoutes.all('/*', (c) =>
   ociAnswer(c, () => {

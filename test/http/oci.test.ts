@@ -53,7 +53,7 @@ describe('GET /v2/', () => {
       expect(r.status).toBe(401)
       expect(errorCode(r)).toBe('UNAUTHORIZED')
       expect(r.headers.get('www-authenticate')).toBe(
-        'Basic realm="asset-cache", Bearer realm="http://cache.example:8080/v2/token",service="asset-cache"',
+        'Bearer realm="http://cache.example:8080/v2/token",service="asset-cache", Basic realm="asset-cache"',
       )
     }
     expect((await get('/v2/', { authorization: `Bearer ${READER}` })).status).toBe(200)
