@@ -91,13 +91,25 @@ program
 program
   .command('pull')
   .description('write the current bundle of a template (or a bundle by digest) into a directory')
-  .argument('<target>', 'template name, or a bundle digest sha256:<hex>')
+  .argument(
+    '<target>',
+    'template name, a bundle digest sha256:<hex>, or an image oci://host[:port]/repository[:tag]',
+  )
   .requiredOption('--into <dir>', 'directory to write the files into')
   .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
   .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
-  .action(async (target: string, opts: { into: string; server?: string; token?: string }) => {
-    process.exitCode = await pullCommand(target, opts)
-  })
+  .option(
+    '--user <name>',
+    'user name sent with the token to an oci:// registry (default: asset-cache)',
+  )
+  .action(
+    async (
+      target: string,
+      opts: { into: string; server?: string; token?: string; user?: string },
+    ) => {
+      process.exitCode = await pullCommand(target, opts)
+    },
+  )
 
 program
   .command('verify')

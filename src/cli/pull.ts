@@ -4,11 +4,14 @@ import cliProgress from 'cli-progress'
 import { ClientError } from '../client/errors.js'
 import { pull } from '../client/pull.js'
 import { AppError } from '../errors.js'
+import { isOciTarget, pullOciCommand } from './pull-oci.js'
 
 export interface PullCommandOptions {
   into: string
   server?: string
   token?: string
+  /** User name sent with the token to an `oci://` registry. */
+  user?: string
 }
 
 /**
@@ -40,6 +43,7 @@ export function failureLine(err: unknown): string {
 }
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
+  if (isOciTarget(target)) return pullOciCommand(target, opts)
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.token

@@ -6,6 +6,7 @@ export {
   type MaterializeResult,
   materialize,
 } from './materialize.js'
+export { type OciPullOptions, type OciTarget, parseOciTarget, pullOci } from './oci.js'
 export { type PullOptions, type PullResult, pull } from './pull.js'
 export {
   type ResolvedTemplate,

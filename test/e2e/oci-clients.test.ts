@@ -18,7 +18,7 @@ import {
   missingTools,
   type Registry,
   run,
-  startProxyRegistry,
+  startRegistry,
   TOOLS,
 } from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
@@ -248,9 +248,8 @@ describe.skipIf(missing.length > 0)('OCI clients straight from the cache', () =>
 describe.skipIf(missing.length > 0)('through docker-registry as a pull-through cache', () => {
   it('pulls through the mirror: same digest, same files', async () => {
     const [server] = servers
-    const mirror = await startProxyRegistry(mkdtempSync(join(dir, 'mirror-')), server!.url, {
-      username: 'mirror',
-      password: TOKEN,
+    const mirror = await startRegistry(mkdtempSync(join(dir, 'mirror-')), {
+      proxy: { upstream: server!.url, username: 'mirror', password: TOKEN },
     })
     registries.push(mirror)
     const out = JSON.parse(
@@ -263,9 +262,8 @@ describe.skipIf(missing.length > 0)('through docker-registry as a pull-through c
 
   it('a mirror holding a scoped token serves its templates only', async () => {
     const [server] = servers
-    const mirror = await startProxyRegistry(mkdtempSync(join(dir, 'scoped-')), server!.url, {
-      username: 'mirror',
-      password: SCOPED,
+    const mirror = await startRegistry(mkdtempSync(join(dir, 'scoped-')), {
+      proxy: { upstream: server!.url, username: 'mirror', password: SCOPED },
     })
     registries.push(mirror)
     expect(await copyAndUnpack(ref(mirror.host, 'docs', 'latest'), [])).toEqual(

@@ -1,5 +1,6 @@
 // Real OCI tools for tests: skopeo and umoci (run to completion) and Debian's docker-registry (CNCF
-// distribution 2.8) as a pull-through cache in front of a given upstream, on ephemeral ports.
+// distribution 2.8) as a plain registry, with Basic auth, or as a pull-through cache in front of a
+// given upstream, on ephemeral ports.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -49,25 +50,30 @@ export interface Registry {
   stop(): Promise<void>
 }
 
-/**
- * Starts docker-registry as a pull-through cache of `upstream` with `username`/`password`
- * (omitted: anonymous upstream reads), storage and config in `dir`.
- */
-export async function startProxyRegistry(
-  dir: string,
-  upstream: string,
-  credentials?: { username: string; password: string },
-): Promise<Registry> {
+export interface RegistryOptions {
+  /** Run as a pull-through cache of this upstream, with these upstream credentials. */
+  proxy?: { upstream: string; username?: string; password?: string }
+  /** Require Basic credentials: `user:<bcrypt hash>` lines of an htpasswd file. */
+  htpasswd?: string
+}
+
+/** Starts docker-registry on an ephemeral port, with its config and storage in `dir`. */
+export async function startRegistry(dir: string, options: RegistryOptions = {}): Promise<Registry> {
   const port = await freePort()
-  const auth = credentials
-    ? `  username: ${credentials.username}\n  password: ${credentials.password}\n`
-    : ''
-  const config = join(dir, 'registry.yml')
-  await writeFile(
-    config,
+  let yaml =
     `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n` +
-      `http:\n  addr: 127.0.0.1:${port}\nproxy:\n  remoteurl: ${upstream}\n${auth}`,
-  )
+    `http:\n  addr: 127.0.0.1:${port}\n`
+  const { proxy, htpasswd } = options
+  if (proxy) {
+    yaml += `proxy:\n  remoteurl: ${proxy.upstream}\n`
+    if (proxy.username) yaml += `  username: ${proxy.username}\n  password: ${proxy.password}\n`
+  }
+  if (htpasswd) {
+    await writeFile(join(dir, 'htpasswd'), `${htpasswd}\n`)
+    yaml += `auth:\n  htpasswd:\n    realm: test\n    path: ${join(dir, 'htpasswd')}\n`
+  }
+  const config = join(dir, 'registry.yml')
+  await writeFile(config, yaml)
   const child: ChildProcess = spawn(TOOLS.registry, ['serve', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -82,7 +88,7 @@ export async function startProxyRegistry(
       try {
         const res = await request(`${url}/v2/`)
         await res.body.dump()
-        return res.statusCode === 200
+        return res.statusCode === 200 || res.statusCode === 401
       } catch {
         return false
       }
