@@ -17,6 +17,7 @@ import { hookRoutes } from './routes/hooks.js'
 import { hostGuard, loopbackOnly } from './routes/host-guard.js'
 import { bundleServing } from './routes/hot-cache.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { ociRoutes } from './routes/oci.js'
 import { openApiRoutes } from './routes/openapi.js'
 import { readAuth } from './routes/read-auth.js'
 import { templateRoutes } from './routes/templates.js'
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/bundles', bundleRoutes)
   app.route('/v1/admin', adminRoutes)
   app.route('/admin', adminUiRoutes)
+  // The OCI Distribution API (pulls): its own credential forms and error bodies (docs/oci.md).
+  app.route('/v2', ociRoutes)
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
 

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors.js'
+import { type Platform, parsePlatforms } from './oci/image.js'
 import { Secret } from './secret.js'
 import { tokenWeakness } from './token-strength.js'
 import { parseDuration, parseSize } from './units.js'
@@ -86,6 +87,8 @@ export interface Config {
   deliveries: { retentionMs: number; maxRows: number }
   /** A separate listener for /metrics; null = served on the main listener. */
   metrics: { host: string; port: number } | null
+  /** The /v2 OCI API: image index platforms, and GITEA_BASE_URL (with or without a token) for the source annotation. */
+  oci: { platforms: Platform[]; sourceBase: string | null }
 }
 
 // Environment variables, each with its alias (first non-empty wins).
@@ -179,6 +182,17 @@ export const envSchema = z.object({
     .default('info'),
   ASSET_CACHE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ASSET_CACHE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ASSET_CACHE_OCI_PLATFORMS: z
+    .string()
+    .default('linux/amd64,linux/arm64')
+    .transform((text, ctx) => {
+      const parsed = parsePlatforms(text)
+      if ('error' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.error })
+        return z.NEVER
+      }
+      return parsed.platforms
+    }),
 })
 
 /** Every variable the service reads (docs and tests enumerate it). */
@@ -378,5 +392,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       e.ASSET_CACHE_METRICS_PORT === undefined
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
+    oci: {
+      platforms: e.ASSET_CACHE_OCI_PLATFORMS,
+      sourceBase: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL).href : null,
+    },
   }
 }

@@ -129,7 +129,10 @@ program
 program
   .command('pull')
   .description('write the current bundle of a template (or a bundle by digest) into a directory')
-  .argument('<target>', 'template name, or a bundle digest sha256:<hex>')
+  .argument(
+    '<target>',
+    'template name, a bundle digest sha256:<hex>, or an image oci://host[:port]/repository[:tag]',
+  )
   .requiredOption('--into <dir>', 'directory to write the files into')
   .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
   .option('--token <token>', 'read token (default: ASSET_CACHE_TOKEN)')
@@ -137,6 +140,10 @@ program
   .option(
     '--repair',
     're-hash the files pull wrote and restore any changed or deleted, even when nothing is new',
+  )
+  .option(
+    '--user <name>',
+    'user name sent with the token to an oci:// registry (default: asset-cache)',
   )
   // A command-line mistake (no --into, an unknown flag, no target) is a usage error: exit 2, as
   // every other usage or configuration mistake of pull; --help stays 0.

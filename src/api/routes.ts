@@ -116,9 +116,11 @@ const webhookForm = {
 /**
  * The HTML admin UI (`/admin/*`, src/admin-ui) is left out of the document on purpose: it is
  * pages and forms for people, not an API. Any path starting with `/admin` is excluded (the JSON
- * admin API lives under `/v1/admin` and is documented).
+ * admin API lives under `/v1/admin` and is documented). So is `/v2`, the OCI Distribution API:
+ * its contract is that specification (docs/oci.md), not this document.
  */
-export const isDocumented = (path: string): boolean => !path.startsWith('/admin')
+export const isDocumented = (path: string): boolean =>
+  !path.startsWith('/admin') && !path.startsWith('/v2')
 
 export const ROUTES: readonly RouteSpec[] = [
   // --- operations ---

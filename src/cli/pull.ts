@@ -13,6 +13,8 @@ import { printable, printableJson } from './format.js'
 
 const MAX_TIMEOUT_MS = 24 * 86_400_000
 
+import { isOciTarget, pullOciCommand } from './pull-oci.js'
+
 export interface PullCommandOptions {
   into: string
   server?: string
@@ -20,6 +22,8 @@ export interface PullCommandOptions {
   /** A duration (`30s`, `5m`); default 5m. */
   timeout?: string
   repair?: boolean
+  /** User name sent with the token to an `oci://` registry. */
+  user?: string
 }
 
 /**
@@ -76,6 +80,7 @@ export function failureLine(err: unknown): string {
 const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
+  if (isOciTarget(target)) return pullOciCommand(target, opts)
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.token

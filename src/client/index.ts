@@ -6,6 +6,7 @@ export {
   type MaterializeResult,
   materialize,
 } from './materialize.js'
+export { type OciPullOptions, type OciTarget, parseOciTarget, pullOci } from './oci.js'
 export {
   DEFAULT_PULL_TIMEOUT_MS,
   type PullOptions,

@@ -235,19 +235,25 @@ async function streamed(
   return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers })
 }
 
-bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
-  const digest = checkedDigest(c.req.param('digest'))
-  // c.get, not c.var: c.var copies every variable into a fresh object on each access.
-  const deps = c.get('deps')
-  const metrics = c.get('metrics')
-  const scope = c.get('readScope')
+/**
+ * The answer to GET or HEAD of the bundle `digest` (well formed) for a reader whose scope is
+ * `scope`; shared with the OCI blob route. Throws ApiError 404 `NOT_FOUND` for a bundle that is
+ * unknown, gone or out of scope, 500 `BUNDLE_CORRUPT` for one that failed verification.
+ */
+export async function bundleResponse(
+  deps: AppDeps,
+  metrics: Metrics,
+  req: Request,
+  digest: string,
+  scope: string[] | null,
+): Promise<Response> {
   const { cache } = bundleServing(deps)
   const hit = cache.get(digest)
   if (hit) {
     checkScope(deps, scope, digest)
     metrics.hotCacheHits.inc()
     markServed(deps, digest)
-    return fromMemory(metrics, c.req.raw, hit)
+    return fromMemory(metrics, req, hit)
   }
   const row = deps.index.bundles.get(digest)
   if (!row) throw notFound(digest)
@@ -257,11 +263,22 @@ bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
   metrics.hotCacheMisses.inc()
   const res =
     row.size <= HOT_MAX_BUNDLE_BYTES
-      ? fromMemory(metrics, c.req.raw, await loadHot(deps, digest, row.size))
-      : await streamed(deps, metrics, c.req.raw, digest, row.size)
+      ? fromMemory(metrics, req, await loadHot(deps, digest, row.size))
+      : await streamed(deps, metrics, req, digest, row.size)
   markServed(deps, digest)
   return res
-})
+}
+
+bundleRoutes.on(['GET', 'HEAD'], '/:digest', (c) =>
+  // c.get, not c.var: c.var copies every variable into a fresh object on each access.
+  bundleResponse(
+    c.get('deps'),
+    c.get('metrics'),
+    c.req.raw,
+    checkedDigest(c.req.param('digest')),
+    c.get('readScope'),
+  ),
+)
 
 bundleRoutes.get('/:digest/manifest', (c) => {
   const digest = checkedDigest(c.req.param('digest'))

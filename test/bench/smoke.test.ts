@@ -19,7 +19,8 @@ it('runs every bench row end to end in smoke mode', async () => {
   await run(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench/run.ts'), '--smoke', '--json', out],
-    { cwd: ROOT, timeout: 110_000, maxBuffer: 16 << 20 },
+    // The OCI rows start a docker-registry and copy two images into it with skopeo first.
+    { cwd: ROOT, timeout: 170_000, maxBuffer: 16 << 20 },
   ).catch((err: { stdout?: string; stderr?: string; message: string }) => {
     // Exit 1 means a row errored: the assertions below name it; anything else is a harness bug.
     if (!err.stdout?.includes('written:')) throw new Error(`${err.message}\n${err.stderr ?? ''}`)
@@ -41,4 +42,4 @@ it('runs every bench row end to end in smoke mode', async () => {
       outcome: row.status === 'skipped' ? 'skipped' : 'measured',
     })
   }
-}, 120_000)
+}, 180_000)
