@@ -74,7 +74,7 @@ export function lsCommand(
  */
 function reason(code: string, detail: string | null, entry: string | null): string {
   const named = entry === null ? '' : ` (entry: ${printableName(bounded(entry, 200))})`
-  return `${code}: ${printable(detail ?? '', 120)}${named}`
+  return `${printable(code, 64)}: ${printable(detail ?? '', 120)}${named}`
 }
 
 function bounded(text: string, max: number): string {

@@ -110,7 +110,7 @@ describe('asset-cache CLI', () => {
   it('shows a hostile entry name escaped, never as terminal control', async () => {
     const env = { ASSET_CACHE_DATA_DIR: mkdtempSync(join(tmpdir(), 'asset-cache-data-')) }
     const bad = await archiveOf({ ...GOOD, 'prompts/\u001b[2J\u001b]0;pwned\u0007x\u2028.md': 'x' })
-    const r = cli(['ingest', bad.file, '--template', 'seo'], env)
+    const r = cli(['ingest', bad.file, '--template', 'seo', '--untracked'], env)
     expect(r.code).toBe(1)
     const shown = 'template/prompts/\\u{1B}[2J\\u{1B}]0;pwned\\u{7}x\\u{2028}.md'
     expect(r.stderr).toContain(`PATH_BAD_CHARACTER: entry path refused (entry: ${shown})`)

@@ -1,6 +1,7 @@
 // A client that sends its headers and part of a body, then hangs up, against the real server: the
 // server did nothing wrong, so there is no 5xx and no error line — the request is recorded as
 // 499 (client closed), logged at debug and counted.
+import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/log.js'
@@ -8,6 +9,8 @@ import { type RunningServer, startServer } from '../../src/server.js'
 import { rawClient } from '../support/raw-socket.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
+
+const ADMIN_TOKEN = randomBytes(32).toString('hex')
 
 let server: RunningServer | null = null
 afterEach(async () => {
@@ -25,7 +28,7 @@ async function start() {
   })
   const config = testConfig([], {
     ASSET_CACHE_WEBHOOK_SECRET: 'abort-secret',
-    ASSET_CACHE_ADMIN_TOKEN: 'abort-admin',
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
   })
   server = await startServer(config, { logger: createLogger('debug', sink) })
   return { s: server, lines }

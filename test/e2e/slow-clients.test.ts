@@ -4,18 +4,20 @@
 // connection cap refuses past its count. The limits are shortened through the environment, as
 // an operator would set them; each test would hang (and fail at the test timeout) without its
 // limit, since node's own defaults run to minutes or forever.
+import { randomBytes } from 'node:crypto'
 import { readdirSync, readlinkSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { limitedServer } from '../../src/http-server.js'
 import { silentLogger } from '../../src/log.js'
-import { openRuntime } from '../../src/runtime.js'
 import { type RunningServer, startServer } from '../../src/server.js'
 import { ingestTree } from '../http/read-fixture.js'
 import { bodyOf, rawClient, statusOf } from '../support/raw-socket.js'
-import { testConfig } from '../support/runtime.js'
+import { testConfig, testRuntime } from '../support/runtime.js'
 import { until } from '../support/wait.js'
+
+const ADMIN_TOKEN = randomBytes(32).toString('hex')
 
 const LONG = '60s'
 let server: RunningServer | null = null
@@ -32,7 +34,7 @@ async function start(
 ) {
   const config = testConfig(templates, {
     ASSET_CACHE_WEBHOOK_SECRET: 'slow-secret',
-    ASSET_CACHE_ADMIN_TOKEN: 'slow-admin',
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
     ASSET_CACHE_HEADERS_TIMEOUT: LONG,
     ASSET_CACHE_REQUEST_TIMEOUT: LONG,
     ASSET_CACHE_BODY_TIMEOUT: LONG,
@@ -136,7 +138,7 @@ describe('slow readers', () => {
     const templates = [{ name: 'big', repo: 'acme/big' }]
     const env = { ASSET_CACHE_IDLE_TIMEOUT: '500ms', ASSET_CACHE_READ_TOKENS: 'reader' }
     // 24 MiB of bundle (more than the socket buffers on both ends hold), a small archive.
-    const rt = await openRuntime(testConfig(templates, env))
+    const rt = await testRuntime(templates, env)
     const { digest } = await ingestTree(rt, 'big', {
       'config.yaml': 'name: big\n',
       'prompts/a.md': 'a'.repeat(12 * 1024 * 1024),

@@ -1,7 +1,7 @@
 // The deliveries table stays bounded whatever a sender does with a body it once captured: every
 // stored text is capped, rows past ASSET_CACHE_DELIVERY_MAX_ROWS go on insert, rows past
 // ASSET_CACHE_DELIVERY_RETENTION go with GC.
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -13,7 +13,7 @@ import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
 
 const SECRET = 'retention-secret'
-const ADMIN = 'retention-admin'
+const ADMIN = randomBytes(32).toString('hex')
 const hmac = (body: string) => createHmac('sha256', SECRET).update(body).digest('hex')
 const DAY = 86_400_000
 
