@@ -3,41 +3,13 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { Agent, request, errors as undiciErrors } from 'undici'
 import { z } from 'zod'
-import { AppError } from '../errors.js'
 import type { GiteaErrorKind, Metrics } from '../metrics.js'
 import type { Secret } from '../secret.js'
-import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+import { GiteaError, type GiteaErrorCode } from './errors.js'
+import { backoffDelay, sleep } from './retry.js'
+import { statusError } from './status.js'
 
-export type GiteaErrorCode =
-  | 'GITEA_NOT_FOUND'
-  | 'GITEA_REFUSED'
-  | 'GITEA_UNAVAILABLE'
-  | 'GITEA_BAD_RESPONSE'
-
-/** A failed Gitea call. `retryable` is true for network errors, timeouts, 5xx and 429. */
-export class GiteaError extends AppError {
-  declare readonly code: GiteaErrorCode
-  readonly status: number | undefined
-  readonly retryable: boolean
-  readonly retryAfterMs: number | null
-  constructor(
-    code: GiteaErrorCode,
-    message: string,
-    opts: {
-      status?: number
-      retryable?: boolean
-      retryAfterMs?: number | null
-      cause?: unknown
-    } = {},
-  ) {
-    super(code, message, opts.status === undefined ? {} : { status: opts.status }, {
-      cause: opts.cause,
-    })
-    this.status = opts.status
-    this.retryable = opts.retryable ?? false
-    this.retryAfterMs = opts.retryAfterMs ?? null
-  }
-}
+export { GiteaError, type GiteaErrorCode } from './errors.js'
 
 export interface GiteaClientOptions {
   baseUrl: URL
@@ -214,22 +186,7 @@ export class GiteaClient {
     if (status === 200) return res.body
     this.noteError(status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx')
     res.body.resume().on('error', () => {})
-    const what = route === 'branch' ? 'branch lookup' : 'archive download'
-    if (status === 404) {
-      throw new GiteaError(
-        'GITEA_NOT_FOUND',
-        `${what}: 404 (no such repository, ref or commit, or no access)`,
-        { status },
-      )
-    }
-    if (status === 429 || status >= 500) {
-      throw new GiteaError('GITEA_UNAVAILABLE', `${what}: HTTP ${status}`, {
-        status,
-        retryable: true,
-        retryAfterMs: retryAfterMs(res.headers['retry-after']),
-      })
-    }
-    throw new GiteaError('GITEA_REFUSED', `${what}: HTTP ${status}`, { status })
+    throw statusError(route, status, res.headers, this.#base)
   }
 }
 
