@@ -1,4 +1,5 @@
 // A failed Gitea call: a stable code, whether another attempt may succeed, and how long Gitea asked to wait.
+import { errors as undiciErrors } from 'undici'
 import { AppError } from '../errors.js'
 
 export type GiteaErrorCode =
@@ -33,4 +34,33 @@ export class GiteaError extends AppError {
     this.retryable = opts.retryable ?? false
     this.retryAfterMs = opts.retryAfterMs ?? null
   }
+}
+
+const TIMEOUTS = [
+  undiciErrors.ConnectTimeoutError,
+  undiciErrors.HeadersTimeoutError,
+  undiciErrors.BodyTimeoutError,
+]
+
+/** `timeout` for undici's connect, headers and body-idle timeouts, `network` for the rest. */
+export function networkErrorKind(cause: unknown): 'timeout' | 'network' {
+  const root = cause instanceof GiteaError && cause.cause !== undefined ? cause.cause : cause
+  return TIMEOUTS.some((type) => root instanceof type) ? 'timeout' : 'network'
+}
+
+/** Classifies an undici or socket error as a retryable GITEA_UNAVAILABLE, naming its kind only. */
+export function networkError(cause: unknown): GiteaError {
+  if (cause instanceof GiteaError) return cause
+  const kind =
+    cause instanceof undiciErrors.ConnectTimeoutError
+      ? 'connect timeout'
+      : cause instanceof undiciErrors.HeadersTimeoutError
+        ? 'headers timeout'
+        : cause instanceof undiciErrors.BodyTimeoutError
+          ? 'body idle timeout'
+          : ((cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.name ?? 'network error')
+  return new GiteaError('GITEA_UNAVAILABLE', `Gitea unreachable: ${kind}`, {
+    retryable: true,
+    cause,
+  })
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { serveArchive } from './archive-route.js'
 import { serveBranch } from './branch-route.js'
 import {
+  type ArchiveMode,
   emptyCounters,
   type FakeGiteaCounters,
   type RequestRecord,
@@ -39,6 +40,8 @@ export interface FakeGitea {
   /** Serves `repo` (matched case-insensitively) and points `repo.baseUrl` at this server. */
   addRepo(repo: GitRepo, options?: AddRepoOptions): GitRepo
   removeRepo(fullName: string): void
+  /** How archives are served from now on (default `stream`). */
+  setArchiveMode(mode: ArchiveMode): void
   /** Delivers a webhook as Gitea does; see sendWebhook. */
   sendWebhook(targetUrl: string, options: WebhookOptions): Promise<WebhookDelivery>
   /** Clears the request log, counters and faults. */
@@ -86,6 +89,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
   const faults = new FaultBook()
   const stopping = new AbortController()
   let baseUrl = ''
+  let archiveMode: ArchiveMode = { kind: 'stream' }
 
   async function handle(
     req: IncomingMessage,
@@ -187,6 +191,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
       return
     }
     const ctx: RouteContext = {
+      archiveMode,
       req,
       res,
       served,
@@ -257,6 +262,9 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     },
     removeRepo(fullName) {
       repos.delete(fullName.toLowerCase())
+    },
+    setArchiveMode(mode) {
+      archiveMode = mode
     },
     sendWebhook,
     reset() {
