@@ -76,6 +76,11 @@ export interface Config {
    * thousands of files is a multi-megabyte delivery; GitHub caps its own at 25 MB.
    */
   webhookMaxBodyBytes: number
+  /**
+   * GITEA_ARCHIVE_PREFIX, mirroring Gitea's `[repository] PREFIX_ARCHIVE_FILES` (default true):
+   * whether archives carry a top-level directory (the lower-cased repository name).
+   */
+  archivePrefix: boolean
   readTokens: ReadToken[]
   adminToken: Secret | null
   reconcileIntervalMs: number
@@ -139,6 +144,10 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  GITEA_ARCHIVE_PREFIX: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   ASSET_CACHE_FETCH: z.enum(['on', 'off']).default('on'),
   ASSET_CACHE_WEBHOOK_SECRET: optionalText,
   ASSET_CACHE_READ_TOKENS: optionalText,
@@ -369,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     fetchEnabled,
     webhookSecret: e.ASSET_CACHE_WEBHOOK_SECRET ? new Secret(e.ASSET_CACHE_WEBHOOK_SECRET) : null,
     webhookMaxBodyBytes: e.ASSET_CACHE_WEBHOOK_MAX_BODY,
+    archivePrefix: e.GITEA_ARCHIVE_PREFIX,
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,

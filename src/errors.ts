@@ -27,6 +27,9 @@ export const REJECT_CODES = [
   // in a kept name also private-use or unassigned (src/bundle/names.ts)
   'PATH_INVALID_UTF8',
   'PATH_OUTSIDE_ROOT', // not under the single top-level directory
+  'ARCHIVE_PREFIX_MISMATCH', // the archive's shape contradicts GITEA_ARCHIVE_PREFIX (Gitea's
+  // [repository] PREFIX_ARCHIVE_FILES): a file at the root of a prefixed one, or a sole top-level
+  // directory in an unprefixed one
   'PATH_TOO_LONG',
   'PATH_TOO_DEEP',
   'GIT_METADATA', // a `.git` segment in any case

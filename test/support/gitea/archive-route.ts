@@ -72,12 +72,7 @@ async function redirectToStorage(
 ): Promise<void> {
   if (ctx.archiveMode.kind !== 'redirect') return
   const { repo } = ctx.served
-  const child = spawnGit(repo.dir, [
-    'archive',
-    `--prefix=${repo.name.toLowerCase()}/`,
-    `--format=${format}`,
-    commit,
-  ])
+  const child = spawnGit(repo.dir, ['archive', ...prefixArgs(ctx), `--format=${format}`, commit])
   child.stderr.resume()
   const chunks: Buffer[] = []
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -100,6 +95,10 @@ async function redirectToStorage(
   })
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body)
 }
+
+/** CreateArchive: `--prefix=<base name of the repository's path>/` unless PREFIX_ARCHIVE_FILES=false. */
+const prefixArgs = (ctx: RouteContext): string[] =>
+  ctx.prefixArchiveFiles ? [`--prefix=${ctx.served.repo.name.toLowerCase()}/`] : []
 
 export async function serveArchive(ctx: RouteContext, file: string): Promise<void> {
   const { repo } = ctx.served
@@ -141,12 +140,7 @@ export async function serveArchive(ctx: RouteContext, file: string): Promise<voi
   if (ctx.archiveMode.kind === 'redirect') return redirectToStorage(ctx, served, format, headers)
 
   // Gitea runs: git archive --prefix=<lower-cased repo name>/ --format=<format> <commit id>
-  const child = spawnGit(repo.dir, [
-    'archive',
-    `--prefix=${repo.name.toLowerCase()}/`,
-    `--format=${format}`,
-    served,
-  ])
+  const child = spawnGit(repo.dir, ['archive', ...prefixArgs(ctx), `--format=${format}`, served])
   child.stderr.resume()
   const closed = once(child, 'close') as Promise<[number | null]>
   ctx.res.once('close', () => child.kill())

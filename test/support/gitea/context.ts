@@ -65,6 +65,8 @@ export type ArchiveMode =
 
 export interface RouteContext {
   archiveMode: ArchiveMode
+  /** `[repository] PREFIX_ARCHIVE_FILES` (default true): `--prefix=<lower-cased name>/`. */
+  prefixArchiveFiles: boolean
   req: IncomingMessage
   res: ServerResponse
   served: ServedRepo

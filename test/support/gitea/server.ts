@@ -42,6 +42,8 @@ export interface FakeGitea {
   removeRepo(fullName: string): void
   /** How archives are served from now on (default `stream`). */
   setArchiveMode(mode: ArchiveMode): void
+  /** Gitea's `[repository] PREFIX_ARCHIVE_FILES` from now on (default true). */
+  setPrefixArchiveFiles(prefix: boolean): void
   /** Delivers a webhook as Gitea does; see sendWebhook. */
   sendWebhook(targetUrl: string, options: WebhookOptions): Promise<WebhookDelivery>
   /** Clears the request log, counters and faults. */
@@ -90,6 +92,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
   const stopping = new AbortController()
   let baseUrl = ''
   let archiveMode: ArchiveMode = { kind: 'stream' }
+  let prefixArchiveFiles = true
 
   async function handle(
     req: IncomingMessage,
@@ -192,6 +195,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     }
     const ctx: RouteContext = {
       archiveMode,
+      prefixArchiveFiles,
       req,
       res,
       served,
@@ -265,6 +269,9 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     },
     setArchiveMode(mode) {
       archiveMode = mode
+    },
+    setPrefixArchiveFiles(prefix) {
+      prefixArchiveFiles = prefix
     },
     sendWebhook,
     reset() {
