@@ -70,6 +70,17 @@ export interface Config {
   /** ASSET_CACHE_FETCH: false = fetching is off on purpose (no Gitea client even with GITEA_* set). */
   fetchEnabled: boolean
   webhookSecret: Secret | null
+  /**
+   * Bytes of one webhook delivery. Gitea caps neither the payload nor its file lists (up to five
+   * commits plus the head commit, each with every added/removed/modified path), so a commit adding
+   * thousands of files is a multi-megabyte delivery; GitHub caps its own at 25 MB.
+   */
+  webhookMaxBodyBytes: number
+  /**
+   * GITEA_ARCHIVE_PREFIX, mirroring Gitea's `[repository] PREFIX_ARCHIVE_FILES` (default true):
+   * whether archives carry a top-level directory (the lower-cased repository name).
+   */
+  archivePrefix: boolean
   readTokens: ReadToken[]
   adminToken: Secret | null
   reconcileIntervalMs: number
@@ -133,6 +144,10 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  GITEA_ARCHIVE_PREFIX: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   ASSET_CACHE_FETCH: z.enum(['on', 'off']).default('on'),
   ASSET_CACHE_WEBHOOK_SECRET: optionalText,
   ASSET_CACHE_READ_TOKENS: optionalText,
@@ -170,6 +185,7 @@ export const envSchema = z.object({
   ASSET_CACHE_KEEP_ALIVE_TIMEOUT: duration('5s'),
   ASSET_CACHE_IDLE_TIMEOUT: duration('30s'),
   ASSET_CACHE_BODY_TIMEOUT: duration('10s'),
+  ASSET_CACHE_WEBHOOK_MAX_BODY: size('25MiB'),
   ASSET_CACHE_DELIVERY_RETENTION: duration('30d'),
   ASSET_CACHE_DELIVERY_MAX_ROWS: integer(100_000, 1, 100_000_000),
   ASSET_CACHE_WORKERS: integer(4, 1, 64),
@@ -361,6 +377,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     fetchOff,
     fetchEnabled,
     webhookSecret: e.ASSET_CACHE_WEBHOOK_SECRET ? new Secret(e.ASSET_CACHE_WEBHOOK_SECRET) : null,
+    webhookMaxBodyBytes: e.ASSET_CACHE_WEBHOOK_MAX_BODY,
+    archivePrefix: e.GITEA_ARCHIVE_PREFIX,
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,

@@ -27,6 +27,9 @@ export const REJECT_CODES = [
   // in a kept name also private-use or unassigned (src/bundle/names.ts)
   'PATH_INVALID_UTF8',
   'PATH_OUTSIDE_ROOT', // not under the single top-level directory
+  'ARCHIVE_PREFIX_MISMATCH', // the archive's shape contradicts GITEA_ARCHIVE_PREFIX (Gitea's
+  // [repository] PREFIX_ARCHIVE_FILES): a file at the root of a prefixed one, or a sole top-level
+  // directory in an unprefixed one
   'PATH_TOO_LONG',
   'PATH_TOO_DEEP',
   'GIT_METADATA', // a `.git` segment in any case
@@ -64,7 +67,10 @@ export const ERROR_CODES = [
   // Talking to Gitea
   'FETCH_OFF', // no GITEA_BASE_URL / GITEA_TOKEN configured
   'GITEA_NOT_FOUND', // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)
-  'GITEA_REFUSED', // any other 4xx: never retried
+  'GITEA_TOKEN_REJECTED', // 401: GITEA_TOKEN is invalid, revoked or expired (Gitea checks it first)
+  'GITEA_FORBIDDEN', // 403: the token lacks read:repository, or is public-only on a private repo
+  'GITEA_REPO_MOVED', // 301/307/308 to another repository's API path: renamed or transferred
+  'GITEA_REFUSED', // any other 4xx, or a redirect that is neither a rename nor an archive: never retried
   'GITEA_UNAVAILABLE', // network error, timeout, 5xx or 429 after the retries
   'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
   // Jobs

@@ -66,6 +66,9 @@ export function statusOf(code: string): ContentfulStatusCode {
     case 'FETCH_OFF':
     case 'GITEA_UNAVAILABLE':
     case 'GITEA_NOT_FOUND':
+    case 'GITEA_TOKEN_REJECTED':
+    case 'GITEA_FORBIDDEN':
+    case 'GITEA_REPO_MOVED':
     case 'GITEA_REFUSED':
     case 'GITEA_BAD_RESPONSE':
       return 502

@@ -12,6 +12,8 @@ export interface IngestDeps {
   /** Where the validator may spool kept files (same filesystem as the store is best). */
   spoolDir: string
   limits?: Partial<BundleLimits>
+  /** GITEA_ARCHIVE_PREFIX: archives carry a top-level directory (default true). */
+  archivePrefix?: boolean
   now?: () => number
 }
 
@@ -71,6 +73,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     bundle = await canonicalize(req.archive, {
       rules: { allow: req.template.allow, require: req.template.require },
       ...(deps.limits ? { limits: deps.limits } : {}),
+      ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
       ...(req.expectedCommit ? { expectedCommit: req.expectedCommit } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       spoolDir: deps.spoolDir,

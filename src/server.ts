@@ -118,6 +118,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       gitea,
       spoolDir: runtime.spoolDir,
       limits: config.limits,
+      archivePrefix: config.archivePrefix,
       logger,
       metrics,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),

@@ -181,7 +181,7 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'receiveGiteaWebhook',
     summary: 'Gitea push webhook',
     description:
-      'Raw body at most 1 MiB. The event comes from `X-Gitea-Event` (or the Forgejo, Gogs and ' +
+      'Raw body at most `ASSET_CACHE_WEBHOOK_MAX_BODY` (default 25 MiB). The event comes from `X-Gitea-Event` (or the Forgejo, Gogs and ' +
       'GitHub equivalents), the delivery id from `X-Gitea-Delivery`. `push` payloads are checked ' +
       'against GiteaPushPayload, other events against GiteaEventPayload. A push to a tracked ' +
       'branch queues a refresh (202); Test Delivery (`before` == `after`) answers `ok`; tags, ' +
@@ -204,7 +204,7 @@ export const ROUTES: readonly RouteSpec[] = [
         'BAD_REQUEST',
       ),
       401: error('missing, empty or wrong signature; nothing recorded', 'UNAUTHORIZED'),
-      413: error('body over 1 MiB', 'PAYLOAD_TOO_LARGE'),
+      413: error('body over `ASSET_CACHE_WEBHOOK_MAX_BODY`', 'PAYLOAD_TOO_LARGE'),
       500: error(
         'the index refused the write (recorded `failed` when it can be; a redelivery is handled afresh), or committed it but could not fsync it',
         'INTERNAL',

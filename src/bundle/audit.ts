@@ -80,6 +80,11 @@ export class TarAuditor extends Transform {
     return this.#rules.entries
   }
 
+  /** See EntryRules.soleTopDirectory. */
+  get soleTopDirectory(): string | null {
+    return this.#rules.soleTopDirectory
+  }
+
   /** Entries seen so far that are neither kept nor directories. */
   get skipped(): number {
     return this.#rules.skipped

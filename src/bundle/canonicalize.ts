@@ -60,6 +60,12 @@ export interface CanonicalizeOptions {
   /** Where the spool file is created (exclusively) and removed on failure. */
   spoolDir: string
   signal?: AbortSignal
+  /**
+   * Whether the archive has a top-level directory to strip (GITEA_ARCHIVE_PREFIX, mirroring
+   * Gitea's `[repository] PREFIX_ARCHIVE_FILES`; default true). The same files give the same
+   * bundle, and digest, either way.
+   */
+  archivePrefix?: boolean
 }
 
 interface SpooledFile extends ManifestEntry {
@@ -92,6 +98,7 @@ interface ReadOptions extends Omit<CanonicalizeOptions, 'limits' | 'rules'> {
 
 async function read(archive: Readable, spool: Spool, options: ReadOptions) {
   const { limits, rules, signal, expectedCommit } = options
+  const archivePrefix = options.archivePrefix ?? true
   const failure = new Failure()
   const deadlines = new Deadlines(limits, (err) => failure.raise(err))
   const wire = new ByteMeter({
@@ -102,7 +109,12 @@ async function read(archive: Readable, spool: Spool, options: ReadOptions) {
   })
   const gunzip = new GunzipMember()
   const unpacked = new ByteMeter({ limit: limits.maxUnpackedBytes, code: 'UNPACKED_TOO_LARGE' })
-  const auditor = new TarAuditor({ limits, isKept: rules.isKept, stripRoot: true, expectedCommit })
+  const auditor = new TarAuditor({
+    limits,
+    isKept: rules.isKept,
+    stripRoot: archivePrefix,
+    expectedCommit,
+  })
   const extract = tar.extract()
 
   // Registered before pipeline() so each stage's own error is recorded before the destruction
@@ -133,6 +145,16 @@ async function read(archive: Readable, spool: Spool, options: ReadOptions) {
     if (auditor.queue.length > 0) throw new RejectError('TAR_CORRUPT', 'tar parsers disagree')
     if (expectedCommit !== undefined && auditor.commit !== expectedCommit) {
       throw new RejectError('COMMIT_MISMATCH', `archive has no commit, expected ${expectedCommit}`)
+    }
+    // Read without its prefix, a prefixed archive is one directory holding everything (git
+    // archive --prefix writes that directory first): the setting contradicts this Gitea's.
+    const sole = archivePrefix ? null : auditor.soleTopDirectory
+    if (sole !== null) {
+      throw new RejectError(
+        'ARCHIVE_PREFIX_MISMATCH',
+        `everything is under one top-level directory: this Gitea writes archives with a prefix ([repository] PREFIX_ARCHIVE_FILES=true, its default); set GITEA_ARCHIVE_PREFIX=true`,
+        `${sole}/`,
+      )
     }
     const missing = rules.missing(files.map((f) => f.path))
     if (missing.length > 0) {

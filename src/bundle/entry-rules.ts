@@ -23,7 +23,11 @@ export interface AuditedEntry {
 export interface EntryRulesOptions {
   limits: BundleLimits
   isKept(path: string): boolean
-  /** Strip the single top-level directory (git archive's `--prefix`); off for canonical bundles. */
+  /**
+   * Strip the single top-level directory (git archive's `--prefix`, Gitea's
+   * `[repository] PREFIX_ARCHIVE_FILES=true`); off for canonical bundles and for archives of a
+   * Gitea with PREFIX_ARCHIVE_FILES=false.
+   */
   stripRoot: boolean
 }
 
@@ -48,6 +52,8 @@ export class EntryRules {
 
   readonly #options: EntryRulesOptions
   #root: string | null = null
+  /** Top-level names seen, and whether each is only a directory (stripRoot off). */
+  readonly #tops = new Map<string, boolean>()
   readonly #paths = new Set<string>()
   readonly #kept = new KeptPaths()
 
@@ -125,6 +131,16 @@ export class EntryRules {
     if (code) throw reject(code, 'ustar name under a pax path or GNU long name refused', shadowed)
   }
 
+  /**
+   * The single top-level directory everything sits under, when the archive has one (stripRoot
+   * off): the shape of a prefixed archive read as an unprefixed one.
+   */
+  get soleTopDirectory(): string | null {
+    if (this.#tops.size !== 1) return null
+    const [top, onlyDirectory] = [...this.#tops][0]!
+    return onlyDirectory ? top : null
+  }
+
   /** The stored path of an entry named `name`; throws when the name breaks a path rule. */
   #strip(name: string, type: EntryType | 'link'): string {
     // A directory entry ends with exactly one slash in tar; any other empty segment is refused.
@@ -132,9 +148,21 @@ export class EntryRules {
     const code = checkEntryPath(bare)
     if (code) throw reject(code, 'entry path refused', name)
     let path = bare
-    if (this.#options.stripRoot) {
-      const slash = bare.indexOf('/')
-      const top = slash === -1 ? bare : bare.slice(0, slash)
+    const slash = bare.indexOf('/')
+    const top = slash === -1 ? bare : bare.slice(0, slash)
+    if (!this.#options.stripRoot) {
+      const onlyDirectory = slash !== -1 || type === 'directory'
+      this.#tops.set(top, (this.#tops.get(top) ?? true) && onlyDirectory)
+    } else {
+      // With a prefix, git archive puts nothing but that directory at the root. A file there
+      // means the archive has no top-level directory: Gitea's PREFIX_ARCHIVE_FILES is false.
+      if (slash === -1 && type === 'file') {
+        throw reject(
+          'ARCHIVE_PREFIX_MISMATCH',
+          'a file at the archive root: this Gitea writes archives without a top-level directory ([repository] PREFIX_ARCHIVE_FILES=false); set GITEA_ARCHIVE_PREFIX=false',
+          name,
+        )
+      }
       this.#root ??= top
       if (top !== this.#root || (slash === -1 && type !== 'directory')) {
         throw reject('PATH_OUTSIDE_ROOT', 'entry outside the top-level directory', name)

@@ -97,7 +97,13 @@ export async function ingestCommand(
 ): Promise<number> {
   const template = ingestTarget(rt, opts)
   const result = await ingest(
-    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, limits: rt.config.limits },
+    {
+      index: rt.index,
+      store: rt.store,
+      spoolDir: rt.spoolDir,
+      limits: rt.config.limits,
+      archivePrefix: rt.config.archivePrefix,
+    },
     {
       template,
       archive: archive.createReadStream(),

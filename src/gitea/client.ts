@@ -1,43 +1,16 @@
 // Gitea API client (undici): branch heads and commit archives, bounded and retried.
 // Only GITEA_BASE_URL plus a configured repository is ever requested: payload URLs are never used.
 import { PassThrough, type Readable } from 'node:stream'
-import { Agent, request, errors as undiciErrors } from 'undici'
+import { Agent, request } from 'undici'
 import { z } from 'zod'
-import { AppError } from '../errors.js'
 import type { GiteaErrorKind, Metrics } from '../metrics.js'
 import type { Secret } from '../secret.js'
-import { backoffDelay, retryAfterMs, sleep } from './retry.js'
+import { GiteaError, type GiteaErrorCode, networkError, networkErrorKind } from './errors.js'
+import { ARCHIVE_REDIRECTS, followArchiveRedirect, locationOf } from './redirect.js'
+import { backoffDelay, sleep } from './retry.js'
+import { movedTo, statusError } from './status.js'
 
-export type GiteaErrorCode =
-  | 'GITEA_NOT_FOUND'
-  | 'GITEA_REFUSED'
-  | 'GITEA_UNAVAILABLE'
-  | 'GITEA_BAD_RESPONSE'
-
-/** A failed Gitea call. `retryable` is true for network errors, timeouts, 5xx and 429. */
-export class GiteaError extends AppError {
-  declare readonly code: GiteaErrorCode
-  readonly status: number | undefined
-  readonly retryable: boolean
-  readonly retryAfterMs: number | null
-  constructor(
-    code: GiteaErrorCode,
-    message: string,
-    opts: {
-      status?: number
-      retryable?: boolean
-      retryAfterMs?: number | null
-      cause?: unknown
-    } = {},
-  ) {
-    super(code, message, opts.status === undefined ? {} : { status: opts.status }, {
-      cause: opts.cause,
-    })
-    this.status = opts.status
-    this.retryable = opts.retryable ?? false
-    this.retryAfterMs = opts.retryAfterMs ?? null
-  }
-}
+export { GiteaError, type GiteaErrorCode, networkError, networkErrorKind } from './errors.js'
 
 export interface GiteaClientOptions {
   baseUrl: URL
@@ -104,8 +77,9 @@ export class GiteaClient {
       connect: { timeout: this.#opts.connectTimeoutMs },
       headersTimeout: this.#opts.headersTimeoutMs,
       bodyTimeout: this.#opts.bodyTimeoutMs,
-      // undici 7 follows no redirects without the redirect interceptor: a redirect could
-      // leave GITEA_BASE_URL, so a 3xx is a refusal here.
+      // undici 7 follows no redirects without the redirect interceptor, which would re-send the
+      // token: an archive redirect is followed by hand, without it (redirect.ts); any other 3xx
+      // is a rename (GITEA_REPO_MOVED) or a refusal.
     })
   }
 
@@ -212,24 +186,22 @@ export class GiteaClient {
     const status = res.statusCode
     this.#opts.onAttempt?.({ route, status, attempt })
     if (status === 200) return res.body
-    this.noteError(status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx')
-    res.body.resume().on('error', () => {})
-    const what = route === 'branch' ? 'branch lookup' : 'archive download'
-    if (status === 404) {
-      throw new GiteaError(
-        'GITEA_NOT_FOUND',
-        `${what}: 404 (no such repository, ref or commit, or no access)`,
-        { status },
-      )
-    }
-    if (status === 429 || status >= 500) {
-      throw new GiteaError('GITEA_UNAVAILABLE', `${what}: HTTP ${status}`, {
-        status,
-        retryable: true,
-        retryAfterMs: retryAfterMs(res.headers['retry-after']),
+    const location = locationOf(res.headers)
+    if (
+      route === 'archive' &&
+      ARCHIVE_REDIRECTS.has(status) &&
+      movedTo(location, this.#base) === null
+    ) {
+      res.body.resume().on('error', () => {})
+      return followArchiveRedirect(location, url, {
+        dispatcher: this.#agent,
+        noteError: (kind) => this.noteError(kind),
+        ...(signal ? { signal } : {}),
       })
     }
-    throw new GiteaError('GITEA_REFUSED', `${what}: HTTP ${status}`, { status })
+    this.noteError(status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx')
+    res.body.resume().on('error', () => {})
+    throw statusError(route, status, res.headers, this.#base)
   }
 }
 
@@ -254,33 +226,4 @@ function readAhead(body: Readable): Readable {
   })
   body.pipe(out)
   return out
-}
-
-const TIMEOUTS = [
-  undiciErrors.ConnectTimeoutError,
-  undiciErrors.HeadersTimeoutError,
-  undiciErrors.BodyTimeoutError,
-]
-
-/** `timeout` for undici's connect, headers and body-idle timeouts, `network` for the rest. */
-export function networkErrorKind(cause: unknown): 'timeout' | 'network' {
-  const root = cause instanceof GiteaError && cause.cause !== undefined ? cause.cause : cause
-  return TIMEOUTS.some((type) => root instanceof type) ? 'timeout' : 'network'
-}
-
-/** Classifies an undici or socket error as a retryable GITEA_UNAVAILABLE, naming its kind only. */
-export function networkError(cause: unknown): GiteaError {
-  if (cause instanceof GiteaError) return cause
-  const kind =
-    cause instanceof undiciErrors.ConnectTimeoutError
-      ? 'connect timeout'
-      : cause instanceof undiciErrors.HeadersTimeoutError
-        ? 'headers timeout'
-        : cause instanceof undiciErrors.BodyTimeoutError
-          ? 'body idle timeout'
-          : ((cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.name ?? 'network error')
-  return new GiteaError('GITEA_UNAVAILABLE', `Gitea unreachable: ${kind}`, {
-    retryable: true,
-    cause,
-  })
 }

@@ -28,6 +28,8 @@ export interface RefreshDeps {
   gitea: GiteaClient | null
   spoolDir: string
   limits?: Partial<BundleLimits>
+  /** GITEA_ARCHIVE_PREFIX (default true). */
+  archivePrefix?: boolean
   logger: Logger
   now?: () => number
   onDownload?: (template: string, commit: string) => void
@@ -276,6 +278,7 @@ async function downloadAndIngest(
         store: deps.store,
         spoolDir: deps.spoolDir,
         ...(deps.limits ? { limits: deps.limits } : {}),
+        ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
       },
       {
         template,

@@ -1,4 +1,4 @@
-// POST /hooks/gitea (docs/api.md#webhook--post-hooksgitea): raw body ≤ 1 MiB within a deadline, HMAC verified
+// POST /hooks/gitea (docs/api.md#webhook--post-hooksgitea): raw body within ASSET_CACHE_WEBHOOK_MAX_BODY and a deadline, HMAC verified
 // in constant time, push → refresh queued. No Gitea call, and one SQLite transaction per turn of
 // the event loop (group commit, below) whatever the number of deliveries: answers in
 // milliseconds.
@@ -19,8 +19,6 @@ import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
 import type { WebhookOutcome } from '../metrics.js'
 import { readBody } from './body.js'
-
-export const MAX_WEBHOOK_BYTES = 1024 * 1024
 
 /** What to answer; `error` is raised after the transaction commits, so the delivery record stays. */
 type Answer =
@@ -215,7 +213,7 @@ hookRoutes.post('/gitea', async (c) => {
     )
 
   const body = await readBody(c.req.raw, {
-    maxBytes: MAX_WEBHOOK_BYTES,
+    maxBytes: deps.config.webhookMaxBodyBytes,
     deadlineMs: deps.config.http.bodyTimeoutMs,
   })
   const get = (name: string) => c.req.header(name)

@@ -160,15 +160,15 @@ describe('the single top-level directory', () => {
       expect(await refused(file(name, 'x'))).toBe('PATH_OUTSIDE_ROOT')
     },
   )
-  it('a file at the top level is outside it', async () => {
-    expect(await refused(file('README', 'x'))).toBe('PATH_OUTSIDE_ROOT')
+  it('a file at the top level means the archive has no prefix (PREFIX_ARCHIVE_FILES=false)', async () => {
+    expect(await refused(file('README', 'x'))).toBe('ARCHIVE_PREFIX_MISMATCH')
   })
   it.each([
-    ['a file', file('tpl', 'x')],
-    ['a symlink', symlink('tpl', '/')],
-  ])('%s named like the top-level directory is outside it', async (_, entry) => {
+    ['a file', file('tpl', 'x'), 'ARCHIVE_PREFIX_MISMATCH'],
+    ['a symlink', symlink('tpl', '/'), 'PATH_OUTSIDE_ROOT'],
+  ])('%s named like the top-level directory is refused', async (_, entry, code) => {
     const tar = tarOf(pax([['comment', COMMIT]], 'g'), entry, file('tpl/config.yaml', 'a: 1\n'))
-    expect(await rejection(gz(tar))).toBe('PATH_OUTSIDE_ROOT')
+    expect(await rejection(gz(tar))).toBe(code)
   })
   it('the first entry fixes it', async () => {
     const tar = templateTar([], { root: 'agent-template-seo' })

@@ -272,7 +272,7 @@ describe('Gitea faults', () => {
     expect(archive[1]!.at - archive[0]!.at).toBeGreaterThanOrEqual(950)
   })
 
-  it('fails a 404 (token revoked) at once, without a retry storm', async () => {
+  it('fails a 401 (token revoked) at once, without a retry storm', async () => {
     await start()
     await until(() => currentOf('seo') !== null)
     gitea.tokens.delete(TOKEN)
@@ -281,7 +281,7 @@ describe('Gitea faults', () => {
     await hook(payload)
     await until(() => index().jobs.list({ state: 'failed' }).length === 1)
     const job = index().jobs.list({ state: 'failed' })[0]!
-    expect(job.lastErrorCode).toBe('GITEA_NOT_FOUND')
+    expect(job.lastErrorCode).toBe('GITEA_TOKEN_REJECTED')
     expect(job.attempts).toBe(1)
     expect(gitea.counters.requests).toBe(1)
     expect(currentOf('seo')!.commit).not.toBe(payload.after)

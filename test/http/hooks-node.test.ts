@@ -38,6 +38,7 @@ let onEnqueued: (job: JobRow) => void
 beforeEach(async () => {
   rt = await testRuntime([{ name: 'seo', repo: 'acme/agent-template-seo' }], {
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    ASSET_CACHE_WEBHOOK_MAX_BODY: '1MiB',
   })
   metrics = createMetrics()
   onEnqueued = () => {}
@@ -137,7 +138,7 @@ describe('POST /hooks/gitea over a socket', () => {
     expect(rt.index.deliveries.list().map((r) => r.outcome)).toEqual(['queued'])
   })
 
-  it('refuses a chunked body over 1 MiB with 413 and records nothing', async () => {
+  it('refuses a chunked body over the configured limit with 413 and records nothing', async () => {
     const big = push(sha(2)).replace('"change\\n"', `"${'x'.repeat(1024 * 1024)}"`)
     async function* chunks() {
       for (let at = 0; at < big.length; at += 64 * 1024)
@@ -153,7 +154,7 @@ describe('POST /hooks/gitea over a socket', () => {
     expect(await counted()).toEqual({ 'push/too_large': 1 })
   })
 
-  it('refuses a declared length over 1 MiB with 413 before reading it', async () => {
+  it('refuses a declared length over the configured limit with 413 before reading it', async () => {
     const big = push(sha(3)).replace('"change\\n"', `"${'x'.repeat(1024 * 1024)}"`)
     const res = await deliver(big, signed(big, 'declared')).catch((err: Error) => err)
     if (!(res instanceof Error)) expect(res.status).toBe(413)

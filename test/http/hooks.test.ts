@@ -165,8 +165,30 @@ describe('authentication', () => {
     expect(jobs()).toEqual([])
   })
 
-  it('refuses a body over 1 MiB with 413, declared or not', async () => {
-    const big = JSON.stringify(push({ padding: 'x'.repeat(1024 * 1024) }))
+  it('accepts a 5 MiB signed push delivery (a commit that adds thousands of files)', async () => {
+    // Gitea lists every added path of up to five commits plus the head commit, uncapped.
+    const added = Array.from({ length: 60_000 }, (_, i) => `assets/generated/file-${i}.txt`)
+    const commit = { id: B, message: 'add assets', added, removed: [], modified: [] }
+    const body = JSON.stringify(push({ commits: [commit], head_commit: commit }))
+    expect(body.length).toBeGreaterThan(2 * 1024 * 1024)
+    const big = JSON.stringify(
+      push({
+        commits: [commit],
+        head_commit: commit,
+        padding: 'x'.repeat(5 * 1024 * 1024 - body.length),
+      }),
+    )
+    expect(Buffer.byteLength(big)).toBeGreaterThanOrEqual(5 * 1024 * 1024)
+    const res = await deliver(big)
+    expect(res.status).toBe(202)
+    expect(await res.json()).toEqual({ status: 'queued' })
+    expect(jobs().length).toBeGreaterThan(0)
+  })
+
+  it('refuses a body over ASSET_CACHE_WEBHOOK_MAX_BODY with 413, declared or not', async () => {
+    rt.close()
+    await setup({ ASSET_CACHE_WEBHOOK_SECRET: SECRET, ASSET_CACHE_WEBHOOK_MAX_BODY: '64KiB' })
+    const big = JSON.stringify(push({ padding: 'x'.repeat(64 * 1024) }))
     expect((await deliver(big)).status).toBe(413)
     const stream = new ReadableStream({
       start(c) {

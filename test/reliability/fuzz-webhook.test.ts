@@ -20,6 +20,7 @@ const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) | 0 : 0x
 const RUNS = pick(400, 5_000)
 const NO_SECRET_RUNS = pick(100, 1_000)
 const SECRET = 'fuzz-webhook-secret'
+/** The limit these runs configure (ASSET_CACHE_WEBHOOK_MAX_BODY), small enough to fuzz around. */
 const MAX = 1024 * 1024
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'reliability')
 const A = 'a'.repeat(40)
@@ -470,7 +471,10 @@ beforeAll(async () => {
     { name: 'seo-copy', repo: 'Acme/Agent-Template-SEO' },
     { name: 'docs', repo: 'acme/docs', ref: 'release' },
   ]
-  rt = await testRuntime(templates, { ASSET_CACHE_WEBHOOK_SECRET: SECRET })
+  rt = await testRuntime(templates, {
+    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    ASSET_CACHE_WEBHOOK_MAX_BODY: '1MiB',
+  })
   noSecret = await testRuntime(templates)
 })
 afterAll(() => {

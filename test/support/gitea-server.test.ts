@@ -195,9 +195,11 @@ describe('archive API', () => {
 })
 
 describe('auth', () => {
-  it('hides private repositories behind 404 without a valid token, never 401', async () => {
+  it('hides private repositories behind 404 without a token; an unknown token is 401', async () => {
     expect((await get(branchPath(repo, 'main'), { token: null })).status).toBe(404)
-    expect((await get(branchPath(repo, 'main'), { token: 'wrong' })).status).toBe(404)
+    const wrong = await get(branchPath(repo, 'main'), { token: 'wrong' })
+    expect(wrong.status).toBe(401)
+    expect(JSON.parse(wrong.body.toString()).message).toBe('invalid username, password or token')
     expect((await get(archivePath(repo, 'main'), { token: null })).status).toBe(404)
     expect((await get(branchPath(repo, 'main'), { auth: `Bearer ${TOKEN}` })).status).toBe(200)
     expect((await get(branchPath(repo, 'main'))).status).toBe(200)
@@ -206,7 +208,7 @@ describe('auth', () => {
   it('stops accepting a revoked token', async () => {
     gitea.tokens.delete(TOKEN)
     try {
-      expect((await get(branchPath(repo, 'main'))).status).toBe(404)
+      expect((await get(branchPath(repo, 'main'))).status).toBe(401)
     } finally {
       gitea.tokens.add(TOKEN)
     }
@@ -214,6 +216,21 @@ describe('auth', () => {
 })
 
 describe('faults', () => {
+  it('status401, status403 and moved answer as Gitea does', async () => {
+    gitea.faults.inject('branch', fault.status401(), { times: 1 })
+    gitea.faults.inject('archive', fault.status403(), { times: 1 })
+    expect((await get(branchPath(repo, 'main'))).status).toBe(401)
+    const forbidden = await get(archivePath(repo, 'main'))
+    expect(forbidden.status).toBe(403)
+    expect(JSON.parse(forbidden.body.toString()).message).toMatch(/read:repository/)
+    gitea.faults.inject('any', fault.moved('NewOwner/new-name'), { times: 1 })
+    const moved = await get(branchPath(repo, 'feature/x'))
+    expect(moved.status).toBe(301)
+    expect(moved.headers.location).toBe('/api/v1/repos/NewOwner/new-name/branches/feature/x')
+    gitea.faults.inject('archive', fault.moved('a/b', 307), { times: 1 })
+    expect((await get(archivePath(repo, 'main'))).status).toBe(307)
+  })
+
   it('status500 for the next request only, then normal service', async () => {
     const handle = gitea.faults.inject('branch', fault.status500(), { times: 1 })
     expect((await get(branchPath(repo, 'main'))).status).toBe(500)

@@ -58,6 +58,48 @@ async function resolveArchiveRef(ctx: RouteContext, ref: string): Promise<string
   return resolveCommit(repo.dir, ref)
 }
 
+/**
+ * Object storage with SERVE_DIRECT: the archive is generated whole (doArchive saves it to
+ * storage), then the answer is a redirect to a presigned URL that carries its own signature. The
+ * answer also sets Gitea's session cookie, so a client that kept cookies would be caught
+ * forwarding one.
+ */
+async function redirectToStorage(
+  ctx: RouteContext,
+  commit: string,
+  format: Format,
+  headers: Record<string, string>,
+): Promise<void> {
+  if (ctx.archiveMode.kind !== 'redirect') return
+  const { repo } = ctx.served
+  const child = spawnGit(repo.dir, ['archive', ...prefixArgs(ctx), `--format=${format}`, commit])
+  child.stderr.resume()
+  const chunks: Buffer[] = []
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+  const [code] = (await once(child, 'close')) as [number | null]
+  if (code !== 0) return internalError(ctx)
+  ctx.counters.archiveDownloads++
+  const fileName = /filename="([^"]*)"/.exec(headers['Content-Disposition']!)?.[1] ?? 'archive'
+  const location = ctx.archiveMode.storage.put(
+    `${repo.owner.toLowerCase()}/${repo.name.toLowerCase()}/${commit}.${format}`,
+    Buffer.concat(chunks),
+    fileName,
+  )
+  const body = `<a href="${location.replaceAll('&', '&amp;')}">See Other</a>.\n\n`
+  ctx.res.writeHead(ctx.archiveMode.status, {
+    Location: location,
+    Link: headers.Link!,
+    'Set-Cookie': 'i_like_gitea=0123456789abcdef; Path=/; HttpOnly; SameSite=Lax',
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+  })
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body)
+}
+
+/** CreateArchive: `--prefix=<base name of the repository's path>/` unless PREFIX_ARCHIVE_FILES=false. */
+const prefixArgs = (ctx: RouteContext): string[] =>
+  ctx.prefixArchiveFiles ? [`--prefix=${ctx.served.repo.name.toLowerCase()}/`] : []
+
 export async function serveArchive(ctx: RouteContext, file: string): Promise<void> {
   const { repo } = ctx.served
   ctx.counters.archiveRequests++
@@ -95,13 +137,10 @@ export async function serveArchive(ctx: RouteContext, file: string): Promise<voi
     return
   }
 
+  if (ctx.archiveMode.kind === 'redirect') return redirectToStorage(ctx, served, format, headers)
+
   // Gitea runs: git archive --prefix=<lower-cased repo name>/ --format=<format> <commit id>
-  const child = spawnGit(repo.dir, [
-    'archive',
-    `--prefix=${repo.name.toLowerCase()}/`,
-    `--format=${format}`,
-    served,
-  ])
+  const child = spawnGit(repo.dir, ['archive', ...prefixArgs(ctx), `--format=${format}`, served])
   child.stderr.resume()
   const closed = once(child, 'close') as Promise<[number | null]>
   ctx.res.once('close', () => child.kill())

@@ -1,6 +1,7 @@
 // Types shared by the fake Gitea's server and its route handlers.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Fault, FaultKind, RouteKind } from './faults.js'
+import type { ObjectStorage } from './object-storage.js'
 import type { GitRepo } from './repo.js'
 
 export interface RequestRecord {
@@ -52,7 +53,20 @@ export interface ServedRepo {
   private: boolean
 }
 
+/**
+ * How archives are served. `stream`: Gitea ≥ 1.25's default (STREAM_ARCHIVES=true), `git archive`
+ * straight into the answer. `redirect`: the archive is generated first, saved to object storage
+ * and the answer is a redirect to a presigned URL there (`[storage.repo-archive]` on MinIO or
+ * Azure with SERVE_DIRECT=true; Gitea's ctx.Redirect default is 303).
+ */
+export type ArchiveMode =
+  | { kind: 'stream' }
+  | { kind: 'redirect'; storage: ObjectStorage; status: 302 | 303 | 307 }
+
 export interface RouteContext {
+  archiveMode: ArchiveMode
+  /** `[repository] PREFIX_ARCHIVE_FILES` (default true): `--prefix=<lower-cased name>/`. */
+  prefixArchiveFiles: boolean
   req: IncomingMessage
   res: ServerResponse
   served: ServedRepo

@@ -25,6 +25,16 @@ export type Fault =
   | { kind: 'wrongCommit'; commit?: string }
   /** The socket is closed as soon as the request arrives. */
   | { kind: 'refuse' }
+  /** 401 as Gitea's apiAuth answers an invalid, revoked or expired token (whatever the repo). */
+  | { kind: 'status401' }
+  /** 403 as tokenRequiresScopes answers a token without read:repository. */
+  | { kind: 'status403' }
+  /**
+   * The repository was renamed or transferred to `to` (`owner/name`): repoAssignment's
+   * RedirectToRepo answers `status` (301 since Gitea 1.23.7 and Forgejo 12, 307 before) with a
+   * host-relative Location, the request path with the old owner/name replaced.
+   */
+  | { kind: 'moved'; to: string; status: 301 | 307 }
 
 export type FaultKind = Fault['kind']
 
@@ -44,6 +54,9 @@ export const fault = {
   hang: (): Fault => ({ kind: 'hang' }),
   wrongCommit: (commit?: string): Fault => ({ kind: 'wrongCommit', commit }),
   refuse: (): Fault => ({ kind: 'refuse' }),
+  status401: (): Fault => ({ kind: 'status401' }),
+  status403: (): Fault => ({ kind: 'status403' }),
+  moved: (to: string, status: 301 | 307 = 301): Fault => ({ kind: 'moved', to, status }),
 } as const
 
 export interface InjectOptions {

@@ -8,7 +8,7 @@ export type {
   PayloadUser,
 } from './api-types.js'
 export type { CommitInfo, FileStatus, Signature } from './commits.js'
-export type { FakeGiteaCounters, RequestRecord } from './context.js'
+export type { ArchiveMode, FakeGiteaCounters, RequestRecord } from './context.js'
 export {
   type Fault,
   FaultBook,
@@ -21,6 +21,11 @@ export {
 } from './faults.js'
 export { GIT_AUTHOR } from './git.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
+export {
+  type ObjectStorage,
+  type StorageRequest,
+  startObjectStorage,
+} from './object-storage.js'
 export {
   type CreatePayload,
   createPayload,

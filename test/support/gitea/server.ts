@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { serveArchive } from './archive-route.js'
 import { serveBranch } from './branch-route.js'
 import {
+  type ArchiveMode,
   emptyCounters,
   type FakeGiteaCounters,
   type RequestRecord,
@@ -39,6 +40,10 @@ export interface FakeGitea {
   /** Serves `repo` (matched case-insensitively) and points `repo.baseUrl` at this server. */
   addRepo(repo: GitRepo, options?: AddRepoOptions): GitRepo
   removeRepo(fullName: string): void
+  /** How archives are served from now on (default `stream`). */
+  setArchiveMode(mode: ArchiveMode): void
+  /** Gitea's `[repository] PREFIX_ARCHIVE_FILES` from now on (default true). */
+  setPrefixArchiveFiles(prefix: boolean): void
   /** Delivers a webhook as Gitea does; see sendWebhook. */
   sendWebhook(targetUrl: string, options: WebhookOptions): Promise<WebhookDelivery>
   /** Clears the request log, counters and faults. */
@@ -64,6 +69,11 @@ function presentedTokens(header: string | undefined): string[] {
   return []
 }
 
+/** Gitea 1.25's apiAuth answer to a token it does not know. */
+function tokenRejectedBody(baseUrl: string): Record<string, unknown> {
+  return { message: 'invalid username, password or token', url: `${baseUrl}/api/swagger` }
+}
+
 function decodePath(raw: string): string | null {
   try {
     return decodeURIComponent(raw)
@@ -81,6 +91,8 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
   const faults = new FaultBook()
   const stopping = new AbortController()
   let baseUrl = ''
+  let archiveMode: ArchiveMode = { kind: 'stream' }
+  let prefixArchiveFiles = true
 
   async function handle(
     req: IncomingMessage,
@@ -132,6 +144,31 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
           url: `${baseUrl}/api/swagger`,
         })
         return
+      case 'status401':
+        await json(401, tokenRejectedBody(baseUrl))
+        return
+      case 'status403':
+        await json(403, {
+          message:
+            'token does not have at least one of required scope(s), required=[read:repository], token scope=read:user',
+          url: `${baseUrl}/api/swagger`,
+        })
+        return
+      case 'moved': {
+        const [, , , , ...tail] = record.path.split('/')
+        const rest = tail.slice(2).join('/')
+        const [toOwner, toName] = injected.to.split('/').map((s) => encodeURIComponent(s!))
+        const location = `/api/v1/repos/${toOwner}/${toName}/${rest}`
+        // Go's http.Redirect: a short HTML body for GET.
+        const body = `<a href="${location}">${injected.status === 301 ? 'Moved Permanently' : 'Temporary Redirect'}</a>.\n\n`
+        res.writeHead(injected.status, {
+          Location: location,
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': String(Buffer.byteLength(body)),
+        })
+        res.end(req.method === 'HEAD' ? undefined : body)
+        return
+      }
       case 'status429':
         await json(
           429,
@@ -142,7 +179,14 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     }
 
     const served = repos.get(record.repo.toLowerCase())
-    const authorized = presentedTokens(req.headers.authorization).some((token) => tokens.has(token))
+    const presented = presentedTokens(req.headers.authorization)
+    const authorized = presented.some((token) => tokens.has(token))
+    // apiAuth runs before any repository lookup: a token Gitea does not know (invalid, revoked,
+    // expired) is 401 on every route, public repositories included.
+    if (presented.length > 0 && !authorized) {
+      await json(401, tokenRejectedBody(baseUrl))
+      return
+    }
     // Gitea hides a repository the caller may not read behind the same 404 as a missing one.
     if (!served || (served.private && !authorized)) {
       counters.notFound++
@@ -150,6 +194,8 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
       return
     }
     const ctx: RouteContext = {
+      archiveMode,
+      prefixArchiveFiles,
       req,
       res,
       served,
@@ -220,6 +266,12 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     },
     removeRepo(fullName) {
       repos.delete(fullName.toLowerCase())
+    },
+    setArchiveMode(mode) {
+      archiveMode = mode
+    },
+    setPrefixArchiveFiles(prefix) {
+      prefixArchiveFiles = prefix
     },
     sendWebhook,
     reset() {

@@ -1,0 +1,66 @@
+// A failed Gitea call: a stable code, whether another attempt may succeed, and how long Gitea asked to wait.
+import { errors as undiciErrors } from 'undici'
+import { AppError } from '../errors.js'
+
+export type GiteaErrorCode =
+  | 'GITEA_NOT_FOUND'
+  | 'GITEA_TOKEN_REJECTED'
+  | 'GITEA_FORBIDDEN'
+  | 'GITEA_REPO_MOVED'
+  | 'GITEA_REFUSED'
+  | 'GITEA_UNAVAILABLE'
+  | 'GITEA_BAD_RESPONSE'
+
+/** A failed Gitea call. `retryable` is true for network errors, timeouts, 5xx and 429. */
+export class GiteaError extends AppError {
+  declare readonly code: GiteaErrorCode
+  readonly status: number | undefined
+  readonly retryable: boolean
+  readonly retryAfterMs: number | null
+  constructor(
+    code: GiteaErrorCode,
+    message: string,
+    opts: {
+      status?: number
+      retryable?: boolean
+      retryAfterMs?: number | null
+      cause?: unknown
+    } = {},
+  ) {
+    super(code, message, opts.status === undefined ? {} : { status: opts.status }, {
+      cause: opts.cause,
+    })
+    this.status = opts.status
+    this.retryable = opts.retryable ?? false
+    this.retryAfterMs = opts.retryAfterMs ?? null
+  }
+}
+
+const TIMEOUTS = [
+  undiciErrors.ConnectTimeoutError,
+  undiciErrors.HeadersTimeoutError,
+  undiciErrors.BodyTimeoutError,
+]
+
+/** `timeout` for undici's connect, headers and body-idle timeouts, `network` for the rest. */
+export function networkErrorKind(cause: unknown): 'timeout' | 'network' {
+  const root = cause instanceof GiteaError && cause.cause !== undefined ? cause.cause : cause
+  return TIMEOUTS.some((type) => root instanceof type) ? 'timeout' : 'network'
+}
+
+/** Classifies an undici or socket error as a retryable GITEA_UNAVAILABLE, naming its kind only. */
+export function networkError(cause: unknown): GiteaError {
+  if (cause instanceof GiteaError) return cause
+  const kind =
+    cause instanceof undiciErrors.ConnectTimeoutError
+      ? 'connect timeout'
+      : cause instanceof undiciErrors.HeadersTimeoutError
+        ? 'headers timeout'
+        : cause instanceof undiciErrors.BodyTimeoutError
+          ? 'body idle timeout'
+          : ((cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.name ?? 'network error')
+  return new GiteaError('GITEA_UNAVAILABLE', `Gitea unreachable: ${kind}`, {
+    retryable: true,
+    cause,
+  })
+}

@@ -1,0 +1,178 @@
+// End to end: a Gitea with object storage and SERVE_DIRECT answers the archive route with a
+// redirect to a presigned storage URL. Ingest follows it without ever sending the Gitea token or
+// a cookie there, within the same byte and commit checks as a streamed archive.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
+import { silentLogger } from '../../src/log.js'
+import { Secret } from '../../src/secret.js'
+import { type RunningServer, startServer } from '../../src/server.js'
+import {
+  type FakeGitea,
+  fault,
+  type GitRepo,
+  createRepo as makeRepo,
+  type ObjectStorage,
+  push,
+  startFakeGitea,
+  startObjectStorage,
+} from '../support/gitea/index.js'
+import { testConfig } from '../support/runtime.js'
+import { until } from '../support/wait.js'
+
+const TOKEN = 'gitea-read-token'
+
+let gitea: FakeGitea
+let storage: ObjectStorage
+let repo: GitRepo
+let server: RunningServer | null = null
+
+beforeEach(async () => {
+  gitea = await startFakeGitea({ tokens: [TOKEN] })
+  storage = await startObjectStorage()
+  repo = gitea.addRepo(
+    await makeRepo({
+      owner: 'acme',
+      name: 'Agent-Template-SEO',
+      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+    }),
+  )
+  head = await repo.head('main')
+})
+
+afterEach(async () => {
+  await server?.close(1_000)
+  server = null
+  await gitea.stop()
+  await storage.stop()
+  // The storage stand-in fails the test on any request that carried a credential.
+  expect(storage.violations).toEqual([])
+})
+
+async function start(env: Record<string, string> = {}) {
+  const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
+    GITEA_BASE_URL: gitea.url,
+    GITEA_TOKEN: TOKEN,
+    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
+    ...env,
+  })
+  server = await startServer(config, {
+    logger: silentLogger,
+    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
+    jobBackoffBaseMs: 20,
+  })
+  return server
+}
+
+const index = () => server!.runtime.index
+let head = ''
+const versionOf = (commit: string) => index().versions.byCommit('seo', commit)
+
+describe('archive redirect to object storage', () => {
+  for (const status of [303, 302, 307] as const) {
+    it(`ingests through a ${status} without sending the token or a cookie to storage`, async () => {
+      gitea.setArchiveMode({ kind: 'redirect', storage, status })
+      await start()
+      await until(() => versionOf(head)?.status === 'ready')
+      const archive = gitea.requests.filter((r) => r.route === 'archive')
+      expect(archive.map((r) => r.status)).toEqual([status])
+      expect(storage.requests).toHaveLength(1)
+      expect(storage.requests[0]!.headers).not.toContain('authorization')
+      expect(storage.requests[0]!.headers).not.toContain('cookie')
+    })
+  }
+
+  it('keeps the commit check: another commit behind the redirect is COMMIT_MISMATCH', async () => {
+    gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
+    // The first parent's archive is served for the head.
+    head = (await push(repo, { 'prompts/new.md': 'new\n' })).after
+    gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
+    await start()
+    await until(() => versionOf(head)?.status === 'rejected')
+    expect(versionOf(head)?.reasonCode).toBe('COMMIT_MISMATCH')
+  })
+
+  it('keeps the byte bound: an archive over the limit behind the redirect is TOO_LARGE', async () => {
+    gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
+    await start({ ASSET_CACHE_MAX_ARCHIVE_SIZE: '64B' })
+    await until(() => versionOf(head)?.status === 'rejected')
+    expect(versionOf(head)?.reasonCode).toBe('TOO_LARGE')
+  })
+})
+
+describe('redirects the client refuses to follow', () => {
+  let other: Server
+  let otherUrl: string
+  let seen: { url: string; authorization?: string }[]
+  let answer: (url: string) => { status: number; location?: string }
+
+  beforeEach(async () => {
+    seen = []
+    other = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization })
+      const a = answer(req.url ?? '')
+      res.writeHead(a.status, a.location ? { location: a.location } : {})
+      res.end()
+    })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+  })
+
+  afterEach(async () => {
+    other.closeAllConnections()
+    await new Promise<void>((resolve) => other.close(() => resolve()))
+  })
+
+  const open = async () => {
+    const client = new GiteaClient({ baseUrl: new URL(otherUrl), token: new Secret(TOKEN) })
+    try {
+      return await client.openArchive('acme/seo', 'a'.repeat(40)).then(
+        () => null,
+        (err: unknown) => err as GiteaError,
+      )
+    } finally {
+      await client.close()
+    }
+  }
+
+  it('stops after 3 redirects, sending the token to Gitea only', async () => {
+    answer = (url) => ({ status: 303, location: `/storage/hop${url.length}` })
+    const err = await open()
+    expect(err).toBeInstanceOf(GiteaError)
+    expect(err!.code).toBe('GITEA_REFUSED')
+    expect(err!.message).toMatch(/more than 3 redirects/)
+    expect(seen).toHaveLength(4)
+    expect(seen.map((s) => s.authorization)).toEqual([
+      `token ${TOKEN}`,
+      undefined,
+      undefined,
+      undefined,
+    ])
+  })
+
+  it('refuses a redirect to anything but http(s)', async () => {
+    for (const location of [
+      'ftp://storage.example/a.tar.gz',
+      'file:///etc/passwd',
+      'javascript:x',
+    ]) {
+      answer = () => ({ status: 303, location })
+      const err = await open()
+      expect(err?.code).toBe('GITEA_REFUSED')
+      expect(err?.message).not.toContain(location)
+    }
+  })
+
+  it('retries storage that refuses the presigned URL (expired), naming only its origin', async () => {
+    answer = (url) =>
+      url.startsWith('/api/')
+        ? { status: 303, location: `${otherUrl}/bucket/a.tar.gz?X-Amz-Signature=secret-sig` }
+        : { status: 403 }
+    const err = await open()
+    expect(err?.code).toBe('GITEA_UNAVAILABLE')
+    expect(err?.retryable).toBe(true)
+    expect(err?.message).toContain(otherUrl)
+    expect(err?.message).not.toContain('secret-sig')
+  })
+})

@@ -1,0 +1,141 @@
+// End to end: each refusal Gitea answers an API call with is recorded under its own code, with
+// advice an operator can act on, and shown by `ls` and the admin API; nothing is retried.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Config } from '../../src/config.js'
+import { silentLogger } from '../../src/log.js'
+import { type RunningServer, startServer } from '../../src/server.js'
+import { cli } from '../support/cli.js'
+import {
+  type FakeGitea,
+  type Fault,
+  fault,
+  type GitRepo,
+  createRepo as makeRepo,
+  startFakeGitea,
+} from '../support/gitea/index.js'
+import { testConfig } from '../support/runtime.js'
+import { until } from '../support/wait.js'
+
+const TOKEN = 'gitea-read-token'
+const ADMIN = 'f3a9c1d27b4e8a6059c2d1e7b3f48a9d'
+
+let gitea: FakeGitea
+let repo: GitRepo
+let server: RunningServer | null = null
+let config: Config
+
+beforeEach(async () => {
+  gitea = await startFakeGitea({ tokens: [TOKEN] })
+  repo = gitea.addRepo(
+    await makeRepo({
+      owner: 'acme',
+      name: 'agent-template-seo',
+      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+    }),
+  )
+})
+
+afterEach(async () => {
+  await server?.close(1_000)
+  server = null
+  await gitea.stop()
+})
+
+async function start(env: Record<string, string> = {}) {
+  config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
+    GITEA_BASE_URL: gitea.url,
+    GITEA_TOKEN: TOKEN,
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
+    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
+    ...env,
+  })
+  server = await startServer(config, {
+    logger: silentLogger,
+    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
+    jobBackoffBaseMs: 20,
+  })
+  return server
+}
+
+const CASES: {
+  name: string
+  fault: Fault | null
+  env?: Record<string, string>
+  code: string
+  advice: RegExp
+}[] = [
+  {
+    name: 'a token Gitea does not know (401)',
+    fault: null,
+    env: { GITEA_TOKEN: 'revoked-token' },
+    code: 'GITEA_TOKEN_REJECTED',
+    advice: /token rejected — regenerate GITEA_TOKEN/,
+  },
+  {
+    name: 'a token without read:repository (403)',
+    fault: fault.status403(),
+    code: 'GITEA_FORBIDDEN',
+    advice: /lacks read:repository, or is public-only on a private repository/,
+  },
+  {
+    name: 'a renamed repository (301, Gitea ≥ 1.23.7)',
+    fault: fault.moved('acme-labs/seo-template'),
+    code: 'GITEA_REPO_MOVED',
+    advice: /repository moved to acme-labs\/seo-template — update the manifest/,
+  },
+  {
+    name: 'a renamed repository (307, Gitea < 1.23.7, Forgejo < 12)',
+    fault: fault.moved('acme-labs/seo-template', 307),
+    code: 'GITEA_REPO_MOVED',
+    advice: /repository moved to acme-labs\/seo-template/,
+  },
+  {
+    name: 'a repository the token cannot see (404)',
+    fault: null,
+    env: {},
+    code: 'GITEA_NOT_FOUND',
+    advice: /no such repository/,
+  },
+]
+
+describe('Gitea refusals', () => {
+  for (const c of CASES) {
+    it(`${c.name}: ${c.code}, once, shown by ls and the admin API`, async () => {
+      if (c.fault) gitea.faults.inject('branch', c.fault)
+      if (c.code === 'GITEA_NOT_FOUND') gitea.removeRepo(repo.fullName)
+      await start(c.env)
+      const index = server!.runtime.index
+      const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+      const queued = await fetch(`${server!.url}/v1/admin/templates/seo/refresh`, {
+        method: 'POST',
+        headers: admin,
+        body: '{}',
+      })
+      expect(queued.status).toBe(202)
+      await until(() => index.jobs.list({ state: 'failed' }).length === 1)
+      const job = index.jobs.list({ state: 'failed' })[0]!
+      expect(job.lastErrorCode).toBe(c.code)
+      expect(job.lastError).toMatch(c.advice)
+      expect(job.attempts).toBe(1)
+      // The job's one call, after the reconciler's start-up pass: neither is retried.
+      expect(gitea.requests.filter((r) => r.route === 'branch').length).toBeLessThanOrEqual(2)
+      expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(0)
+      // The token never appears in what is shown.
+      expect(job.lastError).not.toContain(config.gitea!.token.reveal())
+
+      const res = await fetch(`${server!.url}/v1/admin/templates/seo`, {
+        headers: { authorization: `Bearer ${ADMIN}` },
+      })
+      expect(res.status).toBe(200)
+      const { template: view } = (await res.json()) as {
+        template: { health: string; lastError: { code: string; detail: string } | null }
+      }
+      expect(view.health).toBe('failing')
+      expect(view.lastError?.code).toBe(c.code)
+      expect(view.lastError?.detail).toMatch(c.advice)
+
+      const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: config.dataDir })
+      expect(ls.stdout).toContain(c.code)
+    })
+  }
+})
