@@ -43,6 +43,8 @@ export interface AppEnv {
     requestId: string
     /** Set by readAuth on /v1: null = every template, otherwise the token's template names. */
     readScope: string[] | null
+    /** Set by readAuth: the read is authorized by a signed URL (docs/api.md#signed-bundle-urls). */
+    signedUrl?: boolean
   }
 }
 
