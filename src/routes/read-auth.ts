@@ -77,8 +77,13 @@ const BUNDLE_PATH = /^\/v1\/bundles\/([^/]+)$/
  */
 function signedRead(c: Context<AppEnv>): boolean {
   const { method } = c.req
-  const digest = BUNDLE_PATH.exec(c.req.path)?.[1]
-  if ((method !== 'GET' && method !== 'HEAD') || digest === undefined) return false
+  const segment = BUNDLE_PATH.exec(c.req.path)?.[1]
+  if ((method !== 'GET' && method !== 'HEAD') || segment === undefined) return false
+  // The digest as the bundle route reads it (`sha256%3A…` is `sha256:…`); undecodable: no match.
+  let digest = ''
+  try {
+    digest = decodeURIComponent(segment)
+  } catch {}
   const deps = c.get('deps')
   const now = deps.now ? deps.now() : Date.now()
   const check = checkSigned(deps.config.urlKey, digest, queryOf(c.req.url), now)

@@ -18,6 +18,7 @@ import { signedPath } from '../../src/signed-url.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const KEY = randomBytes(32).toString('hex')
+const ADMIN = randomBytes(32).toString('hex')
 const T0 = 1_900_000_000
 let clock = T0 * 1000
 let f: Fixture
@@ -47,6 +48,7 @@ beforeAll(async () => {
   f = await fixture({
     ASSET_CACHE_READ_TOKENS: 'all-token,seo-token@seo',
     ASSET_CACHE_URL_KEY: KEY,
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
   })
   seo = (await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hi\n' }))
     .digest
@@ -195,6 +197,43 @@ describe('a signed bundle URL', () => {
     const hot = await get(keylessBase, url(seo), { authorization: 'Bearer all-token' })
     expect(hot.status).toBe(200)
     expect(hot.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+  })
+
+  it('is minted by POST /v1/urls within the token scope', async () => {
+    const mint = async (body: unknown, token?: string, base = signedBase) => {
+      const res = await request(`${base}/v1/urls`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      })
+      const json = (await res.body.json()) as Record<string, unknown> & { error?: { code: string } }
+      return { status: res.statusCode, json, code: json.error?.code }
+    }
+    const ok = await mint({ template: 'seo', ttl: '10m' }, 'seo-token')
+    expect(ok.status).toBe(200)
+    expect(ok.json).toMatchObject({ digest: seo, expires: T0 + 600 })
+    expect(String(ok.json.url)).toBe(`${signedBase}${ok.json.path}`)
+    const read = await get(signedBase, String(ok.json.path))
+    expect(read.status).toBe(200)
+    expect(read.body.equals((await withToken(seo)).body)).toBe(true)
+    expect((await mint({ digest: seo, ttl: 60 }, 'seo-token')).json.expires).toBe(T0 + 60)
+    // Outside the scope: as if unknown.
+    expect((await mint({ template: 'docs' }, 'seo-token')).code).toBe('UNKNOWN_TEMPLATE')
+    expect((await mint({ digest: docs }, 'seo-token')).code).toBe('NOT_FOUND')
+    expect((await mint({ digest: big }, 'seo-token')).code).toBe('NOT_FOUND')
+    // An unscoped read token and the admin token mint for any bundle.
+    expect((await mint({ digest: docs }, 'all-token')).status).toBe(200)
+    expect((await mint({ template: 'docs' }, ADMIN)).status).toBe(200)
+    expect((await mint({ digest: seo })).code).toBe('UNAUTHORIZED')
+    expect((await mint({ digest: seo }, 'wrong')).code).toBe('UNAUTHORIZED')
+    expect((await mint({ digest: seo, ttl: '25h' }, ADMIN)).code).toBe('INVALID_PAYLOAD')
+    expect((await mint({ digest: seo, ttl: 0 }, ADMIN)).code).toBe('INVALID_PAYLOAD')
+    expect((await mint({ digest: seo, extra: 1 }, ADMIN)).code).toBe('INVALID_PAYLOAD')
+    const off = await mint({ digest: seo }, 'all-token', keylessBase)
+    expect([off.status, off.code]).toEqual([503, 'URLS_DISABLED'])
   })
 
   it('never answers 5xx and never serves without a valid signature (random queries)', async () => {
