@@ -21,6 +21,7 @@ import { ociRoutes } from './routes/oci.js'
 import { openApiRoutes } from './routes/openapi.js'
 import { readAuth } from './routes/read-auth.js'
 import { templateRoutes } from './routes/templates.js'
+import { urlRoutes } from './routes/urls.js'
 import type { ContentStore } from './store/index.js'
 
 export interface AppDeps {
@@ -43,6 +44,8 @@ export interface AppEnv {
     requestId: string
     /** Set by readAuth on /v1: null = every template, otherwise the token's template names. */
     readScope: string[] | null
+    /** Set by readAuth: the read is authorized by a signed URL (docs/api.md#signed-bundle-urls). */
+    signedUrl?: boolean
   }
 }
 
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/bundles/*', readAuth)
   app.route('/v1/templates', templateRoutes)
   app.route('/v1/bundles', bundleRoutes)
+  app.route('/v1/urls', urlRoutes)
   app.route('/v1/admin', adminRoutes)
   app.route('/admin', adminUiRoutes)
   // The OCI Distribution API (pulls): its own credential forms and error bodies (docs/oci.md).

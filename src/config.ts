@@ -83,6 +83,8 @@ export interface Config {
   archivePrefix: boolean
   readTokens: ReadToken[]
   adminToken: Secret | null
+  /** ASSET_CACHE_URL_KEY: the HMAC key of signed bundle URLs; null = no signed URLs. */
+  urlKey: Secret | null
   reconcileIntervalMs: number
   allowAnonymousReads: boolean
   storeBudgetBytes: number
@@ -153,6 +155,16 @@ export const envSchema = z.object({
   ASSET_CACHE_READ_TOKENS: optionalText,
   ASSET_CACHE_ADMIN_TOKEN: optionalText.superRefine((token, ctx) => {
     const weakness = token === undefined ? null : tokenWeakness(token)
+    if (weakness) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${weakness}; make one with \`openssl rand -hex 32\``,
+      })
+    }
+  }),
+  ASSET_CACHE_URL_KEY: optionalText.superRefine((key, ctx) => {
+    if (key === undefined) return
+    const weakness = Buffer.byteLength(key) < 32 ? 'shorter than 32 bytes' : tokenWeakness(key)
     if (weakness) {
       ctx.addIssue({
         code: 'custom',
@@ -381,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     archivePrefix: e.GITEA_ARCHIVE_PREFIX,
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
+    urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,
     allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
     storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,

@@ -31,6 +31,9 @@ export type HttpErrorCode =
   | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
   | 'CLIENT_CLOSED'
+  | 'URL_EXPIRED'
+  | 'URL_SIGNATURE_INVALID'
+  | 'URLS_DISABLED'
 
 /** An error a handler raises on purpose; its message is safe to show. */
 export class ApiError extends Error {

@@ -13,6 +13,7 @@ import { hotAnswer } from './routes/bundles.js'
 import { isLoopbackHost, loopbackOnly } from './routes/host-guard.js'
 import { bundleServing, type HotBundle, markServed } from './routes/hot-cache.js'
 import { grantedScope } from './routes/read-auth.js'
+import { checkSigned, SIGNED_CACHE_CONTROL } from './signed-url.js'
 
 const PREFIX = '/v1/bundles/'
 const URL_LENGTH = PREFIX.length + 'sha256:'.length + 64
@@ -68,7 +69,9 @@ export function hotBundleListener(
 
   interface Hit {
     method: string
-    url: string
+    /** The path without its query string (a signature is a credential: never logged). */
+    path: string
+    signed: boolean
     digest: string
     entry: HotBundle
     headers: HotHeaders
@@ -79,34 +82,54 @@ export function hotBundleListener(
   function hit(req: IncomingMessage): Hit | null {
     const { method, url } = req
     if (method !== 'GET' && method !== 'HEAD') return null
-    if (url?.length !== URL_LENGTH || !url.startsWith(PREFIX)) return null
+    if (url === undefined || !url.startsWith(PREFIX)) return null
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    if (path.length !== URL_LENGTH) return null
     const host = req.headers.host
     if (host === undefined || !PLAIN_HOST.test(host)) return null
     // A plain Host is the URL's host as the adapter builds it: the app would check this value.
     if (loopbackHostsOnly && !isLoopbackHost(host)) return null
     const started = performance.now()
     const headers = hotHeaders(req.rawHeaders)
-    const scope = grantedScope(deps.config.readTokens, headers.authorization)
-    if (scope === false) return null
-    const digest = url.slice(PREFIX.length)
+    const digest = path.slice(PREFIX.length)
+    let scope: string[] | null | false = null
+    if (q === -1) {
+      scope = grantedScope(deps.config.readTokens, headers.authorization)
+      if (scope === false) return null
+    } else {
+      // A query: served here only as a valid signed URL; the app answers (or refuses) the rest.
+      const now = deps.now ? deps.now() : Date.now()
+      if (checkSigned(deps.config.urlKey, digest, url.slice(q + 1), now).kind !== 'valid') {
+        return null
+      }
+    }
     // Only digests that were verified on load are ever in the cache: a hit needs no validation.
     const entry = cache.get(digest)
     if (!entry) return null
     if (scope !== null && !digestInScope(deps.index, scope, digest)) return null
-    return { method, url, digest, entry, headers, started }
+    return { method, path, signed: q !== -1, digest, entry, headers, started }
   }
 
-  function answer(res: ServerResponse, { method, url, digest, entry, headers, started }: Hit) {
+  function answer(
+    res: ServerResponse,
+    { method, path, signed, digest, entry, headers, started }: Hit,
+  ) {
     const requestId = requestIdFrom(headers['x-request-id'])
     metrics.hotCacheHits.inc()
     markServed(deps, digest)
     const header = (name: string) => headers[name as keyof HotHeaders]
-    const { status, headers: sent, wire, body } = hotAnswer(metrics, method, header, entry)
+    const {
+      status,
+      headers: sent,
+      wire,
+      body,
+    } = hotAnswer(metrics, method, header, entry, signed ? SIGNED_CACHE_CONTROL : undefined)
     // A flat list and no setHeader: node writes it without building and merging a header map.
     const list = wire ?? Object.entries(sent).flat()
     res.writeHead(status, list.concat('x-request-id', requestId))
     res.end(body ?? undefined)
-    finishRequest(logger, metrics, { requestId, method, route: ROUTE, path: url, status, started })
+    finishRequest(logger, metrics, { requestId, method, route: ROUTE, path, status, started })
   }
 
   return (req, res) => {

@@ -15,6 +15,7 @@ import { type PullCommandOptions, pullCommand } from './cli/pull.js'
 import { withReadIndex } from './cli/read-index.js'
 import { serveHelp } from './cli/serve-help.js'
 import { templatesSyncCommand } from './cli/templates.js'
+import { urlCommand } from './cli/url.js'
 import { verifyCommand } from './cli/verify.js'
 import { loadConfig } from './config.js'
 import { AppError } from './errors.js'
@@ -208,6 +209,23 @@ adminOptions(
 ).action(async (template: string, digest: string, opts: { server?: string; token?: string }) => {
   process.exitCode = await pinCommand(template, digest, opts)
 })
+
+program
+  .command('url')
+  .description('mint a short-lived URL that reads one bundle without a token, and print it')
+  .argument(
+    '<target>',
+    'template name (its current or pinned bundle) or bundle digest sha256:<hex>',
+  )
+  .option('--ttl <duration>', 'how long the URL lives, at most 24h', '10m')
+  .option('--server <url>', 'asset-cache server (default: ASSET_CACHE_SERVER)')
+  .option(
+    '--token <token>',
+    'read or admin token (default: ASSET_CACHE_TOKEN, else ASSET_CACHE_ADMIN_TOKEN)',
+  )
+  .action(async (target: string, opts: { server?: string; token?: string; ttl?: string }) => {
+    process.exitCode = await urlCommand(target, opts)
+  })
 
 adminOptions(
   program

@@ -20,6 +20,31 @@ export const digestParam = z.object({
   digest: digestSchema.describe('bundle digest: `sha256:` followed by 64 lowercase hex digits'),
 })
 
+/** A signed bundle URL's query (docs/api.md#signed-bundle-urls); absent on ordinary reads. */
+export const signedUrlQuery = z.object({
+  expires: z.string().optional().describe('signed URL: unix seconds it is valid until'),
+  signature: z
+    .string()
+    .optional()
+    .describe('signed URL: base64url HMAC-SHA256 of the digest and `expires`'),
+})
+
+/** `POST /v1/urls`: a signed URL for one template's resolved digest, or for one digest. */
+export const urlBody = z
+  .strictObject({
+    template: z.string().min(1).optional().describe('template name: its pinned or current digest'),
+    digest: digestSchema.optional().describe('a bundle digest'),
+    ttl: z
+      .union([z.int().min(1), z.string()])
+      .optional()
+      .describe(
+        'how long the URL lives: seconds, or a duration like `10m`; default 10m, at most 24h',
+      ),
+  })
+  .refine((b) => (b.template === undefined) !== (b.digest === undefined), {
+    message: 'give exactly one of template and digest',
+  })
+
 // Admin request bodies and queries.
 
 export const pinBody = z.strictObject({ digest: z.string() })

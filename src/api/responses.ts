@@ -113,6 +113,13 @@ export const versionSummary = z.object({
 })
 export const versionList = z.array(versionSummary)
 
+export const signedUrl = z.object({
+  url: z.string().describe('absolute URL, built from the request Host'),
+  path: z.string().describe('the same URL as a path and query'),
+  digest: z.string(),
+  expires: z.int().describe('unix seconds'),
+})
+
 export const bundleFile = z.object({
   path: z.string(),
   size: count,

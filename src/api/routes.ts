@@ -8,13 +8,16 @@ import {
   otherPayloadSchema,
   pushPayloadSchema,
   readinessQuery,
+  signedUrlQuery,
   templateNameParam,
+  urlBody,
 } from './requests.js'
 import {
   bundleManifest,
   healthBody,
   openApiBody,
   readinessBody,
+  signedUrl,
   templateBody,
   templateList,
   versionList,
@@ -76,6 +79,7 @@ function bundleRoute(method: 'get' | 'head'): RouteSpec {
     tag: 'bundles',
     security: 'read',
     params: digestParam,
+    query: signedUrlQuery,
     responses: {
       200: { description: 'the whole bundle', media: tar, headers: BUNDLE_HEADERS },
       206: {
@@ -86,6 +90,11 @@ function bundleRoute(method: 'get' | 'head'): RouteSpec {
       304: { description: 'the client already has this digest', headers: { ETag: '`"<digest>"`' } },
       400: invalidDigest,
       ...readAuthErrors,
+      403: error(
+        'a signed URL that expired, or is malformed or altered',
+        'URL_EXPIRED',
+        'URL_SIGNATURE_INVALID',
+      ),
       404: error('unknown digest (or not readable with this token)', 'NOT_FOUND'),
       416: {
         description: 'the range lies past the end',
@@ -279,6 +288,34 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   bundleRoute('get'),
   bundleRoute('head'),
+  {
+    method: 'post',
+    path: '/v1/urls',
+    operationId: 'mintSignedUrl',
+    summary: 'Mint a short-lived signed URL for one bundle',
+    description:
+      'The URL reads the bundle with no Authorization header until `expires`. A read token ' +
+      'mints within its scope (a template it sees, or a digest it may read); the admin token ' +
+      'mints for any bundle.',
+    tag: 'bundles',
+    security: 'read',
+    body: { schema: urlBody, required: true },
+    responses: {
+      200: json('the signed URL', signedUrl, { 'Cache-Control': '`no-store`' }),
+      400: error('not JSON, or failing the schema', 'MALFORMED_JSON', 'INVALID_PAYLOAD'),
+      ...readAuthErrors,
+      404: error(
+        'unknown template or bundle, or not one this token may read',
+        'UNKNOWN_TEMPLATE',
+        'NOT_FOUND',
+      ),
+      503: error(
+        'signed URLs are off, or the template has nothing ready (with `Retry-After`)',
+        'URLS_DISABLED',
+        'NOT_READY',
+      ),
+    },
+  },
   {
     method: 'get',
     path: '/v1/bundles/{digest}/manifest',

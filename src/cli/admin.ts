@@ -17,24 +17,33 @@ interface ErrorBody {
 }
 
 /** A server's value when it is a string (servers send anything). */
-function text(value: unknown): string | undefined {
+export function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
 type CallResult = { ok: true; body: Record<string, unknown> } | { ok: false; exit: number }
 
-/** Calls the admin API; prints a failure (code and message, never the token). */
-async function call(
+/** A credential other than the admin token: may be absent (a server with anonymous reads). */
+export interface OtherCredential {
+  token: string | undefined
+}
+
+/**
+ * Calls the API (the admin token unless `credential` says otherwise); prints a failure (code and
+ * message, never the token).
+ */
+export async function call(
   command: string,
   opts: AdminClientOptions,
   method: 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
+  credential?: OtherCredential,
 ): Promise<CallResult> {
   const env = clientEnv()
   const server = opts.server ?? env.server
-  const token = opts.token ?? env.adminToken
-  if (!server || !token) {
+  const token = credential ? credential.token : (opts.token ?? env.adminToken)
+  if (!server || (!token && !credential)) {
     process.stderr.write(
       `asset-cache ${command}: ${!server ? 'no server: pass --server or set ASSET_CACHE_SERVER' : 'no admin token: pass --token or set ASSET_CACHE_ADMIN_TOKEN'}\n`,
     )
@@ -54,7 +63,7 @@ async function call(
     res = await request(url, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -28,7 +28,7 @@ export function providedSignature(header: (name: string) => string | undefined):
 /** The HMAC key of each secret, made once: a delivery then skips converting the key. */
 const keys = new WeakMap<Secret, KeyObject>()
 
-function hmacKey(secret: Secret): KeyObject {
+export function hmacKey(secret: Secret): KeyObject {
   let key = keys.get(secret)
   if (!key) {
     key = createSecretKey(Buffer.from(secret.reveal(), 'utf8'))

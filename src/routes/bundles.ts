@@ -18,6 +18,7 @@ import { AppError, IntegrityError } from '../errors.js'
 import { ApiError } from '../http-errors.js'
 import { requeueServing } from '../maintenance/verify.js'
 import type { Metrics } from '../metrics.js'
+import { SIGNED_CACHE_CONTROL } from '../signed-url.js'
 import {
   asSent,
   baseHeaders,
@@ -113,6 +114,23 @@ export function hotAnswer(
   method: string,
   header: (name: string) => string | undefined,
   entry: HotBundle,
+  cacheControl?: string,
+): HotAnswer {
+  const answer = entryAnswer(metrics, method, header, entry)
+  if (cacheControl === undefined) return answer
+  // Its own Cache-Control (a signed answer): not one of the entry's precomputed lists.
+  return {
+    ...answer,
+    headers: { ...answer.headers, 'cache-control': cacheControl },
+    wire: undefined,
+  }
+}
+
+function entryAnswer(
+  metrics: Metrics,
+  method: string,
+  header: (name: string) => string | undefined,
+  entry: HotBundle,
 ): HotAnswer {
   const head = method === 'HEAD'
   const size = entry.body.length
@@ -157,12 +175,18 @@ export function hotAnswer(
  * A hot answer as a Response. A plain header object with a Buffer body, and `res.body` never read
  * afterwards, keep @hono/node-server on its writeHead + end path (no web stream per response).
  */
-function fromMemory(metrics: Metrics, req: Request, entry: HotBundle): Response {
+function fromMemory(
+  metrics: Metrics,
+  req: Request,
+  entry: HotBundle,
+  cacheControl: string | undefined,
+): Response {
   const { status, headers, body } = hotAnswer(
     metrics,
     req.method,
     (name) => req.headers.get(name) ?? undefined,
     entry,
+    cacheControl,
   )
   return new Response(body, { status, headers })
 }
@@ -178,12 +202,14 @@ async function streamed(
   req: Request,
   digest: string,
   size: number,
+  cacheControl: string | undefined,
 ): Promise<Response> {
   const head = req.method === 'HEAD'
   const headers: Record<string, string> = {
     ...baseHeaders(digest),
     'Repr-Digest': reprDigest(digest.slice('sha256:'.length)),
   }
+  if (cacheControl !== undefined) headers['Cache-Control'] = cacheControl
   if (etagMatches(req.headers.get('if-none-match') ?? undefined, headers.ETag!)) {
     return new Response(null, { status: 304, headers: notModified(headers) })
   }
@@ -246,6 +272,7 @@ export async function bundleResponse(
   req: Request,
   digest: string,
   scope: string[] | null,
+  cacheControl?: string,
 ): Promise<Response> {
   const { cache } = bundleServing(deps)
   const hit = cache.get(digest)
@@ -253,7 +280,7 @@ export async function bundleResponse(
     checkScope(deps, scope, digest)
     metrics.hotCacheHits.inc()
     markServed(deps, digest)
-    return fromMemory(metrics, req, hit)
+    return fromMemory(metrics, req, hit, cacheControl)
   }
   const row = deps.index.bundles.get(digest)
   if (!row) throw notFound(digest)
@@ -263,8 +290,8 @@ export async function bundleResponse(
   metrics.hotCacheMisses.inc()
   const res =
     row.size <= HOT_MAX_BUNDLE_BYTES
-      ? fromMemory(metrics, req, await loadHot(deps, digest, row.size))
-      : await streamed(deps, metrics, req, digest, row.size)
+      ? fromMemory(metrics, req, await loadHot(deps, digest, row.size), cacheControl)
+      : await streamed(deps, metrics, req, digest, row.size, cacheControl)
   markServed(deps, digest)
   return res
 }
@@ -277,6 +304,7 @@ bundleRoutes.on(['GET', 'HEAD'], '/:digest', (c) =>
     c.req.raw,
     checkedDigest(c.req.param('digest')),
     c.get('readScope'),
+    c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined,
   ),
 )
 

@@ -3,10 +3,12 @@
 // entry.
 // Sets c.var.readScope: null for an unscoped token (or anonymous reads), else the template names.
 import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app.js'
 import type { ReadToken } from '../config.js'
 import { ApiError } from '../http-errors.js'
+import { checkSigned, queryOf } from '../signed-url.js'
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1): the token, one run of non-space. */
 export const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i
@@ -67,7 +69,36 @@ export function grantedScope(
   return entry ? entry.scope : false
 }
 
+const BUNDLE_PATH = /^\/v1\/bundles\/([^/]+)$/
+
+/**
+ * A read of a bundle through a signed URL: true when its signature is valid, false when the
+ * request carries no signed parameters (or signed URLs are off); throws 403 when it is refused.
+ */
+function signedRead(c: Context<AppEnv>): boolean {
+  const { method } = c.req
+  const segment = BUNDLE_PATH.exec(c.req.path)?.[1]
+  if ((method !== 'GET' && method !== 'HEAD') || segment === undefined) return false
+  // The digest as the bundle route reads it (`sha256%3A…` is `sha256:…`); undecodable: no match.
+  let digest = ''
+  try {
+    digest = decodeURIComponent(segment)
+  } catch {}
+  const deps = c.get('deps')
+  const now = deps.now ? deps.now() : Date.now()
+  const check = checkSigned(deps.config.urlKey, digest, queryOf(c.req.url), now)
+  if (check.kind === 'none') return false
+  if (check.kind === 'valid') return true
+  if (check.code === 'URL_EXPIRED') throw new ApiError(403, 'URL_EXPIRED', check.message)
+  throw new ApiError(403, 'URL_SIGNATURE_INVALID', check.message)
+}
+
 export const readAuth = createMiddleware<AppEnv>(async (c, next) => {
+  if (signedRead(c)) {
+    c.set('readScope', null)
+    c.set('signedUrl', true)
+    return next()
+  }
   const header = c.req.header('authorization')
   const scope = grantedScope(c.get('deps').config.readTokens, header)
   if (scope === false) {

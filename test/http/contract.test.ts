@@ -132,6 +132,7 @@ beforeAll(async () => {
     ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ASSET_CACHE_READ_TOKENS: READER,
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    ASSET_CACHE_URL_KEY: randomBytes(32).toString('hex'),
   })
   bare = await fixture()
   older = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'one\n' })
@@ -242,6 +243,28 @@ describe('provisioner API', () => {
     expect(bundleManifest.parse(await manifest.json()).length).toBeGreaterThan(0)
     await call(f, 'getBundleManifest', { params: { digest: 'sha256:XYZ' } })
     await call(f, 'getBundleManifest', { params: unknown })
+  })
+
+  it('signed URLs', async () => {
+    const json = { 'content-type': 'application/json' }
+    const mint = (body: unknown, on = f) =>
+      call(on, 'mintSignedUrl', { headers: json, body: JSON.stringify(body) })
+    const minted = await mint({ template: 'seo', ttl: '5m' })
+    expect(minted.status).toBe(200)
+    const { path } = (await minted.json()) as { path: string }
+    const query = path.split('?')[1]!
+    const signed = { params: { digest: path.split('?')[0]!.split('/').pop()! }, query, auth: false }
+    expect((await call(f, 'getBundle', signed)).status).toBe(200)
+    expect((await call(f, 'headBundle', signed)).status).toBe(200)
+    const altered = { ...signed, query: query.replace('expires=', 'expires=1') }
+    expect((await call(f, 'getBundle', altered)).status).toBe(403)
+    expect((await mint({ digest: seo.digest })).status).toBe(200)
+    expect((await mint({ template: 'seo', digest: seo.digest })).status).toBe(400)
+    expect((await mint({ template: 'seo', ttl: '2d' })).status).toBe(400)
+    expect((await mint({ template: 'nope' })).status).toBe(404)
+    expect((await mint({ digest: `sha256:${'0'.repeat(64)}` })).status).toBe(404)
+    expect((await mint({ template: 'empty' })).status).toBe(503)
+    expect((await mint({ template: 'seo' }, bare)).status).toBe(503)
   })
 })
 

@@ -2,6 +2,7 @@
 // answers must be what the app answers: random requests go to both over real sockets and their
 // statuses, headers and bodies are compared; the count of requests the app saw proves the hot path
 // answered most of them.
+import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
@@ -13,6 +14,7 @@ import { type AppDeps, createApp } from '../../src/app.js'
 import { hotBundleListener } from '../../src/listener.js'
 import { createLogger, silentLogger } from '../../src/log.js'
 import { createMetrics, type Metrics } from '../../src/metrics.js'
+import { signedPath } from '../../src/signed-url.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const TOKENS = 'all-token,seo-token@seo,docs-token@docs'
@@ -38,7 +40,10 @@ function depsFor(logger = silentLogger): AppDeps & { metrics: Metrics } {
 }
 
 beforeAll(async () => {
-  f = await fixture({ ASSET_CACHE_READ_TOKENS: TOKENS })
+  f = await fixture({
+    ASSET_CACHE_READ_TOKENS: TOKENS,
+    ASSET_CACHE_URL_KEY: randomBytes(32).toString('hex'),
+  })
   seo = (await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hi\n' }))
     .digest
   docs = (await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })).digest
@@ -129,6 +134,8 @@ const request$ = fc.record({
     ),
     3,
   ),
+  // A signed URL's query: valid, for another digest, altered, reordered, or not a signed one.
+  query: sometimes(fc.constantFrom('valid', 'reordered', 'other', 'altered', 'extra', 'plain'), 2),
   'x-request-id': sometimes(
     fc.oneof(
       fc.constantFrom('boot-42', 'a=b-c_d', 'has space', 'x'.repeat(256)),
@@ -136,6 +143,28 @@ const request$ = fc.record({
     ),
   ),
 })
+
+/** The query (with its `?`) of a signed URL for `digest`, made `how`. */
+function signedQuery(digest: string, how: string): string {
+  const key = f.rt.config.urlKey!
+  const expires = Math.floor(Date.now() / 1000) + 600
+  const query = (d: string) => signedPath(key, d, expires).split('?')[1]!
+  const [e, s] = query(digest).split('&') as [string, string]
+  switch (how) {
+    case 'valid':
+      return `?${e}&${s}`
+    case 'reordered':
+      return `?${s}&${e}`
+    case 'other':
+      return `?${query(digest === seo ? docs : seo)}`
+    case 'altered':
+      return `?${e}1&${s}`
+    case 'extra':
+      return `?${e}&${s}&x=1`
+    default:
+      return '?x=1'
+  }
+}
 
 describe('the hot bundle listener', () => {
   it('answers every request exactly as the app does', async () => {
@@ -158,7 +187,7 @@ describe('the hot bundle listener', () => {
     toApp = 0
     let runs = 0
     await fc.assert(
-      fc.asyncProperty(request$, async ({ method, target, ...given }) => {
+      fc.asyncProperty(request$, async ({ method, target, query, ...given }) => {
         runs++
         const digest = digests[target]!
         const headers: Headers = {}
@@ -168,7 +197,7 @@ describe('the hot bundle listener', () => {
             ? value.map((v) => v.replace('DIGEST', digest))
             : value.replace('DIGEST', digest)
         }
-        const path = `/v1/bundles/${digest}`
+        const path = `/v1/bundles/${digest}${query === undefined ? '' : signedQuery(digest, query)}`
         const a = await send(hot.url, method, path, headers)
         const b = await send(appOnly.url, method, path, headers)
         expect(a.status).toBe(b.status)

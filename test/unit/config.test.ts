@@ -101,6 +101,25 @@ describe('environment', () => {
     expect(loadConfig({ ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN }, dir).adminToken).not.toBeNull()
   })
 
+  it('refuses a short or weak URL key and never prints one', () => {
+    for (const key of [
+      'tiny',
+      randomBytes(15).toString('hex'),
+      'x'.repeat(64),
+      'secret'.repeat(8),
+    ]) {
+      const err = configError({ ASSET_CACHE_URL_KEY: key })
+      expect(err.message).toMatch(/^environment: ASSET_CACHE_URL_KEY: /)
+      expect(err.message).toContain('openssl rand -hex 32')
+      expect(err.message).not.toContain(key)
+    }
+    const key = randomBytes(32).toString('hex')
+    const c = loadConfig({ ASSET_CACHE_URL_KEY: key }, dir)
+    expect(c.urlKey?.reveal()).toBe(key)
+    expect(JSON.stringify(c) + inspect(c, { depth: 10 }) + String(c.urlKey)).not.toContain(key)
+    expect(loadConfig({}, dir).urlKey).toBeNull()
+  })
+
   it('names an alias by its primary field', () => {
     expect(configError({ MOLECULE_GITEA_BASE_URL: 'not a url' }).message).toContain(
       'GITEA_BASE_URL',
@@ -138,6 +157,7 @@ describe('environment', () => {
         'ASSET_CACHE_WEBHOOK_SECRET',
         'ASSET_CACHE_READ_TOKENS',
         'ASSET_CACHE_ADMIN_TOKEN',
+        'ASSET_CACHE_URL_KEY',
         'ASSET_CACHE_RECONCILE_INTERVAL',
         'ASSET_CACHE_ALLOW_ANONYMOUS_READS',
         'ASSET_CACHE_STORE_BUDGET',
