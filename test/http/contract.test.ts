@@ -133,6 +133,7 @@ beforeAll(async () => {
     ASSET_CACHE_READ_TOKENS: READER,
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
     ASSET_CACHE_URL_KEY: randomBytes(32).toString('hex'),
+    ASSET_CACHE_WEBHOOK_MAX_BODY: '1MiB',
   })
   bare = await fixture()
   older = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'one\n' })
