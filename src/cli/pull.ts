@@ -75,7 +75,6 @@ export function failureLine(err: unknown): string {
 }
 
 /** Exit codes: one table for pull (and the README's for every command). */
-
 /** Client codes that name a mistake in the command line or configuration, not a failed pull. */
 const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
 
@@ -101,6 +100,27 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     )
     return EXIT_USAGE
   }
+  return reported(opts.into, (onProgress) =>
+    pull(server, target, {
+      into: opts.into,
+      token,
+      timeoutMs,
+      repair: opts.repair ?? false,
+      onProgress,
+    }),
+  )
+}
+
+type OnProgress = ((received: number, total: number | undefined) => void) | undefined
+
+/**
+ * Runs one pull (from the cache or an OCI registry) with a progress bar on a terminal, prints its
+ * summary or its failure, and returns the exit code.
+ */
+export async function reported(
+  into: string,
+  run: (onProgress: OnProgress) => Promise<PullResult>,
+): Promise<number> {
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         { format: 'pull [{bar}] {percentage}% {value}/{total} bytes', hideCursor: true },
@@ -108,22 +128,17 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
       )
     : null
   let started = false
+  const onProgress: OnProgress = bar
+    ? (received, total) => {
+        if (!started) bar.start(total ?? 0, 0)
+        started = true
+        bar.update(received)
+      }
+    : undefined
   try {
-    const result = await pull(server, target, {
-      into: opts.into,
-      token,
-      timeoutMs,
-      repair: opts.repair ?? false,
-      onProgress: bar
-        ? (received, total) => {
-            if (!started) bar.start(total ?? 0, 0)
-            started = true
-            bar.update(received)
-          }
-        : undefined,
-    })
+    const result = await run(onProgress)
     if (started) bar?.stop()
-    process.stdout.write(`${summary(result, opts.into)}\n`)
+    process.stdout.write(`${summary(result, into)}\n`)
     return EXIT_OK
   } catch (err) {
     if (started) bar?.stop()
