@@ -63,9 +63,18 @@ const refused = () =>
 
 /**
  * Refuses a request whose Host (as the HTTP adapter resolved it into the request URL: the header,
- * or the listen address when there is none) is not a loopback name.
+ * or the listen address when there is none) is not a loopback name. A Host the URL parser cannot
+ * read (`.2`, an IPv4 number out of range) is no loopback name either: refused, never a 500.
  */
 export const hostGuard = createMiddleware<AppEnv>(async (c, next) => {
-  if (!isLoopbackHost(new URL(c.req.url).host)) throw refused()
+  if (!isLoopbackHost(requestHost(c.req.url))) throw refused()
   return next()
 })
+
+function requestHost(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return ''
+  }
+}

@@ -219,6 +219,15 @@ describe('anonymous reads on loopback', () => {
     expect(served.status).not.toBe(421)
   })
 
+  it('refuses a Host the URL parser cannot read (`.2`, `1.2.3.4.5`, `0x100000000`): 421, never a 500', async () => {
+    for (const h of ['.2', '1.2.3.4.5', '0x100000000', '256.256.256.256']) {
+      const path = `/v1/bundles/${p.digest}`
+      const a = await get(p.hot, path, h)
+      expect(a).toEqual(await get(p.app, path, h))
+      expect([421, 400]).toContain(a.status)
+    }
+  })
+
   it('refuses a foreign Host in-process too (app.request)', async () => {
     const res = await p.f.app.request('http://rebind.evil.example/v1/templates')
     expect(res.status).toBe(421)
