@@ -9,6 +9,7 @@ import { AppError } from './errors.js'
 import { ApiError, errorBody, statusOf } from './http-errors.js'
 import type { Logger } from './log.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import type { Peers } from './peers/index.js'
 import { finishRequest, requestIdFrom } from './request-log.js'
 import { adminRoutes } from './routes/admin.js'
 import { bundleRoutes } from './routes/bundles.js'
@@ -34,6 +35,10 @@ export interface AppDeps {
   now?: () => number
   /** Prometheus metrics; createApp makes its own when absent. */
   metrics?: Metrics
+  /** ASSET_CACHE_PEERS: delivery fan-out and peer fill; absent or null without peers. */
+  peers?: Peers | null
+  /** Start-up convergence for /readyz (jobs/convergence.ts); absent = nothing to wait for. */
+  convergence?: { converged(): boolean; detail(): Record<string, unknown> }
 }
 
 export interface AppEnv {

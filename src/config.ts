@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors.js'
 import { type Platform, parsePlatforms } from './oci/image.js'
+import { type PeerSpec, parsePeers } from './peers/peer-list.js'
 import { Secret } from './secret.js'
 import { tokenWeakness } from './token-strength.js'
 import { parseDuration, parseSize } from './units.js'
@@ -100,6 +101,8 @@ export interface Config {
   deliveries: { retentionMs: number; maxRows: number }
   /** A separate listener for /metrics; null = served on the main listener. */
   metrics: { host: string; port: number } | null
+  /** ASSET_CACHE_PEERS: the other replicas (delivery fan-out, peer fill); null = none. */
+  peers: PeerSpec | null
   /** The /v2 OCI API: image index platforms, and GITEA_BASE_URL (with or without a token) for the source annotation. */
   oci: { platforms: Platform[]; sourceBase: string | null }
 }
@@ -210,6 +213,15 @@ export const envSchema = z.object({
     .default('info'),
   ASSET_CACHE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ASSET_CACHE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ASSET_CACHE_PEERS: optionalText.transform((text, ctx) => {
+    if (text === undefined) return null
+    const parsed = parsePeers(text)
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error })
+      return z.NEVER
+    }
+    return parsed
+  }),
   ASSET_CACHE_OCI_PLATFORMS: z
     .string()
     .default('linux/amd64,linux/arm64')
@@ -423,6 +435,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       e.ASSET_CACHE_METRICS_PORT === undefined
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
+    peers: e.ASSET_CACHE_PEERS,
     oci: {
       platforms: e.ASSET_CACHE_OCI_PLATFORMS,
       sourceBase: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL).href : null,

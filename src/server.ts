@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
 import { listenHttp } from './http-server.js'
+import { StartupConvergence } from './jobs/convergence.js'
 import { removeOrphanBlobs } from './jobs/orphans.js'
 import { Reconciler } from './jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError, jobOutcome } from './jobs/refresh.js'
@@ -17,6 +18,7 @@ import type { Logger } from './log.js'
 import { settleDetached } from './maintenance/gc.js'
 import { scheduleGc } from './maintenance/schedule.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { createPeers } from './peers/index.js'
 import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 import { openRuntime, type Runtime } from './runtime.js'
@@ -132,6 +134,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
+  let ownPort = config.port
+  const peers = createPeers({
+    config,
+    index,
+    store: runtime.store,
+    logger,
+    registry: metrics.registry,
+    ownPort: () => ownPort,
+  })
   const appDeps: AppDeps & { metrics: Metrics } = {
     config,
     index,
@@ -139,6 +150,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     onEnqueued: () => pool.notify(),
     metrics,
+    peers,
+    // Not ready before the first reconcile pass has started (replaced below, once listening).
+    convergence: { converged: () => false, detail: () => ({ reconciled: false }) },
   }
   const { server, url } = await listenHttp(
     createListener(appDeps),
@@ -168,8 +182,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
 
+  ownPort = Number(new URL(url).port)
   pool.start()
   reconciler.start()
+  appDeps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
   const gc =
     config.gcIntervalMs === null
       ? null
@@ -185,6 +201,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       templates: index.templates.tracked().length,
       workers: config.workers,
       fetching: gitea !== null,
+      peers: config.peers?.kind ?? null,
     },
     'asset-cache listening',
   )
@@ -197,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       server.closeIdleConnections()
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
+      await peers?.close(Math.min(graceMs, 5_000))
       await gc?.stop()
       await pool.stop(graceMs)
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])

@@ -20,6 +20,8 @@ export interface ReconcilerOptions {
 export interface ReconcileReport {
   checked: number
   enqueued: string[]
+  /** Ids of the jobs this pass queued or joined (a head with no settled version). */
+  jobIds: number[]
   errors: { template: string; code: string }[]
   ms: number
 }
@@ -73,7 +75,7 @@ export class Reconciler {
   async #pass(): Promise<ReconcileReport> {
     const { index, gitea, logger } = this.#o
     const started = Date.now()
-    const report: ReconcileReport = { checked: 0, enqueued: [], errors: [], ms: 0 }
+    const report: ReconcileReport = { checked: 0, enqueued: [], jobIds: [], errors: [], ms: 0 }
     if (!gitea) {
       if (!this.#warnedOff)
         logger.warn(
@@ -98,6 +100,7 @@ export class Reconciler {
           if (!settled) {
             const { job, created } = index.jobs.enqueue({ template: t.name, trigger: 'reconcile' })
             if (created) report.enqueued.push(t.name)
+            report.jobIds.push(job.id)
             this.#o.onEnqueued?.(job)
           }
         } catch (err) {

@@ -31,6 +31,7 @@ import {
   reprDigest,
 } from './hot-cache.js'
 import { acceptsGzip, etagMatches, parseRange } from './http-cache.js'
+import { fillForRequest } from './peer-fill.js'
 import { validated } from './validate.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
@@ -296,17 +297,27 @@ export async function bundleResponse(
   return res
 }
 
-bundleRoutes.on(['GET', 'HEAD'], '/:digest', (c) =>
+bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
   // c.get, not c.var: c.var copies every variable into a fresh object on each access.
-  bundleResponse(
-    c.get('deps'),
-    c.get('metrics'),
-    c.req.raw,
-    checkedDigest(c.req.param('digest')),
-    c.get('readScope'),
-    c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined,
-  ),
-)
+  const digest = checkedDigest(c.req.param('digest'))
+  const cacheControl = c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined
+  const deps = c.get('deps')
+  try {
+    return await bundleResponse(
+      deps,
+      c.get('metrics'),
+      c.req.raw,
+      digest,
+      c.get('readScope'),
+      cacheControl,
+    )
+  } catch (err) {
+    // Not here, or not for this credential here: a peer that serves it to the same credential.
+    if (!(err instanceof ApiError && err.status === 404)) throw err
+    if ((await fillForRequest(c, digest))?.kind !== 'bundle') throw err
+    return bundleResponse(deps, c.get('metrics'), c.req.raw, digest, null, cacheControl)
+  }
+})
 
 bundleRoutes.get('/:digest/manifest', (c) => {
   const digest = checkedDigest(c.req.param('digest'))

@@ -18,6 +18,7 @@ import { providedSignature, verifySignature } from '../gitea/signature.js'
 import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
 import type { WebhookOutcome } from '../metrics.js'
+import { FORWARDED_HEADER, forwardedHeaders } from '../peers/index.js'
 import { readBody } from './body.js'
 
 /** What to answer; `error` is raised after the transaction commits, so the delivery record stays. */
@@ -301,6 +302,10 @@ hookRoutes.post('/gitea', async (c) => {
     })
   if ('error' in answer) throw answer.error
   c.set('webhook', { event, outcome: answer.outcome })
+  // Once, to every peer: only a delivery that queued work here, and never one a peer forwarded.
+  if (answer.outcome === 'queued' && deps.peers && get(FORWARDED_HEADER) === undefined) {
+    deps.peers.forwarder.forward(body, forwardedHeaders(get), delivery.deliveryId)
+  }
   for (const job of answer.jobs ?? []) {
     try {
       deps.onEnqueued?.(job)

@@ -14,6 +14,7 @@ import { bundleResponse, hotAnswer } from './bundles.js'
 import { bundleServing, markServed } from './hot-cache.js'
 import { API_VERSION, bytesResponse } from './oci-answers.js'
 import type { RepositoryView } from './oci-views.js'
+import { fillForRequest } from './peer-fill.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -74,11 +75,17 @@ export async function blobResponse(
   if (ref.kind !== 'digest') throw blobUnknown(view.repository, reference)
   const { digest } = ref
   if (view.layers.has(digest)) return layerResponse(c, view, digest)
-  const doc = view.configs.get(digest) ?? view.manifests.get(digest)
-  if (!doc) throw blobUnknown(view.repository, digest)
+  let bytes = (view.configs.get(digest) ?? view.manifests.get(digest))?.bytes
+  if (!bytes) {
+    // An image this replica has not built yet: a peer's blob, kept only if it hashes to the digest.
+    const filled = await fillForRequest(c, digest)
+    if (filled?.kind === 'bundle') return layerResponse(c, view, digest)
+    if (filled?.kind !== 'bytes') throw blobUnknown(view.repository, digest)
+    bytes = filled.body
+  }
   return bytesResponse(
     c,
-    doc.bytes,
+    bytes,
     {
       'Content-Type': 'application/octet-stream',
       'Docker-Content-Digest': digest,
