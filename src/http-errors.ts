@@ -28,6 +28,7 @@ export type HttpErrorCode =
   | 'NOT_REFRESHABLE'
   | 'TEMPLATE_TRACKED'
   | 'TEMPLATE_BUSY'
+  | 'PINNED_BY_MANIFEST'
   | 'TOO_MANY_ATTEMPTS'
   | 'INTERNAL'
   | 'CLIENT_CLOSED'

@@ -3,7 +3,7 @@
 // Each checks its input against the index and fails with a stable code (ApiError), never a
 // half-done change.
 import type { Config } from '../config.js'
-import type { Index, JobRow } from '../db/index.js'
+import type { Index, JobRow, TemplateRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
 import { ApiError, unknownTemplate } from '../http-errors.js'
 import { collectGarbage, type GcReport } from '../maintenance/gc.js'
@@ -45,6 +45,19 @@ export function refreshTemplate(
 }
 
 /**
+ * The manifest's pin wins over an admin pin on every replica: pinning or unpinning by hand a
+ * template the manifest pins would change nothing provisioners get, so it is refused.
+ */
+function notManifestPinned(t: TemplateRow): void {
+  if (t.manifestPin === null) return
+  throw new ApiError(
+    409,
+    'PINNED_BY_MANIFEST',
+    `template ${t.name} is pinned by the templates manifest (pin: ${t.manifestPin}); change the manifest instead`,
+  )
+}
+
+/**
  * Pins `name` to `digest`: only a ready version of that template whose bundle is still stored.
  * A malformed digest is 400; a digest that is not one of its ready versions (rejected, another
  * template's, unknown) or whose bundle GC removed is 409.
@@ -59,7 +72,7 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
     )
   }
   index.transaction(() => {
-    knownTemplate(index, name)
+    notManifestPinned(knownTemplate(index, name))
     if (!index.versions.readyWithDigest(name, digest)) {
       throw new ApiError(
         409,
@@ -75,7 +88,7 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
 }
 
 export function unpinTemplate(deps: AdminDeps, name: string): void {
-  knownTemplate(deps.index, name)
+  notManifestPinned(knownTemplate(deps.index, name))
   deps.index.templates.setPin(name, null)
 }
 

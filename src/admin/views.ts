@@ -86,7 +86,13 @@ export interface TemplateView {
    */
   since: number | null
   current: VersionView | null
-  pinned: { digest: string; at: number | null } | null
+  pinned: {
+    digest: string | null
+    commit: string | null
+    at: number | null
+    by: 'manifest' | 'admin'
+    local: boolean
+  } | null
   latest: VersionView | null
   lastError: {
     code: string
@@ -166,7 +172,7 @@ function versionView(
     skippedCount: v.skippedCount,
     durationMs: v.durationMs,
     current: v.id === t.currentVersionId,
-    pinned: v.id === servedId && t.pinnedDigest !== null,
+    pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
   }
@@ -221,14 +227,28 @@ export function templateView(
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,
-    since: served.pinned ? t.pinnedAt : (served.version?.readyAt ?? null),
+    since: served.pinnedBy === 'admin' ? t.pinnedAt : (served.version?.readyAt ?? null),
     current,
-    pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
+    pinned: pinView(deps, t, served),
     latest,
     lastError,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
   }
+}
+
+/**
+ * The pin in force: the manifest's (every replica obeys it; a commit pin names no digest until
+ * that commit is fetched) or the admin's, which with peers configured holds on this replica only.
+ */
+function pinView(deps: AdminReadDeps, t: TemplateRow, served: Resolved): TemplateView['pinned'] {
+  if (served.pinnedBy === 'manifest' && t.manifestPin !== null) {
+    const commit = t.manifestPin.startsWith('sha256:') ? null : t.manifestPin
+    return { digest: served.digest, commit, at: null, by: 'manifest', local: false }
+  }
+  if (!t.pinnedDigest) return null
+  const local = deps.config.peers !== null
+  return { digest: t.pinnedDigest, commit: null, at: t.pinnedAt, by: 'admin', local }
 }
 
 /** Every template, active ones first, by name. */

@@ -3,6 +3,7 @@
 import type { Index, JobRow } from '../db/index.js'
 import type { GiteaClient } from '../gitea/client.js'
 import type { Logger } from '../log.js'
+import { commitPin } from './refresh.js'
 
 export interface ReconcilerOptions {
   index: Index
@@ -91,7 +92,8 @@ export class Reconciler {
       while (next < templates.length && !signal.aborted) {
         const t = templates[next++]!
         try {
-          const head = await gitea.branchHead(t.repo!, t.ref!, signal)
+          // A manifest commit pin is the head to hold: no branch lookup.
+          const head = commitPin(t) ?? (await gitea.branchHead(t.repo!, t.ref!, signal))
           report.checked++
           const v = index.versions.byCommit(t.name, head)
           const settled =

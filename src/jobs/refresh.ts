@@ -114,6 +114,12 @@ function storageFailure(err: unknown): string | null {
   return null
 }
 
+/** The commit a manifest `pin:` names (a digest pin leaves fetching to the branch head), or null. */
+export function commitPin(template: TemplateRow): string | null {
+  const pin = template.manifestPin
+  return pin !== null && !pin.startsWith('sha256:') ? pin : null
+}
+
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
   return err instanceof GiteaError
@@ -155,10 +161,12 @@ export function createRefresher(deps: RefreshDeps) {
       return outcome
     }
 
+    // A manifest commit pin decides what is current instead of the branch head.
+    const pinned = commitPin(template)
     const headStarted = performance.now()
     let head: string
     try {
-      head = await gitea.branchHead(template.repo, template.ref, signal)
+      head = pinned ?? (await gitea.branchHead(template.repo, template.ref, signal))
     } finally {
       phase('head', performance.now() - headStarted)
     }
