@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import { ingestTree } from '../http/read-fixture.js'
 import {
   createRepo,
