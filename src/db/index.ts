@@ -1,10 +1,12 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
+import { GroupCommit } from './group-commit.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
 import { RetentionQueries } from './retention.js'
+import { StatusQueries } from './status.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -32,6 +34,9 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly status: StatusQueries
+  /** The connection's group commit (webhook deliveries that arrive together share one commit). */
+  readonly groupCommit: GroupCommit
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -55,6 +60,8 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.status = new StatusQueries(db)
+    this.groupCommit = new GroupCommit(db)
   }
 
   /**
