@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { loadSigningKey, type SigningKey } from './attest/keys.js'
 import { AppError } from './errors.js'
 import { type Platform, parsePlatforms } from './oci/image.js'
 import { Secret } from './secret.js'
@@ -85,6 +86,8 @@ export interface Config {
   adminToken: Secret | null
   /** ASSET_CACHE_URL_KEY: the HMAC key of signed bundle URLs; null = no signed URLs. */
   urlKey: Secret | null
+  /** ASSET_CACHE_SIGNING_KEY: signs an attestation of every ready version; null = none. */
+  signingKey: SigningKey | null
   reconcileIntervalMs: number
   allowAnonymousReads: boolean
   storeBudgetBytes: number
@@ -172,6 +175,7 @@ export const envSchema = z.object({
       })
     }
   }),
+  ASSET_CACHE_SIGNING_KEY: optionalText,
   ASSET_CACHE_RECONCILE_INTERVAL: duration('5m'),
   ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
   ASSET_CACHE_STORE_BUDGET: size('2GiB'),
@@ -325,6 +329,10 @@ export function parseReadTokens(text: string | undefined): ReadToken[] {
     })
 }
 
+/** A key path relative to `cwd`; PEM text as it is. */
+const resolveKeyPath = (value: string, cwd: string) =>
+  value.trimStart().startsWith('-----BEGIN ') ? value : resolve(cwd, value)
+
 function sha256Of(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
@@ -394,6 +402,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
+    signingKey: e.ASSET_CACHE_SIGNING_KEY
+      ? loadSigningKey(resolveKeyPath(e.ASSET_CACHE_SIGNING_KEY, cwd))
+      : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,
     allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
     storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,

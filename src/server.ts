@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from './admin/actions.js'
 import type { AppDeps } from './app.js'
+import { attestationCounter, createAttester } from './attest/sign.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { GiteaClient } from './gitea/client.js'
@@ -121,6 +122,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       archivePrefix: config.archivePrefix,
       logger,
       metrics,
+      attester: config.signingKey
+        ? createAttester({
+            index,
+            key: config.signingKey,
+            logger,
+            counter: attestationCounter(metrics.registry),
+          })
+        : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
     }),
   })
