@@ -3,6 +3,7 @@
 // mistake (no server, a bad flag value, a malformed target), exit 1 when the pull itself failed
 // (the server, integrity, a refused bundle, the deadline).
 import cliProgress from 'cli-progress'
+import { loadTrustedKey, type TrustedKey, trustedKeyFiles } from '../attest/keys.js'
 import { ClientError } from '../client/errors.js'
 import { endpoint } from '../client/http.js'
 import { type PullResult, pull } from '../client/pull.js'
@@ -24,6 +25,8 @@ export interface PullCommandOptions {
   repair?: boolean
   /** User name sent with the token to an `oci://` registry. */
   user?: string
+  /** Public key files whose attestations are trusted (`--trust`, repeatable). */
+  trust?: string[]
 }
 
 /**
@@ -36,11 +39,27 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   server: string | undefined
   token: string | undefined
   adminToken: string | undefined
+  trustedKeys: string[]
 } {
   return {
     server: env.ASSET_CACHE_SERVER || undefined,
     token: env.ASSET_CACHE_TOKEN || undefined,
     adminToken: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
+    trustedKeys: trustedKeyFiles(env.ASSET_CACHE_TRUSTED_KEYS),
+  }
+}
+
+/**
+ * The trusted keys of `--trust` (when given: those only), else of ASSET_CACHE_TRUSTED_KEYS; null
+ * after printing why when one cannot be used (a usage mistake: exit 2).
+ */
+export function trustedKeys(command: string, files: string[] | undefined): TrustedKey[] | null {
+  const chosen = files !== undefined && files.length > 0 ? files : clientEnv().trustedKeys
+  try {
+    return chosen.map((file) => loadTrustedKey(file))
+  } catch (err) {
+    process.stderr.write(`asset-cache ${command}: ${failureLine(err)}\n`)
+    return null
   }
 }
 
@@ -79,7 +98,17 @@ export function failureLine(err: unknown): string {
 const USAGE_CODES = new Set<string>(['INVALID_TARGET', 'INVALID_OPTION', 'INVALID_SERVER_URL'])
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
-  if (isOciTarget(target)) return pullOciCommand(target, opts)
+  const trust = trustedKeys('pull', opts.trust)
+  if (trust === null) return EXIT_USAGE
+  if (isOciTarget(target)) {
+    if (trust.length > 0) {
+      process.stderr.write(
+        'asset-cache pull: INVALID_OPTION: --trust (or ASSET_CACHE_TRUSTED_KEYS) verifies attestations from an asset-cache server; an oci:// pull cannot be verified\n',
+      )
+      return EXIT_USAGE
+    }
+    return pullOciCommand(target, opts)
+  }
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.token
@@ -106,6 +135,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
       token,
       timeoutMs,
       repair: opts.repair ?? false,
+      trust,
       onProgress,
     }),
   )
