@@ -19,7 +19,7 @@ import { AppError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable, printableJson } from './format.js'
-import { clientEnv, failureLine, trustedKeys } from './pull.js'
+import { clientEnv, failureLine, trustedKeys } from './pull-report.js'
 
 export interface SignCliOptions {
   all?: boolean
