@@ -2,7 +2,7 @@
 // GET /v1/bundles/{digest}/attestations with the bundle's read rules, signing at ingest that never
 // fails an ingest, the maintenance signing of older versions, and the OCI referrers (artifact
 // manifest + DSSE envelope blob) that attach each envelope to the template's image.
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -13,6 +13,7 @@ import { attestationCounter, createAttester, signVersion } from '../../src/attes
 import { PREDICATE_TYPE, RULES_VERSION } from '../../src/attest/statement.js'
 import { verifyAttestations } from '../../src/attest/verify.js'
 import { ingest } from '../../src/cache/ingest.js'
+import { ingestCommand, openArchive } from '../../src/cli/ingest.js'
 import { createApp } from '../../src/http/app.js'
 import { silentLogger } from '../../src/log.js'
 import { MEDIA_TYPES } from '../../src/oci/image.js'
@@ -20,6 +21,7 @@ import { DSSE_MEDIA_TYPE } from '../../src/oci/referrers.js'
 import type { Runtime } from '../../src/runtime.js'
 import { opensslKeyPair } from '../attest/keys.js'
 import { archive, commitTree, type TreeEntry } from '../bundle/helpers/git.js'
+import { capture } from '../client/capture.js'
 import { errorCode, type Fixture, fixture } from './read-fixture.js'
 
 const READER = 'attest-reader'
@@ -243,5 +245,22 @@ describe('signing never fails an ingest', () => {
     } finally {
       rt.index.db.exec('ALTER TABLE attestations_away RENAME TO attestations')
     }
+  })
+})
+
+describe('asset-cache ingest', () => {
+  it('signs the version it makes ready when the signing key is configured', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
+    commitTree(repo, { 'config.yaml': 'name: docs\nby: hand\n' })
+    const file = join(repo, 'docs.tar.gz')
+    writeFileSync(file, archive(repo, 'docs'))
+    const handle = await openArchive(file)
+    const printed = await capture(() => ingestCommand(f.rt, handle, { template: 'docs' }))
+    await handle.close()
+    expect(printed.code).toBe(0)
+    const digest = printed.stdout.trim()
+    const envelopes = await (await get(`/v1/bundles/${digest}/attestations`)).json()
+    const ok = verifyAttestations(envelopes, { keys: [trusted], digest, template: 'docs' })
+    expect(ok.predicate).toMatchObject({ source: 'cli', delivery: null })
   })
 })
