@@ -80,11 +80,12 @@ function check(value: unknown, options: VerifyOptions): Verified | Failure {
 
 /**
  * The first acceptable attestation among `envelopes` (a JSON value as a server sent it: a list of
- * envelopes, or one envelope). Throws AppError with one of the codes above, never anything else.
+ * envelopes, or one envelope). Throws AppError with one of the codes above, never anything else
+ * (TRUSTED_KEY_INVALID when `keys` is empty: nothing could verify).
  */
 export function verifyAttestations(envelopes: unknown, options: VerifyOptions): Verified {
   const list = Array.isArray(envelopes) ? envelopes : [envelopes]
-  if (list.length === 0 || envelopes === null || envelopes === undefined) {
+  if (list.length === 0) {
     throw new AppError('ATTESTATION_MISSING', `no attestation for ${options.digest}`, {
       digest: options.digest,
     })

@@ -138,6 +138,22 @@ describe('GET /v1/bundles/{digest}/attestations', () => {
     })
     expect(ok.predicate.delivery).toBe('delivery-1')
   })
+
+  it('a scoped token sees only the envelopes of its own templates', async () => {
+    // Same allowed content under another template: the same bundle, a second envelope.
+    const twin = await ingestSigned(f.rt, 'empty', { 'config.yaml': 'name: docs\n' })
+    expect(twin.digest).toBe(unsigned.digest)
+    const path = `/v1/bundles/${twin.digest}/attestations`
+    const all = (await (await get(path)).json()) as unknown[]
+    const mine = (await (await get(path, SCOPED)).json()) as unknown[]
+    const templates = (list: unknown[]) =>
+      list.map((e) => {
+        const payload = Buffer.from((e as { payload: string }).payload, 'base64').toString()
+        return (JSON.parse(payload) as { predicate: { template: string } }).predicate.template
+      })
+    expect(templates(all)).toEqual(['docs', 'empty'])
+    expect(templates(mine)).toEqual(['docs'])
+  })
 })
 
 describe('OCI referrers', () => {
