@@ -70,9 +70,10 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/
 /** Strict base64 of at most `max` decoded bytes, or null. */
 function decodeBase64(text: string, max: number): Buffer | null {
   if (text.length > Math.ceil(max / 3) * 4) return null
-  if (BASE64.test(text)) return Buffer.from(text, 'base64')
-  if (BASE64URL.test(text) && text.length % 4 !== 1) return Buffer.from(text, 'base64url')
-  return null
+  let bytes: Buffer | null = null
+  if (BASE64.test(text)) bytes = Buffer.from(text, 'base64')
+  else if (BASE64URL.test(text) && text.length % 4 !== 1) bytes = Buffer.from(text, 'base64url')
+  return bytes !== null && bytes.length <= max ? bytes : null
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

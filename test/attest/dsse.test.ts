@@ -184,6 +184,33 @@ describe('verifyAttestations', () => {
   })
 })
 
+describe('bounds', () => {
+  const opts = { keys: [trusted], digest: DIGEST, template: 'seo-agent' }
+
+  it('refuses a payload over 64 KiB, more than 16 signatures, and loose base64', () => {
+    const big = signEnvelope(signer, IN_TOTO_PAYLOAD_TYPE, Buffer.alloc(64 * 1024 + 1, 0x20))
+    expect(codeOf(() => parseEnvelope(big))).toBe('ATTESTATION_MALFORMED')
+    const env = envelopeOf()
+    const many = { ...env, signatures: Array(17).fill(env.signatures[0]) }
+    expect(codeOf(() => parseEnvelope(many))).toBe('ATTESTATION_MALFORMED')
+    expect(
+      codeOf(() => parseEnvelope({ ...env, signatures: Array(16).fill(env.signatures[0]) })),
+    ).toBe('OK')
+    const wrapped = { ...env, payload: `${env.payload.slice(0, 40)}\n${env.payload.slice(40)}` }
+    expect(codeOf(() => parseEnvelope(wrapped))).toBe('ATTESTATION_MALFORMED')
+    const urlSafe = { ...env, payload: Buffer.from(env.payload, 'base64').toString('base64url') }
+    expect(verifyAttestations([urlSafe], opts).keyid).toBe(signer.keyid)
+  })
+
+  it('looks at the first 64 envelopes only', () => {
+    const junk = Array(64).fill({})
+    expect(codeOf(() => verifyAttestations([...junk, envelopeOf()], opts))).toBe(
+      'ATTESTATION_MALFORMED',
+    )
+    expect(verifyAttestations([...junk.slice(1), envelopeOf()], opts).keyid).toBe(signer.keyid)
+  })
+})
+
 describe('keys', () => {
   it('refuses a private key as a trusted key, and a public or non-ed25519 key as the signing key', () => {
     expect(codeOf(() => loadTrustedKey(first.key))).toBe('TRUSTED_KEY_INVALID')

@@ -217,6 +217,10 @@ describe('the CLI', { timeout: 180_000 }, () => {
     const env2 = { ...env(), ASSET_CACHE_TRUSTED_KEYS: keyB.pub }
     const w = await cli(['pull', 'seo', '--into', dir], env2)
     expect([w.code, w.stderr.includes('ATTESTATION_UNTRUSTED')]).toEqual([1, true])
+    // --trust replaces ASSET_CACHE_TRUSTED_KEYS: the key in the environment no longer counts.
+    const env3 = { ...env(), ASSET_CACHE_TRUSTED_KEYS: keyA.pub }
+    const o = await cli(['pull', 'seo', '--into', dir, '--trust', keyB.pub], env3)
+    expect([o.code, o.stderr.includes('ATTESTATION_UNTRUSTED')]).toEqual([1, true])
     expect(await snapshot(dir)).toEqual(before)
   })
 

@@ -220,6 +220,16 @@ describe('OCI referrers', () => {
     expect(JSON.parse(kept.body.toString()).manifests).toHaveLength(1)
     const none = await v2(`/v2/templates/seo/referrers/${seo.digest}`)
     expect(JSON.parse(none.body.toString()).manifests).toEqual([])
+    // Scoped to the repository: another template's repository knows neither the artifacts nor
+    // their blobs.
+    const elsewhere = await v2(`/v2/templates/docs/referrers/${subject}`)
+    expect(JSON.parse(elsewhere.body.toString()).manifests).toEqual([])
+    const artifact = JSON.parse(a.body.toString()).manifests[0].digest as string
+    const m = JSON.parse((await v2(`/v2/templates/seo/manifests/${artifact}`)).body.toString())
+    expect((await v2(`/v2/templates/docs/manifests/${artifact}`)).res.status).toBe(404)
+    const blob = await v2(`/v2/templates/docs/blobs/${m.layers[0].digest}`)
+    expect(blob.res.status).toBe(404)
+    expect(JSON.parse(blob.body.toString()).errors[0].code).toBe('BLOB_UNKNOWN')
   })
 })
 
