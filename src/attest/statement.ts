@@ -3,7 +3,6 @@
 // the bundle digest's hex), and the predicate PREDICATE_TYPE (docs/attestations.md#predicate)
 // saying what the validator checked. Serialized as canonical JSON (sorted keys, no whitespace),
 // so the same version always gives the same payload bytes.
-import { z } from 'zod'
 import { AppError } from '../errors.js'
 import { canonicalBytes } from '../oci/canonical-json.js'
 
@@ -47,26 +46,56 @@ export function statementBytes(digest: string, predicate: VerifiedBundle): Buffe
   })
 }
 
-const text = z.string().max(4096)
-const predicateSchema = z.object({
-  template: text,
-  repository: text.nullable(),
-  commit: text.nullable(),
-  delivery: text.nullable(),
-  source: text,
-  rulesVersion: z.number().int(),
-  fileCount: z.number().int().min(0),
-  verifiedAt: text,
-})
-const statementSchema = z.object({
-  _type: z.literal(STATEMENT_TYPE),
-  subject: z
-    .array(z.object({ name: text.optional(), digest: z.record(z.string(), z.string()) }))
-    .min(1)
-    .max(64),
-  predicateType: z.literal(PREDICATE_TYPE),
-  predicate: predicateSchema,
-})
+const MAX_TEXT = 4096
+const MAX_SUBJECTS = 64
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+/** An own field only: `__proto__` and inherited names are never fields. */
+const field = (o: Record<string, unknown>, name: string): unknown =>
+  Object.hasOwn(o, name) ? o[name] : undefined
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_TEXT
+const isTextOrNull = (v: unknown): v is string | null => v === null || isText(v)
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+
+/** The predicate's fields, checked one by one (unknown fields are ignored, as the spec asks). */
+function predicateOf(value: unknown): VerifiedBundle | null {
+  if (!isObject(value)) return null
+  const p = {
+    template: field(value, 'template'),
+    repository: field(value, 'repository'),
+    commit: field(value, 'commit'),
+    delivery: field(value, 'delivery'),
+    source: field(value, 'source'),
+    rulesVersion: field(value, 'rulesVersion'),
+    fileCount: field(value, 'fileCount'),
+    verifiedAt: field(value, 'verifiedAt'),
+  }
+  const ok =
+    isText(p.template) &&
+    isTextOrNull(p.repository) &&
+    isTextOrNull(p.commit) &&
+    isTextOrNull(p.delivery) &&
+    isText(p.source) &&
+    isCount(p.rulesVersion) &&
+    isCount(p.fileCount) &&
+    isText(p.verifiedAt)
+  return ok ? (p as VerifiedBundle) : null
+}
+
+/** The sha256 digests (`sha256:<hex>`) the subjects name; null when the list is malformed. */
+function subjectsOf(value: unknown): string[] | null {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_SUBJECTS) return null
+  const digests: string[] = []
+  for (const s of value) {
+    if (!isObject(s)) return null
+    const digest = field(s, 'digest')
+    if (!isObject(digest)) return null
+    const hex = field(digest, 'sha256')
+    if (typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex)) digests.push(`sha256:${hex}`)
+  }
+  return digests
+}
 
 /**
  * The statement in `payload` and the sha256 digests of its subjects. Throws AppError
@@ -79,16 +108,19 @@ export function parseStatement(payload: Buffer): { subjects: string[]; predicate
   } catch {
     throw new AppError('ATTESTATION_MALFORMED', 'the attestation payload is not JSON')
   }
-  const parsed = statementSchema.safeParse(value)
-  if (!parsed.success) {
+  const statement = isObject(value) ? value : {}
+  const subjects = subjectsOf(field(statement, 'subject'))
+  const predicate = predicateOf(field(statement, 'predicate'))
+  if (
+    field(statement, '_type') !== STATEMENT_TYPE ||
+    field(statement, 'predicateType') !== PREDICATE_TYPE ||
+    subjects === null ||
+    predicate === null
+  ) {
     throw new AppError(
       'ATTESTATION_MALFORMED',
       `the attestation payload is not an in-toto Statement v1 with predicate ${PREDICATE_TYPE}`,
     )
   }
-  const subjects = parsed.data.subject
-    .map((s) => (Object.hasOwn(s.digest, 'sha256') ? s.digest.sha256 : undefined))
-    .filter((hex): hex is string => typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex))
-    .map((hex) => `sha256:${hex}`)
-  return { subjects, predicate: parsed.data.predicate }
+  return { subjects, predicate }
 }
