@@ -290,3 +290,22 @@ describe('asset-cache ingest', () => {
     expect(ok.predicate).toMatchObject({ source: 'cli', delivery: null })
   })
 })
+
+describe('forgetting a template', () => {
+  it('deletes the attestations of its versions with them', async () => {
+    f.rt.index.templates.ensureLocal('handmade', {
+      allow: ['config.yaml'],
+      require: ['config.yaml'],
+    })
+    const made = await ingestSigned(f.rt, 'handmade', { 'config.yaml': 'name: handmade\n' })
+    const count = () =>
+      f.rt.index.db
+        .prepare<[number], { n: number }>(
+          'SELECT count(*) AS n FROM attestations WHERE version_id = ?',
+        )
+        .get(made.versionId)!.n
+    expect(count()).toBe(1)
+    expect(f.rt.index.templates.forget('handmade')).toMatchObject({ status: 'forgotten' })
+    expect(count()).toBe(0)
+  })
+})
