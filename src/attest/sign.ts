@@ -10,7 +10,7 @@ import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.js'
 import type { SigningKey } from './keys.js'
 import { RULES_VERSION, statementBytes, type VerifiedBundle } from './statement.js'
 
-export type SignOutcome = 'signed' | 'present' | 'skipped' | 'failed'
+export type SignOutcome = 'signed' | 'present' | 'skipped'
 
 /** The envelope JSON of ready version `versionId`, or null when it is not a ready version. */
 export function versionEnvelope(index: Index, key: SigningKey, versionId: number): string | null {
