@@ -1,4 +1,5 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+import { AttestationQueries } from './attestations.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
 import { GroupCommit } from './group-commit.js'
@@ -10,6 +11,7 @@ import { StatusQueries } from './status.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
+export type { AttestationRow, UnsignedVersion } from './attestations.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
 export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
@@ -37,6 +39,7 @@ export class Index {
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
+  readonly attestations: AttestationQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -62,6 +65,7 @@ export class Index {
     this.retention = new RetentionQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
+    this.attestations = new AttestationQueries(db)
   }
 
   /**
