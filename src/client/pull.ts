@@ -1,7 +1,9 @@
 // pull = resolve (If-None-Match from DIR/.asset-cache.json) → download → materialize. A repair
 // fetches the bundle DIR records even when the template did not change, to restore its files.
+import type { TrustedKey } from '../attest/keys.js'
 import { isDigest } from '../digest.js'
 import { formatDuration } from '../units.js'
+import { verifiedOnServer } from './attestations.js'
 import { download } from './download.js'
 import { ClientError } from './errors.js'
 import type { RequestOptions } from './http.js'
@@ -16,7 +18,7 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
   /**
    * The whole pull, from the call until DIR is written (default 5 minutes): past it, every request
-   * is aborted and the pull fails with `TIMEOUT`, however the server trickles its bytes.
+   * is aborted and the pull fails with `PULL_TIMEOUT`, however the server trickles its bytes.
    */
   timeoutMs?: number | undefined
   /**
@@ -24,6 +26,13 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
    * did not change (the bundle DIR records is downloaded again, by its digest).
    */
   repair?: boolean | undefined
+  /**
+   * Public keys (loadTrustedKey) whose attestations are trusted. When non-empty, a bundle is
+   * written only when the server has an attestation of its digest, signed by one of them, that
+   * names the template asked for (any template for a pull by digest); otherwise the pull fails
+   * with an `ATTESTATION_*` AppError before anything is written.
+   */
+  trust?: readonly TrustedKey[] | undefined
 }
 
 export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000
@@ -54,8 +63,9 @@ export type PullResult =
  * @returns `unchanged` when DIR already holds that digest (nothing is written); `repaired` when
  *   `repair` re-checked DIR against the digest it already held (`written` lists what it
  *   restored); else `pulled` with the files written and removed.
- * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
- *   `timeoutMs`, ClientError `TIMEOUT`; when the caller's `signal` aborts, its reason.
+ * @throws ClientError, IntegrityError, RejectError, or AppError `ATTESTATION_*` (with `trust`);
+ *   DIR is then exactly as it was. Past
+ *   `timeoutMs`, ClientError `PULL_TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
   server: string,
@@ -70,12 +80,12 @@ export async function pull(
     )
   }
   // The deadline aborts with a coded reason: whatever notices the abort (undici, the tar reader)
-  // rejects with that reason, so the pull fails TIMEOUT and not with whatever the cut caused.
+  // rejects with that reason, so the pull fails PULL_TIMEOUT and not with whatever the cut caused.
   const deadline = new AbortController()
   const timer = setTimeout(() => {
     const within = formatDuration(timeoutMs)
     deadline.abort(
-      new ClientError('TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
+      new ClientError('PULL_TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
     )
   }, timeoutMs)
   const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal
@@ -94,7 +104,7 @@ async function pullWithin(
   target: string,
   options: Omit<PullOptions, 'timeoutMs'>,
 ): Promise<PullResult> {
-  const { into, onProgress, repair = false, ...request } = options
+  const { into, onProgress, repair = false, trust = [], ...request } = options
   const state = await readState(into)
   let digest: string
   let template: string | null = null
@@ -121,6 +131,7 @@ async function pullWithin(
   }
   const same = state?.digest === digest
   if (same && !repair) return { status: 'unchanged', digest }
+  if (trust.length > 0) await verifiedOnServer(server, digest, template, trust, request)
   const { body } = await download(server, digest, { ...request, size, onProgress })
   const result = await materialize(body, into, {
     digest,

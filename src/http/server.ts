@@ -3,6 +3,7 @@
 import type { Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from '../admin/actions.js'
+import { attestationCounter, createAttester } from '../attest/sign.js'
 import { settleDetached } from '../cache/gc.js'
 import { removeOrphanBlobs } from '../cache/orphans.js'
 import type { Config } from '../config.js'
@@ -18,10 +19,9 @@ import { createMetrics, type Metrics } from '../metrics.js'
 import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
 import { applyManifest } from '../templates-manifest.js'
-import type { AppDeps } from './env.js'
+import { adminDeps, appDeps } from './deps.js'
 import { createListener } from './fast-path/listener.js'
 import { listenHttp } from './listen.js'
-import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 
 export interface RunningServer {
@@ -123,6 +123,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       archivePrefix: config.archivePrefix,
       logger,
       metrics,
+      attester: config.signingKey
+        ? createAttester({
+            index,
+            key: config.signingKey,
+            logger,
+            counter: attestationCounter(metrics.registry),
+          })
+        : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
     }),
   })
@@ -143,7 +151,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     registry: metrics.registry,
     ownPort: () => ownPort,
   })
-  const appDeps: AppDeps & { metrics: Metrics } = {
+  // Made once: the fast path, the app and scheduled GC share its hot cache.
+  const deps = appDeps({
     config,
     index,
     store: runtime.store,
@@ -153,9 +162,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     peers,
     // Not ready before the first reconcile pass has started (replaced below, once listening).
     convergence: { converged: () => false, detail: () => ({ reconciled: false }) },
-  }
+  })
   const { server, url } = await listenHttp(
-    createListener(appDeps),
+    createListener(deps),
     config.host,
     config.port,
     'ASSET_CACHE_HOST/ASSET_CACHE_PORT',
@@ -185,13 +194,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
   ownPort = Number(new URL(url).port)
   pool.start()
   reconciler.start()
-  appDeps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
+  deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
   const gc =
     config.gcIntervalMs === null
       ? null
       : scheduleGc({
           intervalMs: config.gcIntervalMs,
-          run: () => collectGarbageNow(adminDeps(appDeps)),
+          run: () => collectGarbageNow(adminDeps(deps)),
           logger,
         })
   logger.info(

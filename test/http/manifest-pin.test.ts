@@ -4,8 +4,7 @@ import { pinTemplate, unpinTemplate } from '../../src/admin/actions.js'
 import { templateView } from '../../src/admin/views.js'
 import { collectGarbage } from '../../src/cache/gc.js'
 import { parseManifest, type TemplateSpec } from '../../src/config.js'
-import { templatesNotReady } from '../../src/db/status.js'
-import { adminDeps } from '../../src/http/routes/admin.js'
+import { adminDeps, appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import { type Fixture, fixture, ingestTree, TEMPLATES } from './read-fixture.js'
 
@@ -49,21 +48,21 @@ describe('manifest pin', () => {
   it('a commit pin resolves to the ready version of that commit', async () => {
     f.rt.index.templates.sync(specs(first.commit))
     expect((await resolve()).body).toMatchObject({ digest: first.digest, commit: first.commit })
-    expect(templatesNotReady(f.rt.index)).toEqual(['docs', 'empty'])
+    expect(f.rt.index.status.templatesNotReady()).toEqual(['docs', 'empty'])
   })
 
   it('a commit not fetched yet (or a digest not stored) is not ready, and does not fall back', async () => {
     f.rt.index.templates.sync(specs('a'.repeat(40)))
     const r = await resolve()
     expect(r.status).toBe(503)
-    expect(templatesNotReady(f.rt.index)).toContain('seo')
+    expect(f.rt.index.status.templatesNotReady()).toContain('seo')
     f.rt.index.templates.sync(specs(`sha256:${'b'.repeat(64)}`))
     expect((await resolve()).status).toBe(503)
-    expect(templatesNotReady(f.rt.index)).toContain('seo')
+    expect(f.rt.index.status.templatesNotReady()).toContain('seo')
   })
 
   it('wins over the admin pin, which is refused while it holds', async () => {
-    const deps = adminDeps({ ...f.rt, logger: silentLogger })
+    const deps = adminDeps(appDeps({ ...f.rt, logger: silentLogger }))
     pinTemplate(deps, 'seo', first.digest)
     f.rt.index.templates.sync(specs(second.commit))
     expect((await resolve()).body.digest).toBe(second.digest)
@@ -87,7 +86,7 @@ describe('manifest pin', () => {
       ASSET_CACHE_PEERS: 'http://10.0.0.2:8080,http://10.0.0.3:8080',
     })
     const own = await ingestTree(peered.rt, 'seo', { 'config.yaml': 'v: 1\n' })
-    pinTemplate(adminDeps({ ...peered.rt, logger: silentLogger }), 'seo', own.digest)
+    pinTemplate(adminDeps(appDeps({ ...peered.rt, logger: silentLogger })), 'seo', own.digest)
     const view = templateView(peered.rt, peered.rt.index.templates.get('seo')!)
     expect(view.pinned).toMatchObject({ by: 'admin', digest: own.digest, local: true })
     const alone = templateView(f.rt, f.rt.index.templates.get('seo')!)

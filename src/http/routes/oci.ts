@@ -24,12 +24,13 @@ import {
   templateOf,
 } from '../../oci/naming.js'
 import { manifestChoice, tagsPage } from '../../oci/negotiate.js'
+import { referrersIndex } from '../../oci/referrers.js'
 import type { AppEnv } from '../env.js'
 import { inScope } from '../middleware/read-auth.js'
 import { authorize, bytesResponse, ociAnswer } from './oci-answers.js'
 import { blobResponse } from './oci-blobs.js'
 import { ociTokenResponse } from './oci-token.js'
-import { type RepositoryView, repositoryViews } from './oci-views.js'
+import type { RepositoryView } from './oci-views.js'
 
 export const ociRoutes = new Hono<AppEnv>()
 
@@ -56,7 +57,7 @@ function repository(c: Context<AppEnv>, route: Route, scope: string[] | null): R
   const template = templateOf(route.name)
   const view =
     template !== null && inScope(scope, template)
-      ? repositoryViews(c.get('deps')).get(template)
+      ? c.get('deps').state.ociViews.get(template)
       : null
   if (!view) throw nameUnknown(route.name)
   return view
@@ -104,17 +105,21 @@ function tagsResponse(c: Context<AppEnv>, view: RepositoryView, name: string): R
   return bytesResponse(c, canonicalBytes({ name, tags: page.tags }), headers)
 }
 
-/** Referrers: none are attached yet, so an empty index (with the filter applied, when asked). */
-function referrersResponse(c: Context<AppEnv>, reference: string): Response {
+/**
+ * Referrers of a manifest in this repository: the attestation artifacts whose subject it is
+ * (docs/oci.md#attestations), an empty index for any other digest.
+ */
+function referrersResponse(c: Context<AppEnv>, view: RepositoryView, reference: string): Response {
   const ref = parseDigestRef(reference)
   if (ref.kind === 'invalid-digest' || ref.kind === 'invalid') throw digestInvalid(reference)
   const headers: Record<string, string> = {
     'Content-Type': MEDIA_TYPES.index,
     'Cache-Control': 'no-cache',
   }
-  if (c.req.query('artifactType') !== undefined) headers['OCI-Filters-Applied'] = 'artifactType'
-  const empty = { schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: [] }
-  return bytesResponse(c, canonicalBytes(empty), headers)
+  const artifactType = c.req.query('artifactType')
+  if (artifactType !== undefined) headers['OCI-Filters-Applied'] = 'artifactType'
+  const referrers = ref.kind === 'digest' ? (view.referrers.get(ref.digest) ?? []) : []
+  return bytesResponse(c, referrersIndex(referrers, artifactType), headers)
 }
 
 async function dispatch(c: Context<AppEnv>): Promise<Response> {
@@ -134,7 +139,7 @@ async function dispatch(c: Context<AppEnv>): Promise<Response> {
     case 'tags':
       return tagsResponse(c, view, route.name)
     case 'referrers':
-      return referrersResponse(c, route.digest)
+      return referrersResponse(c, view, route.digest)
   }
 }
 
