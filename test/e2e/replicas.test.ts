@@ -1,5 +1,6 @@
 // Replicas over ASSET_CACHE_PEERS, in-process: a delivery verified by one is forwarded to the
 // others (which verify it again), and a digest one lacks is filled from a peer, verified, stored.
+import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -36,10 +37,12 @@ async function get(base: string, path: string, headers: Record<string, string> =
   return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) }
 }
 
-const fills = async (r: RunningServer, outcome: string) => {
-  const metric = await r.metrics.registry.getSingleMetric('asset_cache_peer_fills_total')?.get()
+const counter = async (r: RunningServer, name: string, outcome: string) => {
+  const metric = await r.metrics.registry.getSingleMetric(name)?.get()
   return metric?.values.find((v) => v.labels.outcome === outcome)?.value ?? 0
 }
+const fills = (r: RunningServer, outcome: string) =>
+  counter(r, 'asset_cache_peer_fills_total', outcome)
 
 beforeAll(async () => {
   gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
@@ -50,8 +53,13 @@ beforeAll(async () => {
   liar = createServer((_req, res) => res.end('not the bytes you asked for'))
   await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r))
   liarUrl = `http://127.0.0.1:${(liar.address() as import('node:net').AddressInfo).port}`
-  const ports = await freePorts(3)
-  const peers = [liarUrl, ...ports.map((p) => `http://127.0.0.1:${p}`)].join(',')
+  // The last port stays closed: a peer that is down.
+  const [dead, ...ports] = await freePorts(4)
+  const peers = [
+    liarUrl,
+    `http://127.0.0.1:${dead}`,
+    ...ports.map((p) => `http://127.0.0.1:${p}`),
+  ].join(',')
   for (const port of ports) {
     const config = testConfig(
       [
@@ -107,6 +115,14 @@ describe('delivery fan-out', () => {
     }
   })
 
+  it('a peer that is down gets bounded retries, then counts as failed (its reconcile catches up)', async () => {
+    await until(
+      async () => (await counter(replicas[0]!, 'asset_cache_peer_forwards_total', 'failed')) === 1,
+    )
+    // Two replicas and the stub answered.
+    expect(await counter(replicas[0]!, 'asset_cache_peer_forwards_total', 'delivered')).toBe(3)
+  })
+
   it('the forwarded mark bypasses nothing: a bad signature is still 401', async () => {
     const payload = await push(repo, { 'prompts/b.md': 'b\n' })
     const sent = await sendWebhook(`${replicas[1]!.url}/hooks/gitea`, {
@@ -136,6 +152,32 @@ describe('peer fill', () => {
       'prompts/only-here.md',
     ])
     expect(await fills(replicas[0]!, 'filled')).toBe(1)
+  })
+
+  it('fills OCI blobs too: a layer is stored as the bundle, a config is answered verified', async () => {
+    const { digest } = await ingestTree(replicas[2]!.runtime, 'docs', {
+      'config.yaml': 'name: docs\noci: true\n',
+    })
+    const accept = 'application/vnd.oci.image.manifest.v1+json'
+    const m = await get(replicas[2]!.url, '/v2/templates/docs/manifests/latest', {
+      ...auth(),
+      accept,
+    })
+    expect(m.status).toBe(200)
+    const manifest = JSON.parse(m.body.toString()) as {
+      config: { digest: string }
+      layers: { digest: string }[]
+    }
+    expect(manifest.layers[0]!.digest).toBe(digest)
+    const layer = await get(replicas[1]!.url, `/v2/templates/docs/blobs/${digest}`)
+    expect(layer.status).toBe(200)
+    expect(`sha256:${createHash('sha256').update(layer.body).digest('hex')}`).toBe(digest)
+    expect(replicas[1]!.runtime.index.bundles.get(digest)).not.toBeNull()
+    const configDigest = manifest.config.digest
+    const config = await get(replicas[1]!.url, `/v2/templates/docs/blobs/${configDigest}`)
+    expect(config.status).toBe(200)
+    expect(`sha256:${createHash('sha256').update(config.body).digest('hex')}`).toBe(configDigest)
+    expect(await replicas[1]!.runtime.store.has(configDigest)).toBeNull()
   })
 
   it('a peer request does not fill in turn, and an unknown digest stays 404', async () => {
