@@ -93,7 +93,9 @@ describe('serve process', () => {
     // Every archive drips slowly, so the kill lands while all three jobs are running.
     gitea.faults.inject('archive', fault.drip(64, 50), { times: 3 })
     const first = await serve()
-    await until(() => gitea.requests.filter((r) => r.route === 'archive').length >= 3, 20_000)
+    await until(() => gitea.requests.filter((r) => r.route === 'archive').length >= 3, {
+      timeoutMs: 20_000,
+    })
     first.child.kill('SIGKILL')
     await first.exited
     const interrupted = snapshot()
@@ -103,11 +105,14 @@ describe('serve process', () => {
     const interruptedIds = interrupted.jobs.map((j) => j.id).sort()
     gitea.reset()
     const second = await serve()
-    await until(() => {
-      const s = snapshot()
-      const settled = s.jobs.every((j) => j.state === 'done' || j.state === 'failed')
-      return settled && JSON.stringify(s.current) === JSON.stringify(heads)
-    }, 30_000)
+    await until(
+      () => {
+        const s = snapshot()
+        const settled = s.jobs.every((j) => j.state === 'done' || j.state === 'failed')
+        return settled && JSON.stringify(s.current) === JSON.stringify(heads)
+      },
+      { timeoutMs: 30_000 },
+    )
     const done = snapshot()
     expect(done.jobs.filter((j) => j.state === 'queued' || j.state === 'running')).toEqual([])
     // Each interrupted job ran again and completed once; later reconcile jobs found nothing to do.
@@ -126,7 +131,7 @@ describe('serve process', () => {
   it('drains on SIGTERM: the running job finishes, the process exits 0', async () => {
     gitea.faults.inject('archive', fault.drip(256, 20), { times: 1, repo: repos[0]!.fullName })
     const { child, exited } = await serve()
-    await until(() => snapshot().jobs.some((j) => j.state === 'running'), 20_000)
+    await until(() => snapshot().jobs.some((j) => j.state === 'running'), { timeoutMs: 20_000 })
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     const after = snapshot()
