@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../../src/server.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { cli as runCli } from '../support/cli.js'
 import { type GitRepo, push, pushPayload, sendWebhook } from '../support/gitea/index.js'
 import { type Stack, startStack } from '../support/stack.js'

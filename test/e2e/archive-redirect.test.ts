@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { Secret } from '../../src/secret.js'
-import type { RunningServer } from '../../src/server.js'
 import {
   type FakeGitea,
   fault,

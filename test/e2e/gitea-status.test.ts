@@ -2,7 +2,7 @@
 // advice an operator can act on, and shown by `ls` and the admin API; nothing is retried.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
-import type { RunningServer } from '../../src/server.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
 import { type FakeGitea, type Fault, fault, type GitRepo } from '../support/gitea/index.js'
 import { type Stack, startStack } from '../support/stack.js'

@@ -1,7 +1,7 @@
 // /metrics after a real flow: fake Gitea (real git) → webhooks → jobs → bundle downloads.
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../../src/server.js'
+import type { RunningServer } from '../../src/http/server.js'
 import {
   type FakeGitea,
   fault,

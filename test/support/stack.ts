@@ -2,8 +2,8 @@
 // manifest and configuration in a temp dir, and asset-cache serving them - in this process
 // (startServer) or as a child process (`asset-cache serve`) - with one stop() for all of it.
 import { loadConfig } from '../../src/config.js'
+import { type RunningServer, type StartOptions, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, type StartOptions, startServer } from '../../src/server.js'
 import {
   createRepo,
   type FakeGitea,
