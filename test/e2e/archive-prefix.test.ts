@@ -4,7 +4,7 @@
 // Gitea's setting.
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -17,11 +17,10 @@ let head = ''
 beforeEach(async () => {
   stack = await startStack({
     repos: [
-      {
-        name: 'Agent-Template-SEO',
-        template: 'seo',
-        files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-      },
+      seoRepo(
+        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+        'Agent-Template-SEO',
+      ),
     ],
     tokens: { gitea: TOKEN },
     serve: false,

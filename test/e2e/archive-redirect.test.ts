@@ -15,7 +15,7 @@ import {
   push,
   startObjectStorage,
 } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -29,11 +29,10 @@ let server: RunningServer | null = null
 beforeEach(async () => {
   stack = await startStack({
     repos: [
-      {
-        name: 'Agent-Template-SEO',
-        template: 'seo',
-        files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-      },
+      seoRepo(
+        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+        'Agent-Template-SEO',
+      ),
     ],
     tokens: { gitea: TOKEN },
     server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
 import { type FakeGitea, type Fault, fault, type GitRepo } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -19,13 +19,7 @@ let config: Config
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [
-      {
-        name: 'agent-template-seo',
-        template: 'seo',
-        files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-      },
-    ],
+    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' })],
     tokens: { gitea: TOKEN, admin: ADMIN },
     server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
     serve: false,

@@ -10,7 +10,7 @@ import {
   sendWebhook,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'metrics-gitea-token'
@@ -79,11 +79,7 @@ const currentCommit = () => {
 beforeEach(async () => {
   stack = await startStack({
     repos: [
-      {
-        name: 'agent-template-seo',
-        template: 'seo',
-        files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' },
-      },
+      seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' }),
     ],
     tokens: { gitea: TOKEN, webhookSecret: SECRET },
     env: { ASSET_CACHE_STORE_BUDGET: '64MiB' },

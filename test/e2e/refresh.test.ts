@@ -17,7 +17,7 @@ import {
   sendWebhook,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -55,7 +55,7 @@ const hook = (payload: object, opts: { contentType?: 'json' | 'form'; deliveryId
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [{ name: 'Agent-Template-SEO', template: 'seo', files: TEMPLATE_FILES }],
+    repos: [seoRepo(TEMPLATE_FILES, 'Agent-Template-SEO')],
     tokens: { gitea: TOKEN, webhookSecret: SECRET },
     server: {
       logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,

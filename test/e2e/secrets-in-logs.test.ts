@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
 import { type FakeGitea, fault, type GitRepo, push, sendWebhook } from '../support/gitea/index.js'
-import { type Stack, startStack } from '../support/stack.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`
@@ -26,13 +26,7 @@ let lines: string[]
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [
-      {
-        name: 'agent-template-seo',
-        template: 'seo',
-        files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' },
-      },
-    ],
+    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' })],
     tokens: {
       gitea: GITEA_TOKEN,
       webhookSecret: WEBHOOK_SECRET,

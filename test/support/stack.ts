@@ -30,6 +30,11 @@ export interface StackRepo {
   parentDir?: string
 }
 
+/** The repository most suites track, as template `seo`. */
+export function seoRepo(files: RepoFiles, name = 'agent-template-seo'): StackRepo {
+  return { name, template: 'seo', files }
+}
+
 export interface StackTokens {
   /** The token the fake Gitea accepts and the server sends (GITEA_TOKEN). */
   gitea: string
