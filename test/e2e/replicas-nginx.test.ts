@@ -101,7 +101,9 @@ beforeAll(async () => {
   started.forEach((r, i) => {
     replicas[i] = r
   })
-  await until(async () => (await Promise.all([0, 1, 2].map(ready))).every(Boolean), 30_000)
+  await until(async () => (await Promise.all([0, 1, 2].map(ready))).every(Boolean), {
+    timeoutMs: 30_000,
+  })
   front = await startNginxFront(
     join(dir, 'nginx'),
     ports[3]!,
@@ -133,7 +135,7 @@ describe('three replicas behind nginx', () => {
         (await Promise.all([0, 1, 2].map((i) => resolved(url(i))))).every(
           (r) => r?.commit === payload.after,
         ),
-      2_000,
+      { timeoutMs: 2_000, what: 'all three replicas to serve the pushed commit' },
     )
     const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
     const digest = views[0]!.digest
@@ -224,7 +226,7 @@ describe('three replicas behind nginx', () => {
       ),
     )
     replicas[1] = await startReplica(env(1))
-    await until(() => ready(1), 20_000)
+    await until(() => ready(1), { timeoutMs: 20_000 })
     // Ready means converged: it serves the head it missed, as the others do.
     const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
     expect(views.map((v) => v?.commit)).toEqual([payload.after, payload.after, payload.after])
