@@ -12,6 +12,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type PinView, pinView } from './pin-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -87,13 +88,7 @@ export interface TemplateView {
    */
   since: number | null
   current: VersionView | null
-  pinned: {
-    digest: string | null
-    commit: string | null
-    at: number | null
-    by: 'manifest' | 'admin'
-    local: boolean
-  } | null
+  pinned: PinView | null
   latest: VersionView | null
   lastError: {
     code: string
@@ -236,20 +231,6 @@ export function templateView(
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
   }
-}
-
-/**
- * The pin in force: the manifest's (every replica obeys it; a commit pin names no digest until
- * that commit is fetched) or the admin's, which with peers configured holds on this replica only.
- */
-function pinView(deps: AdminReadDeps, t: TemplateRow, served: Resolved): TemplateView['pinned'] {
-  if (served.pinnedBy === 'manifest' && t.manifestPin !== null) {
-    const commit = t.manifestPin.startsWith('sha256:') ? null : t.manifestPin
-    return { digest: served.digest, commit, at: null, by: 'manifest', local: false }
-  }
-  if (!t.pinnedDigest) return null
-  const local = deps.config.peers !== null
-  return { digest: t.pinnedDigest, commit: null, at: t.pinnedAt, by: 'admin', local }
 }
 
 /** Every template, active ones first, by name. */

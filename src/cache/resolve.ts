@@ -18,6 +18,12 @@ export interface Resolved {
 /** A manifest pin that is a digest (the other kind is a commit id). */
 export const isDigestPin = (pin: string): boolean => pin.startsWith('sha256:')
 
+/** The commit a manifest `pin:` names (a digest pin leaves fetching to the branch head), or null. */
+export function commitPin(template: TemplateRow): string | null {
+  const pin = template.manifestPin
+  return pin !== null && !isDigestPin(pin) ? pin : null
+}
+
 export function resolveTemplate(index: Index, template: TemplateRow): Resolved {
   const pin = template.manifestPin
   if (pin !== null) {

@@ -1,9 +1,10 @@
 // Reconciler: Gitea never retries a lost webhook, so every interval (with jitter) each tracked
 // template's branch head is read once and a refresh is queued where the head has no ready version.
+
+import { commitPin } from '../cache/resolve.js'
 import type { Index, JobRow } from '../db/index.js'
 import type { GiteaClient } from '../gitea/client.js'
 import type { Logger } from '../log.js'
-import { commitPin } from './refresh.js'
 
 export interface ReconcilerOptions {
   index: Index

@@ -15,6 +15,7 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
 import { ingest } from '../cache/ingest.js'
+import { commitPin } from '../cache/resolve.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
@@ -115,12 +116,6 @@ function storageFailure(err: unknown): string | null {
     if (typeof code === 'string' && STORAGE_ERRNOS.has(code)) return code
   }
   return null
-}
-
-/** The commit a manifest `pin:` names (a digest pin leaves fetching to the branch head), or null. */
-export function commitPin(template: TemplateRow): string | null {
-  const pin = template.manifestPin
-  return pin !== null && !pin.startsWith('sha256:') ? pin : null
 }
 
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
