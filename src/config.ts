@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors.js'
 import { type Platform, parsePlatforms } from './oci/image.js'
+import { type OciPublishConfig, parsePublishTarget, publishConfig } from './oci/publish-target.js'
 import { Secret } from './secret.js'
 import { tokenWeakness } from './token-strength.js'
 import { parseDuration, parseSize } from './units.js'
@@ -102,6 +103,8 @@ export interface Config {
   metrics: { host: string; port: number } | null
   /** The /v2 OCI API: image index platforms, and GITEA_BASE_URL (with or without a token) for the source annotation. */
   oci: { platforms: Platform[]; sourceBase: string | null }
+  /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
+  ociPublish: OciPublishConfig | null
 }
 
 // Environment variables, each with its alias (first non-empty wins).
@@ -221,6 +224,17 @@ export const envSchema = z.object({
       }
       return parsed.platforms
     }),
+  ASSET_CACHE_OCI_PUBLISH: optionalText.transform((text, ctx) => {
+    if (text === undefined) return null
+    const target = parsePublishTarget(text)
+    if ('error' in target) {
+      ctx.addIssue({ code: 'custom', message: target.error })
+      return z.NEVER
+    }
+    return target
+  }),
+  ASSET_CACHE_OCI_PUBLISH_USER: optionalText,
+  ASSET_CACHE_OCI_PUBLISH_PASSWORD: optionalText,
 })
 
 /** Every variable the service reads (docs and tests enumerate it). */
@@ -380,6 +394,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
 
   return {
+    ociPublish: publishConfig(
+      e.ASSET_CACHE_OCI_PUBLISH,
+      e.ASSET_CACHE_OCI_PUBLISH_USER,
+      e.ASSET_CACHE_OCI_PUBLISH_PASSWORD,
+    ),
     dataDir: resolve(cwd, e.ASSET_CACHE_DATA_DIR),
     host: e.ASSET_CACHE_HOST,
     port: e.ASSET_CACHE_PORT,
