@@ -22,6 +22,7 @@ import {
   TOOLS,
 } from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
+import { startTokenFront, type TokenFront } from '../support/token-front.js'
 import { until } from '../support/wait.js'
 
 const ADMIN = randomBytes(32).toString('hex')
@@ -37,8 +38,13 @@ const servers: RunningServer[] = []
 /** Every log line of every server started here. */
 let logs = ''
 
-async function startPublishing(target: string, env: Record<string, string> = {}) {
-  const config: Config = testConfig([{ name: 'seo', repo: 'acme/seo', ref: 'main' }], {
+async function startPublishing(
+  target: string,
+  env: Record<string, string> = {},
+  names: string[] = ['seo'],
+) {
+  const templates = names.map((name) => ({ name, repo: `acme/${name}`, ref: 'main' }))
+  const config: Config = testConfig(templates, {
     ASSET_CACHE_OCI_PUBLISH: target,
     ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ASSET_CACHE_LOG_LEVEL: 'debug',
@@ -73,9 +79,9 @@ async function served(server: RunningServer, tag: string) {
   }
 }
 
-const state = (server: RunningServer, digest: string) => {
+const state = (server: RunningServer, digest: string, template = 'seo') => {
   const { index, config } = server.runtime
-  const version = index.versions.readyWithDigest('seo', digest)!
+  const version = index.versions.readyWithDigest(template, digest)!
   return index.publish.state(version.id, config.ociPublish!.target.key)
 }
 
@@ -102,8 +108,11 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'asset-cache-publish-'))
 })
 
+const fronts: TokenFront[] = []
+
 afterAll(async () => {
   for (const s of servers) await s.close(1_000)
+  for (const f of fronts) await f.stop()
   for (const r of registries) await r.stop()
 })
 
@@ -139,6 +148,12 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
 
     expect((await admin(server, 'DELETE', '/templates/seo/pin')).statusCode).toBe(200)
     await until(async () => (await digestAt(`${repo}:latest`)) === atV2, 30_000)
+    // A rollback (the branch went back to an older commit: refresh makes its version current).
+    const { index } = server.runtime
+    index.templates.setCurrent('seo', index.versions.readyWithDigest('seo', v1.digest)!.id)
+    await tagFollows(server, `${repo}:latest`, 'latest')
+    await tagFollows(server, `${repo}:main`, 'main')
+    expect(await digestAt(`${repo}:main`)).toBe(await digestAt(`${repo}:${v1.commit}`))
     const tags = JSON.parse(await skopeo('list-tags', '--tls-verify=false', repo)).Tags
     expect(tags.sort()).toEqual(['latest', 'main', v1.commit, v2.commit].sort())
     const metrics = await server.metrics.text()
@@ -201,5 +216,54 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     registries.push(registry)
     await until(() => state(server, v.digest)?.status === 'published', 30_000)
     await tagFollows(server, `docker://${registry.host}/ns/templates/seo:latest`, 'latest')
+  })
+})
+
+describe.skipIf(missing.length > 0)('publishing behind registry token authentication', () => {
+  it('gets Bearer tokens for the push scopes with Basic credentials, mounts a shared bundle, reports 403', async () => {
+    const registry = await startRegistry(mkdtempSync(join(dir, 'token-')))
+    registries.push(registry)
+    const front = await startTokenFront(registry.url, 'robot', 'robot-secret')
+    fronts.push(front)
+    front.deny.add('tok/templates/other')
+    const server = await startPublishing(
+      `http://${front.host}/tok`,
+      { ASSET_CACHE_OCI_PUBLISH_USER: 'robot', ASSET_CACHE_OCI_PUBLISH_PASSWORD: 'robot-secret' },
+      ['seo', 'docs', 'other'],
+    )
+    const tree = { 'config.yaml': 'name: shared\n' }
+    const seo = await ingestTree(server.runtime, 'seo', tree)
+    await until(() => state(server, seo.digest)?.status === 'published', 30_000)
+    const docs = await ingestTree(server.runtime, 'docs', tree)
+    expect(docs.digest).toBe(seo.digest)
+    await until(() => state(server, docs.digest, 'docs')?.status === 'published', 30_000)
+
+    // The token flow: Basic to the realm, then Bearer with the push scopes (and pull of the
+    // repository a blob is mounted from).
+    expect(front.requests.filter((r) => r.path === '/token').every((r) => r.auth === 'Basic')).toBe(
+      true,
+    )
+    const scopes = [...front.tokens.values()].flat()
+    expect(scopes).toContain('repository:tok/templates/seo:pull,push')
+    expect(scopes).toContain('repository:tok/templates/seo:pull')
+    const toRegistry = front.requests.filter((r) => r.path.startsWith('/v2/tok/'))
+    expect(toRegistry.some((r) => r.auth === 'Bearer')).toBe(true)
+    // docs' layer was mounted from seo's repository, not uploaded again.
+    const docsUploads = toRegistry.filter((r) => r.path === '/v2/tok/templates/docs/blobs/uploads/')
+    expect(docsUploads.some((r) => r.query === 'mount&from')).toBe(true)
+    const docsRef = `docker://${registry.host}/tok/templates/docs:latest`
+    let docsLayer: unknown = null
+    await until(async () => {
+      docsLayer = await skopeo('inspect', '--tls-verify=false', docsRef)
+        .then((out) => JSON.parse(out).Layers)
+        .catch(() => null)
+      return docsLayer !== null
+    }, 30_000)
+    expect(docsLayer).toEqual([docs.digest])
+
+    const other = await ingestTree(server.runtime, 'other', { 'config.yaml': 'name: other\n' })
+    await until(() => state(server, other.digest, 'other')?.status === 'failed', 30_000)
+    expect(state(server, other.digest, 'other')?.error).toBe('PUBLISH_DENIED')
+    expect(logs).not.toContain('robot-secret')
   })
 })
