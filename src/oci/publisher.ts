@@ -10,12 +10,12 @@ import type { Index, TemplateRow, VersionRow } from '../db/index.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
-import { RepositoryViews, VERSIONS_TAGGED } from '../routes/oci-views.js'
 import type { ContentStore } from '../store/index.js'
 import { buildImage, type Image, sourceOf } from './image.js'
 import { type OciPublishConfig, publishedRepository } from './publish-target.js'
 import { pushImage, pushTag } from './push-image.js'
 import { PushSession } from './push-session.js'
+import { RepositoryViews, VERSIONS_TAGGED } from './repository-views.js'
 
 export interface PublisherDeps {
   config: Pick<Config, 'oci'> & { ociPublish: OciPublishConfig }

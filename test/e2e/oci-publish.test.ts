@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import { ingestTree } from '../http/read-fixture.js'
 import {
   freePort,
