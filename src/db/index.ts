@@ -36,6 +36,7 @@ export class Index {
   readonly retention: RetentionQueries
   readonly publish: PublishQueries
   readonly #stamp
+  readonly #local
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
 
@@ -48,6 +49,7 @@ export class Index {
         'SELECT total_changes(), data_version FROM pragma_data_version',
       )
       .raw()
+    this.#local = db.prepare<[], number>('SELECT total_changes()').pluck()
     this.#run = db.transaction((fn: () => unknown) => fn())
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
@@ -67,6 +69,11 @@ export class Index {
    */
   changeStamp(): readonly [number, number] {
     return this.#stamp.get()!
+  }
+
+  /** Rows written through this connection so far (the cheap half of changeStamp). */
+  localChanges(): number {
+    return this.#local.get()!
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

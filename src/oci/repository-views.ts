@@ -8,6 +8,9 @@ import type { Index, TemplateRow, VersionRow } from '../db/index.js'
 import { type Blob, buildImage, type Image, type Platform, sourceOf } from './image.js'
 import { commitTag, LATEST, refTag, repositoryOf } from './naming.js'
 
+/** How stale another process's commits may be on the hot blob path (RepositoryViews.kept). */
+export const REMOTE_CHECK_MS = 250
+
 /** Versions looked at per template, newest first (each one's tag is its commit). */
 export const VERSIONS_TAGGED = 100
 
@@ -99,6 +102,26 @@ export class RepositoryViews {
   constructor(index: Index, options: OciOptions) {
     this.#index = index
     this.#options = options
+  }
+
+  /** When another process's commits were last looked for (see kept()). */
+  #remoteSeenAt = Number.NEGATIVE_INFINITY
+
+  /**
+   * The repository of `name` as last built, without reading SQLite's data_version (tens of µs):
+   * this process's own writes are seen at once (total_changes), another process's commits (a
+   * CLI beside the server) at most REMOTE_CHECK_MS late. For the hot blob path only.
+   */
+  kept(name: string, now: number): RepositoryView | null {
+    if (
+      now - this.#remoteSeenAt < REMOTE_CHECK_MS &&
+      this.#index.localChanges() === this.#stamp[0]
+    ) {
+      const kept = this.#views.get(name)
+      if (kept) return kept
+    }
+    this.#remoteSeenAt = now
+    return this.get(name)
   }
 
   /** The repository of active template `name`, or null. */

@@ -16,13 +16,19 @@ import type { HotBundle } from './hot-cache.js'
 export const OCI_PREFIX = '/v2/'
 /** The route label the app records for every /v2 request. */
 export const OCI_ROUTE = '/v2/*'
-const BLOB = /^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/
+const SHA256 = /^sha256:[0-9a-f]{64}$/
+const BLOBS = '/blobs/'
+/** `/blobs/` + `sha256:` + 64 hex. */
+const TAIL = BLOBS.length + 71
 
 /** The repository and digest of a blob path, when both are canonical; otherwise null. */
 export function blobTarget(path: string): { name: string; digest: string } | null {
-  const m = BLOB.exec(path)
-  if (!m || !isValidName(m[1]!)) return null
-  return { name: m[1]!, digest: m[2]! }
+  const at = path.length - TAIL
+  if (at <= OCI_PREFIX.length || !path.startsWith(BLOBS, at)) return null
+  const digest = path.slice(at + BLOBS.length)
+  const name = path.slice(OCI_PREFIX.length, at)
+  if (!SHA256.test(digest) || !isValidName(name)) return null
+  return { name, digest }
 }
 
 /** Whether `authorization` may read layer `digest` of repository `name` (as the app decides). */
@@ -36,7 +42,8 @@ export function blobReadable(
   if (scope === false) return false
   const template = templateOf(name)
   if (template === null || !inScope(scope, template)) return false
-  return repositoryViews(deps).get(template)?.layers.has(digest) ?? false
+  const now = (deps.now ?? Date.now)()
+  return repositoryViews(deps).kept(template, now)?.layers.has(digest) ?? false
 }
 
 /** The blob headers on top of the bundle answer's (routes/oci-blobs.ts). */
@@ -49,20 +56,25 @@ export function blobHeaders(digest: string, status: number): Record<string, stri
   return headers
 }
 
-/** Precomputed flat header lists of the full and 304 blob answers, per hot entry. */
-const wires = new WeakMap<HotBundle, { full: string[]; notModified: string[] }>()
+interface Precomputed {
+  headers: Record<string, string>
+  wire: string[]
+}
 
-function wireOf(entry: HotBundle) {
-  let wire = wires.get(entry)
-  if (!wire) {
-    const flat = (headers: Record<string, string>) => Object.entries(headers).flat()
-    wire = {
-      full: flat({ ...entry.sent.full, ...blobHeaders(entry.digest, 200) }),
-      notModified: flat({ ...entry.sent.notModified, ...blobHeaders(entry.digest, 304) }),
+/** The full and 304 blob answers' headers, as objects and flat lists, per hot entry. */
+const answers = new WeakMap<HotBundle, { full: Precomputed; notModified: Precomputed }>()
+
+function precomputed(entry: HotBundle) {
+  let known = answers.get(entry)
+  if (!known) {
+    const of = (sent: Record<string, string>, status: number): Precomputed => {
+      const headers = { ...sent, ...blobHeaders(entry.digest, status) }
+      return { headers, wire: Object.entries(headers).flat() }
     }
-    wires.set(entry, wire)
+    known = { full: of(entry.sent.full, 200), notModified: of(entry.sent.notModified, 304) }
+    answers.set(entry, known)
   }
-  return wire
+  return known
 }
 
 /** The blob answer for a hot entry: the bundle's identity answer with the blob headers. */
@@ -74,12 +86,14 @@ export function blobAnswer(
 ): HotAnswer {
   const identity = (name: string) => (name === 'accept-encoding' ? undefined : header(name))
   const answer = hotAnswer(metrics, method, identity, entry)
-  const headers = { ...answer.headers, ...blobHeaders(entry.digest, answer.status) }
-  const wire =
+  const known =
     answer.wire === entry.wire.full
-      ? wireOf(entry).full
+      ? precomputed(entry).full
       : answer.wire === entry.wire.notModified
-        ? wireOf(entry).notModified
-        : undefined
-  return { ...answer, headers, ...(wire ? { wire } : { wire: undefined }) }
+        ? precomputed(entry).notModified
+        : null
+  if (known)
+    return { status: answer.status, headers: known.headers, wire: known.wire, body: answer.body }
+  const headers = { ...answer.headers, ...blobHeaders(entry.digest, answer.status) }
+  return { status: answer.status, headers, body: answer.body }
 }
