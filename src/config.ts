@@ -93,6 +93,8 @@ export interface Config {
   oci: { platforms: Platform[]; sourceBase: string | null }
   /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
   ociPublish: OciPublishConfig | null
+  /** ASSET_CACHE_PUBLIC_URL: how clients reach this cache (the /v2 token realm); null = unset. */
+  publicUrl: URL | null
 }
 
 /** Reads the environment (and the manifest it points to). Throws AppError CONFIG_INVALID naming the field. */
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       e.ASSET_CACHE_METRICS_PORT === undefined
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
+    publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
     ociPublish: publishConfig(
       e.ASSET_CACHE_OCI_PUBLISH,
       e.ASSET_CACHE_OCI_PUBLISH_USER,

@@ -121,6 +121,16 @@ export const envSchema = z.object({
       }
       return parsed.platforms
     }),
+  ASSET_CACHE_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'expected an http(s) URL such as https://cache.example.com',
+    })
+    .refine((text) => {
+      const url = new URL(text)
+      return !url.username && !url.password && !url.search && !url.hash
+    }, 'expected a base URL without credentials, query or fragment')
+    .optional(),
   ASSET_CACHE_OCI_PUBLISH: optionalText.transform((text, ctx) => {
     if (text === undefined) return null
     const target = parsePublishTarget(text)
