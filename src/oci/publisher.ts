@@ -12,6 +12,7 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
 import { buildImage, type Image, sourceOf } from './image.js'
+import { commitTag } from './naming.js'
 import { type OciPublishConfig, publishedRepository } from './publish-target.js'
 import { pushImage, pushTag } from './push-image.js'
 import { PushSession } from './push-session.js'
@@ -103,7 +104,8 @@ export class Publisher {
     this.#dueAt = Number.POSITIVE_INFINITY
     for (const template of index.templates.all()) {
       if (template.removedAt !== null || this.#abort.signal.aborted) continue
-      await this.#publishTemplate(session, template, report)
+      // An unreachable registry ends the pass: the rest waits for the failed version's retry.
+      if (!(await this.#publishTemplate(session, template, report))) break
     }
     return report
   }
@@ -135,16 +137,30 @@ export class Publisher {
     return pushImage(session, repository, image, layer, mountFrom)
   }
 
-  async #publishTemplate(session: PushSession, template: TemplateRow, report: PublishReport) {
+  /** Publishes the versions and tags of `template`; false when the registry is unreachable. */
+  async #publishTemplate(
+    session: PushSession,
+    template: TemplateRow,
+    report: PublishReport,
+  ): Promise<boolean> {
     const { index, config, metrics, logger } = this.#deps
     const publish = config.ociPublish
     const key = publish.target.key
     const repository = publishedRepository(publish.target, template.name)
+    const view = this.#views.get(template.name)
+    if (!view) return true
     /** Index digests known to be at the registry (their version is published). */
     const present = new Set<string>()
+    /** Index digests whose version failed and is not due: their tags wait too. */
+    const blocked = new Set<string>()
     for (const version of index.versions.list(template.name, VERSIONS_TAGGED)) {
       if (version.status !== 'ready' || version.digest === null) continue
-      const image = this.#image(template, version.digest, version.commit)
+      // The view has already built every commit's image: only a version without one is built here.
+      const tagged = view.tags.get(commitTag(version.commit) ?? '')
+      const image =
+        tagged?.layer.digest === version.digest
+          ? tagged
+          : this.#image(template, version.digest, version.commit)
       if (!image) continue
       const state = index.publish.state(version.id, key)
       if (state?.status === 'published') {
@@ -153,9 +169,10 @@ export class Publisher {
       }
       if (state?.status === 'failed' && state.nextAt !== null && state.nextAt > this.#now()) {
         this.#dueAt = Math.min(this.#dueAt, state.nextAt)
+        blocked.add(image.index.digest)
         continue
       }
-      if (this.#abort.signal.aborted) return
+      if (this.#abort.signal.aborted) return false
       if (!state) index.publish.markPending(version.id, key)
       try {
         await this.#push(session, repository, template, image)
@@ -165,12 +182,15 @@ export class Publisher {
         metrics?.ociPublishes.inc({ outcome: 'pushed' })
         logger.info({ template: template.name, digest: version.digest, repository }, 'published')
       } catch (err) {
-        if (this.#abort.signal.aborted) return
+        if (this.#abort.signal.aborted) return false
         this.#failed(version, err)
         report.failed++
+        blocked.add(image.index.digest)
+        if (errorCode(err) === 'PUBLISH_UNREACHABLE') return false
       }
     }
-    await this.#pushTags(session, template, repository, present, report)
+    await this.#pushTags(session, template, repository, { present, blocked }, report)
+    return true
   }
 
   #failed(version: VersionRow, err: unknown): void {
@@ -198,7 +218,7 @@ export class Publisher {
     session: PushSession,
     template: TemplateRow,
     repository: string,
-    present: Set<string>,
+    { present, blocked }: { present: Set<string>; blocked: Set<string> },
     report: PublishReport,
   ) {
     const { index, config, metrics, logger } = this.#deps
@@ -208,6 +228,7 @@ export class Publisher {
     const pushed = index.publish.tags(key, template.name)
     for (const [tag, image] of view.tags) {
       if (pushed.get(tag) === image.index.digest || this.#abort.signal.aborted) continue
+      if (blocked.has(image.index.digest)) continue
       try {
         // A tag may name an image no recent version holds (a pin to an old version).
         if (!present.has(image.index.digest)) {
