@@ -1,6 +1,6 @@
 // The whole-pull deadline shared by `pull` and `pull oci://`: one timer whose abort reason is a
 // coded ClientError, so whatever notices the abort (undici, the tar reader) fails the pull with
-// TIMEOUT and not with whatever the cut caused. A caller's own signal still aborts with its reason.
+// PULL_TIMEOUT and not with whatever the cut caused. A caller's own signal still aborts with its reason.
 import { formatDuration } from '../units.js'
 import { ClientError } from './errors.js'
 
@@ -23,7 +23,7 @@ export async function withDeadline<T>(
   const timer = setTimeout(() => {
     const within = formatDuration(timeoutMs)
     deadline.abort(
-      new ClientError('TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
+      new ClientError('PULL_TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
     )
   }, timeoutMs)
   const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal

@@ -30,7 +30,7 @@ export interface OciPullOptions extends RegistryOptions {
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
   /** Default: this process's platform. */
   platform?: { os: string; architecture: string }
-  /** The whole pull, as for `pull` (default 5 minutes): past it, ClientError `TIMEOUT`. */
+  /** The whole pull, as for `pull` (default 5 minutes): past it, ClientError `PULL_TIMEOUT`. */
   timeoutMs?: number | undefined
 }
 

@@ -18,7 +18,7 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
   /**
    * The whole pull, from the call until DIR is written (default 5 minutes): past it, every request
-   * is aborted and the pull fails with `TIMEOUT`, however the server trickles its bytes.
+   * is aborted and the pull fails with `PULL_TIMEOUT`, however the server trickles its bytes.
    */
   timeoutMs?: number | undefined
   /**
@@ -53,7 +53,7 @@ export type PullResult =
  *   `repair` re-checked DIR against the digest it already held (`written` lists what it
  *   restored); else `pulled` with the files written and removed.
  * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
- *   `timeoutMs`, ClientError `TIMEOUT`; when the caller's `signal` aborts, its reason.
+ *   `timeoutMs`, ClientError `PULL_TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
   server: string,

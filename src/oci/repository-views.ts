@@ -1,7 +1,7 @@
 // Each template as an OCI repository: its tags, and the index, manifests and configs of every
 // ready version whose bundle is still stored, by digest. Built from the index and kept until the
-// index changes (Index.changeStamp), like the resolved views. The /v2 routes keep one per app
-// (http/routes/oci-views.ts); the publisher keeps its own, so both give the same tags and bytes.
+// index changes (Index.changeStamp), like the resolved views. Each app keeps one
+// (AppDeps.state.ociViews); the publisher keeps its own, so both give the same tags and bytes.
 
 import { activeTemplate, resolveTemplate } from '../cache/resolve.js'
 import type { Index, TemplateRow, VersionRow } from '../db/index.js'

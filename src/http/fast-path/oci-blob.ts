@@ -10,7 +10,6 @@ import type { AppDeps } from '../env.js'
 import { inScope } from '../middleware/read-auth.js'
 import { type HotAnswer, hotAnswer } from '../routes/bundles.js'
 import { API_VERSION, ociScope } from '../routes/oci-answers.js'
-import { repositoryViews } from '../routes/oci-views.js'
 import type { HotBundle } from './hot-cache.js'
 
 export const OCI_PREFIX = '/v2/'
@@ -38,12 +37,11 @@ export function blobReadable(
   digest: string,
   authorization: string | undefined,
 ): boolean {
-  const scope = ociScope(deps.config.readTokens, authorization)
+  const scope = ociScope(deps.state.readTokens, authorization)
   if (scope === false) return false
   const template = templateOf(name)
   if (template === null || !inScope(scope, template)) return false
-  const now = (deps.now ?? Date.now)()
-  return repositoryViews(deps).kept(template, now)?.layers.has(digest) ?? false
+  return deps.state.ociViews.kept(template, deps.now())?.layers.has(digest) ?? false
 }
 
 /** The blob headers on top of the bundle answer's (routes/oci-blobs.ts). */

@@ -8,13 +8,12 @@
 import type { Context } from 'hono'
 import { blobUnknown, digestInvalid } from '../../oci/errors.js'
 import { parseDigestRef } from '../../oci/naming.js'
+import type { RepositoryView } from '../../oci/repository-views.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
-import { bundleServing, markServed } from '../fast-path/hot-cache.js'
 import { blobAnswer, blobHeaders } from '../fast-path/oci-blob.js'
 import { bundleResponse } from './bundles.js'
 import { bytesResponse } from './oci-answers.js'
-import type { RepositoryView } from './oci-views.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -29,10 +28,10 @@ function identityRequest(req: Request): Request {
 async function layerResponse(c: Context<AppEnv>, view: RepositoryView, digest: string) {
   const deps = c.get('deps')
   const metrics = c.get('metrics')
-  const hit = bundleServing(deps).cache.get(digest)
+  const hit = deps.state.serving.cache.get(digest)
   if (hit) {
     metrics.hotCacheHits.inc()
-    markServed(deps, digest)
+    deps.state.serving.markServed(digest)
     const answer = blobAnswer(metrics, c.req.method, (name) => c.req.header(name), hit)
     return new Response(answer.body, { status: answer.status, headers: answer.headers })
   }
