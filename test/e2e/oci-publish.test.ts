@@ -87,14 +87,17 @@ const state = (server: RunningServer, digest: string, template = 'seo') => {
 
 /** Waits until `tag` at the registry is what /v2 serves for it. */
 async function tagFollows(server: RunningServer, ref: string, tag: string, ...creds: string[]) {
-  await until(async () => {
-    const want = (await served(server, tag)).digest
-    try {
-      return (await digestAt(ref, ...creds)) === want
-    } catch {
-      return false
-    }
-  }, 30_000)
+  await until(
+    async () => {
+      const want = (await served(server, tag)).digest
+      try {
+        return (await digestAt(ref, ...creds)) === want
+      } catch {
+        return false
+      }
+    },
+    { timeoutMs: 30_000 },
+  )
 }
 
 const admin = (server: RunningServer, method: string, path: string, body?: unknown) =>
@@ -123,7 +126,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     const server = await startPublishing(`http://${registry.host}/ns`)
     const repo = `docker://${registry.host}/ns/templates/seo`
     const v1 = await ingestTree(server.runtime, 'seo', { 'config.yaml': 'name: seo\n' })
-    await until(() => state(server, v1.digest)?.status === 'published', 30_000)
+    await until(() => state(server, v1.digest)?.status === 'published', { timeoutMs: 30_000 })
     await tagFollows(server, `${repo}:latest`, 'latest')
     // The same bytes as /v2: the index, and the commit and ref tags.
     expect(await inspect(`${repo}:latest`)).toEqual((await served(server, 'latest')).body)
@@ -131,7 +134,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     await tagFollows(server, `${repo}:main`, 'main')
 
     const v2 = await ingestTree(server.runtime, 'seo', { 'config.yaml': 'name: seo v2\n' })
-    await until(() => state(server, v2.digest)?.status === 'published', 30_000)
+    await until(() => state(server, v2.digest)?.status === 'published', { timeoutMs: 30_000 })
     await tagFollows(server, `${repo}:latest`, 'latest')
     expect((await served(server, 'latest')).body).toMatchObject({
       annotations: { 'org.opencontainers.image.revision': v2.commit },
@@ -147,7 +150,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     expect(pinned).toBe(await digestAt(`${repo}:${v1.commit}`))
 
     expect((await admin(server, 'DELETE', '/templates/seo/pin')).statusCode).toBe(200)
-    await until(async () => (await digestAt(`${repo}:latest`)) === atV2, 30_000)
+    await until(async () => (await digestAt(`${repo}:latest`)) === atV2, { timeoutMs: 30_000 })
     // A rollback (the branch went back to an older commit: refresh makes its version current).
     const { index } = server.runtime
     index.templates.setCurrent('seo', index.versions.readyWithDigest('seo', v1.digest)!.id)
@@ -169,7 +172,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
       ASSET_CACHE_OCI_PUBLISH_PASSWORD: PASSWORD,
     })
     const v = await ingestTree(good.runtime, 'seo', { 'config.yaml': 'name: basic\n' })
-    await until(() => state(good, v.digest)?.status === 'published', 30_000)
+    await until(() => state(good, v.digest)?.status === 'published', { timeoutMs: 30_000 })
     await tagFollows(
       good,
       `docker://${registry.host}/fleet/templates/seo:latest`,
@@ -182,7 +185,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
       ASSET_CACHE_OCI_PUBLISH_PASSWORD: WRONG,
     })
     const w = await ingestTree(bad.runtime, 'seo', { 'config.yaml': 'name: refused\n' })
-    await until(() => (state(bad, w.digest)?.attempts ?? 0) >= 2, 30_000)
+    await until(() => (state(bad, w.digest)?.attempts ?? 0) >= 2, { timeoutMs: 30_000 })
     expect(state(bad, w.digest)).toMatchObject({ status: 'failed', error: 'PUBLISH_UNAUTHORIZED' })
     // Refused publishing changes nothing else: the version is current and served.
     expect(bad.runtime.index.templates.get('seo')!.currentVersionId).toBe(
@@ -204,7 +207,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     const server = await startPublishing(`http://127.0.0.1:${port}/ns`)
     const v = await ingestTree(server.runtime, 'seo', { 'config.yaml': 'name: down\n' })
     expect(server.runtime.index.versions.readyWithDigest('seo', v.digest)).not.toBeNull()
-    await until(() => (state(server, v.digest)?.attempts ?? 0) >= 2, 30_000)
+    await until(() => (state(server, v.digest)?.attempts ?? 0) >= 2, { timeoutMs: 30_000 })
     expect(state(server, v.digest)).toMatchObject({
       status: 'failed',
       error: 'PUBLISH_UNREACHABLE',
@@ -214,7 +217,7 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
 
     const registry = await startRegistry(mkdtempSync(join(dir, 'late-')), { port })
     registries.push(registry)
-    await until(() => state(server, v.digest)?.status === 'published', 30_000)
+    await until(() => state(server, v.digest)?.status === 'published', { timeoutMs: 30_000 })
     await tagFollows(server, `docker://${registry.host}/ns/templates/seo:latest`, 'latest')
   })
 })
@@ -233,10 +236,12 @@ describe.skipIf(missing.length > 0)('publishing behind registry token authentica
     )
     const tree = { 'config.yaml': 'name: shared\n' }
     const seo = await ingestTree(server.runtime, 'seo', tree)
-    await until(() => state(server, seo.digest)?.status === 'published', 30_000)
+    await until(() => state(server, seo.digest)?.status === 'published', { timeoutMs: 30_000 })
     const docs = await ingestTree(server.runtime, 'docs', tree)
     expect(docs.digest).toBe(seo.digest)
-    await until(() => state(server, docs.digest, 'docs')?.status === 'published', 30_000)
+    await until(() => state(server, docs.digest, 'docs')?.status === 'published', {
+      timeoutMs: 30_000,
+    })
 
     // The token flow: Basic to the realm, then Bearer with the push scopes (and pull of the
     // repository a blob is mounted from).
@@ -253,16 +258,21 @@ describe.skipIf(missing.length > 0)('publishing behind registry token authentica
     expect(docsUploads.some((r) => r.query === 'mount&from')).toBe(true)
     const docsRef = `docker://${registry.host}/tok/templates/docs:latest`
     let docsLayer: unknown = null
-    await until(async () => {
-      docsLayer = await skopeo('inspect', '--tls-verify=false', docsRef)
-        .then((out) => JSON.parse(out).Layers)
-        .catch(() => null)
-      return docsLayer !== null
-    }, 30_000)
+    await until(
+      async () => {
+        docsLayer = await skopeo('inspect', '--tls-verify=false', docsRef)
+          .then((out) => JSON.parse(out).Layers)
+          .catch(() => null)
+        return docsLayer !== null
+      },
+      { timeoutMs: 30_000 },
+    )
     expect(docsLayer).toEqual([docs.digest])
 
     const other = await ingestTree(server.runtime, 'other', { 'config.yaml': 'name: other\n' })
-    await until(() => state(server, other.digest, 'other')?.status === 'failed', 30_000)
+    await until(() => state(server, other.digest, 'other')?.status === 'failed', {
+      timeoutMs: 30_000,
+    })
     expect(state(server, other.digest, 'other')?.error).toBe('PUBLISH_DENIED')
     expect(logs).not.toContain('robot-secret')
   })
