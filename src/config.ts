@@ -6,6 +6,7 @@ import { issuesText, parseManifest, type TemplateSpec } from './config/manifest.
 import { parseReadTokens, type ReadToken } from './config/read-tokens.js'
 import { AppError } from './errors.js'
 import type { Platform } from './oci/image.js'
+import { type OciPublishConfig, publishConfig } from './oci/publish-target.js'
 import type { PeerSpec } from './peers/peer-list.js'
 import { Secret } from './secret.js'
 
@@ -96,6 +97,10 @@ export interface Config {
   oci: { platforms: Platform[]; sourceBase: string | null }
   /** ASSET_CACHE_PEERS: the other replicas (delivery fan-out, peer fill); null = none. */
   peers: PeerSpec | null
+  /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
+  ociPublish: OciPublishConfig | null
+  /** ASSET_CACHE_PUBLIC_URL: how clients reach this cache (the /v2 token realm); null = unset. */
+  publicUrl: URL | null
 }
 
 /** Reads the environment (and the manifest it points to). Throws AppError CONFIG_INVALID naming the field. */
@@ -201,6 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
     peers: e.ASSET_CACHE_PEERS,
+    publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
+    ociPublish: publishConfig(
+      e.ASSET_CACHE_OCI_PUBLISH,
+      e.ASSET_CACHE_OCI_PUBLISH_USER,
+      e.ASSET_CACHE_OCI_PUBLISH_PASSWORD,
+    ),
     oci: {
       platforms: e.ASSET_CACHE_OCI_PLATFORMS,
       sourceBase: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL).href : null,

@@ -13,6 +13,7 @@ import {
   type VersionRow,
 } from '../db/index.js'
 import { type PinView, pinView } from './pin-view.js'
+import { type PublishView, publishView } from './publish-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -53,6 +54,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
+  publish: PublishView | null
 }
 
 export interface JobView {
@@ -100,6 +103,8 @@ export interface TemplateView {
   } | null
   job: JobView | null
   repoUrl: string | null
+  /** The served version's publish state (see VersionView). */
+  publish: PublishView | null
 }
 
 export interface TemplateDetail {
@@ -171,6 +176,7 @@ function versionView(
     pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }
 
@@ -230,6 +236,7 @@ export function templateView(
     lastError,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
+    publish: publishView(deps, servedId),
   }
 }
 

@@ -16,6 +16,7 @@ import { createRefresher, isPermanentRefreshError, jobOutcome } from '../jobs/re
 import { WorkerPool } from '../jobs/worker-pool.js'
 import type { Logger } from '../log.js'
 import { createMetrics, type Metrics } from '../metrics.js'
+import { Publisher } from '../oci/publisher.js'
 import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
 import { applyManifest } from '../templates-manifest.js'
@@ -28,6 +29,8 @@ export interface RunningServer {
   url: string
   runtime: Runtime
   pool: WorkerPool
+  /** The OCI publisher (ASSET_CACHE_OCI_PUBLISH), or null when publishing is off. */
+  publisher: Publisher | null
   reconciler: Reconciler
   gitea: GiteaClient | null
   metrics: Metrics
@@ -52,6 +55,8 @@ export interface StartOptions {
     attempts?: number
   }
   jobBackoffBaseMs?: number
+  /** How often the publisher looks for changes and due retries (default 1 s). */
+  publishPollMs?: number
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
@@ -191,9 +196,20 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
 
+  const publisher = config.ociPublish
+    ? new Publisher({
+        config: { oci: config.oci, ociPublish: config.ociPublish },
+        index,
+        store: runtime.store,
+        logger,
+        metrics,
+        ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
+      })
+    : null
   ownPort = Number(new URL(url).port)
   pool.start()
   reconciler.start()
+  publisher?.start()
   deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
   const gc =
     config.gcIntervalMs === null
@@ -224,6 +240,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
       await peers?.close(Math.min(graceMs, 5_000))
+      await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
@@ -239,6 +256,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     url,
     runtime,
     pool,
+    publisher,
     reconciler,
     gitea,
     metrics,

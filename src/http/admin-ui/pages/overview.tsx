@@ -1,7 +1,7 @@
 // `/admin`: every template with what it serves, since when, and why it is not green; store usage.
 import type { QueueView, StoreView, TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, PinBadge, UsageBar } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, PinBadge, Published, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
 
 export interface OverviewProps {
@@ -73,6 +73,9 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
       <td data-label="Pin">
         <PinBadge pinned={t.pinned} />
       </td>
+      <td data-label="Published" class="nowrap">
+        <Published publish={t.publish} />
+      </td>
       <td data-label="Last error">
         {t.lastError ? (
           <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
@@ -106,6 +109,7 @@ export function OverviewPage(props: OverviewProps) {
                 <th>Digest</th>
                 <th>Since</th>
                 <th>Pin</th>
+                <th>Published</th>
                 <th>Last error</th>
               </tr>
             </thead>
