@@ -153,7 +153,7 @@ describe('GET /v1/bundles/{digest}/attestations', () => {
         const payload = Buffer.from((e as { payload: string }).payload, 'base64').toString()
         return (JSON.parse(payload) as { predicate: { template: string } }).predicate.template
       })
-    expect(templates(all)).toEqual(['docs', 'empty'])
+    expect(templates(all)).toEqual(['empty', 'docs'])
     expect(templates(mine)).toEqual(['docs'])
   })
 })

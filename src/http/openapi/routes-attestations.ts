@@ -1,6 +1,6 @@
 // The attestation route's entry in the route table (docs/attestations.md#the-route).
 import { z } from 'zod'
-import { digestParam } from './requests.js'
+import { attestationQuery, digestParam } from './requests.js'
 import { error, json, NO_CACHE, type RouteSpec, withHeaders } from './route-spec.js'
 
 export const dsseEnvelope = z.object({
@@ -22,11 +22,13 @@ export const ATTESTATION_ROUTES: readonly RouteSpec[] = [
     operationId: 'getBundleAttestations',
     summary: 'The signed attestations of a bundle',
     description:
-      'DSSE envelopes, one per ready version that built this bundle and signing key, oldest ' +
-      'first; a scoped token sees those of its templates only. Empty when nothing is signed.',
+      'DSSE envelopes of the ready versions that built this bundle: for each template and ' +
+      "signing key the newest version's envelope only, newest first; `?template=` keeps that " +
+      "template's. A scoped token sees those of its templates only. Empty when nothing is signed.",
     tag: 'bundles',
     security: 'read',
     params: digestParam,
+    query: attestationQuery,
     responses: {
       200: json('DSSE envelopes', attestationList, NO_CACHE),
       400: error('malformed digest', 'INVALID_DIGEST'),

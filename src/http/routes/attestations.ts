@@ -1,7 +1,9 @@
 // GET /v1/bundles/{digest}/attestations (docs/attestations.md#the-route): the DSSE envelopes
 // whose subject is the bundle, as stored at signing. Same read rules as the bundle: a scoped
 // token must be able to read the digest (else 404 as if unknown), and sees only the envelopes of
-// its own templates (another template's repository and commit are not its business).
+// its own templates (another template's repository and commit are not its business). Per template
+// and key only the newest version's envelope is answered, newest first, so the answer is bounded
+// by templates × keys, not by how many versions built the same bundle.
 import { Hono } from 'hono'
 import { digestInScope } from '../../db/serving.js'
 import type { AppEnv } from '../env.js'
@@ -16,7 +18,8 @@ attestationRoutes.get('/:digest/attestations', (c) => {
   const { digest } = validated(digestParam, { digest: c.req.param('digest') }, 'INVALID_DIGEST')
   const deps = c.get('deps')
   const scope = c.get('readScope')
-  const rows = deps.index.attestations.byDigest(digest)
+  const template = c.req.query('template') || undefined
+  const rows = deps.index.attestations.newestByDigest(digest, template)
   const known = rows.length > 0 || deps.index.bundles.get(digest) !== null
   if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
     throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
