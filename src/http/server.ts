@@ -203,6 +203,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
         store: runtime.store,
         logger,
         metrics,
+        hot: deps.state.serving.cache,
+        ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
       })
     : null

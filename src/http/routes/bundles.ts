@@ -11,7 +11,7 @@ import { once } from 'node:events'
 import { pipeline, Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { Hono } from 'hono'
-import { requeueServing } from '../../cache/verify.js'
+import { withdrawCorrupt } from '../../cache/withdraw.js'
 import { digestInScope } from '../../db/serving.js'
 import { AppError, IntegrityError } from '../../errors.js'
 import type { Metrics } from '../../metrics.js'
@@ -48,24 +48,9 @@ function checkScope(deps: AppDeps, scope: string[] | null, digest: string): void
   if (scope !== null && !digestInScope(deps.index, scope, digest)) throw notFound(digest)
 }
 
-/**
- * Withdraws a blob that failed verification: quarantine, evict, queue a forced refresh of every
- * template whose current or pinned digest it is. Never throws.
- */
-export async function withdrawCorrupt(deps: AppDeps, digest: string, err: unknown): Promise<void> {
-  deps.logger.error({ digest, err }, 'bundle failed verification on read; quarantined')
-  deps.state.serving.cache.delete(digest)
-  try {
-    await deps.store.quarantine(digest)
-  } catch (qerr) {
-    deps.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
-  }
-  try {
-    requeueServing(deps.index, digest, deps.onEnqueued)
-  } catch (qerr) {
-    deps.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
-  }
-}
+/** Withdraws a blob that failed verification (cache/withdraw.ts), hot copy included. */
+const withdraw = (deps: AppDeps, digest: string, err: unknown) =>
+  withdrawCorrupt({ ...deps, hot: deps.state.serving.cache }, digest, err)
 
 const corrupt = () =>
   new ApiError('BUNDLE_CORRUPT', 'the bundle failed verification and was withdrawn', {
@@ -84,7 +69,7 @@ async function loadHot(deps: AppDeps, digest: string, size: number): Promise<Hot
   } catch (err) {
     if (isNotFound(err)) throw notFound(digest)
     if (isIntegrity(err)) {
-      await withdrawCorrupt(deps, digest, err)
+      await withdraw(deps, digest, err)
       throw corrupt()
     }
     throw err
@@ -238,7 +223,7 @@ async function streamed(
   // A range cannot be hashed; its size is still checked against the file and the index.
   const source = deps.store.get(digest, size, range.kind === 'partial' ? range.range : undefined)
   source.on('error', (err) => {
-    if (isIntegrity(err)) void withdrawCorrupt(deps, digest, err)
+    if (isIntegrity(err)) void withdraw(deps, digest, err)
   })
   try {
     await opened(source)
