@@ -152,6 +152,27 @@ describe('PushSession', () => {
     expect((opened as AppError).code).toBe('ENOTFOUND')
   })
 
+  it('an upload Location that does not parse is PUBLISH_BAD_RESPONSE, its value never repeated', async () => {
+    for (const location of ['http://[', 'http://[secret-state', 'ftp://h/upload?_state=secret']) {
+      const registry = await serve((req, res) => {
+        if (req.method === 'HEAD') res.writeHead(404).end()
+        else res.writeHead(202, { location }).end()
+      })
+      const err = await failure(
+        pushBlob(session(registry.url), 'ns/templates/seo', {
+          digest: `sha256:${'a'.repeat(64)}`,
+          size: 1,
+          body: Buffer.from('a'),
+        }),
+      )
+      expect(err.code).toBe('PUBLISH_BAD_RESPONSE')
+      expect(err.message).toContain('bad Location')
+      expect(JSON.stringify({ message: err.message, context: err.context })).not.toMatch(
+        /secret|http:\/\/\[/,
+      )
+    }
+  })
+
   it('uploads to a Location on another origin without sending credentials there', async () => {
     const storage = await serve((_req, res) => res.writeHead(201).end())
     const basic = `Basic ${Buffer.from(`robot:${PASSWORD}`).toString('base64')}`
