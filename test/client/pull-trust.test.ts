@@ -232,6 +232,19 @@ describe('the CLI', { timeout: 180_000 }, () => {
   it('a trusted key that is not an ed25519 public key, or --trust with oci://, is a usage error', async () => {
     const bad = await cli(['pull', 'seo', '--into', dir, '--trust', keyA.key], env())
     expect([bad.code, bad.stderr.includes('TRUSTED_KEY_INVALID')]).toEqual([2, true])
+    // Set, but naming no file: verification does not quietly turn off.
+    const before = await snapshot(dir)
+    for (const command of [
+      ['pull', 'seo', '--into', dir],
+      ['attestation', 'verify', digests.seo!],
+    ]) {
+      const none = await cli(command, { ...env(), ASSET_CACHE_TRUSTED_KEYS: ' , ' })
+      expect([none.code, none.stderr.includes('TRUSTED_KEY_INVALID')], command[0]).toEqual([
+        2,
+        true,
+      ])
+    }
+    expect(await snapshot(dir)).toEqual(before)
     const oci = await cli(
       ['pull', 'oci://127.0.0.1:1/templates/seo', '--into', dir, '--trust', keyA.pub],
       env(),
