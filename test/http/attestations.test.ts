@@ -31,6 +31,7 @@ const SCOPED = 'attest-docs-only'
 const keys = opensslKeyPair()
 const trusted = loadTrustedKey(keys.pub)
 const registry = new Registry()
+const counter = attestationCounter(registry)
 
 let f: Fixture
 let seo: { digest: string; commit: string; versionId: number }
@@ -49,7 +50,7 @@ async function ingestSigned(
         index: rt.index,
         key: rt.config.signingKey!,
         logger: silentLogger,
-        counter: attestationCounter(registry),
+        counter,
       })
     : null
   const result = await ingest(
