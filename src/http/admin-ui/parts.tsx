@@ -1,5 +1,5 @@
 // Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
-import type { StoreView } from '../../admin/views.js'
+import type { StoreView } from '../../admin/service-views.js'
 import { formatBytes } from '../../units.js'
 import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
 

@@ -4,13 +4,8 @@
 // renamed in a view fails `tsc` until the schema says so.
 import { z } from 'zod'
 import type { ForgetAnswer } from '../../admin/actions.js'
-import type {
-  QueueView,
-  StoreView,
-  TemplateDetail,
-  TemplateView,
-  VersionView,
-} from '../../admin/views.js'
+import type { QueueView, StoreView } from '../../admin/service-views.js'
+import type { TemplateDetail, TemplateView, VersionView } from '../../admin/views.js'
 import type { GcReport } from '../../cache/gc.js'
 import type { VerifyRepairReport } from '../../cache/verify.js'
 import type { BundleFile, DeliveryRow } from '../../db/index.js'

@@ -9,13 +9,8 @@ import {
   unpinTemplate,
   verifyStoreNow,
 } from '../../admin/actions.js'
-import {
-  listTemplates,
-  queueView,
-  storeView,
-  templateDetail,
-  templateView,
-} from '../../admin/views.js'
+import { queueView, storeView } from '../../admin/service-views.js'
+import { listTemplates, templateDetail, templateView } from '../../admin/views.js'
 import { unknownTemplate } from '../../errors.js'
 import { adminDeps } from '../deps.js'
 import type { AppEnv } from '../env.js'
