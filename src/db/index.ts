@@ -81,6 +81,30 @@ export class Index {
     return this.#run.immediate(fn) as T
   }
 
+  /**
+   * Whether the index reads and takes the write lock: `SELECT 1`, then `BEGIN IMMEDIATE` and
+   * `ROLLBACK` (nothing is written). better-sqlite3 waits synchronously, so the busy timeout is
+   * lowered to `busyMs` for the probe. Null when it does, or the error's code.
+   */
+  probe(busyMs: number): string | null {
+    const { db } = this
+    if (!db.open) return 'CLOSED'
+    if (db.inTransaction) return null
+    const saved = db.pragma('busy_timeout', { simple: true }) as number
+    try {
+      db.prepare('SELECT 1').get()
+      db.pragma(`busy_timeout = ${busyMs}`)
+      db.exec('BEGIN IMMEDIATE')
+      db.exec('ROLLBACK')
+      return null
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      return (err as { code?: string }).code ?? 'ERROR'
+    } finally {
+      db.pragma(`busy_timeout = ${saved}`)
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }
