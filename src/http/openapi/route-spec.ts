@@ -86,12 +86,14 @@ export const adminAuthErrors = {
   503: error('no ASSET_CACHE_ADMIN_TOKEN is configured: admin is never open', 'ADMIN_DISABLED'),
 }
 
+/** A JSON body refused (the admin API's bodies). */
 export const bodyErrors = error(
   'the body is not JSON, or fails the schema (unknown fields are refused)',
   'MALFORMED_JSON',
   'INVALID_PAYLOAD',
 )
 
+/** A query refused (the admin API's `limit`). */
 export const queryErrors = error('the query fails the schema', 'INVALID_PAYLOAD')
 
 /**

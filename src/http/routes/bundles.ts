@@ -1,5 +1,6 @@
 // GET|HEAD /v1/bundles/{digest}[/manifest] (docs/api.md#provisioner-api): the canonical tar by
-// digest (answered by bundle-response.ts, shared with the OCI blob route) and its file list.
+// digest (answered by bundle-response.ts, shared with the OCI blob route) and its file list; their
+// OpenAPI operations below the handlers.
 import { Hono } from 'hono'
 import { SIGNED_CACHE_CONTROL } from '../../signed-url.js'
 import type { AppEnv } from '../env.js'
