@@ -33,7 +33,13 @@ const check = z.looseObject({ ok: z.boolean() })
 
 export const readinessBody = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: check, store: check, fetching: check, templates: check }),
+  checks: z.object({
+    database: check,
+    store: check,
+    fetching: check,
+    templates: check,
+    startup: check,
+  }),
   excluded: z
     .array(z.enum(['fetching', 'templates']))
     .optional()

@@ -4,6 +4,7 @@
 import { Hono } from 'hono'
 import { SIGNED_CACHE_CONTROL } from '../../signed-url.js'
 import type { AppEnv } from '../env.js'
+import { ApiError } from '../errors.js'
 import { validated } from '../middleware/validate.js'
 import { digestParam, signedUrlQuery } from '../openapi/requests.js'
 import { bundleManifest } from '../openapi/responses.js'
@@ -16,6 +17,7 @@ import {
   withHeaders,
 } from '../openapi/route-spec.js'
 import { bundleResponse, checkScope, notFound } from './bundle-response.js'
+import { fillForRequest } from './peer-fill.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
 
@@ -27,17 +29,27 @@ function checkedDigest(digest: string): string {
   return validated(digestParam, { digest }, 'INVALID_DIGEST').digest
 }
 
-bundleRoutes.on(['GET', 'HEAD'], '/:digest', (c) =>
+bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
   // c.get, not c.var: c.var copies every variable into a fresh object on each access.
-  bundleResponse(
-    c.get('deps'),
-    c.get('metrics'),
-    c.req.raw,
-    checkedDigest(c.req.param('digest')),
-    c.get('readScope'),
-    c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined,
-  ),
-)
+  const digest = checkedDigest(c.req.param('digest'))
+  const cacheControl = c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined
+  const deps = c.get('deps')
+  try {
+    return await bundleResponse(
+      deps,
+      c.get('metrics'),
+      c.req.raw,
+      digest,
+      c.get('readScope'),
+      cacheControl,
+    )
+  } catch (err) {
+    // Not here, or not for this credential here: a peer that serves it to the same credential.
+    if (!(err instanceof ApiError && err.status === 404)) throw err
+    if ((await fillForRequest(c, digest))?.kind !== 'bundle') throw err
+    return bundleResponse(deps, c.get('metrics'), c.req.raw, digest, null, cacheControl)
+  }
+})
 
 bundleRoutes.get('/:digest/manifest', (c) => {
   const digest = checkedDigest(c.req.param('digest'))
