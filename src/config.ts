@@ -83,6 +83,12 @@ export interface Config {
   archivePrefix: boolean
   readTokens: ReadToken[]
   adminToken: Secret | null
+  /** GITEA_STATUS_TOKEN: posts commit statuses (write access to statuses); null = none posted. */
+  statusToken: Secret | null
+  /** GITEA_HOOKS_TOKEN: `asset-cache hooks sync` manages webhooks with it (repository admin). */
+  hooksToken: Secret | null
+  /** ASSET_CACHE_PUBLIC_URL: how Gitea and browsers reach this cache (hook URL, status links). */
+  publicUrl: URL | null
   /** ASSET_CACHE_URL_KEY: the HMAC key of signed bundle URLs; null = no signed URLs. */
   urlKey: Secret | null
   reconcileIntervalMs: number
@@ -146,6 +152,18 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  GITEA_STATUS_TOKEN: optionalText,
+  GITEA_HOOKS_TOKEN: optionalText,
+  ASSET_CACHE_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'expected an http(s) URL such as https://cache.example.com',
+    })
+    .refine((text) => {
+      const url = new URL(text)
+      return !url.search && !url.hash && !url.username && !url.password
+    }, 'expected a base URL without credentials, query or fragment')
+    .optional(),
   GITEA_ARCHIVE_PREFIX: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default('true')
@@ -394,6 +412,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
+    statusToken: e.GITEA_STATUS_TOKEN ? new Secret(e.GITEA_STATUS_TOKEN) : null,
+    hooksToken: e.GITEA_HOOKS_TOKEN ? new Secret(e.GITEA_HOOKS_TOKEN) : null,
+    publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,
     allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
     storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,

@@ -10,6 +10,7 @@ import {
   templatesNotReady,
   versionCounts,
 } from './ops-status.js'
+import { createStatusMetrics, type StatusMetrics } from './statuses/metrics.js'
 
 /** Outcomes of POST /hooks/gitea: the recorded delivery outcomes, then the refusals before one. */
 export type WebhookOutcome =
@@ -83,6 +84,7 @@ export interface Metrics {
   readonly gcRuns: Counter
   readonly gcFreedBytes: Counter
   readonly gcRemovedBundles: Counter
+  readonly statuses: StatusMetrics
   /**
    * One finished HTTP request: asset_cache_http_requests_total and the duration histogram. The
    * counter part is kept in plain numbers and handed to prom-client at scrape time (its collect
@@ -286,6 +288,7 @@ export function createMetrics(): Metrics {
       'asset_cache_gc_removed_bundles_total',
       'Bundles removed by garbage collection.',
     ),
+    statuses: createStatusMetrics(registry, openIndex),
     attach(next) {
       source = next
     },

@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics.js'
 import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 import { openRuntime, type Runtime } from './runtime.js'
+import { statusPoster } from './statuses/index.js'
 import { applyManifest } from './templates-manifest.js'
 
 export interface RunningServer {
@@ -103,6 +104,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
+  const statuses = statusPoster(config, index, logger, metrics)
 
   const pool = new WorkerPool({
     index,
@@ -122,6 +124,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       logger,
       metrics,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+      ...(statuses ? { onVerdict: statuses.report.bind(statuses) } : {}),
     }),
   })
   const reconciler = new Reconciler({
@@ -169,6 +172,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     : null
 
   pool.start()
+  statuses?.start()
   reconciler.start()
   const gc =
     config.gcIntervalMs === null
@@ -199,6 +203,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await reconciler.stop()
       await gc?.stop()
       await pool.stop(graceMs)
+      await statuses?.stop()
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
       server.closeAllConnections()
       await metricsClosed

@@ -5,6 +5,7 @@ import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
 import { RetentionQueries } from './retention.js'
+import { StatusQueries } from './statuses.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -15,6 +16,7 @@ export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
+export type { CommitState, StatusInput, StatusResult, StatusRow } from './statuses.js'
 export { isTracked } from './template-sync.js'
 export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
@@ -32,6 +34,7 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly statuses: StatusQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -55,6 +58,7 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.statuses = new StatusQueries(db)
   }
 
   /**
