@@ -85,6 +85,8 @@ export interface Config {
   adminToken: Secret | null
   /** GITEA_STATUS_TOKEN: posts commit statuses (write access to statuses); null = none posted. */
   statusToken: Secret | null
+  /** GITEA_BASE_URL alone (fetching needs GITEA_TOKEN too; `hooks sync` does not). */
+  giteaBaseUrl: URL | null
   /** GITEA_HOOKS_TOKEN: `asset-cache hooks sync` manages webhooks with it (repository admin). */
   hooksToken: Secret | null
   /** ASSET_CACHE_PUBLIC_URL: how Gitea and browsers reach this cache (hook URL, status links). */
@@ -413,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
     statusToken: e.GITEA_STATUS_TOKEN ? new Secret(e.GITEA_STATUS_TOKEN) : null,
+    giteaBaseUrl: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL) : null,
     hooksToken: e.GITEA_HOOKS_TOKEN ? new Secret(e.GITEA_HOOKS_TOKEN) : null,
     publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,

@@ -12,7 +12,15 @@ import { notFoundBody } from './respond.js'
 /** What a token may do: its scope (read:repository or write:repository) and repository admin. */
 export interface TokenAccess {
   scope: 'read' | 'write'
-  admin?: boolean
+  /** Admin on every repository, or on these (owner/name, any case). */
+  admin?: boolean | string[]
+}
+
+function isAdmin(access: TokenAccess | null, repo: string): boolean {
+  const admin = access?.admin
+  return Array.isArray(admin)
+    ? admin.some((r) => r.toLowerCase() === repo.toLowerCase())
+    : admin === true
 }
 
 export interface StoredStatus {
@@ -119,7 +127,7 @@ export class RepoApi {
   }
 
   async #hooks(r: RepoApiRequest): Promise<JsonAnswer> {
-    if (!r.access?.admin) {
+    if (!isAdmin(r.access, r.served.repo.fullName)) {
       return {
         status: 403,
         body: {
