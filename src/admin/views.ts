@@ -1,5 +1,7 @@
 // Read models for admins, shared by the admin API and the admin UI: what every template serves,
 // since when, from which commit and delivery, and why the last push was rejected.
+
+import { type Resolved, resolveTemplate } from '../cache/resolve.js'
 import type { Config } from '../config.js'
 import {
   type BundleFile,
@@ -10,7 +12,6 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
-import { type Resolved, resolveTemplate } from '../routes/resolve.js'
 
 export interface AdminReadDeps {
   config: Config

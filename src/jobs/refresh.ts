@@ -13,11 +13,11 @@
 // A download retried sums its attempts in the log line; the histogram observes each attempt.
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import type { BundleLimits } from '../bundle/index.js'
+import { ingest } from '../cache/ingest.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
 import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
-import { ingest } from '../ingest.js'
 import type { Logger } from '../log.js'
 import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
 import type { Verdict } from '../statuses/describe.js'

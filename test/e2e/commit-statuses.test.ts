@@ -3,7 +3,7 @@
 // path), linked to the version's admin page; a Gitea that refuses statuses changes nothing else.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import {
   type FakeGitea,
   fault,

@@ -2,8 +2,8 @@
 // advice an operator can act on, and shown by `ls` and the admin API; nothing is retried.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import { cli } from '../support/cli.js'
 import {
   type FakeGitea,

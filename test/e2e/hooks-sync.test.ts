@@ -3,7 +3,7 @@
 // repository without admin rights is reported; then a real push reaches the cache through the hook.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
 import {
   type FakeGitea,

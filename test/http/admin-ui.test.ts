@@ -2,7 +2,7 @@
 // and unpin through forms, escaping of hostile text, security headers, no secret on any page.
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SESSION_TTL_MS } from '../../src/admin-ui/session.js'
+import { SESSION_TTL_MS } from '../../src/http/admin-ui/session.js'
 import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')
