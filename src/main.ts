@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from './cli/exit.js'
 import { forgetCommand } from './cli/forget.js'
 import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
-import { hooksSyncCommand } from './cli/hooks.js'
+import { registerGiteaTools } from './cli/gitea-tools.js'
 import { ingestCommand, openArchive } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
 import { migrateCommand } from './cli/migrate.js'
@@ -128,19 +128,7 @@ program
     process.exitCode = templatesSyncCommand(loadConfig(), opts)
   })
 
-program
-  .command('hooks')
-  .description("the push webhooks of the tracked repositories, through Gitea's API")
-  .command('sync')
-  .description(
-    'create or update the push webhook of every repository the manifest tracks (GITEA_HOOKS_TOKEN)',
-  )
-  .option('--dry-run', 'print what would change; change nothing')
-  .option('--reset-secret', 'send ASSET_CACHE_WEBHOOK_SECRET to every hook (after rotating it)')
-  .option('--json', 'machine-readable output')
-  .action(async (opts: { dryRun?: boolean; resetSecret?: boolean; json?: boolean }) => {
-    process.exitCode = await hooksSyncCommand(loadConfig(), opts)
-  })
+registerGiteaTools(program)
 
 program
   .command('pull')
