@@ -12,6 +12,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type CommitStatusView, commitStatusView } from './status-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -52,6 +53,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** The last commit status queued for this version's commit and how its post went, or null. */
+  commitStatus: CommitStatusView | null
 }
 
 export interface JobView {
@@ -170,6 +173,7 @@ function versionView(
     pinned: v.id === servedId && t.pinnedDigest !== null,
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    commitStatus: commitStatusView(deps.index, t, v),
   }
 }
 

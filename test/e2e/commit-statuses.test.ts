@@ -2,8 +2,8 @@
 // (pending when the fetch starts, then success with the digest or failure with the code and the
 // path), linked to the version's admin page; a Gitea that refuses statuses changes nothing else.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../src/log.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
+import { silentLogger } from '../../src/log.js'
 import {
   type FakeGitea,
   fault,
@@ -18,6 +18,27 @@ const READ = 'gitea-read-token'
 const WRITE = 'gitea-status-token'
 const SECRET = 'webhook-secret-for-statuses'
 const PUBLIC = 'https://cache.example.com/base/'
+const ADMIN = 'c8e1f4a92b7d3e6a0f5c1b8d4e7a2f93'
+
+/** The template's admin page, signed in, and the admin API's versions. */
+async function adminViews(running: RunningServer) {
+  const login = await fetch(`${running.url}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: running.url },
+    body: new URLSearchParams({ token: ADMIN }).toString(),
+  })
+  const cookie = /^(asset_cache_admin=[^;]*)/.exec(login.headers.get('set-cookie') ?? '')?.[1]
+  const page = await (
+    await fetch(`${running.url}/admin/templates/seo`, { headers: { cookie: cookie ?? '' } })
+  ).text()
+  const { versions } = (await (
+    await fetch(`${running.url}/v1/admin/templates/seo/versions`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    })
+  ).json()) as { versions: { id: number; commitStatus: Record<string, unknown> | null }[] }
+  return { page, api: versions }
+}
 
 let gitea: FakeGitea
 let repo: GitRepo
@@ -47,6 +68,7 @@ async function start(statusToken: string) {
     GITEA_STATUS_TOKEN: statusToken,
     ASSET_CACHE_PUBLIC_URL: PUBLIC,
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ASSET_CACHE_RECONCILE_INTERVAL: '1h',
   })
   server = await startServer(config, {
@@ -91,6 +113,10 @@ describe('commit statuses', () => {
     )
     expect(statuses[0]!.target_url).toBe('https://cache.example.com/base/admin/templates/seo')
     expect(await metric(running, 'asset_cache_commit_status_posts_total{result="posted"}')).toBe(2)
+    const { page, api } = await adminViews(running)
+    expect(api[0]!.commitStatus).toMatchObject({ state: 'success', result: 'posted', attempts: 1 })
+    expect(page).toContain(`id="version-${version.id}"`)
+    expect(page).toMatch(/status <b>success<\/b> posted/)
   })
 
   it('a hostile commit gets failure naming the reason code and the offending path', async () => {
@@ -135,5 +161,12 @@ describe('commit statuses', () => {
     expect(posts.map((r) => r.status)).toEqual([403, 403])
     expect(await metric(running, 'asset_cache_commit_status_posts_total{result="failed"}')).toBe(2)
     expect(await metric(running, 'asset_cache_commit_status_posts_total{result="posted"}')).toBe(0)
+    const { page, api } = await adminViews(running)
+    expect(api[0]!.commitStatus).toMatchObject({
+      state: 'success',
+      result: 'failed',
+      httpStatus: 403,
+    })
+    expect(page).toMatch(/status <b>success<\/b> failed — HTTP 403: token does not have/)
   })
 })
