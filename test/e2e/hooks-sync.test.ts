@@ -1,10 +1,15 @@
 // `asset-cache hooks sync` against the test Gitea's hooks API: creates each hook once, a second run
 // changes nothing, a hook at an old URL of ours is updated, hooks of others are never touched, a
-// repository without admin rights is reported; then a real push reaches the cache through the hook.
+// repository without admin rights is reported; then a real `git push` reaches the cache through the
+// hook.
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { silentLogger } from '../../src/log.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
+import { silentLogger } from '../../src/log.js'
 import { cli } from '../support/cli.js'
+import { git } from '../support/gitea/git.js'
 import {
   type FakeGitea,
   type GitRepo,
@@ -190,7 +195,24 @@ describe('hooks sync', () => {
 
     const run = await cli(['hooks', 'sync'], env(running.url, [docs]))
     expect(run.code).toBe(0)
-    const pushed = await gitea.push(docs, { 'prompts/system.md': 'Be briefer.\n' })
+    // A real git push over HTTP, as a template author does it.
+    const clone = join(await mkdtemp(join(tmpdir(), 'push-')), 'docs')
+    const remote = new URL(`${gitea.url}/acme/docs.git`)
+    remote.username = 'author'
+    remote.password = HOOKS
+    const author = {
+      GIT_AUTHOR_NAME: 'Author',
+      GIT_AUTHOR_EMAIL: 'author@example.com',
+      GIT_COMMITTER_NAME: 'Author',
+      GIT_COMMITTER_EMAIL: 'author@example.com',
+    }
+    await git(tmpdir(), ['clone', '-q', remote.href, clone])
+    await writeFile(join(clone, 'prompts/system.md'), 'Be briefer.\n')
+    await git(clone, ['commit', '-q', '-am', 'Briefer'], { env: author })
+    await git(clone, ['push', '-q', 'origin', 'main'])
+    const pushed = (await git(clone, ['rev-parse', 'HEAD'])).trim()
+    expect(await docs.head()).toBe(pushed)
+    await gitea.hooks.settled()
     const delivery = gitea.hooks.deliveries.at(-1)!
     expect(delivery.delivery).toMatchObject({ status: 202 })
     await until(async () => (await current()) === pushed)

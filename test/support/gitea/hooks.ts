@@ -82,6 +82,18 @@ export class HookBook {
   readonly deliveries: Array<{ hookId: number; event: string; delivery: WebhookDelivery | Error }> =
     []
   #nextId = 1
+  #pending = new Set<Promise<unknown>>()
+
+  /** Keeps a delivery made in the background (after a git push) until it is answered. */
+  track(delivery: Promise<unknown>): void {
+    const p = delivery.catch(() => undefined).finally(() => this.#pending.delete(p))
+    this.#pending.add(p)
+  }
+
+  /** Resolves once every background delivery was answered. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending])
+  }
 
   list(repoKey: string): StoredHook[] {
     return this.hooks.filter((h) => h.repoKey === repoKey)

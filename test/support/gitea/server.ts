@@ -13,6 +13,7 @@ import {
   type ServedRepo,
 } from './context.js'
 import { FaultBook, type RouteKind } from './faults.js'
+import { serveGit } from './git-http.js'
 import { HookBook } from './hooks.js'
 import type { GitRepo, RepoFiles } from './repo.js'
 import { REPO_API, RepoApi, type StoredStatus, type TokenAccess } from './repo-api.js'
@@ -55,7 +56,11 @@ export interface FakeGitea {
   readonly hooks: HookBook
   /** Commit statuses posted, newest first. */
   statuses(repo: string, sha: string): StoredStatus[]
-  /** Commits `files` on a branch (default: the default branch) and delivers the push to its hooks. */
+  /**
+   * Commits `files` on a branch (default: the default branch) and delivers the push to its hooks.
+   * A real `git push` to `<url>/<owner>/<name>.git` (a token with write scope as password) does
+   * the same; its deliveries are made after the push is answered (`hooks.settled()`).
+   */
   push(
     repo: GitRepo,
     files: RepoFiles,
@@ -125,6 +130,14 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     }
     const json = (status: number, body: unknown, headers?: Record<string, string>) =>
       sendJson(res, status, body, { signal: stopping.signal, headers, onBytes })
+
+    const isGit = await serveGit(req, res, record.path, {
+      find: (owner, name) => repos.get(`${owner}/${name}`.toLowerCase())?.repo ?? null,
+      canWrite: (header) =>
+        presentedTokens(header).some((token) => access.get(token)?.scope === 'write'),
+      hooks,
+    })
+    if (isGit) return
 
     const api = REPO_API.exec(record.path)
     if (api) {
