@@ -25,6 +25,7 @@ const READ_TOKEN = secret('read')
 const SCOPED_READ_TOKEN = secret('scoped')
 const ADMIN_TOKEN = secret('admin')
 const WRONG_TOKEN = secret('wrong')
+const STATUS_TOKEN = secret('status')
 
 let gitea: FakeGitea
 let repo: GitRepo
@@ -32,7 +33,10 @@ let server: RunningServer | null = null
 let lines: string[]
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
+  gitea = await startFakeGitea({
+    tokens: [GITEA_TOKEN],
+    tokenAccess: { [STATUS_TOKEN]: { scope: 'write' } },
+  })
   repo = gitea.addRepo(
     await makeRepo({
       owner: 'acme',
@@ -62,6 +66,7 @@ describe('logs', () => {
     const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
       GITEA_BASE_URL: gitea.url,
       GITEA_TOKEN,
+      GITEA_STATUS_TOKEN: STATUS_TOKEN,
       ASSET_CACHE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       ASSET_CACHE_READ_TOKENS: `${READ_TOKEN},${SCOPED_READ_TOKEN}@seo`,
       ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -132,6 +137,8 @@ describe('logs', () => {
     const broken = await push(repo, { 'prompts/b.md': 'never stored\n' })
     expect(await hook(broken, WEBHOOK_SECRET)).toBe(202)
     await until(() => index.jobs.list({ state: 'failed' }).length > 0)
+    // Commit statuses were posted with their own token.
+    await until(() => gitea.statuses(repo.fullName, good.after).some((s) => s.state === 'success'))
     await server.close(1_000)
     server = null
 
@@ -143,7 +150,9 @@ describe('logs', () => {
       SCOPED_READ_TOKEN,
       ADMIN_TOKEN,
       WRONG_TOKEN,
+      STATUS_TOKEN,
       `token ${GITEA_TOKEN}`,
+      `token ${STATUS_TOKEN}`,
       `Bearer ${READ_TOKEN}`,
       ...signatures.map((s) => s.replace(/^sha(1|256)=/, '')),
     ]
