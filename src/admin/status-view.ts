@@ -16,7 +16,7 @@ export function commitStatusView(
   t: TemplateRow,
   v: VersionRow,
 ): CommitStatusView | null {
-  const row = v.commit ? index.statuses.latest(t.name, v.commit) : null
+  const row = v.commit ? index.commitStatuses.latest(t.name, v.commit) : null
   return row
     ? {
         state: row.state,

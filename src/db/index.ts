@@ -1,11 +1,13 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
+import { GroupCommit } from './group-commit.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
 import { RetentionQueries } from './retention.js'
-import { StatusQueries } from './statuses.js'
+import { StatusQueries } from './status.js'
+import { CommitStatusQueries } from './statuses.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -34,7 +36,11 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
-  readonly statuses: StatusQueries
+  readonly status: StatusQueries
+  /** The connection's group commit (webhook deliveries that arrive together share one commit). */
+  readonly groupCommit: GroupCommit
+  /** Commit statuses queued for Gitea, and how posting each went. */
+  readonly commitStatuses: CommitStatusQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -58,7 +64,9 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
-    this.statuses = new StatusQueries(db)
+    this.status = new StatusQueries(db)
+    this.groupCommit = new GroupCommit(db)
+    this.commitStatuses = new CommitStatusQueries(db)
   }
 
   /**

@@ -61,7 +61,7 @@ const toRow = (r: RawStatus): StatusRow => ({
   updatedAt: r.updated_at,
 })
 
-export class StatusQueries {
+export class CommitStatusQueries {
   readonly #insert
   readonly #supersede
   readonly #due

@@ -21,7 +21,7 @@ export function createStatusMetrics(registry: Registry, index: () => Index | nul
     registers: [registry],
     collect() {
       const open = index()
-      if (open) this.set(open.statuses.queued().count)
+      if (open) this.set(open.commitStatuses.queued().count)
     },
   })
   return {

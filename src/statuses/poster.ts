@@ -79,7 +79,7 @@ export class StatusPoster {
       const targetUrl = this.#o.publicUrl
         ? versionPageUrl(this.#o.publicUrl, template.name, version?.id ?? null)
         : null
-      index.statuses.enqueue(
+      index.commitStatuses.enqueue(
         { template: template.name, repo: template.repo, commit, ...status, targetUrl },
         this.#o.now(),
       )
@@ -124,7 +124,7 @@ export class StatusPoster {
 
   #schedule(): void {
     if (this.#stopped) return
-    const { nextAt } = this.#o.index.statuses.queued()
+    const { nextAt } = this.#o.index.commitStatuses.queued()
     if (nextAt === null) return
     this.#timer = setTimeout(
       () => {
@@ -139,9 +139,9 @@ export class StatusPoster {
   async #drain(): Promise<void> {
     const { index, now } = this.#o
     try {
-      index.statuses.prune(now() - this.#o.retentionMs)
+      index.commitStatuses.prune(now() - this.#o.retentionMs)
       for (;;) {
-        const rows = index.statuses.due(now(), BATCH)
+        const rows = index.commitStatuses.due(now(), BATCH)
         for (const row of rows) {
           if (this.#stopped) return
           await this.#post(row)
@@ -153,7 +153,7 @@ export class StatusPoster {
     }
   }
 
-  async #post(row: ReturnType<Index['statuses']['due']>[number]): Promise<void> {
+  async #post(row: ReturnType<Index['commitStatuses']['due']>[number]): Promise<void> {
     const { index, now, logger, metrics } = this.#o
     const [owner, name] = row.repo.split('/')
     const path = `/api/v1/repos/${encodeURIComponent(owner!)}/${encodeURIComponent(name!)}/statuses/${row.commit}`
@@ -181,7 +181,7 @@ export class StatusPoster {
       status = res.statusCode
       const text = await res.body.text().catch(() => '')
       if (status === 200 || status === 201) {
-        index.statuses.settle(row.id, 'posted', status, null, now())
+        index.commitStatuses.settle(row.id, 'posted', status, null, now())
         metrics?.posts.inc({ result: 'posted' })
         return
       }
@@ -206,7 +206,7 @@ export class StatusPoster {
       }),
       Math.min(wait ?? 0, this.#o.backoffMaxMs),
     )
-    index.statuses.retry(row.id, now() + delay, status, error, now())
+    index.commitStatuses.retry(row.id, now() + delay, status, error, now())
     metrics?.posts.inc({ result: 'retried' })
     logger.info(
       { template: row.template, commit: row.commit, status, error, retryInMs: delay },
@@ -219,7 +219,7 @@ export class StatusPoster {
     status: number | null,
     error: string | null,
   ) {
-    this.#o.index.statuses.settle(row.id, 'failed', status, error, this.#o.now())
+    this.#o.index.commitStatuses.settle(row.id, 'failed', status, error, this.#o.now())
     this.#o.metrics?.posts.inc({ result: 'failed' })
     this.#o.logger.warn(
       { template: row.template, commit: row.commit, status, error },

@@ -84,10 +84,10 @@ const posted = (sha: string) => gitea.statuses(repo.fullName, sha).reverse()
 
 async function settled(running: RunningServer, sha: string) {
   await until(() => {
-    const row = running.runtime.index.statuses.latest('seo', sha)
+    const row = running.runtime.index.commitStatuses.latest('seo', sha)
     return row !== null && row.result !== 'queued' && row.state !== 'pending'
   })
-  return running.runtime.index.statuses.latest('seo', sha)!
+  return running.runtime.index.commitStatuses.latest('seo', sha)!
 }
 
 async function metric(running: RunningServer, sample: string): Promise<number> {
@@ -156,7 +156,7 @@ describe('commit statuses', () => {
     expect(res.status).toBe(200)
     expect(((await res.json()) as { digest: string }).digest).toBe(version.digest)
     // A refusal is not retried: one POST per status, both counted as failed.
-    await until(() => running.runtime.index.statuses.queued().count === 0)
+    await until(() => running.runtime.index.commitStatuses.queued().count === 0)
     const posts = gitea.requests.filter((r) => r.method === 'POST' && r.path.includes('/statuses/'))
     expect(posts.map((r) => r.status)).toEqual([403, 403])
     expect(await metric(running, 'asset_cache_commit_status_posts_total{result="failed"}')).toBe(2)

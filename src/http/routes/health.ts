@@ -3,7 +3,6 @@
 // `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
 import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'
-import { templatesNotReady } from '../../db/status.js'
 import { tempPath } from '../../store/temp.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { queryOf } from '../middleware/validate.js'
@@ -79,7 +78,7 @@ export const healthRoutes = new Hono<AppEnv>()
     const fetching = fetchingCheck(deps)
     let notReady: string[] | null = null
     try {
-      notReady = templatesNotReady(deps.index)
+      notReady = deps.index.status.templatesNotReady()
     } catch {
       // A closed or unreadable index: the database check already says why.
     }
