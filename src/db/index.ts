@@ -1,4 +1,5 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+import { AttestationQueries } from './attestations.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
 import { GroupCommit } from './group-commit.js'
@@ -11,6 +12,7 @@ import { CommitStatusQueries } from './statuses.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
+export type { AttestationRow, UnsignedVersion } from './attestations.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
 export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
@@ -41,6 +43,7 @@ export class Index {
   readonly groupCommit: GroupCommit
   /** Commit statuses queued for Gitea, and how posting each went. */
   readonly commitStatuses: CommitStatusQueries
+  readonly attestations: AttestationQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -67,6 +70,7 @@ export class Index {
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
     this.commitStatuses = new CommitStatusQueries(db)
+    this.attestations = new AttestationQueries(db)
   }
 
   /**
@@ -80,6 +84,30 @@ export class Index {
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */
   transaction<T>(fn: () => T): T {
     return this.#run.immediate(fn) as T
+  }
+
+  /**
+   * Whether the index reads and takes the write lock: `SELECT 1`, then `BEGIN IMMEDIATE` and
+   * `ROLLBACK` (nothing is written). better-sqlite3 waits synchronously, so the busy timeout is
+   * lowered to `busyMs` for the probe. Null when it does, or the error's code.
+   */
+  probe(busyMs: number): string | null {
+    const { db } = this
+    if (!db.open) return 'CLOSED'
+    if (db.inTransaction) return null
+    const saved = db.pragma('busy_timeout', { simple: true }) as number
+    try {
+      db.prepare('SELECT 1').get()
+      db.pragma(`busy_timeout = ${busyMs}`)
+      db.exec('BEGIN IMMEDIATE')
+      db.exec('ROLLBACK')
+      return null
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      return (err as { code?: string }).code ?? 'ERROR'
+    } finally {
+      db.pragma(`busy_timeout = ${saved}`)
+    }
   }
 
   close(): void {

@@ -12,6 +12,7 @@
 //   total     the whole run, from the branch lookup to the recorded outcome.
 // A download retried sums its attempts in the log line; the histogram observes each attempt.
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
+import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
 import { ingest } from '../cache/ingest.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
@@ -37,6 +38,8 @@ export interface RefreshDeps {
   metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
   /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */
   onVerdict?: (template: TemplateRow, commit: string, verdict: Verdict) => void
+  /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
+  attester?: Attester | null
 }
 
 export type RefreshOutcome =
@@ -291,6 +294,7 @@ async function downloadAndIngest(
         spoolDir: deps.spoolDir,
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
+        attester: deps.attester ?? null,
       },
       {
         template,

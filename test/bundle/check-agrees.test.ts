@@ -11,7 +11,7 @@ import { checkTarget } from '../../src/cli/check.js'
 import type { Runtime } from '../../src/runtime.js'
 import { cli } from '../support/cli.js'
 import { testRuntime } from '../support/runtime.js'
-import { archive, commitTree, git } from './helpers/git.js'
+import { archive, commitTree } from './helpers/git.js'
 import { HOSTILE_ARCHIVES } from './helpers/hostile.js'
 import { tempDir } from './helpers/run.js'
 
@@ -74,7 +74,7 @@ describe('check agrees with ingest on the hostile-archive catalogue', () => {
   })
 })
 
-describe('check on a git working tree', () => {
+describe('check on a git working tree', { timeout: 90_000 }, () => {
   it('checks the committed content as git archive serves it, and says when the tree is dirty', async () => {
     const repo = join(work, 'agent-template-seo')
     mkdirSync(repo)
@@ -125,15 +125,20 @@ describe('check on a git working tree', () => {
     })
   })
 
-  it('answers a usage mistake with exit 2', async () => {
+  it('answers a usage mistake with exit 2', { timeout: 120_000 }, async () => {
     const notGit = join(work, 'plain-dir')
     mkdirSync(notGit)
-    git(work, '--version')
-    expect((await cli(['check', notGit])).code).toBe(2)
-    expect((await cli(['check', join(work, 'missing.tar.gz')])).code).toBe(2)
-    const unknown = await cli(['check', notGit, '--template', 'nope'])
+    const [plain, missing, unknown, extra] = await Promise.all([
+      cli(['check', notGit]),
+      cli(['check', join(work, 'missing.tar.gz')]),
+      cli(['check', notGit, '--template', 'nope']),
+      cli(['check', 'a', 'b']),
+    ])
+    expect(plain.code).toBe(2)
+    expect(plain.stderr).toContain('INPUT_UNREADABLE')
+    expect(missing.code).toBe(2)
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('UNTRACKED_TEMPLATE')
-    expect((await cli(['check', 'a', 'b'])).code).toBe(2)
+    expect(extra.code).toBe(2)
   })
 })

@@ -74,7 +74,7 @@ function env(
 
 const hooksOf = (repo: GitRepo) => gitea.hooks.list(repo.fullName.toLowerCase())
 
-describe('hooks sync', () => {
+describe('hooks sync', { timeout: 90_000 }, () => {
   it('creates each hook once; a second run changes nothing and says so', async () => {
     const vars = env('https://cache.example.com/ac')
     const first = await cli(['hooks', 'sync'], vars)
