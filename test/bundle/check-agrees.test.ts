@@ -10,8 +10,8 @@ import { ingest } from '../../src/cache/ingest.js'
 import { checkTarget } from '../../src/cli/check.js'
 import type { Runtime } from '../../src/runtime.js'
 import { cli } from '../support/cli.js'
+import { archive, commitTree } from '../support/git.js'
 import { testRuntime } from '../support/runtime.js'
-import { archive, commitTree } from './helpers/git.js'
 import { HOSTILE_ARCHIVES } from './helpers/hostile.js'
 import { tempDir } from './helpers/run.js'
 
@@ -78,7 +78,7 @@ describe('check on a git working tree', { timeout: 90_000 }, () => {
   it('checks the committed content as git archive serves it, and says when the tree is dirty', async () => {
     const repo = join(work, 'agent-template-seo')
     mkdirSync(repo)
-    const commit = commitTree(repo, {
+    const commit = await commitTree(repo, {
       'config.yaml': 'name: seo\n',
       'prompts/system.md': 'Be brief.\n',
       'README.md': 'readme\n',
@@ -86,7 +86,7 @@ describe('check on a git working tree', { timeout: 90_000 }, () => {
     writeFileSync(join(repo, 'prompts/system.md'), 'uncommitted\n')
     const checked = await checkTarget(rt.config, repo, {})
     expect(checked.source).toMatchObject({ kind: 'git', commit, dirty: true })
-    const ingested = await viaIngest(archive(repo, 'agent-template-seo'), 'tpl')
+    const ingested = await viaIngest(await archive(repo, 'agent-template-seo'), 'tpl')
     expect(checked.verdict).toEqual({
       status: 'ready',
       digest: ingested.status === 'ready' ? ingested.digest : '',
@@ -111,13 +111,16 @@ describe('check on a git working tree', { timeout: 90_000 }, () => {
   it('rejects a committed link in an allowed path with the code and path, exit 1', async () => {
     const repo = join(work, 'hostile')
     mkdirSync(repo)
-    commitTree(repo, { 'config.yaml': 'name: x\n', 'prompts/leak.md': { symlink: '/etc/passwd' } })
+    await commitTree(repo, {
+      'config.yaml': 'name: x\n',
+      'prompts/leak.md': { symlink: '/etc/passwd' },
+    })
     const run = await cli(['check', repo])
     expect(run.code).toBe(1)
     expect(run.stderr).toBe(
       'rejected LINK_IN_ALLOWED_PATH: symlink in an allowed path (entry: prompts/leak.md)\n',
     )
-    const ingested = await viaIngest(archive(repo, 'hostile'), 'tpl')
+    const ingested = await viaIngest(await archive(repo, 'hostile'), 'tpl')
     expect(ingested).toMatchObject({
       status: 'rejected',
       code: 'LINK_IN_ALLOWED_PATH',

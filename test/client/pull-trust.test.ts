@@ -27,9 +27,9 @@ import { createListener } from '../../src/http/fast-path/listener.js'
 import { silentLogger } from '../../src/log.js'
 import { createMetrics } from '../../src/metrics.js'
 import { opensslKeyPair } from '../attest/keys.js'
-import { archive, commitTree } from '../bundle/helpers/git.js'
 import { type Fixture, fixture } from '../http/read-fixture.js'
 import { cli } from '../support/cli.js'
+import { archive, commitTree } from '../support/git.js'
 import { capture } from './capture.js'
 import { snapshot } from './snapshot.js'
 
@@ -49,7 +49,7 @@ let dir: string
 
 async function ingestOne(template: string, content: string, signed: boolean) {
   const repo = await mkdtemp(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(repo, { 'config.yaml': content })
+  const commit = await commitTree(repo, { 'config.yaml': content })
   const result = await ingest(
     {
       index: f.rt.index,
@@ -61,7 +61,7 @@ async function ingestOne(template: string, content: string, signed: boolean) {
     },
     {
       template: f.rt.index.templates.get(template)!,
-      archive: Readable.from([archive(repo, template)]),
+      archive: Readable.from([await archive(repo, template)]),
       expectedCommit: commit,
       source: 'cli',
     },

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { cli } from '../support/cli.js'
-import { git } from '../support/gitea/git.js'
+import { git } from '../support/git.js'
 import {
   type FakeGitea,
   type GitRepo,

@@ -20,8 +20,8 @@ import { silentLogger } from '../../src/log.js'
 import { createMetrics } from '../../src/metrics.js'
 import { MEDIA_TYPES } from '../../src/oci/image.js'
 import { opensslKeyPair } from '../attest/keys.js'
-import { archive, commitTree } from '../bundle/helpers/git.js'
 import { type Fixture, fixture } from '../http/read-fixture.js'
+import { archive, commitTree } from '../support/git.js'
 import { missingTools, run, TOOLS } from '../support/oci-tools.js'
 
 const TOKEN = 'oci-attest-reader'
@@ -34,7 +34,7 @@ let digest: string
 beforeAll(async () => {
   f = await fixture({ ASSET_CACHE_READ_TOKENS: TOKEN, ASSET_CACHE_SIGNING_KEY: keys.key })
   const repo = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(repo, { 'config.yaml': 'name: seo\n' })
+  const commit = await commitTree(repo, { 'config.yaml': 'name: seo\n' })
   const result = await ingest(
     {
       index: f.rt.index,
@@ -48,7 +48,7 @@ beforeAll(async () => {
     },
     {
       template: f.rt.index.templates.get('seo')!,
-      archive: Readable.from([archive(repo, 'seo')]),
+      archive: Readable.from([await archive(repo, 'seo')]),
       expectedCommit: commit,
       source: 'cli',
     },

@@ -22,8 +22,8 @@ import { MEDIA_TYPES } from '../../src/oci/image.js'
 import { DSSE_MEDIA_TYPE } from '../../src/oci/referrers.js'
 import type { Runtime } from '../../src/runtime.js'
 import { opensslKeyPair } from '../attest/keys.js'
-import { archive, commitTree, type TreeEntry } from '../bundle/helpers/git.js'
 import { capture } from '../client/capture.js'
+import { archive, commitTree, type TreeEntry } from '../support/git.js'
 import { errorCode, type Fixture, fixture } from './read-fixture.js'
 
 const READER = 'attest-reader'
@@ -43,7 +43,7 @@ async function ingestSigned(
   sign = true,
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(dir, tree)
+  const commit = await commitTree(dir, tree)
   const attester = sign
     ? createAttester({
         index: rt.index,
@@ -56,7 +56,7 @@ async function ingestSigned(
     { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, attester },
     {
       template: rt.index.templates.get(template)!,
-      archive: Readable.from([archive(dir, template)]),
+      archive: Readable.from([await archive(dir, template)]),
       expectedCommit: commit,
       source: 'webhook',
       provenance: { deliveryId: 'delivery-1' },
@@ -248,7 +248,7 @@ describe('signing never fails an ingest', () => {
     rt.index.db.exec('ALTER TABLE attestations RENAME TO attestations_away')
     try {
       const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-      const commit = commitTree(dir, { 'config.yaml': 'name: late\n' })
+      const commit = await commitTree(dir, { 'config.yaml': 'name: late\n' })
       const result = await ingest(
         {
           index: rt.index,
@@ -263,7 +263,7 @@ describe('signing never fails an ingest', () => {
         },
         {
           template: rt.index.templates.get('empty')!,
-          archive: Readable.from([archive(dir, 'empty')]),
+          archive: Readable.from([await archive(dir, 'empty')]),
           expectedCommit: commit,
           source: 'cli',
         },
@@ -281,9 +281,9 @@ describe('signing never fails an ingest', () => {
 describe('asset-cache ingest', () => {
   it('signs the version it makes ready when the signing key is configured', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-    commitTree(repo, { 'config.yaml': 'name: docs\nby: hand\n' })
+    await commitTree(repo, { 'config.yaml': 'name: docs\nby: hand\n' })
     const file = join(repo, 'docs.tar.gz')
-    writeFileSync(file, archive(repo, 'docs'))
+    writeFileSync(file, await archive(repo, 'docs'))
     const handle = await openArchive(file)
     const printed = await capture(() => ingestCommand(f.rt, handle, { template: 'docs' }))
     await handle.close()

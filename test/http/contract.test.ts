@@ -19,7 +19,7 @@ import {
 } from '../../src/http/openapi/responses.js'
 import { ROUTES, type RouteSpec } from '../../src/http/openapi/routes.js'
 import { attestationList } from '../../src/http/openapi/routes-attestations.js'
-import { archive, commitTree } from '../bundle/helpers/git.js'
+import { archive, commitTree } from '../support/git.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')
@@ -148,12 +148,12 @@ beforeAll(async () => {
   await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })
   // A rejected version of docs (config.yaml not a mapping), so views carry a reason and lastError.
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(dir, { 'config.yaml': '- a\n- list\n' })
+  const commit = await commitTree(dir, { 'config.yaml': '- a\n- list\n' })
   await ingest(
     { index: f.rt.index, store: f.rt.store, spoolDir: f.rt.spoolDir },
     {
       template: f.rt.index.templates.get('docs')!,
-      archive: Readable.from([archive(dir, 'docs')]),
+      archive: Readable.from([await archive(dir, 'docs')]),
       expectedCommit: commit,
       source: 'webhook',
       provenance: { deliveryId: 'contract-1' },

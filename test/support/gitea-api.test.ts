@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { git } from './gitea/git.js'
+import { git } from './git.js'
 import { createRepo, type FakeGitea, type GitRepo, startFakeGitea } from './gitea/index.js'
 
 const READ = 'read-token'

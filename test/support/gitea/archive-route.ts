@@ -1,8 +1,8 @@
 // GET|HEAD /api/v1/repos/{owner}/{repo}/archive/{ref}.tar.gz, streamed like Gitea ≥ 1.25.
 import { once } from 'node:events'
+import { spawnGit } from '../git.js'
 import { objectExists, readCommit, resolveCommit } from './commits.js'
 import type { RouteContext } from './context.js'
-import { spawnGit } from './git.js'
 import { goPathEscape } from './go-json.js'
 import { bodyShape, notFoundBody, sendJson, streamBody } from './respond.js'
 import { repoApiUrl } from './shapes.js'

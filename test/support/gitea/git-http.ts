@@ -5,7 +5,7 @@
 // post-receive does (services/repository/push.go), once the push has been answered.
 import { spawn } from 'node:child_process'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { git } from './git.js'
+import { git } from '../git.js'
 import type { HookBook } from './hooks.js'
 import type { GitRepo } from './repo.js'
 

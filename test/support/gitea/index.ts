@@ -1,5 +1,6 @@
 // A Gitea-compatible test server over real git repositories, with fault injection and real webhooks.
 
+export { GIT_AUTHOR } from '../git.js'
 export type {
   GiteaBranch,
   GiteaRepository,
@@ -19,7 +20,6 @@ export {
   type InjectOptions,
   type RouteKind,
 } from './faults.js'
-export { GIT_AUTHOR } from './git.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
 export { branchFilterMatches, HookBook, type StoredHook } from './hooks.js'
 export {
