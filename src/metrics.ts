@@ -79,6 +79,9 @@ export interface Metrics {
   readonly gcFreedBytes: Counter
   readonly gcRemovedBundles: Counter
   readonly statuses: StatusMetrics
+  /** ASSET_CACHE_OCI_PUBLISH: versions pushed or failed, and tags pointed (`outcome` the same). */
+  readonly ociPublishes: Counter<'outcome'>
+  readonly ociTagPushes: Counter<'outcome'>
   /**
    * One finished HTTP request: asset_cache_http_requests_total and the duration histogram. The
    * counter part is kept in plain numbers and handed to prom-client at scrape time (its collect
@@ -283,6 +286,16 @@ export function createMetrics(): Metrics {
       'Bundles removed by garbage collection.',
     ),
     statuses: createStatusMetrics(registry, openIndex),
+    ociPublishes: counter(
+      'asset_cache_oci_publishes_total',
+      'Versions pushed to ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
+      ['outcome'],
+    ),
+    ociTagPushes: counter(
+      'asset_cache_oci_tag_pushes_total',
+      'Tags pointed at a version at ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
+      ['outcome'],
+    ),
     attach(next) {
       source = next
     },

@@ -12,6 +12,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type PublishView, publishView } from './publish-view.js'
 import { type CommitStatusView, commitStatusView } from './status-view.js'
 
 export interface AdminReadDeps {
@@ -55,6 +56,8 @@ export interface VersionView {
   commitUrl: string | null
   /** The last commit status queued for this version's commit and how its post went, or null. */
   commitStatus: CommitStatusView | null
+  /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
+  publish: PublishView | null
 }
 
 export interface JobView {
@@ -102,6 +105,8 @@ export interface TemplateView {
   } | null
   job: JobView | null
   repoUrl: string | null
+  /** The served version's publish state (see VersionView). */
+  publish: PublishView | null
 }
 
 export interface TemplateDetail {
@@ -174,6 +179,7 @@ function versionView(
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
     commitStatus: commitStatusView(deps.index, t, v),
+    publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }
 
@@ -233,6 +239,7 @@ export function templateView(
     lastError,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
+    publish: publishView(deps, servedId),
   }
 }
 

@@ -6,6 +6,7 @@ import { GroupCommit } from './group-commit.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
+import { PublishQueries } from './publish.js'
 import { RetentionQueries } from './retention.js'
 import { StatusQueries } from './status.js'
 import { CommitStatusQueries } from './statuses.js'
@@ -20,6 +21,7 @@ export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
+export type { PublishState, PublishStatus } from './publish.js'
 export type { CommitState, StatusInput, StatusResult, StatusRow } from './statuses.js'
 export { isTracked } from './template-sync.js'
 export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
@@ -38,6 +40,7 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly publish: PublishQueries
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
@@ -45,6 +48,7 @@ export class Index {
   readonly commitStatuses: CommitStatusQueries
   readonly attestations: AttestationQueries
   readonly #stamp
+  readonly #local
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
 
@@ -57,6 +61,7 @@ export class Index {
         'SELECT total_changes(), data_version FROM pragma_data_version',
       )
       .raw()
+    this.#local = db.prepare<[], number>('SELECT total_changes()').pluck()
     this.#run = db.transaction((fn: () => unknown) => fn())
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
@@ -67,6 +72,7 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.publish = new PublishQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
     this.commitStatuses = new CommitStatusQueries(db)
@@ -79,6 +85,11 @@ export class Index {
    */
   changeStamp(): readonly [number, number] {
     return this.#stamp.get()!
+  }
+
+  /** Rows written through this connection so far (the cheap half of changeStamp). */
+  localChanges(): number {
+    return this.#local.get()!
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

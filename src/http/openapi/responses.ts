@@ -130,6 +130,17 @@ export const bundleManifest = z.array(bundleFile)
 
 // --- admin API ------------------------------------------------------------------------------
 
+export const publishState = z
+  .object({
+    target: z.string().describe('ASSET_CACHE_OCI_PUBLISH as registry[:port]/namespace'),
+    status: z.enum(['pending', 'published', 'failed']),
+    error: z.string().nullable().describe('stable code of the last failure (PUBLISH_*)'),
+    attempts: count,
+    publishedAt: epochMs.nullable(),
+    nextAttemptAt: epochMs.nullable(),
+  })
+  .describe('at the publish registry; null when publishing is off or not tried yet')
+
 export const adminVersion = z.object({
   id: int,
   commit: commit.nullable(),
@@ -165,6 +176,7 @@ export const adminVersion = z.object({
     })
     .nullable()
     .describe('the last commit status queued for this commit (GITEA_STATUS_TOKEN) and its post'),
+  publish: publishState.nullable(),
 })
 
 export const job = z.object({
@@ -225,6 +237,7 @@ export const adminTemplate = z.object({
     .nullable(),
   job: job.nullable(),
   repoUrl: z.string().nullable(),
+  publish: publishState.nullable().describe('the served version at the publish registry'),
 })
 
 export const storeBody = z.object({
