@@ -25,6 +25,7 @@ import type { Logger } from '../log.js'
 import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
 import type { Verdict } from '../statuses/describe.js'
 import type { ContentStore } from '../store/index.js'
+import { storageFailure } from '../store/storage-failure.js'
 
 export interface RefreshDeps {
   index: Index
@@ -77,17 +78,6 @@ const phaseFields = (phases: Phases, total: number) => ({
   storeMs: rounded(phases.store),
   totalMs: Math.round(total),
 })
-
-const STORAGE_ERRNOS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EIO'])
-
-/** The errno of a local filesystem failure (spool, blob write), or null. */
-function storageFailure(err: unknown): string | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && STORAGE_ERRNOS.has(code)) return code
-  }
-  return null
-}
 
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
