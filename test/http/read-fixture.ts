@@ -7,10 +7,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { ingest } from '../../src/cache/ingest.js'
 import type { JobRow } from '../../src/db/index.js'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp, type TestApp } from '../support/app.js'
 import { archive, commitTree, type TreeEntry } from '../support/git.js'
 import { testRuntime } from '../support/runtime.js'
 
@@ -22,36 +20,20 @@ export const TEMPLATES = [
 
 export interface Fixture {
   rt: Runtime
-  app: ReturnType<typeof createApp>
+  app: TestApp
   enqueued: JobRow[]
 }
 
 export async function fixture(env: Record<string, string> = {}): Promise<Fixture> {
   const rt = await testRuntime(TEMPLATES, env)
   const enqueued: JobRow[] = []
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-      onEnqueued: (job) => enqueued.push(job),
-    }),
-  )
+  const app = runtimeApp(rt, { onEnqueued: (job) => enqueued.push(job) })
   return { rt, app, enqueued }
 }
 
 /** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */
 export function appWithClock(f: Fixture, now: () => number): Fixture['app'] {
-  return createApp(
-    appDeps({
-      config: f.rt.config,
-      index: f.rt.index,
-      store: f.rt.store,
-      logger: silentLogger,
-      now,
-    }),
-  )
+  return runtimeApp(f.rt, { now })
 }
 
 /** Commits `tree` in a fresh repository and ingests its archive for `template`. */
