@@ -12,6 +12,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type PublishView, publishView } from './publish-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -52,6 +53,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
+  publish: PublishView | null
 }
 
 export interface JobView {
@@ -99,6 +102,8 @@ export interface TemplateView {
   } | null
   job: JobView | null
   repoUrl: string | null
+  /** The served version's publish state (see VersionView). */
+  publish: PublishView | null
 }
 
 export interface TemplateDetail {
@@ -170,6 +175,7 @@ function versionView(
     pinned: v.id === servedId && t.pinnedDigest !== null,
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }
 
@@ -229,6 +235,7 @@ export function templateView(
     lastError,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
+    publish: publishView(deps, servedId),
   }
 }
 
