@@ -7,6 +7,7 @@ import { parseReadTokens, type ReadToken } from './config/read-tokens.js'
 import { AppError } from './errors.js'
 import type { Platform } from './oci/image.js'
 import { type OciPublishConfig, publishConfig } from './oci/publish-target.js'
+import type { PeerSpec } from './peers/peer-list.js'
 import { Secret } from './secret.js'
 
 export { ENV_VARS, envSchema } from './config/env-schema.js'
@@ -94,6 +95,8 @@ export interface Config {
   metrics: { host: string; port: number } | null
   /** The /v2 OCI API: image index platforms, and GITEA_BASE_URL (with or without a token) for the source annotation. */
   oci: { platforms: Platform[]; sourceBase: string | null }
+  /** ASSET_CACHE_PEERS: the other replicas (delivery fan-out, peer fill); null = none. */
+  peers: PeerSpec | null
   /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
   ociPublish: OciPublishConfig | null
   /** ASSET_CACHE_PUBLIC_URL: how clients reach this cache (the /v2 token realm); null = unset. */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       e.ASSET_CACHE_METRICS_PORT === undefined
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
+    peers: e.ASSET_CACHE_PEERS,
     publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
     ociPublish: publishConfig(
       e.ASSET_CACHE_OCI_PUBLISH,

@@ -12,6 +12,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type PinView, pinView } from './pin-view.js'
 import { type PublishView, publishView } from './publish-view.js'
 
 export interface AdminReadDeps {
@@ -90,7 +91,7 @@ export interface TemplateView {
    */
   since: number | null
   current: VersionView | null
-  pinned: { digest: string; at: number | null } | null
+  pinned: PinView | null
   latest: VersionView | null
   lastError: {
     code: string
@@ -172,7 +173,7 @@ function versionView(
     skippedCount: v.skippedCount,
     durationMs: v.durationMs,
     current: v.id === t.currentVersionId,
-    pinned: v.id === servedId && t.pinnedDigest !== null,
+    pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
     publish: v.status === 'ready' ? publishView(deps, v.id) : null,
@@ -228,9 +229,9 @@ export function templateView(
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,
-    since: served.pinned ? t.pinnedAt : (served.version?.readyAt ?? null),
+    since: served.pinnedBy === 'admin' ? t.pinnedAt : (served.version?.readyAt ?? null),
     current,
-    pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
+    pinned: pinView(deps, t, served),
     latest,
     lastError,
     job: activeJob ? jobView(activeJob) : null,

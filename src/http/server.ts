@@ -9,6 +9,7 @@ import { removeOrphanBlobs } from '../cache/orphans.js'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { GiteaClient } from '../gitea/client.js'
+import { StartupConvergence } from '../jobs/convergence.js'
 import { scheduleGc } from '../jobs/gc-schedule.js'
 import { Reconciler } from '../jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError, jobOutcome } from '../jobs/refresh.js'
@@ -16,6 +17,7 @@ import { WorkerPool } from '../jobs/worker-pool.js'
 import type { Logger } from '../log.js'
 import { createMetrics, type Metrics } from '../metrics.js'
 import { Publisher } from '../oci/publisher.js'
+import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
 import { applyManifest } from '../templates-manifest.js'
 import { adminDeps, appDeps } from './deps.js'
@@ -145,6 +147,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
+  let ownPort = config.port
+  const peers = createPeers({
+    config,
+    index,
+    store: runtime.store,
+    logger,
+    registry: metrics.registry,
+    ownPort: () => ownPort,
+  })
   // Made once: the fast path, the app and scheduled GC share its hot cache.
   const deps = appDeps({
     config,
@@ -153,6 +164,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     onEnqueued: () => pool.notify(),
     metrics,
+    peers,
+    // Not ready before the first reconcile pass has started (replaced below, once listening).
+    convergence: { converged: () => false, detail: () => ({ reconciled: false }) },
   })
   const { server, url } = await listenHttp(
     createListener(deps),
@@ -192,9 +206,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
       })
     : null
+  ownPort = Number(new URL(url).port)
   pool.start()
   reconciler.start()
   publisher?.start()
+  deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
   const gc =
     config.gcIntervalMs === null
       ? null
@@ -210,6 +226,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       templates: index.templates.tracked().length,
       workers: config.workers,
       fetching: gitea !== null,
+      peers: config.peers?.kind ?? null,
     },
     'asset-cache listening',
   )
@@ -222,6 +239,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       server.closeIdleConnections()
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
+      await peers?.close(Math.min(graceMs, 5_000))
       await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)

@@ -15,6 +15,7 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
 import { ingest } from '../cache/ingest.js'
+import { commitPin } from '../cache/resolve.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
@@ -158,10 +159,12 @@ export function createRefresher(deps: RefreshDeps) {
       return outcome
     }
 
+    // A manifest commit pin decides what is current instead of the branch head.
+    const pinned = commitPin(template)
     const headStarted = performance.now()
     let head: string
     try {
-      head = await gitea.branchHead(template.repo, template.ref, signal)
+      head = pinned ?? (await gitea.branchHead(template.repo, template.ref, signal))
     } finally {
       phase('head', performance.now() - headStarted)
     }

@@ -59,6 +59,7 @@ describe('GET /readyz', () => {
         store: { ok: true },
         fetching: { ok: true, configured: true },
         templates: { ok: true, notReady: [] },
+        startup: { ok: true },
       },
     })
   })

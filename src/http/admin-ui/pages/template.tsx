@@ -5,7 +5,7 @@ import { printableName } from '../../../bundle/names.js'
 import { formatBytes } from '../../../units.js'
 import { duration, fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, Published } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, PinBadge, Published } from '../parts.js'
 import type { AdminSession } from '../session.js'
 import { DeliveryTable, JobTable } from './queue.js'
 
@@ -32,9 +32,17 @@ function EntryName(props: { entry: string | null }) {
   )
 }
 
-function Version(props: { v: VersionView; session: AdminSession; action: string; now: number }) {
+function Version(props: {
+  v: VersionView
+  session: AdminSession
+  action: string
+  now: number
+  /** The manifest pins the template: an admin pin would not be obeyed. */
+  manifestPinned: boolean
+}) {
   const { v, now } = props
-  const pinnable = v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null
+  const pinnable =
+    v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null && !props.manifestPinned
   return (
     <li class={v.status} data-version={v.id} data-digest={v.digest ?? undefined}>
       <div class="vhead">
@@ -110,8 +118,7 @@ export function TemplatePage(props: TemplatePageProps) {
   return (
     <Layout title={t.name} session={session} active="templates" flash={props.flash}>
       <h1>
-        {t.name} <Pill status={t.health} />{' '}
-        {t.pinned ? <span class="badge pinned">pinned</span> : null}
+        {t.name} <Pill status={t.health} /> <PinBadge pinned={t.pinned} />
         {t.removed ? <span class="badge">removed</span> : null}
         {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
       </h1>
@@ -151,9 +158,24 @@ export function TemplatePage(props: TemplatePageProps) {
               <dt>Pinned</dt>
               <dd>
                 <Digest digest={t.pinned.digest} />
+                {t.pinned.commit ? (
+                  <>
+                    {' '}
+                    commit <CommitLink commit={t.pinned.commit} url={null} />
+                  </>
+                ) : null}
                 <span class="muted">
                   {' · '}
-                  <Ago at={t.pinned.at} now={now} />
+                  {t.pinned.by === 'manifest' ? (
+                    'by the templates manifest, on every replica'
+                  ) : (
+                    <>
+                      <Ago at={t.pinned.at} now={now} />
+                      {t.pinned.local
+                        ? ' · on this replica only: pin in the manifest for every replica'
+                        : null}
+                    </>
+                  )}
                 </span>
               </dd>
             </>
@@ -190,7 +212,7 @@ export function TemplatePage(props: TemplatePageProps) {
               className="primary"
             />
           ) : null}
-          {t.pinned && !t.removed ? (
+          {t.pinned?.by === 'admin' && !t.removed ? (
             <PostButton
               session={session}
               action={`${base}/unpin`}
@@ -222,7 +244,13 @@ export function TemplatePage(props: TemplatePageProps) {
       ) : (
         <ol class="timeline" id="versions">
           {detail.versions.map((v) => (
-            <Version v={v} session={session} action={`${base}/pin`} now={now} />
+            <Version
+              v={v}
+              session={session}
+              action={`${base}/pin`}
+              now={now}
+              manifestPinned={t.pinned?.by === 'manifest'}
+            />
           ))}
         </ol>
       )}
