@@ -42,6 +42,20 @@ export function stubSuite(
   return s
 }
 
+/** One stub server and one temp dir (`root`) for all the tests of a file or describe block. */
+export function stubOnce(prefix: string): { stub: StubServer; root: string } {
+  const s = {} as { stub: StubServer; root: string }
+  beforeAll(async () => {
+    s.stub = await startStub()
+    s.root = await mkdtemp(join(tmpdir(), prefix))
+  })
+  afterAll(async () => {
+    await s.stub.close()
+    await rm(s.root, { recursive: true, force: true })
+  })
+  return s
+}
+
 /**
  * `asset-cache pull ARGS` as a child process (the stub keeps answering meanwhile): this process's
  * environment without its ASSET_CACHE_* variables, plus `set`. `status` is the exit code.
