@@ -14,6 +14,7 @@ import {
 } from '../db/index.js'
 import { type PinView, pinView } from './pin-view.js'
 import { type PublishView, publishView } from './publish-view.js'
+import { type CommitStatusView, commitStatusView } from './status-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -54,6 +55,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** The last commit status queued for this version's commit and how its post went, or null. */
+  commitStatus: CommitStatusView | null
   /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
   publish: PublishView | null
 }
@@ -176,6 +179,7 @@ function versionView(
     pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    commitStatus: commitStatusView(deps.index, t, v),
     publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }

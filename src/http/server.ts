@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from '../metrics.js'
 import { Publisher } from '../oci/publisher.js'
 import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
+import { statusPoster } from '../statuses/index.js'
 import { applyManifest } from '../templates-manifest.js'
 import { adminDeps, appDeps } from './deps.js'
 import { createListener } from './fast-path/listener.js'
@@ -110,6 +111,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
+  const statuses = statusPoster(config, index, logger, metrics)
 
   const pool = new WorkerPool({
     index,
@@ -137,6 +139,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+      ...(statuses ? { onVerdict: statuses.report.bind(statuses) } : {}),
     }),
   })
   const reconciler = new Reconciler({
@@ -208,6 +211,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     : null
   ownPort = Number(new URL(url).port)
   pool.start()
+  statuses?.start()
   reconciler.start()
   publisher?.start()
   deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
@@ -243,6 +247,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)
+      await statuses?.stop()
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
       server.closeAllConnections()
       await metricsClosed

@@ -22,6 +22,7 @@ import { AppError, isRejectError, type RejectError } from '../errors.js'
 import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
 import type { Logger } from '../log.js'
 import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
+import type { Verdict } from '../statuses/describe.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface RefreshDeps {
@@ -36,6 +37,8 @@ export interface RefreshDeps {
   now?: () => number
   onDownload?: (template: string, commit: string) => void
   metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
+  /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */
+  onVerdict?: (template: TemplateRow, commit: string, verdict: Verdict) => void
   /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
   attester?: Attester | null
 }
@@ -191,10 +194,18 @@ export function createRefresher(deps: RefreshDeps) {
     }
 
     const started = now()
+    deps.onVerdict?.(template, head, { kind: 'started' })
     try {
       const result = await gitea.withRetries(
         (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal, phase),
         signal,
+      )
+      deps.onVerdict?.(
+        template,
+        head,
+        result.status === 'ready'
+          ? { kind: 'ready', digest: result.digest }
+          : { kind: 'rejected', code: result.code, entry: result.entry ?? null },
       )
       return finished(
         result.status === 'ready'
@@ -233,6 +244,7 @@ export function createRefresher(deps: RefreshDeps) {
           },
           now(),
         )
+        deps.onVerdict?.(template, head, { kind: 'failed', code: err.code })
       }
       throw err
     }

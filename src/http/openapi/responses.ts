@@ -171,6 +171,17 @@ export const adminVersion = z.object({
   pinned: z.boolean(),
   evicted: z.boolean().describe('a ready version whose bundle GC has removed'),
   commitUrl: z.string().nullable(),
+  commitStatus: z
+    .object({
+      state: z.enum(['pending', 'success', 'failure', 'error']),
+      result: z.enum(['queued', 'posted', 'failed', 'superseded']),
+      attempts: count,
+      httpStatus: int.nullable(),
+      error: z.string().nullable(),
+      at: epochMs,
+    })
+    .nullable()
+    .describe('the last commit status queued for this commit (GITEA_STATUS_TOKEN) and its post'),
   publish: publishState.nullable(),
 })
 

@@ -32,6 +32,24 @@ function EntryName(props: { entry: string | null }) {
   )
 }
 
+/** How the commit status of a version fared: posted, failed (Gitea's answer), or waiting. */
+function StatusPost(props: { status: VersionView['commitStatus'] }) {
+  const s = props.status
+  if (s === null) return null
+  const outcome =
+    s.result === 'posted'
+      ? 'posted'
+      : s.result === 'queued'
+        ? `waiting${s.attempts > 0 ? ` (${s.attempts} tried)` : ''}`
+        : s.result
+  return (
+    <span class="commit-status" data-result={s.result}>
+      status <b>{s.state}</b> {outcome}
+      {s.error ? <> — {s.error}</> : null}
+    </span>
+  )
+}
+
 function Version(props: {
   v: VersionView
   session: AdminSession
@@ -44,7 +62,12 @@ function Version(props: {
   const pinnable =
     v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null && !props.manifestPinned
   return (
-    <li class={v.status} data-version={v.id} data-digest={v.digest ?? undefined}>
+    <li
+      class={v.status}
+      id={`version-${v.id}`}
+      data-version={v.id}
+      data-digest={v.digest ?? undefined}
+    >
       <div class="vhead">
         <CommitLink commit={v.commit} url={v.commitUrl} />
         <Pill status={v.status} />
@@ -84,6 +107,7 @@ function Version(props: {
         <span>
           files <b>{v.fileCount ?? '—'}</b>
         </span>
+        <StatusPost status={v.commitStatus} />
         <span>
           skipped <b>{v.skippedCount ?? '—'}</b>
         </span>
