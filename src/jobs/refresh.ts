@@ -11,19 +11,21 @@
 //   store     the blob put (hashing, fsync, rename) and the index transaction;
 //   total     the whole run, from the branch lookup to the recorded outcome.
 // A download retried sums its attempts in the log line; the histogram observes each attempt.
-import { type Readable, Transform, type TransformCallback } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
 import { ingest } from '../cache/ingest.js'
 import { commitPin } from '../cache/resolve.js'
 import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
-import { AppError, isRejectError, type RejectError } from '../errors.js'
-import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
+import { AppError } from '../errors.js'
+import { archiveFault, transient, WireCounter } from '../gitea/archive.js'
+import { type GiteaClient, GiteaError } from '../gitea/client.js'
 import type { Logger } from '../log.js'
 import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
 import type { Verdict } from '../statuses/describe.js'
 import type { ContentStore } from '../store/index.js'
+import { storageFailure } from '../store/storage-failure.js'
 
 export interface RefreshDeps {
   index: Index
@@ -48,9 +50,6 @@ export type RefreshOutcome =
   | { result: 'ready'; commit: string; digest: string; reused: boolean }
   | { result: 'rejected'; commit: string; code: string; entry: string | null }
   | { result: 'skipped'; reason: string }
-
-/** Archive faults that mean the download failed, not that the content is bad. */
-const transient = (err: RejectError) => err.code === 'TRUNCATED' || err.code === 'TIMEOUT'
 
 /** What a version records as its source: the trigger of the job that produced it. */
 const sourceOf = (job: JobRow): VersionSource =>
@@ -79,47 +78,6 @@ const phaseFields = (phases: Phases, total: number) => ({
   storeMs: rounded(phases.store),
   totalMs: Math.round(total),
 })
-
-/** Bytes of copied archive data buffered ahead of the validator before the socket is paused. */
-const ARCHIVE_BUFFER = 512 * 1024
-
-/**
- * Counts the archive bytes on the wire, marks the end of the download, and copies each chunk out
- * of undici's body. undici's body chunks are views into the buffer socket.read() returned, which
- * concatenates everything the socket had queued: one small view left waiting in a buffer pins the
- * whole (often multi-MiB) concatenation. A heap snapshot at the peak of 4 concurrent 16 MiB
- * ingests found ~150 MiB of such backing stores held by BodyReadable's buffer. Copying here lets
- * each one go as soon as it is parsed, and the read-ahead is held as compact copies (bounded by
- * ARCHIVE_BUFFER), not as pinned views in undici's body (kept at its small default).
- */
-class WireCounter extends Transform {
-  bytes = 0
-  readonly #onEnd: () => void
-  constructor(onEnd: () => void) {
-    super({ readableHighWaterMark: ARCHIVE_BUFFER })
-    this.#onEnd = onEnd
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.bytes += chunk.length
-    // A chunk that is most of its backing store pins nothing worth a copy.
-    callback(null, chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk)
-  }
-  override _flush(callback: TransformCallback) {
-    this.#onEnd()
-    callback()
-  }
-}
-
-const STORAGE_ERRNOS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EIO'])
-
-/** The errno of a local filesystem failure (spool, blob write), or null. */
-function storageFailure(err: unknown): string | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && STORAGE_ERRNOS.has(code)) return code
-  }
-  return null
-}
 
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
@@ -329,19 +287,7 @@ async function downloadAndIngest(
         },
       )
     }
-    // A socket that died mid-body, or a 200 cut short: a failed download, retried.
-    if (sourceError !== null) {
-      if (!signal.aborted) gitea.noteError(networkErrorKind(sourceError))
-      throw networkError(sourceError)
-    }
-    if (isRejectError(err) && transient(err)) {
-      gitea.noteError(err.code === 'TRUNCATED' ? 'truncated' : 'timeout')
-      throw new GiteaError('GITEA_UNAVAILABLE', `archive download: ${err.code}: ${err.message}`, {
-        retryable: true,
-        cause: err,
-      })
-    }
-    throw err
+    throw archiveFault(gitea, err, sourceError, signal)
   } finally {
     endFetch()
     deps.metrics?.archiveBytesDownloaded.inc(wire.bytes)

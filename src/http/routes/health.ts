@@ -6,6 +6,8 @@ import { Hono } from 'hono'
 import type { AppDeps, AppEnv } from '../env.js'
 import { queryOf } from '../middleware/validate.js'
 import { readinessQuery } from '../openapi/requests.js'
+import { healthBody, readinessBody } from '../openapi/responses.js'
+import { error, json, NO_STORE, type RouteSpec } from '../openapi/route-spec.js'
 
 /** How long the write-lock probe may wait: a probe must answer promptly, not after busy_timeout. */
 const DB_PROBE_BUSY_MS = 100
@@ -59,3 +61,29 @@ export const healthRoutes = new Hono<AppEnv>()
     const body = { status: ready ? 'ready' : 'not_ready', checks, ...(exclude ? { excluded } : {}) }
     return c.json(body, ready ? 200 : 503, { 'Cache-Control': 'no-store' })
   })
+
+export const healthOperations: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getHealth',
+    summary: 'Liveness: the process answers',
+    tag: 'operations',
+    security: 'none',
+    responses: { 200: json('alive', healthBody) },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'getReadiness',
+    summary: 'Readiness: DB and store usable, fetching configured, every template ready',
+    tag: 'operations',
+    security: 'none',
+    query: readinessQuery,
+    responses: {
+      200: json('ready', readinessBody, NO_STORE),
+      400: error('`exclude` names a check that cannot be left out', 'INVALID_PAYLOAD'),
+      503: json('not ready; `checks` says which part is not', readinessBody, NO_STORE),
+    },
+  },
+]

@@ -1,5 +1,7 @@
 // `/admin`: every template with what it serves, since when, and why it is not green; store usage.
-import type { QueueView, StoreView, TemplateView } from '../../../admin/views.js'
+
+import type { QueueView, StoreView } from '../../../admin/service-views.js'
+import type { TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
 import { Ago, CommitLink, Digest, Pill, PinBadge, Published, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
