@@ -72,7 +72,9 @@ export const ERROR_CODES = [
   'GITEA_REPO_MOVED', // 301/307/308 to another repository's API path: renamed or transferred
   'GITEA_REFUSED', // any other 4xx, or a redirect that is neither a rename nor an archive: never retried
   'GITEA_UNAVAILABLE', // network error, timeout, 5xx or 429 after the retries
+  'GITEA_ARCHIVE_TIMEOUT', // Gitea did not start sending an archive within ARCHIVE_WAIT_MS (generating)
   'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
+  'BRANCH_DELETED', // a version-history entry: the tracked branch was deleted (a `delete` event)
   // Jobs
   'INTERRUPTED', // the process running the job died; the job ran again
   'STORE_WRITE_FAILED', // the data directory refused a write (full, read-only); retried

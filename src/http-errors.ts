@@ -68,6 +68,7 @@ export function statusOf(code: string): ContentfulStatusCode {
       return 404
     case 'FETCH_OFF':
     case 'GITEA_UNAVAILABLE':
+    case 'GITEA_ARCHIVE_TIMEOUT':
     case 'GITEA_NOT_FOUND':
     case 'GITEA_TOKEN_REJECTED':
     case 'GITEA_FORBIDDEN':

@@ -47,6 +47,7 @@ export interface StartOptions {
     backoffMaxMs?: number
     bodyTimeoutMs?: number
     headersTimeoutMs?: number
+    archiveWaitMs?: number
     attempts?: number
   }
   jobBackoffBaseMs?: number

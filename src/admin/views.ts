@@ -2,6 +2,7 @@
 // since when, from which commit and delivery, and why the last push was rejected.
 import type { Config } from '../config.js'
 import {
+  BRANCH_DELETED,
   type BundleFile,
   type DeliveryRow,
   type Index,
@@ -11,6 +12,7 @@ import {
   type VersionRow,
 } from '../db/index.js'
 import { type Resolved, resolveTemplate } from '../routes/resolve.js'
+import { adviceFor } from './advice.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -88,16 +90,66 @@ export interface TemplateView {
   current: VersionView | null
   pinned: { digest: string; at: number | null } | null
   latest: VersionView | null
-  lastError: {
-    code: string
-    detail: string | null
-    /** The archive entry a rejection names (hostile text). */
-    entry: string | null
-    at: number
-    commit: string | null
-  } | null
+  lastError: LastError | null
+  /** The tracked branch was deleted in Gitea (a `delete` event) and not pushed since. */
+  branchDeleted: { at: number } | null
   job: JobView | null
   repoUrl: string | null
+}
+
+export interface LastError {
+  code: string
+  /** What to do about it (advice.ts): static text. */
+  advice: string
+  detail: string | null
+  /** The archive entry a rejection names (hostile text). */
+  entry: string | null
+  at: number
+  commit: string | null
+}
+
+/**
+ * Why a template is not green: its newest version when that is rejected or failed (a deleted
+ * branch included), else its newest job when that failed or is being retried.
+ */
+export function lastErrorOf(latestRow: VersionRow | null, jobRow: JobRow | null): LastError | null {
+  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
+    return {
+      code: latestRow.reasonCode,
+      advice: adviceFor(latestRow.reasonCode),
+      detail: latestRow.reasonDetail,
+      entry: latestRow.reasonEntry,
+      at: latestRow.updatedAt,
+      commit: latestRow.commit,
+    }
+  }
+  if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
+    return {
+      code: jobRow.lastErrorCode,
+      advice: adviceFor(jobRow.lastErrorCode),
+      detail: jobRow.lastError,
+      entry: null,
+      at: jobRow.updatedAt,
+      commit: null,
+    }
+  }
+  return null
+}
+
+/**
+ * Tracked templates with a last error, for /readyz: name, code and advice only (no detail: the
+ * probe is unauthenticated). A deleted branch is one of them; it does not make the cache unready.
+ */
+export function templatesNeedingAttention(
+  index: Index,
+): { template: string; code: string; advice: string }[] {
+  return index.templates.tracked().flatMap((t) => {
+    const error = lastErrorOf(
+      index.versions.list(t.name, 1)[0] ?? null,
+      index.jobs.forTemplate(t.name, 1)[0] ?? null,
+    )
+    return error ? [{ template: t.name, code: error.code, advice: error.advice }] : []
+  })
 }
 
 export interface TemplateDetail {
@@ -185,24 +237,7 @@ export function templateView(
   const current = currentRow ? versionView(deps, t, currentRow, servedId) : null
   const latest = latestRow ? versionView(deps, t, latestRow, servedId) : null
 
-  let lastError: TemplateView['lastError'] = null
-  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
-    lastError = {
-      code: latestRow.reasonCode,
-      detail: latestRow.reasonDetail,
-      entry: latestRow.reasonEntry,
-      at: latestRow.updatedAt,
-      commit: latestRow.commit,
-    }
-  } else if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
-    lastError = {
-      code: jobRow.lastErrorCode,
-      detail: jobRow.lastError,
-      entry: null,
-      at: jobRow.updatedAt,
-      commit: null,
-    }
-  }
+  const lastError = lastErrorOf(latestRow, jobRow)
   const health: TemplateHealth = served.digest
     ? lastError
       ? 'stale'
@@ -226,6 +261,8 @@ export function templateView(
     pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
     latest,
     lastError,
+    branchDeleted:
+      lastError?.code === BRANCH_DELETED && latestRow ? { at: latestRow.createdAt } : null,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
   }

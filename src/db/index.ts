@@ -1,4 +1,5 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+import { BranchStateQueries } from './branch-state.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
 import { JobQueries } from './jobs.js'
@@ -8,6 +9,7 @@ import { RetentionQueries } from './retention.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
+export { BRANCH_DELETED, type BranchDeleted } from './branch-state.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
 export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
@@ -32,6 +34,7 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly branches: BranchStateQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -55,6 +58,7 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.branches = new BranchStateQueries(db)
   }
 
   /**

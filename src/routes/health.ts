@@ -3,6 +3,7 @@
 // `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
 import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'
+import { templatesNeedingAttention } from '../admin/views.js'
 import { readinessQuery } from '../api/requests.js'
 import type { AppDeps, AppEnv } from '../app.js'
 import { templatesNotReady } from '../ops-status.js'
@@ -78,13 +79,19 @@ export const healthRoutes = new Hono<AppEnv>()
     const store = await storeCheck(deps)
     const fetching = fetchingCheck(deps)
     let notReady: string[] | null = null
+    let attention: ReturnType<typeof templatesNeedingAttention> = []
     try {
       notReady = templatesNotReady(deps.index)
+      attention = templatesNeedingAttention(deps.index)
     } catch {
       // A closed or unreadable index: the database check already says why.
     }
+    // `attention`: templates whose last refresh went wrong (a deleted branch included), with what
+    // to do. They still serve their last good bundle, so they do not make the cache unready.
     const templates: Check =
-      notReady === null ? { ok: false, notReady: [] } : { ok: notReady.length === 0, notReady }
+      notReady === null
+        ? { ok: false, notReady: [], attention }
+        : { ok: notReady.length === 0, notReady, attention }
     const checks = { database, store, fetching, templates }
     const excluded = exclude?.split(',') ?? []
     const ready = Object.entries(checks).every(

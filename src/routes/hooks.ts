@@ -15,10 +15,11 @@ import {
   storedDeliveryId,
 } from '../db/index.js'
 import { providedSignature, verifySignature } from '../gitea/signature.js'
-import { pushFields, ZERO_SHA } from '../gitea/webhook-payload.js'
+import { pushFields } from '../gitea/webhook-payload.js'
 import { ApiError } from '../http-errors.js'
 import type { WebhookOutcome } from '../metrics.js'
 import { readBody } from './body.js'
+import { handleRefEvent } from './hook-events.js'
 
 /** What to answer; `error` is raised after the transaction commits, so the delivery record stays. */
 type Answer =
@@ -118,12 +119,17 @@ function handlePush(deps: AppDeps, delivery: DeliveryInput, json: unknown): Answ
   if (p.ref.startsWith('refs/tags/')) return ignore('tag push')
   if (ref === null) return ignore('not a branch')
   if (p.before === p.after) {
-    // Gitea's "Test Delivery": before and after are the same commit.
+    // Gitea's "Test Delivery": before and after the same id, the zero id of the repository's
+    // object format since 1.22 (40 or 64 zeros), the default branch's head before. Gitea sends
+    // it only when the hook's branch filter admits the default branch; no real push has it.
     deps.index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' })
     return { status: 200, body: { status: 'ok' }, outcome: 'ok' }
   }
-  if (ZERO_SHA.test(p.after)) return ignore('branch deleted; the last good bundle keeps serving')
+  // A push with the zero `before` created the branch; Gitea sends no push for a deletion (that
+  // is the `delete` event), so a zero `after` is no special case: the job asks for the head.
   const templates = deps.index.templates.tracking(repo, ref)
+  // The branch exists: a deletion recorded for it no longer holds.
+  for (const t of templates) deps.index.branches.clear(t.name)
   if (templates.length === 0) {
     const known = deps.index.templates
       .all()
@@ -280,14 +286,10 @@ hookRoutes.post('/gitea', async (c) => {
           ),
         }
       }
-      const reason =
-        event === 'create' || event === 'delete' ? `${event} event` : `event ${event} is not used`
-      deps.index.deliveries.record({
-        ...delivery,
+      const reason = handleRefEvent(deps, delivery, event, {
         repo: other.data.repository?.full_name ?? null,
         ref: other.data.ref ?? null,
-        outcome: 'ignored',
-        reason,
+        refType: other.data.ref_type ?? null,
       })
       return { status: 200, body: { status: 'ignored', reason }, outcome: 'ignored' }
     })

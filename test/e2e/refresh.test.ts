@@ -52,6 +52,7 @@ async function start(env: Record<string, string> = {}, logger?: Logger) {
       backoffMaxMs: 200,
       bodyTimeoutMs: 1_000,
       headersTimeoutMs: 2_000,
+      archiveWaitMs: 2_000,
     },
     jobBackoffBaseMs: 20,
   })
@@ -337,11 +338,14 @@ describe('Gitea faults', () => {
     expect(currentOf('seo')!.id).toBe(good.id)
   })
 
-  it('retries an archive request that hangs past the header timeout', async () => {
+  it('retries an archive request that hangs past the archive wait, after checking the head', async () => {
     gitea.faults.inject('archive', fault.hang(), { times: 1 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
     expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
+    // The archive request hangs; the branch is asked again (still the head); the archive again.
+    const routes = gitea.requests.map((r) => r.route)
+    expect(routes.slice(routes.indexOf('archive'))).toEqual(['archive', 'branch', 'archive'])
   })
 
   it('retries an archive whose body stalls past the idle timeout', async () => {

@@ -96,6 +96,7 @@ beforeAll(async () => {
     logger: silentLogger,
     giteaTiming: {
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      archiveWaitMs: HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: HEADERS_TIMEOUT_MS,
       backoffBaseMs: 250,
       backoffMaxMs: 2_000,

@@ -43,6 +43,12 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
               <span class="badge">{t.removed ? 'removed' : 'untracked'}</span>
             </>
           ) : null}
+          {t.branchDeleted ? (
+            <>
+              {' '}
+              <span class="badge">branch deleted</span>
+            </>
+          ) : null}
         </span>
       </td>
       <td data-label="Repository" class="nowrap">
@@ -73,7 +79,11 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
       <td data-label="Pin">{t.pinned ? <span class="badge pinned">pinned</span> : null}</td>
       <td data-label="Last error">
         {t.lastError ? (
-          <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+          <span>
+            <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+            <br />
+            <span class="small muted advice">{t.lastError.advice}</span>
+          </span>
         ) : (
           <span class="muted">—</span>
         )}
