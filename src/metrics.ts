@@ -9,7 +9,7 @@ import {
   reconcileLagSeconds,
   templatesNotReady,
   versionCounts,
-} from './ops-status.js'
+} from './db/status.js'
 
 /** Outcomes of POST /hooks/gitea: the recorded delivery outcomes, then the refusals before one. */
 export type WebhookOutcome =

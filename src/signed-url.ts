@@ -8,8 +8,8 @@
 // zero; 43 base64url characters), nothing percent-encoded. The expected signature is compared as
 // text in constant time, so no other spelling of the same bytes passes.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { hmacKey } from './gitea/signature.js'
 import type { Secret } from './secret.js'
+import { hmacKey } from './webhooks/signature.js'
 
 /** The longest a minted URL may live, and the furthest `expires` a request may carry. */
 export const MAX_URL_TTL_SECONDS = 24 * 60 * 60

@@ -2,14 +2,15 @@
 // verify, GC.
 // Each checks its input against the index and fails with a stable code (ApiError), never a
 // half-done change.
+
+import { collectGarbage, type GcReport } from '../cache/gc.js'
+import { activeTemplate } from '../cache/resolve.js'
+import { type VerifyRepairReport, verifyAndRepair } from '../cache/verify.js'
 import type { Config } from '../config.js'
 import type { Index, JobRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
-import { ApiError, unknownTemplate } from '../http-errors.js'
-import { collectGarbage, type GcReport } from '../maintenance/gc.js'
-import { type VerifyRepairReport, verifyAndRepair } from '../maintenance/verify.js'
+import { ApiError, unknownTemplate } from '../http/errors.js'
 import type { Metrics } from '../metrics.js'
-import { activeTemplate } from '../routes/resolve.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface AdminDeps {

@@ -1,5 +1,7 @@
 // Read models for admins, shared by the admin API and the admin UI: what every template serves,
 // since when, from which commit and delivery, and why the last push was rejected.
+
+import { type Resolved, resolveTemplate } from '../cache/resolve.js'
 import type { Config } from '../config.js'
 import {
   BRANCH_DELETED,
@@ -11,8 +13,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
-import { type Resolved, resolveTemplate } from '../routes/resolve.js'
-import { adviceFor } from './advice.js'
+import { type LastError, lastErrorOf } from './last-error.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -95,61 +96,6 @@ export interface TemplateView {
   branchDeleted: { at: number } | null
   job: JobView | null
   repoUrl: string | null
-}
-
-export interface LastError {
-  code: string
-  /** What to do about it (advice.ts): static text. */
-  advice: string
-  detail: string | null
-  /** The archive entry a rejection names (hostile text). */
-  entry: string | null
-  at: number
-  commit: string | null
-}
-
-/**
- * Why a template is not green: its newest version when that is rejected or failed (a deleted
- * branch included), else its newest job when that failed or is being retried.
- */
-export function lastErrorOf(latestRow: VersionRow | null, jobRow: JobRow | null): LastError | null {
-  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
-    return {
-      code: latestRow.reasonCode,
-      advice: adviceFor(latestRow.reasonCode),
-      detail: latestRow.reasonDetail,
-      entry: latestRow.reasonEntry,
-      at: latestRow.updatedAt,
-      commit: latestRow.commit,
-    }
-  }
-  if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
-    return {
-      code: jobRow.lastErrorCode,
-      advice: adviceFor(jobRow.lastErrorCode),
-      detail: jobRow.lastError,
-      entry: null,
-      at: jobRow.updatedAt,
-      commit: null,
-    }
-  }
-  return null
-}
-
-/**
- * Tracked templates with a last error, for /readyz: name, code and advice only (no detail: the
- * probe is unauthenticated). A deleted branch is one of them; it does not make the cache unready.
- */
-export function templatesNeedingAttention(
-  index: Index,
-): { template: string; code: string; advice: string }[] {
-  return index.templates.tracked().flatMap((t) => {
-    const error = lastErrorOf(
-      index.versions.list(t.name, 1)[0] ?? null,
-      index.jobs.forTemplate(t.name, 1)[0] ?? null,
-    )
-    return error ? [{ template: t.name, code: error.code, advice: error.advice }] : []
-  })
 }
 
 export interface TemplateDetail {

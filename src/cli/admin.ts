@@ -5,7 +5,7 @@ import { request } from 'undici'
 import { MAX_JSON_BYTES, readCapped } from '../client/http.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable } from './format.js'
-import { clientEnv } from './pull.js'
+import { clientEnv } from './pull-report.js'
 
 export interface AdminClientOptions {
   server?: string

@@ -3,7 +3,7 @@
 // The same action as DELETE /v1/admin/templates/{name} (admin/actions.ts).
 import { type ForgetAnswer, forgetTemplate } from '../admin/actions.js'
 import type { Index } from '../db/index.js'
-import { ApiError } from '../http-errors.js'
+import { ApiError } from '../http/errors.js'
 import { EXIT_FAILED, EXIT_OK } from './exit.js'
 
 export function forgetCommand(deps: { index: Index }, name: string): number {

@@ -1,7 +1,7 @@
 // `asset-cache gc [--dry-run] [--budget SIZE]`: garbage-collect the store in ASSET_CACHE_DATA_DIR.
 // Safe beside a running server (see maintenance/gc.ts); its hot cache may keep serving a removed
 // bundle's verified bytes from memory until they age out.
-import { collectGarbage } from '../maintenance/gc.js'
+import { collectGarbage } from '../cache/gc.js'
 import type { Runtime } from '../runtime.js'
 import { formatBytes } from '../units.js'
 import { shortDigest, table } from './format.js'

@@ -4,12 +4,12 @@
 // readiness; `asset-cache forget NAME` removes it).
 import { type FileHandle, open } from 'node:fs/promises'
 import { printableName } from '../bundle/names.js'
+import { ingest } from '../cache/ingest.js'
 import { DEFAULT_ALLOW, DEFAULT_REQUIRE, isTemplateName } from '../config.js'
 import { isTracked, type TemplateRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError } from '../errors.js'
 import { isObjectId, OBJECT_ID_MESSAGE } from '../gitea/object-id.js'
-import { ingest } from '../ingest.js'
 import type { Runtime } from '../runtime.js'
 import { printable } from './format.js'
 

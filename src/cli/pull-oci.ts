@@ -2,7 +2,7 @@
 // pulling a template image from an OCI registry (the cache's /v2, or a registry mirroring it).
 // Same output and exit codes as `pull`; no --server (the registry is in the target).
 import { pullOci } from '../client/oci.js'
-import { clientEnv, type PullCommandOptions, reported } from './pull.js'
+import { clientEnv, type PullCommandOptions, reported } from './pull-report.js'
 
 export const isOciTarget = (target: string): boolean => /^oci(\+http)?:\/\//.test(target)
 

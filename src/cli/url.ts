@@ -8,7 +8,7 @@ import { parseDuration } from '../units.js'
 import { type AdminClientOptions, call, text } from './admin.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable } from './format.js'
-import { clientEnv } from './pull.js'
+import { clientEnv } from './pull-report.js'
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 

@@ -1,5 +1,5 @@
 // `asset-cache verify`: re-hash every blob, check every indexed bundle is present; non-zero on corruption.
-import { verifyAndRepair } from '../maintenance/verify.js'
+import { verifyAndRepair } from '../cache/verify.js'
 import type { Runtime } from '../runtime.js'
 
 export async function verifyCommand(

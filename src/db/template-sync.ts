@@ -7,7 +7,7 @@
 // entries (a truncated ConfigMap, a template step that rendered nothing) must not take every
 // template away from a running fleet.
 import type { TemplateSpec } from '../config.js'
-import type { TemplateRow } from './templates.js'
+import type { TemplateRow } from './template-row.js'
 
 export interface SyncOptions {
   /** Let an empty manifest remove every tracked template. */

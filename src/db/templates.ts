@@ -1,23 +1,11 @@
 // Template rows: the manifest's templates, their current version and pin.
 import type { TemplateSpec } from '../config.js'
 import type { Db } from './open.js'
+import type { TemplateRow } from './template-row.js'
 import { isTracked, planSync, type SyncOptions, type SyncPlan } from './template-sync.js'
 
+export type { TemplateRow } from './template-row.js'
 export type { SyncOptions, SyncPlan } from './template-sync.js'
-
-export interface TemplateRow {
-  name: string
-  repo: string | null
-  ref: string | null
-  allow: string[]
-  require: string[]
-  currentVersionId: number | null
-  pinnedDigest: string | null
-  pinnedAt: number | null
-  createdAt: number
-  updatedAt: number
-  removedAt: number | null
-}
 
 interface RawTemplate {
   name: string

@@ -2,10 +2,10 @@
 // ingest (validate, canonicalize, store). Failures are sorted into Gitea's (retried), the data
 // directory's (STORE_WRITE_FAILED, retried) and the content's (a rejected version).
 import type { Readable } from 'node:stream'
+import { ingest } from '../cache/ingest.js'
 import type { JobRow, TemplateRow, VersionSource } from '../db/index.js'
 import { AppError, isRejectError, type RejectError } from '../errors.js'
 import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
-import { ingest } from '../ingest.js'
 import type { RefreshDeps } from './refresh.js'
 import { storageFailure, WireCounter } from './wire.js'
 

@@ -1,6 +1,6 @@
 // The content-addressed blob store's public surface.
 
-export type { MaintenanceStep } from '../steps.js'
+export type { MaintenanceStep } from '../cache/steps.js'
 export { ContentStore } from './content-store.js'
 export type { Detached } from './evict.js'
 export type { BlobEntry } from './list.js'

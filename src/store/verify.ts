@@ -1,6 +1,7 @@
 // verify: re-hash every blob as an ordered list of named, timed steps (cacache verify.js style).
+
+import { type MaintenanceStep, runStep } from '../cache/steps.js'
 import { digestOf } from '../digest.js'
-import { type MaintenanceStep, runStep } from '../steps.js'
 import { hashFile, isErrno } from './fs-util.js'
 import { listBlobs } from './list.js'
 import { blobHex, blobPath } from './paths.js'

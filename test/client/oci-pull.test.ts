@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseOciTarget, pullOci } from '../../src/client/oci.js'
 import { readState } from '../../src/client/state.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { buildImage } from '../../src/oci/image.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import { ingestTree } from '../http/read-fixture.js'
 import {
   filesUnder,

@@ -7,9 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { pull } from '../../src/index.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type ArchiveMode,
   createRepo,

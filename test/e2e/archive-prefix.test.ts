@@ -3,8 +3,8 @@
 // archive of the same files gives; left at its default, each is refused with a code that names
 // Gitea's setting.
 import { afterEach, beforeEach, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type FakeGitea,
   type GitRepo,

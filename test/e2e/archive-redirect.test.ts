@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { Secret } from '../../src/secret.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type FakeGitea,
   fault,

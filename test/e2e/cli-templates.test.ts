@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { openIndex } from '../../src/db/index.js'
+import { startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { startServer } from '../../src/server.js'
 import { AS_UNPRIVILEGED, cli } from '../support/cli.js'
 
 const entry = (name: string, repo = `acme/${name}`) => ({ name, repo, ref: 'main' })

@@ -1,8 +1,8 @@
 // /metrics after a real flow: fake Gitea (real git) → webhooks → jobs → bundle downloads.
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type FakeGitea,
   fault,

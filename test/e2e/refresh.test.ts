@@ -3,8 +3,8 @@
 import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { createLogger, type Logger, silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   createPayload,
   deletePayload,

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type FakeGitea,
   fault,

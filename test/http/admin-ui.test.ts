@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src/admin/advice.js'
-import { SESSION_TTL_MS } from '../../src/admin-ui/session.js'
+import { SESSION_TTL_MS } from '../../src/http/admin-ui/session.js'
 import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')

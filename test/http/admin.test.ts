@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ingest } from '../../src/ingest.js'
+import { ingest } from '../../src/cache/ingest.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
 import { appWithClock, errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ingest } from '../../src/cache/ingest.js'
 import {
   bundleManifest,
   deliveryList,
   errorBodySchema,
   verifyReport,
-} from '../../src/api/responses.js'
-import { ROUTES, type RouteSpec } from '../../src/api/routes.js'
-import { ingest } from '../../src/ingest.js'
+} from '../../src/http/openapi/responses.js'
+import { ROUTES, type RouteSpec } from '../../src/http/openapi/routes.js'
 import { archive, commitTree } from '../bundle/helpers/git.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 

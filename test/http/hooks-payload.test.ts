@@ -2,7 +2,7 @@
 // that must accept, refuse and word the first issue exactly as parsing the whole payload does.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { pushFields, pushPayloadSchema } from '../../src/gitea/webhook-payload.js'
+import { pushFields, pushPayloadSchema } from '../../src/webhooks/payload.js'
 
 const verdict = (value: unknown) => {
   const r = pushPayloadSchema.safeParse(value)

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app.js'
+import { createApp } from '../../src/http/app.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'

@@ -1,4 +1,4 @@
-// The hot bundle listener (src/listener.ts) answers cache hits without the Hono app. Whatever it
+// The hot bundle listener (src/http/fast-path/listener.ts) answers cache hits without the Hono app. Whatever it
 // answers must be what the app answers: random requests go to both over real sockets and their
 // statuses, headers and bodies are compared; the count of requests the app saw proves the hot path
 // answered most of them.
@@ -10,8 +10,9 @@ import { getRequestListener } from '@hono/node-server'
 import fc from 'fast-check'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AppDeps, createApp } from '../../src/app.js'
-import { hotBundleListener } from '../../src/listener.js'
+import { createApp } from '../../src/http/app.js'
+import type { AppDeps } from '../../src/http/env.js'
+import { hotBundleListener } from '../../src/http/fast-path/listener.js'
 import { createLogger, silentLogger } from '../../src/log.js'
 import { createMetrics, type Metrics } from '../../src/metrics.js'
 import { signedPath } from '../../src/signed-url.js'
@@ -258,7 +259,7 @@ describe('the hot bundle listener', () => {
   })
 
   it('leaves a digest it evicted to the app', async () => {
-    const { bundleServing } = await import('../../src/routes/hot-cache.js')
+    const { bundleServing } = await import('../../src/http/fast-path/hot-cache.js')
     bundleServing(hot.deps).cache.delete(docs)
     toApp = 0
     const res = await send(hot.url, 'GET', `/v1/bundles/${docs}`, {

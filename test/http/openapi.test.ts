@@ -4,10 +4,16 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { jsonSchemaOf } from '../../src/api/openapi.js'
-import { digestSchema, gcBody, listQuery, pinBody, refreshBody } from '../../src/api/requests.js'
-import { isDocumented, ROUTES } from '../../src/api/routes.js'
-import { otherPayloadSchema, pushPayloadSchema } from '../../src/gitea/webhook-payload.js'
+import { jsonSchemaOf } from '../../src/http/openapi/openapi.js'
+import {
+  digestSchema,
+  gcBody,
+  listQuery,
+  pinBody,
+  refreshBody,
+} from '../../src/http/openapi/requests.js'
+import { isDocumented, ROUTES } from '../../src/http/openapi/routes.js'
+import { otherPayloadSchema, pushPayloadSchema } from '../../src/webhooks/payload.js'
 import { type Fixture, fixture } from './read-fixture.js'
 
 type Json = Record<string, unknown>

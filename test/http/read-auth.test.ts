@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/app.js'
 import { parseReadTokens } from '../../src/config.js'
+import { createApp } from '../../src/http/app.js'
+import { matchReadToken } from '../../src/http/middleware/read-auth.js'
 import { createLogger } from '../../src/log.js'
-import { matchReadToken } from '../../src/routes/read-auth.js'
 import { errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex')

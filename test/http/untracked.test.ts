@@ -2,7 +2,7 @@
 // readiness, and admins forget them through the API and the UI; tracked ones cannot be forgotten.
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { templatesNotReady } from '../../src/ops-status.js'
+import { templatesNotReady } from '../../src/db/status.js'
 import { errorCode, type Fixture, fixture, ingestTree, TEMPLATES } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')

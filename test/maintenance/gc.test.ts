@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { collectGarbage, settleDetached } from '../../src/maintenance/gc.js'
+import { collectGarbage, settleDetached } from '../../src/cache/gc.js'
 import type { Runtime } from '../../src/runtime.js'
 import type { ContentStore } from '../../src/store/index.js'
 import { ingestTree } from '../http/read-fixture.js'

@@ -1,8 +1,8 @@
 // Scheduled GC: runs every interval, never two at once, survives a failing run, stops cleanly.
 import { describe, expect, it } from 'vitest'
+import type { GcReport } from '../../src/cache/gc.js'
+import { scheduleGc } from '../../src/jobs/gc-schedule.js'
 import { silentLogger } from '../../src/log.js'
-import type { GcReport } from '../../src/maintenance/gc.js'
-import { scheduleGc } from '../../src/maintenance/schedule.js'
 import { until } from '../support/wait.js'
 
 const empty: GcReport = {

@@ -6,7 +6,7 @@
 // start-up cleanup, no index row points to a missing blob, no commit has two ready versions, the
 // jobs table holds nothing queued or running, and every template is at its branch head.
 //
-// Start-up removes orphan blobs only when older than 10 minutes (src/jobs/orphans.ts; the age is
+// Start-up removes orphan blobs only when older than 10 minutes (src/cache/orphans.ts; the age is
 // not configurable from the environment), so before each restart the orphans a kill left are
 // back-dated past that age: the test checks the cleanup itself, and separately counts how many
 // orphans a kill leaves (at most one: the bundle whose put had published but not been indexed).

@@ -15,9 +15,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
+import { type RunningServer, startServer } from '../../src/http/server.js'
 import { pull } from '../../src/index.js'
 import { silentLogger } from '../../src/log.js'
-import { type RunningServer, startServer } from '../../src/server.js'
 import {
   type FakeGitea,
   type Fault,

@@ -1,4 +1,4 @@
-// The wrong-admin-token limiter (src/routes/admin-attempts.ts) over random timelines: an address
+// The wrong-admin-token limiter (src/http/middleware/admin-attempts.ts) over random timelines: an address
 // gets at most 10 compared wrong tokens per window (20 in any 60 s, the fixed window's edge), it is
 // free again once its window ends, and other addresses are never locked by its failures.
 import fc from 'fast-check'
@@ -8,7 +8,7 @@ import {
   ADMIN_WINDOW_MS,
   AdminAttempts,
   attemptKey,
-} from '../../src/routes/admin-attempts.js'
+} from '../../src/http/middleware/admin-attempts.js'
 
 describe('AdminAttempts', () => {
   it('compares at most 10 wrong tokens per window from one address, and frees it after', () => {

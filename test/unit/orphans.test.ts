@@ -1,7 +1,7 @@
 import { utimes } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { removeOrphanBlobs } from '../../src/jobs/orphans.js'
+import { removeOrphanBlobs } from '../../src/cache/orphans.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
 

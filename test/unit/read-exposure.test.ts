@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { checkReadExposure, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import { checkReadExposure, startServer } from '../../src/server.js'
 import { testConfig } from '../support/runtime.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))

@@ -1,7 +1,7 @@
 // What a name resolves to, against a history longer than any list the routes page through.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { resolveTemplate } from '../../src/cache/resolve.js'
 import { digestInScope } from '../../src/db/serving.js'
-import { resolveTemplate } from '../../src/routes/resolve.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
 

@@ -1,0 +1,214 @@
+// `/admin/store`: usage against the budget, GC (dry run or for real) and verify, and the report
+// of whichever just ran.
+import type { StoreView } from '../../../admin/views.js'
+import type { GcReport } from '../../../cache/gc.js'
+import type { VerifyRepairReport } from '../../../cache/verify.js'
+import { formatBytes } from '../../../units.js'
+import { duration, shortDigest } from '../format.js'
+import { type Flash, Layout, PostButton } from '../layout.js'
+import { Ago, Digest, UsageBar } from '../parts.js'
+import type { AdminSession } from '../session.js'
+
+export type StoreReport =
+  | { kind: 'gc'; report: GcReport }
+  | { kind: 'verify'; report: VerifyRepairReport }
+
+function Steps({
+  steps,
+}: {
+  steps: { name: string; ms: number; counts: Record<string, number> }[]
+}) {
+  return (
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr>
+            <th>Step</th>
+            <th>Time</th>
+            <th>Counts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s) => (
+            <tr>
+              <td class="nowrap">{s.name}</td>
+              <td class="num">{duration(s.ms)}</td>
+              <td class="small">
+                {Object.entries(s.counts)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(' · ') || '—'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+function GcResult({ report, now }: { report: GcReport; now: number }) {
+  return (
+    <section class="card" id="report">
+      <h2 style="margin-top:0">{report.dryRun ? 'GC dry run' : 'GC'}</h2>
+      <dl class="facts">
+        <dt>Budget</dt>
+        <dd>
+          {formatBytes(report.budgetBytes)}, newest {report.keepVersions} ready versions per
+          template kept
+        </dd>
+        <dt>Before</dt>
+        <dd>
+          {report.before.bundles} bundles, {formatBytes(report.before.bytes)}
+        </dd>
+        <dt>After</dt>
+        <dd>
+          {report.after.bundles} bundles, {formatBytes(report.after.bytes)}
+        </dd>
+        <dt>{report.dryRun ? 'Would free' : 'Freed'}</dt>
+        <dd>
+          {formatBytes(report.freedBytes)} in {report.removed.length} bundle
+          {report.removed.length === 1 ? '' : 's'}
+        </dd>
+        <dt>Protected</dt>
+        <dd>{report.protected} bundles</dd>
+        {report.overBudget ? (
+          <>
+            <dt>Over budget</dt>
+            <dd>still over budget: everything left is protected</dd>
+          </>
+        ) : null}
+      </dl>
+      {report.removed.length > 0 ? (
+        <>
+          <h2>{report.dryRun ? 'Would remove' : 'Removed'}</h2>
+          <div class="scroll cards">
+            <table class="cards">
+              <thead>
+                <tr>
+                  <th>Digest</th>
+                  <th>Size</th>
+                  <th>Last served</th>
+                  <th>Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.removed.map((r) => (
+                  <tr>
+                    <td data-label="Digest" class="nowrap">
+                      <Digest digest={r.digest} />
+                    </td>
+                    <td data-label="Size" class="num">
+                      {formatBytes(r.size)}
+                    </td>
+                    <td data-label="Last served" class="nowrap">
+                      <Ago at={r.lastServedAt} now={now} />
+                    </td>
+                    <td data-label="Created" class="nowrap">
+                      <Ago at={r.createdAt} now={now} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+      <h2>Steps</h2>
+      <Steps steps={report.steps} />
+    </section>
+  )
+}
+
+function VerifyResult({ report }: { report: VerifyRepairReport }) {
+  return (
+    <section class="card" id="report">
+      <h2 style="margin-top:0">Verify</h2>
+      <dl class="facts">
+        <dt>Re-hashed</dt>
+        <dd>
+          {report.checked} blobs, {formatBytes(report.bytes)}
+        </dd>
+        <dt>Corrupt or missing</dt>
+        <dd>{report.corrupt.length}</dd>
+        <dt>Quarantined</dt>
+        <dd>{report.quarantined.length ? report.quarantined.map(shortDigest).join(', ') : '—'}</dd>
+        <dt>Refresh queued for</dt>
+        <dd>{report.requeued.length ? report.requeued.join(', ') : '—'}</dd>
+      </dl>
+      {report.corrupt.length > 0 ? (
+        <div class="scroll cards" style="margin-top:1rem">
+          <table class="cards">
+            <thead>
+              <tr>
+                <th>Digest</th>
+                <th>Code</th>
+                <th>Expected</th>
+                <th>Found</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.corrupt.map((b) => (
+                <tr>
+                  <td data-label="Digest" class="nowrap">
+                    <Digest digest={b.digest} />
+                  </td>
+                  <td data-label="Code">
+                    <code>{b.code}</code>
+                  </td>
+                  <td data-label="Expected" class="mono small">
+                    {String(b.expected)}
+                  </td>
+                  <td data-label="Found" class="mono small">
+                    {String(b.found)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <h2>Steps</h2>
+      <Steps steps={report.steps} />
+    </section>
+  )
+}
+
+export interface StorePageProps {
+  session: AdminSession
+  store: StoreView
+  now: number
+  flash: Flash | null
+  result?: StoreReport | null
+}
+
+export function StorePage(props: StorePageProps) {
+  const { store, session } = props
+  return (
+    <Layout title="Store" session={session} active="store" flash={props.flash}>
+      <h1>Store</h1>
+      <section class="card">
+        <UsageBar store={store} />
+        <p class="small muted">
+          GC evicts least recently served bundles until the store fits the budget; the newest{' '}
+          {store.keepVersions} ready versions of each template, current and pinned bundles are never
+          evicted.
+          {store.gcIntervalMs ? ` It also runs every ${duration(store.gcIntervalMs)}.` : null}
+        </p>
+        <div class="actions">
+          <PostButton
+            session={session}
+            action="/admin/gc"
+            label="GC dry run"
+            fields={{ dryRun: '1' }}
+          />
+          <PostButton session={session} action="/admin/gc" label="Run GC" className="danger" />
+          <PostButton session={session} action="/admin/verify" label="Verify store" />
+        </div>
+      </section>
+      {props.result?.kind === 'gc' ? (
+        <GcResult report={props.result.report} now={props.now} />
+      ) : null}
+      {props.result?.kind === 'verify' ? <VerifyResult report={props.result.report} /> : null}
+    </Layout>
+  )
+}

@@ -1,0 +1,55 @@
+// Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
+import type { StoreView } from '../../admin/views.js'
+import { formatBytes } from '../../units.js'
+import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
+
+export function Pill({ status }: { status: string }) {
+  return <span class={`pill ${status}`}>{status}</span>
+}
+
+export function CommitLink({ commit, url }: { commit: string | null; url: string | null }) {
+  if (!commit) return <span class="muted">—</span>
+  const text = <code title={commit}>{shortSha(commit)}</code>
+  return url ? (
+    <a href={url} rel="noreferrer">
+      {text}
+    </a>
+  ) : (
+    text
+  )
+}
+
+export function Digest({ digest }: { digest: string | null }) {
+  if (!digest) return <span class="muted">—</span>
+  return (
+    <code class="digest" title={digest}>
+      {shortDigest(digest)}
+    </code>
+  )
+}
+
+export function Ago({ at, now }: { at: number | null; now: number }) {
+  if (at === null) return <span class="muted">—</span>
+  return (
+    <time datetime={isoTime(at)} title={isoTime(at)} class="nowrap">
+      {ago(at, now)}
+    </time>
+  )
+}
+
+export function UsageBar({ store }: { store: StoreView }) {
+  const width =
+    store.bytes > 0 ? Math.max(1, Math.min(100, Math.round(store.ratio * 1000) / 10)) : 0
+  const level = store.ratio > 1 ? 'over' : store.ratio > 0.9 ? 'warn' : ''
+  return (
+    <div>
+      <div>
+        <b>{formatBytes(store.bytes)}</b> of {formatBytes(store.budgetBytes)} budget ·{' '}
+        {percent(store.ratio)} · {store.bundles} bundle{store.bundles === 1 ? '' : 's'}
+      </div>
+      <div class={`bar ${level}`} aria-hidden="true">
+        <span style={`width:${width}%`} />
+      </div>
+    </div>
+  )
+}

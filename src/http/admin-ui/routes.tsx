@@ -1,0 +1,212 @@
+// `/admin`: the admin UI, server-rendered, plain forms, no script. Reads go through the same read
+// models as /v1/admin (admin/views.ts), actions through the same functions (admin/actions.ts);
+// an action redirects back with a fixed flash key (POST → 303 → GET), or shows its report.
+import { Hono } from 'hono'
+import { collectGarbageNow, verifyStoreNow } from '../../admin/actions.js'
+import { listTemplates, queueView, storeView } from '../../admin/views.js'
+import { ApiError } from '../errors.js'
+import { adminAttempts, checkAdminToken, clientAddress } from '../middleware/admin-attempts.js'
+import { bodyWithin } from '../middleware/body.js'
+import { lostConnectionAnswer } from '../middleware/connection-lost.js'
+import { adminDeps } from '../routes/admin.js'
+import { doneFlash, errorFlash, nowOf } from './flash.js'
+import {
+  render,
+  requireCsrf,
+  requireEnabled,
+  requireSession,
+  sameOriginPosts,
+  securityHeaders,
+  type UiEnv,
+} from './guard.js'
+import type { Flash } from './layout.js'
+import { LoginPage, NoticePage } from './pages/notice.js'
+import { OverviewPage } from './pages/overview.js'
+import { QueuePage } from './pages/queue.js'
+import { StorePage } from './pages/store.js'
+import { currentSession, endSession, startSession } from './session.js'
+import { templateUiRoutes } from './template-routes.js'
+
+const FORM_MAX_BYTES = 16 * 1024
+
+export const adminUiRoutes = new Hono<UiEnv>()
+
+adminUiRoutes.use(securityHeaders)
+adminUiRoutes.use(requireEnabled)
+// Forms, sign-in included, are read whole here: at most FORM_MAX_BYTES, within
+// ASSET_CACHE_BODY_TIMEOUT (408 past it).
+adminUiRoutes.use(
+  bodyWithin<UiEnv>(FORM_MAX_BYTES, (c) =>
+    render(
+      c,
+      <NoticePage
+        title="Form too large"
+        session={null}
+        flash={{ kind: 'error', code: 'PAYLOAD_TOO_LARGE', text: 'The form was too large.' }}
+      />,
+      413,
+    ),
+  ),
+)
+adminUiRoutes.use(sameOriginPosts)
+
+adminUiRoutes.get('/login', (c) => {
+  if (currentSession(c)) return c.redirect('/admin', 303)
+  return render(c, <LoginPage />)
+})
+
+adminUiRoutes.post('/login', async (c) => {
+  const body = await c.req.parseBody()
+  const token = typeof body.token === 'string' ? body.token : ''
+  // requireEnabled ran first: the token is configured. Checked after the body is read, in one
+  // step with the lock and the count (a sign-in racing others cannot slip past the limit).
+  const check = checkAdminToken(
+    adminAttempts(c.var.deps),
+    clientAddress(c),
+    c.var.deps.config.adminToken!,
+    token,
+  )
+  if (!check.ok && check.lockedForMs > 0) {
+    const seconds = Math.ceil(check.lockedForMs / 1000)
+    c.header('Retry-After', String(seconds))
+    const error = `Too many wrong tokens from this address. Try again in ${seconds} s.`
+    return render(c, <LoginPage error={error} />, 429)
+  }
+  if (!check.ok) {
+    c.var.deps.logger.warn({ requestId: c.var.requestId }, 'admin sign-in with a wrong token')
+    return render(c, <LoginPage error="That token is not valid." />, 401)
+  }
+  startSession(c)
+  return c.redirect('/admin', 303)
+})
+
+adminUiRoutes.use(requireSession)
+adminUiRoutes.use(requireCsrf)
+
+adminUiRoutes.post('/logout', (c) => {
+  endSession(c, c.var.session)
+  return c.redirect('/admin/login', 303)
+})
+
+adminUiRoutes.get('/', (c) => {
+  const deps = c.var.deps
+  return render(
+    c,
+    <OverviewPage
+      session={c.var.session}
+      templates={listTemplates(deps)}
+      store={storeView(deps)}
+      depth={deps.index.jobs.depth()}
+      now={nowOf(deps)}
+      flash={doneFlash(c.req.query('done'))}
+    />,
+  )
+})
+
+adminUiRoutes.route('/templates', templateUiRoutes)
+
+adminUiRoutes.get('/queue', (c) => {
+  const deps = c.var.deps
+  return render(
+    c,
+    <QueuePage
+      session={c.var.session}
+      queue={queueView(deps)}
+      deliveries={deps.index.deliveries.list(50)}
+      now={nowOf(deps)}
+      flash={null}
+    />,
+  )
+})
+
+adminUiRoutes.get('/store', (c) => {
+  const deps = c.var.deps
+  return render(
+    c,
+    <StorePage session={c.var.session} store={storeView(deps)} now={nowOf(deps)} flash={null} />,
+  )
+})
+
+adminUiRoutes.post('/gc', async (c) => {
+  const deps = c.var.deps
+  const form = await c.req.parseBody()
+  const dryRun = form.dryRun === '1'
+  const report = await collectGarbageNow(adminDeps(deps, c.var.metrics), { dryRun })
+  const text = dryRun
+    ? `Dry run: GC would free ${report.removed.length} bundle(s); nothing was removed.`
+    : `GC removed ${report.removed.length} bundle(s).`
+  return render(
+    c,
+    <StorePage
+      session={c.var.session}
+      store={storeView(deps)}
+      now={nowOf(deps)}
+      flash={{ kind: 'ok', text }}
+      result={{ kind: 'gc', report }}
+    />,
+  )
+})
+
+adminUiRoutes.post('/verify', async (c) => {
+  const deps = c.var.deps
+  const report = await verifyStoreNow(adminDeps(deps, c.var.metrics))
+  const bad = report.corrupt.length
+  const flash: Flash = bad
+    ? {
+        kind: 'error',
+        code: 'EINTEGRITY',
+        text: `${bad} blob(s) corrupt or missing; quarantined and refresh queued.`,
+      }
+    : { kind: 'ok', text: `All ${report.checked} blob(s) verified.` }
+  return render(
+    c,
+    <StorePage
+      session={c.var.session}
+      store={storeView(deps)}
+      now={nowOf(deps)}
+      flash={flash}
+      result={{ kind: 'verify', report }}
+    />,
+  )
+})
+
+adminUiRoutes.all('*', (c) => {
+  if (c.req.method === 'GET' && c.req.path === '/admin/') return c.redirect('/admin', 303)
+  return render(
+    c,
+    <NoticePage
+      title="Not found"
+      session={c.var.session}
+      flash={{ kind: 'error', code: 'NOT_FOUND', text: 'There is no admin page here.' }}
+    />,
+    404,
+  )
+})
+
+adminUiRoutes.onError((err, c) => {
+  const lost = lostConnectionAnswer(c, err)
+  if (lost) return lost
+  const session = currentSession(c)
+  if (err instanceof ApiError) {
+    for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
+    return render(
+      c,
+      <NoticePage title="Request failed" session={session} flash={errorFlash(err)} />,
+      err.status,
+    )
+  }
+  c.var.deps.logger.error({ requestId: c.var.requestId, err }, 'admin ui request failed')
+  return render(
+    c,
+    <NoticePage
+      title="Something went wrong"
+      session={session}
+      flash={{
+        kind: 'error',
+        code: 'INTERNAL',
+        text: `The request could not be completed (request id ${c.var.requestId}).`,
+      }}
+    />,
+    500,
+  )
+})

@@ -1,0 +1,90 @@
+// GET|HEAD /v2/<name>/blobs/<digest>: a layer is the stored bundle, answered by the bundle route's
+// own path (hot cache, verification on the way out, Range, quarantine of a corrupt blob); configs
+// and manifests come from the repository view. Blobs are scoped to their repository: a digest
+// that none of the repository's images names is BLOB_UNKNOWN there, whatever else exists.
+//
+// Always the identity encoding: a blob's bytes are what its digest and size describe, so
+// Accept-Encoding is not honoured here (registries do not compress blobs on the way out).
+import type { Context } from 'hono'
+import { blobUnknown, digestInvalid } from '../../oci/errors.js'
+import { parseDigestRef } from '../../oci/naming.js'
+import type { AppEnv } from '../env.js'
+import { ApiError } from '../errors.js'
+import { bundleServing, markServed } from '../fast-path/hot-cache.js'
+import { bundleResponse, hotAnswer } from './bundles.js'
+import { API_VERSION, bytesResponse } from './oci-answers.js'
+import type { RepositoryView } from './oci-views.js'
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/** Headers every blob answer carries on top of the bundle route's own (a 304 describes no body). */
+function blobHeaders(digest: string, status: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'docker-content-digest': digest,
+    'docker-distribution-api-version': API_VERSION,
+  }
+  if (status !== 304) headers['content-type'] = 'application/octet-stream'
+  return headers
+}
+
+/** The request without Accept-Encoding (only made on a hot-cache miss). */
+function identityRequest(req: Request): Request {
+  if (!req.headers.has('accept-encoding')) return req
+  const headers = new Headers(req.headers)
+  headers.delete('accept-encoding')
+  return new Request(req.url, { method: req.method, headers })
+}
+
+async function layerResponse(c: Context<AppEnv>, view: RepositoryView, digest: string) {
+  const deps = c.get('deps')
+  const metrics = c.get('metrics')
+  const hit = bundleServing(deps).cache.get(digest)
+  if (hit) {
+    metrics.hotCacheHits.inc()
+    markServed(deps, digest)
+    const header = (name: string) =>
+      name === 'accept-encoding' ? undefined : (c.req.header(name) ?? undefined)
+    const answer = hotAnswer(metrics, c.req.method, header, hit)
+    return new Response(answer.body, {
+      status: answer.status,
+      headers: { ...answer.headers, ...blobHeaders(digest, answer.status) },
+    })
+  }
+  let res: Response
+  try {
+    res = await bundleResponse(deps, metrics, identityRequest(c.req.raw), digest, null)
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) throw blobUnknown(view.repository, digest)
+    throw err
+  }
+  const headers = new Headers(res.headers)
+  for (const [name, value] of Object.entries(blobHeaders(digest, res.status))) {
+    headers.set(name, value)
+  }
+  return new Response(res.body, { status: res.status, headers })
+}
+
+export async function blobResponse(
+  c: Context<AppEnv>,
+  view: RepositoryView,
+  reference: string,
+): Promise<Response> {
+  const ref = parseDigestRef(reference)
+  if (ref.kind === 'invalid-digest' || ref.kind === 'invalid') throw digestInvalid(reference)
+  if (ref.kind !== 'digest') throw blobUnknown(view.repository, reference)
+  const { digest } = ref
+  if (view.layers.has(digest)) return layerResponse(c, view, digest)
+  const doc = view.configs.get(digest) ?? view.manifests.get(digest)
+  if (!doc) throw blobUnknown(view.repository, digest)
+  return bytesResponse(
+    c,
+    doc.bytes,
+    {
+      'Content-Type': 'application/octet-stream',
+      'Docker-Content-Digest': digest,
+      ETag: `"${digest}"`,
+      'Cache-Control': IMMUTABLE,
+    },
+    true,
+  )
+}

@@ -1,0 +1,132 @@
+// Each template as an OCI repository: its tags, and the index, manifests and configs of every
+// ready version whose bundle is still stored, by digest. Built from the index and kept until the
+// index changes (Index.changeStamp), like the resolved views; per app, since the platforms and
+// the source annotation come from its configuration.
+
+import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
+import type { Index, TemplateRow, VersionRow } from '../../db/index.js'
+import { type Blob, buildImage, type Image, type Platform, sourceOf } from '../../oci/image.js'
+import { commitTag, LATEST, refTag, repositoryOf } from '../../oci/naming.js'
+import type { AppDeps } from '../env.js'
+
+/** Versions looked at per template, newest first (each one's tag is its commit). */
+export const VERSIONS_TAGGED = 100
+
+export interface RepositoryView {
+  template: string
+  repository: string
+  /** tag → image. */
+  tags: Map<string, Image>
+  /** digest → image index or image manifest. */
+  manifests: Map<string, Blob>
+  /** digest → image config. */
+  configs: Map<string, Blob>
+  /** digest → size of each layer (a bundle). */
+  layers: Map<string, number>
+}
+
+export interface OciOptions {
+  platforms: readonly Platform[]
+  /** GITEA_BASE_URL as configured (href), or null. */
+  sourceBase: string | null
+}
+
+function buildView(index: Index, options: OciOptions, template: TemplateRow): RepositoryView {
+  const view: RepositoryView = {
+    template: template.name,
+    repository: repositoryOf(template.name),
+    tags: new Map(),
+    manifests: new Map(),
+    configs: new Map(),
+    layers: new Map(),
+  }
+  const source = sourceOf(options.sourceBase, template.repo)
+  const built = new Map<string, Image | null>()
+  const imageOf = (digest: string, commit: string | null): Image | null => {
+    const key = `${digest} ${commit}`
+    if (built.has(key)) return built.get(key)!
+    const bundle = index.bundles.get(digest)
+    const image = bundle
+      ? buildImage({
+          template: template.name,
+          digest,
+          size: bundle.size,
+          commit,
+          source,
+          platforms: options.platforms,
+        })
+      : null
+    built.set(key, image)
+    if (image) {
+      view.manifests.set(image.index.digest, image.index)
+      for (const m of image.manifests) {
+        view.manifests.set(m.manifest.digest, m.manifest)
+        view.configs.set(m.config.digest, m.config)
+      }
+      view.layers.set(digest, bundle!.size)
+    }
+    return image
+  }
+  const ready = (v: VersionRow | null) => (v?.status === 'ready' && v.digest ? v : null)
+
+  for (const v of index.versions.list(template.name, VERSIONS_TAGGED)) {
+    if (!ready(v)) continue
+    const image = imageOf(v.digest!, v.commit)
+    const tag = commitTag(v.commit)
+    if (image && tag && !view.tags.has(tag)) view.tags.set(tag, image)
+  }
+  // The tracked ref's tag: the current version from the branch, pinned or not.
+  const ref = template.ref === null ? null : refTag(template.ref)
+  if (ref !== null && template.currentVersionId !== null) {
+    const current = ready(index.versions.get(template.currentVersionId))
+    const image = current && imageOf(current.digest!, current.commit)
+    if (image) view.tags.set(ref, image)
+  }
+  // `latest`: what GET /v1/templates/{name} answers (the pin, else the current version).
+  const resolved = resolveTemplate(index, template)
+  if (resolved.digest) {
+    const image = imageOf(resolved.digest, resolved.version?.commit ?? null)
+    if (image) view.tags.set(LATEST, image)
+  }
+  return view
+}
+
+export class RepositoryViews {
+  readonly #index: Index
+  readonly #options: OciOptions
+  readonly #views = new Map<string, RepositoryView>()
+  #stamp: readonly [number, number] = [-1, -1]
+
+  constructor(index: Index, options: OciOptions) {
+    this.#index = index
+    this.#options = options
+  }
+
+  /** The repository of active template `name`, or null. */
+  get(name: string): RepositoryView | null {
+    const stamp = this.#index.changeStamp()
+    if (stamp[0] !== this.#stamp[0] || stamp[1] !== this.#stamp[1]) {
+      this.#views.clear()
+      this.#stamp = stamp
+    }
+    const kept = this.#views.get(name)
+    if (kept) return kept
+    const template = activeTemplate(this.#index, name)
+    if (!template) return null
+    const view = buildView(this.#index, this.#options, template)
+    this.#views.set(name, view)
+    return view
+  }
+}
+
+const perApp = new WeakMap<AppDeps, RepositoryViews>()
+
+/** The repository views of an app (made on first use). */
+export function repositoryViews(deps: AppDeps): RepositoryViews {
+  let views = perApp.get(deps)
+  if (!views) {
+    views = new RepositoryViews(deps.index, deps.config.oci)
+    perApp.set(deps, views)
+  }
+  return views
+}

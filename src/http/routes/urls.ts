@@ -1,0 +1,80 @@
+// POST /v1/urls (docs/api.md#signed-bundle-urls): mints a signed URL for one bundle. A read token
+// mints within its scope (a template it sees, or a digest it may read), the admin token or an
+// unscoped read token for any bundle the index holds. Without ASSET_CACHE_URL_KEY: 503.
+import { Hono } from 'hono'
+import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
+import { digestInScope } from '../../db/serving.js'
+import { MAX_URL_TTL_SECONDS, signedPath } from '../../signed-url.js'
+import { parseDuration } from '../../units.js'
+import type { AppEnv } from '../env.js'
+import { ApiError, unknownTemplate } from '../errors.js'
+import { isAdminToken } from '../middleware/admin-attempts.js'
+import { BEARER, readAuth } from '../middleware/read-auth.js'
+import { jsonBody } from '../middleware/validate.js'
+import { urlBody } from '../openapi/requests.js'
+
+export const DEFAULT_URL_TTL_SECONDS = 600
+
+export const urlRoutes = new Hono<AppEnv>()
+
+/** Seconds from the body's `ttl` (seconds, or a duration text), within 1s..24h. */
+function ttlSeconds(ttl: number | string | undefined): number {
+  if (ttl === undefined) return DEFAULT_URL_TTL_SECONDS
+  const seconds = typeof ttl === 'number' ? ttl : (parseDuration(ttl) ?? 0) / 1000
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_URL_TTL_SECONDS) {
+    throw new ApiError(
+      400,
+      'INVALID_PAYLOAD',
+      `ttl: expected whole seconds from 1 to ${MAX_URL_TTL_SECONDS} (24h), or a duration like 10m`,
+    )
+  }
+  return seconds
+}
+
+urlRoutes.use('/', async (c, next) => {
+  if (!c.get('deps').config.urlKey) {
+    throw new ApiError(
+      503,
+      'URLS_DISABLED',
+      'signed URLs are off: set ASSET_CACHE_URL_KEY to enable them',
+    )
+  }
+  // The admin token mints for any bundle; anything else is a read credential.
+  const admin = c.get('deps').config.adminToken
+  const m = BEARER.exec(c.req.header('authorization') ?? '')
+  if (admin && m && isAdminToken(admin, m[1]!)) {
+    c.set('readScope', null)
+    return next()
+  }
+  return readAuth(c, next)
+})
+
+urlRoutes.post('/', async (c) => {
+  const body = await jsonBody(c, urlBody)
+  const deps = c.get('deps')
+  const scope = c.get('readScope')
+  const ttl = ttlSeconds(body.ttl)
+  let digest: string
+  if (body.template !== undefined) {
+    const t = activeTemplate(deps.index, body.template)
+    if (!t || (scope !== null && !scope.includes(t.name))) throw unknownTemplate(body.template)
+    const resolved = resolveTemplate(deps.index, t).digest
+    if (!resolved || !deps.index.bundles.get(resolved)) {
+      throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
+        'Retry-After': '30',
+      })
+    }
+    digest = resolved
+  } else {
+    digest = body.digest!
+    const known = deps.index.bundles.get(digest) !== null
+    if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
+      throw new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
+    }
+  }
+  const now = deps.now ? deps.now() : Date.now()
+  const expires = Math.floor(now / 1000) + ttl
+  const path = signedPath(deps.config.urlKey!, digest, expires)
+  const url = new URL(path, c.req.url).href
+  return c.json({ url, path, digest, expires }, 200, { 'Cache-Control': 'no-store' })
+})
