@@ -21,6 +21,8 @@ export interface ReconcileReport {
   checked: number
   enqueued: string[]
   errors: { template: string; code: string }[]
+  /** Templates whose branch Gitea deleted (a `delete` event) and still does not have. */
+  branchDeleted: string[]
   ms: number
 }
 
@@ -73,7 +75,13 @@ export class Reconciler {
   async #pass(): Promise<ReconcileReport> {
     const { index, gitea, logger } = this.#o
     const started = Date.now()
-    const report: ReconcileReport = { checked: 0, enqueued: [], errors: [], ms: 0 }
+    const report: ReconcileReport = {
+      checked: 0,
+      enqueued: [],
+      errors: [],
+      branchDeleted: [],
+      ms: 0,
+    }
     if (!gitea) {
       if (!this.#warnedOff)
         logger.warn(
@@ -91,6 +99,8 @@ export class Reconciler {
         try {
           const head = await gitea.branchHead(t.repo!, t.ref!, signal)
           report.checked++
+          // The branch exists (again): a recorded deletion no longer holds.
+          index.branches.clear(t.name)
           const v = index.versions.byCommit(t.name, head)
           const settled =
             v !== null &&
@@ -103,6 +113,11 @@ export class Reconciler {
         } catch (err) {
           if (signal.aborted) break
           const code = (err as { code?: string }).code ?? 'INTERNAL'
+          // A deleted branch is not found, as expected: the last good bundle keeps serving.
+          if (code === 'GITEA_NOT_FOUND' && index.branches.deleted(t.name)) {
+            report.branchDeleted.push(t.name)
+            continue
+          }
           report.errors.push({ template: t.name, code })
           logger.warn(
             { template: t.name, code, error: (err as Error).message },
