@@ -19,8 +19,15 @@ export {
   type InjectOptions,
   type RouteKind,
 } from './faults.js'
+export { DEFAULT_GENERATE_WAIT_MS, parseRange } from './generate.js'
 export { GIT_AUTHOR } from './git.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
+export {
+  branchFilterMatches,
+  type FakeHook,
+  HookBook,
+  type HookOptions,
+} from './hooks.js'
 export {
   type ObjectStorage,
   type StorageRequest,

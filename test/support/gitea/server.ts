@@ -13,6 +13,7 @@ import {
   type ServedRepo,
 } from './context.js'
 import { FaultBook, type RouteKind } from './faults.js'
+import { HookBook } from './hooks.js'
 import type { GitRepo } from './repo.js'
 import { notFoundBody, sendJson } from './respond.js'
 import { sendWebhook, type WebhookDelivery, type WebhookOptions } from './webhook.js'
@@ -37,6 +38,8 @@ export interface FakeGitea {
   readonly requests: RequestRecord[]
   readonly counters: FakeGiteaCounters
   readonly faults: FaultBook
+  /** Repository webhooks: events and branch filter decide what is delivered (hooks.ts). */
+  readonly hooks: HookBook
   /** Serves `repo` (matched case-insensitively) and points `repo.baseUrl` at this server. */
   addRepo(repo: GitRepo, options?: AddRepoOptions): GitRepo
   removeRepo(fullName: string): void
@@ -89,6 +92,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
   const requests: RequestRecord[] = []
   const counters = emptyCounters()
   const faults = new FaultBook()
+  const hooks = new HookBook()
   const stopping = new AbortController()
   let baseUrl = ''
   let archiveMode: ArchiveMode = { kind: 'stream' }
@@ -256,6 +260,7 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     requests,
     counters,
     faults,
+    hooks,
     addRepo(repo, addOptions = {}) {
       repo.baseUrl = baseUrl
       repos.set(repo.fullName.toLowerCase(), {
