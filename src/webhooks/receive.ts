@@ -89,8 +89,9 @@ function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decis
   if (ref === null) return ignore('not a branch')
   if (p.before === p.after) {
     // Gitea's "Test Delivery": before and after the same id, the zero id of the repository's
-    // object format since 1.22 (40 or 64 zeros), the default branch's head before. Gitea sends
-    // it only when the hook's branch filter admits the default branch; no real push has it.
+    // object format in Gitea 1.24 and later (40 or 64 zeros), the default branch's head in older
+    // ones. Gitea sends it only when the hook's branch filter admits the default branch; no real
+    // push has it.
     index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' })
     return { answer: 'ok', outcome: 'ok' }
   }
