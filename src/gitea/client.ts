@@ -124,9 +124,14 @@ export class GiteaClient {
     }
   }
 
-  /** The commit id at the head of `ref` (one call, with retries). */
-  async branchHead(repo: string, ref: string, signal?: AbortSignal): Promise<string> {
-    return this.withRetries(async (attempt) => {
+  /** The commit id at the head of `ref` (one call, with retries unless `once`). */
+  async branchHead(
+    repo: string,
+    ref: string,
+    signal?: AbortSignal,
+    { once = false }: { once?: boolean } = {},
+  ): Promise<string> {
+    const lookup = async (attempt: number) => {
       const body = await this.#get(
         'branch',
         `${repoPath(repo)}/branches/${encodeRef(ref)}`,
@@ -152,7 +157,8 @@ export class GiteaClient {
         )
       }
       return parsed.data.commit.id
-    }, signal)
+    }
+    return once ? lookup(1) : this.withRetries(lookup, signal)
   }
 
   /**

@@ -50,12 +50,13 @@ export function checkingHead<T>(
   let last: unknown = null
   return async (n) => {
     if (n > 1 && worthAHeadCheck(last)) {
-      let head: string | null
+      // One lookup, no retries of its own: when it fails, the archive is simply tried again.
+      let head: string | null = commit
       try {
-        head = await gitea.branchHead(repo, ref, signal)
+        head = await gitea.branchHead(repo, ref, signal, { once: true })
       } catch (err) {
-        if (!(err instanceof GiteaError) || err.code !== 'GITEA_NOT_FOUND') throw err
-        head = null
+        if (err instanceof GiteaError && err.code === 'GITEA_NOT_FOUND') head = null
+        else if (signal.aborted) throw err
       }
       if (head !== commit) throw new Superseded(commit, head, last as GiteaError)
     }
