@@ -237,6 +237,43 @@ describe("Gitea's own deliveries over HTTP", () => {
   })
 })
 
+describe("Gitea's Test Delivery through a hook's branch filter", () => {
+  it('is sent only when the filter admits the default branch, and acknowledged for both formats', async () => {
+    const sha256 = gitea.addRepo(
+      await makeRepo({
+        owner: 'acme',
+        name: 'tpl256',
+        objectFormat: 'sha256',
+        files: TEMPLATE_FILES,
+      }),
+    )
+    await start()
+    await until(() => currentOf('seo') !== null)
+    await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
+    const jobsBefore = index().jobs.list().length
+    const url = `${server!.url}/hooks/gitea`
+    for (const r of [repo, sha256]) {
+      const admits = gitea.hooks.add(r, { url, secret: SECRET, branchFilter: '{main,release/*}' })
+      const leavesOut = gitea.hooks.add(r, { url, secret: SECRET, branchFilter: 'release/*' })
+      const payload = await testDeliveryPayload(r)
+      expect(payload.after).toBe(r.zeroId)
+      const sent = await gitea.hooks.testDelivery(admits, payload)
+      expect([sent?.status, JSON.parse(sent?.body ?? 'null')]).toEqual([200, { status: 'ok' }])
+      expect(await gitea.hooks.testDelivery(leavesOut, payload)).toBeNull()
+    }
+    expect(index().jobs.list()).toHaveLength(jobsBefore)
+    expect(
+      index()
+        .deliveries.list()
+        .slice(0, 2)
+        .map((d) => [d.outcome, d.reason, d.after?.length]),
+    ).toEqual([
+      ['ok', 'test delivery', 64],
+      ['ok', 'test delivery', 40],
+    ])
+  })
+})
+
 describe('object formats', () => {
   it('ingests a SHA-256 repository (64-hex commit ids)', async () => {
     repo = gitea.addRepo(
