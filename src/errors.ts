@@ -1,4 +1,5 @@
-// Every error code the service raises below the HTTP layer, in one place.
+// Every error code, in one place: the archive rejections, the service's own (below and at the
+// HTTP edge), the provisioner client's, and the one table that maps a code to an HTTP status.
 // Codes are stable: tools and admins match on them, never on messages.
 
 /** Why an archive was rejected. A rejected version records one of these. */
@@ -79,8 +80,102 @@ export const ERROR_CODES = [
   'INTERRUPTED', // the process running the job died; the job ran again
   'STORE_WRITE_FAILED', // the data directory refused a write (full, read-only); retried
   'INTERNAL', // an unexpected error (details in the log only)
+  // At the HTTP edge: the request's shape, auth and routing
+  'BAD_REQUEST',
+  'MALFORMED_JSON',
+  'INVALID_PAYLOAD',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+  'HOST_NOT_ALLOWED',
+  'WEBHOOK_DISABLED',
+  'NOT_READY',
+  'BUNDLE_CORRUPT',
+  'ADMIN_DISABLED',
+  'CSRF_REJECTED',
+  'NOT_A_READY_VERSION',
+  'BUNDLE_EVICTED',
+  'NOT_REFRESHABLE',
+  'TEMPLATE_TRACKED',
+  'TEMPLATE_BUSY',
+  'TOO_MANY_ATTEMPTS',
+  'URL_EXPIRED',
+  'URL_SIGNATURE_INVALID',
+  'URLS_DISABLED',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Codes the provisioner client raises about the server or registry it talks to. */
+export const CLIENT_ERROR_CODES = [
+  'SERVER_UNREACHABLE', // connection refused, DNS failure, TLS failure
+  'PULL_TIMEOUT', // no headers or no body bytes in time, or the whole pull past its deadline
+  'UNAUTHORIZED', // 401/403: missing or wrong token
+  'TEMPLATE_NOT_FOUND', // 404 on /v1/templates/{name}
+  'BUNDLE_NOT_FOUND', // 404 on /v1/bundles/{digest}
+  'NOT_READY', // 503: the template has no ready version yet (retryAfter in context)
+  'SERVER_ERROR', // any other non-2xx answer
+  'BAD_RESPONSE', // a 2xx whose headers or body are not what the API documents
+  'RESPONSE_TOO_LARGE', // a JSON answer past its bound (1 MiB); the rest is never read
+  'INVALID_TARGET', // neither a template name nor a `sha256:` digest
+  'INVALID_OPTION', // an option out of its range (a timeout that is not a positive integer)
+  'INVALID_SERVER_URL', // a server URL that does not parse or is not http(s)
+  'UNSAFE_DESTINATION', // a file would be written through a symlink or over a directory in DIR
+] as const
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
+
+/**
+ * The one code → HTTP status table. A code absent here is 500: the HTTP edge never shows such an
+ * error's message. Services throw codes; only this table chooses statuses.
+ */
+const STATUS: Partial<Record<ErrorCode | RejectCode, number>> = {
+  BAD_REQUEST: 400,
+  MALFORMED_JSON: 400,
+  INVALID_PAYLOAD: 400,
+  UNSUPPORTED_MEDIA_TYPE: 400,
+  INVALID_DIGEST: 400,
+  UNAUTHORIZED: 401,
+  URL_EXPIRED: 403,
+  URL_SIGNATURE_INVALID: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_TEMPLATE: 404,
+  ENOTFOUND: 404,
+  REQUEST_TIMEOUT: 408,
+  NOT_A_READY_VERSION: 409,
+  BUNDLE_EVICTED: 409,
+  NOT_REFRESHABLE: 409,
+  TEMPLATE_TRACKED: 409,
+  TEMPLATE_BUSY: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  HOST_NOT_ALLOWED: 421,
+  TOO_MANY_ATTEMPTS: 429,
+  BUNDLE_CORRUPT: 500,
+  INTERNAL: 500,
+  FETCH_OFF: 502,
+  GITEA_UNAVAILABLE: 502,
+  GITEA_ARCHIVE_TIMEOUT: 502,
+  GITEA_NOT_FOUND: 502,
+  GITEA_TOKEN_REJECTED: 502,
+  GITEA_FORBIDDEN: 502,
+  GITEA_REPO_MOVED: 502,
+  GITEA_REFUSED: 502,
+  GITEA_BAD_RESPONSE: 502,
+  NOT_READY: 503,
+  WEBHOOK_DISABLED: 503,
+  ADMIN_DISABLED: 503,
+  URLS_DISABLED: 503,
+}
+
+/** The table's rows, for the docs test: every code a status is chosen for. */
+export function statusTable(): [string, number][] {
+  return Object.entries(STATUS) as [string, number][]
+}
+
+/** The HTTP status for a code (500 for one the table does not name). */
+export function statusOf(code: string): number {
+  return STATUS[code as ErrorCode] ?? 500
+}
 
 /** Base class: a stable code, a human message and machine-readable context. */
 export class AppError extends Error {
@@ -123,4 +218,9 @@ export class IntegrityError extends AppError {
 
 export function isRejectError(err: unknown): err is RejectError {
   return err instanceof RejectError
+}
+
+/** A template name that is not (or no longer) in the manifest, or not in the caller's scope. */
+export function unknownTemplate(name: string): AppError {
+  return new AppError('UNKNOWN_TEMPLATE', `no template named ${JSON.stringify(name)}`)
 }

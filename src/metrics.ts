@@ -4,12 +4,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { Index } from './db/index.js'
-import {
-  indexedStoreBytes,
-  reconcileLagSeconds,
-  templatesNotReady,
-  versionCounts,
-} from './db/status.js'
 
 /** Outcomes of POST /hooks/gitea: the recorded delivery outcomes, then the refusals before one. */
 export type WebhookOutcome =
@@ -142,7 +136,7 @@ export function createMetrics(): Metrics {
       const index = openIndex()
       if (!index) return
       g.reset()
-      for (const { status, reason, n } of versionCounts(index)) g.set({ status, reason }, n)
+      for (const { status, reason, n } of index.status.versionCounts()) g.set({ status, reason }, n)
     },
   )
   gauge('asset_cache_queue_depth', 'Refresh jobs queued or running.', ['state'], (g) => {
@@ -154,7 +148,7 @@ export function createMetrics(): Metrics {
   })
   gauge('asset_cache_store_bytes', 'Bytes of indexed bundles in the store.', [], (g) => {
     const index = openIndex()
-    if (index) g.set(indexedStoreBytes(index))
+    if (index) g.set(index.status.indexedStoreBytes())
   })
   gauge('asset_cache_store_budget_bytes', 'ASSET_CACHE_STORE_BUDGET.', [], (g) => {
     if (source) g.set(source.config.storeBudgetBytes)
@@ -165,7 +159,7 @@ export function createMetrics(): Metrics {
     [],
     (g) => {
       const index = openIndex()
-      if (index) g.set(reconcileLagSeconds(index, (source?.now ?? Date.now)()))
+      if (index) g.set(index.status.reconcileLagSeconds((source?.now ?? Date.now)()))
     },
   )
   gauge(
@@ -174,7 +168,7 @@ export function createMetrics(): Metrics {
     [],
     (g) => {
       const index = openIndex()
-      if (index) g.set(templatesNotReady(index).length)
+      if (index) g.set(index.status.templatesNotReady().length)
     },
   )
   gauge('asset_cache_hot_cache_bytes', 'Bytes held by the in-memory bundle cache.', [], (g) => {

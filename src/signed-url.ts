@@ -9,7 +9,6 @@
 // text in constant time, so no other spelling of the same bytes passes.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Secret } from './secret.js'
-import { hmacKey } from './webhooks/signature.js'
 
 /** The longest a minted URL may live, and the furthest `expires` a request may carry. */
 export const MAX_URL_TTL_SECONDS = 24 * 60 * 60
@@ -26,7 +25,7 @@ export type SignedCheck =
   | { kind: 'refused'; code: 'URL_EXPIRED' | 'URL_SIGNATURE_INVALID'; message: string }
 
 function signature(key: Secret, digest: string, expires: number): string {
-  return createHmac('sha256', hmacKey(key))
+  return createHmac('sha256', key.hmacKey())
     .update(`asset-cache-url-v1\n${digest}\n${expires}`)
     .digest('base64url')
 }

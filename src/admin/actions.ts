@@ -1,6 +1,6 @@
 // Admin actions, shared by the admin API and the admin UI: refresh now, pin, unpin, forget,
 // verify, GC.
-// Each checks its input against the index and fails with a stable code (ApiError), never a
+// Each checks its input against the index and fails with a stable code (AppError), never a
 // half-done change.
 
 import { collectGarbage, type GcReport } from '../cache/gc.js'
@@ -9,7 +9,7 @@ import { type VerifyRepairReport, verifyAndRepair } from '../cache/verify.js'
 import type { Config } from '../config.js'
 import type { Index, JobRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
-import { ApiError, unknownTemplate } from '../http/errors.js'
+import { AppError, unknownTemplate } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
 
@@ -38,7 +38,7 @@ export function refreshTemplate(
 ): { job: JobRow; created: boolean } {
   const t = knownTemplate(deps.index, name)
   if (!t.repo) {
-    throw new ApiError(409, 'NOT_REFRESHABLE', `template ${name} has no repository to fetch from`)
+    throw new AppError('NOT_REFRESHABLE', `template ${name} has no repository to fetch from`)
   }
   const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force })
   if (result.created) deps.onEnqueued?.(result.job)
@@ -53,23 +53,18 @@ export function refreshTemplate(
 export function pinTemplate(deps: AdminDeps, name: string, digest: string): void {
   const { index } = deps
   if (digestHex(digest) === null) {
-    throw new ApiError(
-      400,
-      'INVALID_DIGEST',
-      'expected sha256: followed by 64 lowercase hex digits',
-    )
+    throw new AppError('INVALID_DIGEST', 'expected sha256: followed by 64 lowercase hex digits')
   }
   index.transaction(() => {
     knownTemplate(index, name)
     if (!index.versions.readyWithDigest(name, digest)) {
-      throw new ApiError(
-        409,
+      throw new AppError(
         'NOT_A_READY_VERSION',
         `${digest} is not a ready version of template ${name}`,
       )
     }
     if (!index.bundles.get(digest)) {
-      throw new ApiError(409, 'BUNDLE_EVICTED', `the bundle ${digest} is no longer stored`)
+      throw new AppError('BUNDLE_EVICTED', `the bundle ${digest} is no longer stored`)
     }
     index.templates.setPin(name, digest)
   })
@@ -101,14 +96,12 @@ export function forgetTemplate(deps: { index: Index }, name: string): ForgetAnsw
     case 'unknown':
       throw unknownTemplate(name)
     case 'tracked':
-      throw new ApiError(
-        409,
+      throw new AppError(
         'TEMPLATE_TRACKED',
         `template ${name} is tracked by the templates manifest: remove it from the manifest (then restart or run asset-cache templates sync) to stop tracking it`,
       )
     case 'busy':
-      throw new ApiError(
-        409,
+      throw new AppError(
         'TEMPLATE_BUSY',
         `template ${name} has a refresh running; try again when it has finished`,
       )

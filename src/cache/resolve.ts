@@ -85,18 +85,6 @@ export class ResolvedViews {
   }
 }
 
-const viewsPerIndex = new WeakMap<Index, ResolvedViews>()
-
-/** The ResolvedViews of `index` (one per index, made on first use). */
-export function resolvedViews(index: Index): ResolvedViews {
-  let views = viewsPerIndex.get(index)
-  if (!views) {
-    views = new ResolvedViews(index)
-    viewsPerIndex.set(index, views)
-  }
-  return views
-}
-
 /** Active (not removed from the manifest) template by name, or null. */
 export function activeTemplate(index: Index, name: string): TemplateRow | null {
   const t = index.templates.get(name)

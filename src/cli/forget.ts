@@ -3,7 +3,7 @@
 // The same action as DELETE /v1/admin/templates/{name} (admin/actions.ts).
 import { type ForgetAnswer, forgetTemplate } from '../admin/actions.js'
 import type { Index } from '../db/index.js'
-import { ApiError } from '../http/errors.js'
+import { AppError } from '../errors.js'
 import { EXIT_FAILED, EXIT_OK } from './exit.js'
 
 export function forgetCommand(deps: { index: Index }, name: string): number {
@@ -11,7 +11,7 @@ export function forgetCommand(deps: { index: Index }, name: string): number {
   try {
     r = forgetTemplate(deps, name)
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err
+    if (!(err instanceof AppError)) throw err
     process.stderr.write(`asset-cache forget: ${err.code}: ${err.message}\n`)
     return EXIT_FAILED
   }

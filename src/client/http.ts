@@ -38,7 +38,7 @@ const TIMEOUT_CODES = new Set([
 
 /**
  * A transport error as a ClientError. When `signal` has fired, its reason is the error, whatever
- * undici wrapped it in: the caller's own abort, or the pull's deadline (a ClientError `TIMEOUT`).
+ * undici wrapped it in: the caller's own abort, or the pull's deadline (a ClientError `PULL_TIMEOUT`).
  */
 export function transportError(err: unknown, url: URL, signal?: AbortSignal): unknown {
   if (signal?.aborted) return signal.reason
@@ -48,7 +48,7 @@ export function transportError(err: unknown, url: URL, signal?: AbortSignal): un
   const code = e?.code ?? e?.cause?.code
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new ClientError(
-      'TIMEOUT',
+      'PULL_TIMEOUT',
       `${url.origin} timed out (${code})`,
       { url: url.href },
       {

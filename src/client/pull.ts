@@ -16,7 +16,7 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
   /**
    * The whole pull, from the call until DIR is written (default 5 minutes): past it, every request
-   * is aborted and the pull fails with `TIMEOUT`, however the server trickles its bytes.
+   * is aborted and the pull fails with `PULL_TIMEOUT`, however the server trickles its bytes.
    */
   timeoutMs?: number | undefined
   /**
@@ -55,7 +55,7 @@ export type PullResult =
  *   `repair` re-checked DIR against the digest it already held (`written` lists what it
  *   restored); else `pulled` with the files written and removed.
  * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
- *   `timeoutMs`, ClientError `TIMEOUT`; when the caller's `signal` aborts, its reason.
+ *   `timeoutMs`, ClientError `PULL_TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
   server: string,
@@ -70,12 +70,12 @@ export async function pull(
     )
   }
   // The deadline aborts with a coded reason: whatever notices the abort (undici, the tar reader)
-  // rejects with that reason, so the pull fails TIMEOUT and not with whatever the cut caused.
+  // rejects with that reason, so the pull fails PULL_TIMEOUT and not with whatever the cut caused.
   const deadline = new AbortController()
   const timer = setTimeout(() => {
     const within = formatDuration(timeoutMs)
     deadline.abort(
-      new ClientError('TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
+      new ClientError('PULL_TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
     )
   }, timeoutMs)
   const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal

@@ -33,7 +33,7 @@ const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
  *   current digest, commit and size.
  * @throws ClientError with `UNAUTHORIZED`, `TEMPLATE_NOT_FOUND`, `NOT_READY` (503, `retryAfter` in
  *   its context), `SERVER_ERROR`, `BAD_RESPONSE`, `RESPONSE_TOO_LARGE` (an answer over 1 MiB),
- *   `SERVER_UNREACHABLE` or `TIMEOUT`.
+ *   `SERVER_UNREACHABLE` or `PULL_TIMEOUT`.
  */
 export async function resolve(
   server: string,

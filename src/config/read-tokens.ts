@@ -1,5 +1,5 @@
 // ASSET_CACHE_READ_TOKENS: provisioner tokens, kept only as their SHA-256, each with its scope.
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../errors.js'
 import { NAME_RE } from './manifest.js'
 
@@ -40,4 +40,53 @@ export function parseReadTokens(text: string | undefined): ReadToken[] {
 
 function sha256Of(text: string): Buffer {
   return createHash('sha256').update(text).digest()
+}
+
+export const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i
+
+/**
+ * The entry whose hash equals sha256(token), or null. Every entry is compared (no early exit), so
+ * the time taken does not depend on which entry matched. The token itself is never logged.
+ */
+export function matchReadToken(tokens: readonly ReadToken[], token: string): ReadToken | null {
+  const hash = createHash('sha256').update(token).digest()
+  let found: ReadToken | null = null
+  for (const entry of tokens) {
+    if (timingSafeEqual(hash, entry.sha256) && found === null) found = entry
+  }
+  return found
+}
+
+/** Authorization header values remembered at most. */
+const ACCEPTED_MAX = 64
+
+/**
+ * The configured read tokens, and the Authorization header values already matched (one per app,
+ * in its AppDeps state). The first sight of a value goes through matchReadToken (sha256 +
+ * constant-time compare); a value that matched is remembered, so a provisioner's repeated
+ * requests skip the hash. Only accepted values are kept (a stream of wrong tokens cannot fill the
+ * map), at most ACCEPTED_MAX of them: when full it starts over.
+ */
+export class AcceptedTokens {
+  readonly tokens: readonly ReadToken[]
+  readonly #accepted = new Map<string, ReadToken>()
+  constructor(tokens: readonly ReadToken[]) {
+    this.tokens = tokens
+  }
+  /** No tokens configured: reads are anonymous. */
+  get empty(): boolean {
+    return this.tokens.length === 0
+  }
+  /** The entry a Bearer header value grants, or null. */
+  entry(header: string): ReadToken | null {
+    const known = this.#accepted.get(header)
+    if (known) return known
+    const m = BEARER.exec(header)
+    const entry = m ? matchReadToken(this.tokens, m[1]!) : null
+    if (entry) {
+      if (this.#accepted.size >= ACCEPTED_MAX) this.#accepted.clear()
+      this.#accepted.set(header, entry)
+    }
+    return entry
+  }
 }

@@ -29,21 +29,21 @@ type Outcome<T> =
  * boots keep being answered meanwhile, and the rest of the index's writes, which the reconciler
  * or a retry can always redo, stay unsynced until a checkpoint.
  */
-export class GroupCommit<T> {
+export class GroupCommit {
   readonly #db: Db
   readonly #batch
   readonly #savepoint
   readonly #sync: (walPath: string) => Promise<void>
-  #pending: Pending<T>[] = []
+  #pending: Pending<unknown>[] = []
 
   /** `sync` makes the WAL durable (fsync); replaced only by tests, to order or fail it. */
   constructor(db: Db, sync: (walPath: string) => Promise<void> = fsyncFile) {
     this.#db = db
     this.#sync = sync
     // Transaction functions are made once: better-sqlite3 builds four wrappers per call.
-    this.#savepoint = db.transaction((work: () => T) => work())
-    this.#batch = db.transaction((batch: Pending<T>[]) => {
-      const outcomes: Outcome<T>[] = []
+    this.#savepoint = db.transaction((work: () => unknown) => work())
+    this.#batch = db.transaction((batch: Pending<unknown>[]) => {
+      const outcomes: Outcome<unknown>[] = []
       for (const item of batch) {
         // An error that ended the whole transaction (SQLITE_FULL, IOERR) must not let the next
         // deliveries run in autocommit mode: the batch fails as one.
@@ -59,9 +59,10 @@ export class GroupCommit<T> {
   }
 
   /** Runs `work` in the next batch; resolves once the batch committed. */
-  run(work: () => T): Promise<T> {
+  run<T>(work: () => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ work, resolve, reject }) === 1) {
+      const item: Pending<unknown> = { work, resolve: resolve as (v: unknown) => void, reject }
+      if (this.#pending.push(item) === 1) {
         setImmediate(() => void this.#flush())
       }
     })
@@ -70,7 +71,7 @@ export class GroupCommit<T> {
   async #flush(): Promise<void> {
     const batch = this.#pending
     this.#pending = []
-    let outcomes: Outcome<T>[]
+    let outcomes: Outcome<unknown>[]
     try {
       outcomes = this.#batch.immediate(batch)
     } catch (err) {
@@ -112,16 +113,4 @@ async function fsyncFile(path: string): Promise<void> {
   } finally {
     await handle.close()
   }
-}
-
-const groupCommits = new WeakMap<Db, GroupCommit<unknown>>()
-
-/** The connection's group commit (one per Db, whatever the work's type). */
-export function groupCommit<T>(db: Db): GroupCommit<T> {
-  let group = groupCommits.get(db)
-  if (!group) {
-    group = new GroupCommit<unknown>(db)
-    groupCommits.set(db, group)
-  }
-  return group as GroupCommit<T>
 }

@@ -2,10 +2,12 @@
 import { BranchStateQueries } from './branch-state.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
+import { GroupCommit } from './group-commit.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
 import { RetentionQueries } from './retention.js'
+import { StatusQueries } from './status.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -35,6 +37,9 @@ export class Index {
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
   readonly branches: BranchStateQueries
+  readonly status: StatusQueries
+  /** The connection's group commit (webhook deliveries that arrive together share one commit). */
+  readonly groupCommit: GroupCommit
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -59,6 +64,8 @@ export class Index {
     )
     this.retention = new RetentionQueries(db)
     this.branches = new BranchStateQueries(db)
+    this.status = new StatusQueries(db)
+    this.groupCommit = new GroupCommit(db)
   }
 
   /**

@@ -2,11 +2,9 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { AppError } from '../errors.js'
-import { createMetrics } from '../metrics.js'
 import { adminUiRoutes } from './admin-ui/index.js'
 import type { AppDeps, AppEnv } from './env.js'
-import { ApiError, errorBody, statusOf } from './errors.js'
-import { bundleServing } from './fast-path/hot-cache.js'
+import { ApiError, errorBody, httpStatus } from './errors.js'
 import { lostConnectionAnswer } from './middleware/connection-lost.js'
 import { hostGuard, loopbackOnly } from './middleware/host-guard.js'
 import { readAuth } from './middleware/read-auth.js'
@@ -23,12 +21,12 @@ import { urlRoutes } from './routes/urls.js'
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  const metrics = deps.metrics ?? createMetrics()
+  const { metrics } = deps
   metrics.attach({
     index: deps.index,
     config: deps.config,
-    hotCacheBytes: () => bundleServing(deps).cache.bytes,
-    ...(deps.now ? { now: deps.now } : {}),
+    hotCacheBytes: () => deps.state.serving.cache.bytes,
+    now: deps.now,
   })
   // One `info` line per request (request-log.ts); X-Request-Id on every answer.
   app.use(async (c, next) => {
@@ -81,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return c.json(errorBody(err.code, err.message, rid), err.status, err.headers)
     }
     if (err instanceof AppError) {
-      const status = statusOf(err.code)
+      const status = httpStatus(err.code)
       if (status >= 500)
         deps.logger.error({ requestId: rid, code: err.code, err }, 'request failed')
       // 5xx bodies never carry internal messages.

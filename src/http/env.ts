@@ -1,27 +1,58 @@
 // AppDeps / AppEnv: what every handler and middleware receives. Imports no route, so the
 // app, its routes and its middleware all depend on this file and never on each other's.
+// AppDeps is made once per app by appDeps() (deps.ts): the state it carries (caches, sessions,
+// attempts) lives in these objects, never in module-level maps keyed by identity.
+import type { ResolvedViews } from '../cache/resolve.js'
+import type { AcceptedTokens } from '../config/read-tokens.js'
 import type { Config } from '../config.js'
 import type { Index, JobRow } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
+import type { AdminSession } from './admin-ui/session-store.js'
+import type { BundleServing } from './fast-path/hot-cache.js'
+import type { AdminAttempts } from './middleware/admin-attempts.js'
+import type { RepositoryViews } from './routes/oci-views.js'
 
-export interface AppDeps {
+/** What an app is made from: appDeps() adds the clock's default, metrics and the app's state. */
+export interface AppInput {
   config: Config
   index: Index
   store: ContentStore
   logger: Logger
   /** Called after a job is queued (wakes the worker pool). */
   onEnqueued?: (job: JobRow) => void
+  /** The clock (tests move it); default Date.now. */
   now?: () => number
-  /** Prometheus metrics; createApp makes its own when absent. */
+  /** Prometheus metrics; default a fresh registry. */
   metrics?: Metrics
+}
+
+/** An app's in-memory state, made once with it. */
+export interface AppState {
+  /** The hot bundle cache and served marks, shared by the fast path, the app and GC. */
+  serving: BundleServing
+  /** The read tokens, with the header values already matched. */
+  readTokens: AcceptedTokens
+  /** Resolved templates, kept until the index changes. */
+  views: ResolvedViews
+  /** Each template's OCI repository view. */
+  ociViews: RepositoryViews
+  /** Failed admin-token attempts per client address. */
+  adminAttempts: AdminAttempts
+  /** Admin UI sessions by id. */
+  adminSessions: Map<string, AdminSession>
+}
+
+export interface AppDeps extends Required<Omit<AppInput, 'onEnqueued'>> {
+  onEnqueued?: (job: JobRow) => void
+  state: AppState
 }
 
 export interface AppEnv {
   Variables: {
     deps: AppDeps
-    /** deps.metrics, or the app's own. */
+    /** deps.metrics. */
     metrics: Metrics
     requestId: string
     /** Set by readAuth on /v1: null = every template, otherwise the token's template names. */

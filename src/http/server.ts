@@ -16,10 +16,9 @@ import type { Logger } from '../log.js'
 import { createMetrics, type Metrics } from '../metrics.js'
 import { openRuntime, type Runtime } from '../runtime.js'
 import { applyManifest } from '../templates-manifest.js'
-import type { AppDeps } from './env.js'
+import { adminDeps, appDeps } from './deps.js'
 import { createListener } from './fast-path/listener.js'
 import { listenHttp } from './listen.js'
-import { adminDeps } from './routes/admin.js'
 import { metricsApp } from './routes/metrics.js'
 
 export interface RunningServer {
@@ -133,16 +132,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
-  const appDeps: AppDeps & { metrics: Metrics } = {
+  // Made once: the fast path, the app and scheduled GC share its hot cache.
+  const deps = appDeps({
     config,
     index,
     store: runtime.store,
     logger,
     onEnqueued: () => pool.notify(),
     metrics,
-  }
+  })
   const { server, url } = await listenHttp(
-    createListener(appDeps),
+    createListener(deps),
     config.host,
     config.port,
     'ASSET_CACHE_HOST/ASSET_CACHE_PORT',
@@ -176,7 +176,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       ? null
       : scheduleGc({
           intervalMs: config.gcIntervalMs,
-          run: () => collectGarbageNow(adminDeps(appDeps)),
+          run: () => collectGarbageNow(adminDeps(deps)),
           logger,
         })
   logger.info(

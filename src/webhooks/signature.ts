@@ -1,6 +1,6 @@
 // Webhook signatures: HMAC-SHA256 of the signed bytes with the shared secret, lowercase hex.
 // Gitea signs the raw JSON body, or for form deliveries the decoded `payload` field.
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Secret } from '../secret.js'
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/
@@ -25,18 +25,6 @@ export function providedSignature(header: (name: string) => string | undefined):
   return null
 }
 
-/** The HMAC key of each secret, made once: a delivery then skips converting the key. */
-const keys = new WeakMap<Secret, KeyObject>()
-
-export function hmacKey(secret: Secret): KeyObject {
-  let key = keys.get(secret)
-  if (!key) {
-    key = createSecretKey(Buffer.from(secret.reveal(), 'utf8'))
-    keys.set(secret, key)
-  }
-  return key
-}
-
 export function sign(secret: Secret, data: string | Uint8Array): string {
   return createHmac('sha256', secret.reveal()).update(data).digest('hex')
 }
@@ -48,6 +36,6 @@ export function verifySignature(
   provided: string | null,
 ): boolean {
   if (!provided || !HEX_SHA256.test(provided)) return false
-  const expected = createHmac('sha256', hmacKey(secret)).update(data).digest()
+  const expected = createHmac('sha256', secret.hmacKey()).update(data).digest()
   return timingSafeEqual(expected, Buffer.from(provided, 'hex'))
 }

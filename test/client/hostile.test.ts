@@ -228,7 +228,7 @@ describe('CLI on a lying server', () => {
     expect(await snapshot(dir)).toEqual(before)
   })
 
-  it('a bundle trickled past --timeout: exit 1, TIMEOUT, DIR untouched', async () => {
+  it('a bundle trickled past --timeout: exit 1, PULL_TIMEOUT, DIR untouched', async () => {
     const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
     publish(stub, 'seo', next)
     const timers: NodeJS.Timeout[] = []
@@ -244,7 +244,7 @@ describe('CLI on a lying server', () => {
       const r = await cliAsync('seo', '--into', dir, '--timeout', '500ms')
       expect([r.status, r.stderr]).toEqual([
         1,
-        'asset-cache pull: TIMEOUT: pull did not finish within 500ms\n',
+        'asset-cache pull: PULL_TIMEOUT: pull did not finish within 500ms\n',
       ])
     } finally {
       for (const t of timers) clearInterval(t)

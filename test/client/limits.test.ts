@@ -108,7 +108,7 @@ describe('bounded reads', () => {
 })
 
 describe('the deadline of a whole pull', () => {
-  it('a bundle trickled a byte at a time fails TIMEOUT at the deadline, DIR untouched', async () => {
+  it('a bundle trickled a byte at a time fails PULL_TIMEOUT at the deadline, DIR untouched', async () => {
     await pull(stub.url, 'seo', { into: dir, token: TOKEN })
     const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
     publish(stub, 'seo', next)
@@ -116,20 +116,20 @@ describe('the deadline of a whole pull', () => {
     const before = await snapshot(dir)
     const err = await failure(pull(stub.url, 'seo', { into: dir, token: TOKEN, timeoutMs: 300 }))
     expect(err).toBeInstanceOf(ClientError)
-    expect(err.code).toBe('TIMEOUT')
+    expect(err.code).toBe('PULL_TIMEOUT')
     expect(err.context.timeoutMs).toBe(300)
     expect(err.message).toMatch(/within 300ms/)
     expect(await snapshot(dir)).toEqual(before)
   })
 
-  it('a trickled resolve answer fails TIMEOUT too', async () => {
+  it('a trickled resolve answer fails PULL_TIMEOUT too', async () => {
     const t = stub.templates.get('seo') as { digest: string; commit: string; tar: Buffer }
     const json = JSON.stringify({ digest: t.digest, commit: t.commit, size: t.tar.length })
     trickle('/v1/templates/', Buffer.from(json.padEnd(4000)), 10, {
       'content-type': 'application/json',
     })
     const err = await failure(pull(stub.url, 'seo', { into: dir, token: TOKEN, timeoutMs: 300 }))
-    expect(err.code).toBe('TIMEOUT')
+    expect(err.code).toBe('PULL_TIMEOUT')
   })
 
   it("the caller's own abort wins over the deadline and keeps its reason", async () => {

@@ -74,7 +74,10 @@ describe('pull exit codes', () => {
       stderr: /SERVER_UNREACHABLE/,
     })
     stub.stall = true
-    expect(await run('seo', { timeout: '200ms' })).toMatchObject({ code: 1, stderr: /TIMEOUT/ })
+    expect(await run('seo', { timeout: '200ms' })).toMatchObject({
+      code: 1,
+      stderr: /PULL_TIMEOUT/,
+    })
   })
 
   it('2: a bad flag value, a server URL that is not one, a malformed target', async () => {

@@ -179,10 +179,10 @@ describe('pull: server errors', () => {
     expect(err.code).toBe('SERVER_UNREACHABLE')
   })
 
-  it('a server that never answers is TIMEOUT', async () => {
+  it('a server that never answers is PULL_TIMEOUT', async () => {
     stub.stall = true
     const err = await failure(pull(stub.url, 'seo', { ...opts(), headersTimeoutMs: 200 }))
-    expect(err.code).toBe('TIMEOUT')
+    expect(err.code).toBe('PULL_TIMEOUT')
   })
 
   it('a malformed target is INVALID_TARGET', async () => {

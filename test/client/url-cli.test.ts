@@ -1,11 +1,13 @@
 // `asset-cache url` against a real server on loopback: it prints a URL that reads the bundle with
 // no token; a scoped token cannot mint outside its scope (exit 1); bad arguments exit 2.
+
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { urlCommand } from '../../src/cli/url.js'
+import { appDeps } from '../../src/http/deps.js'
 import { createListener } from '../../src/http/fast-path/listener.js'
 import { silentLogger } from '../../src/log.js'
 import { createMetrics } from '../../src/metrics.js'
@@ -27,7 +29,9 @@ beforeAll(async () => {
   docs = (await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })).digest
   const { config, index, store } = f.rt
   server = createServer(
-    createListener({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+    createListener(
+      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+    ),
   )
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -1,6 +1,7 @@
 // POST /hooks/gitea over real sockets, through @hono/node-server as `serve` runs it: the body read
 // straight from the socket (declared length) or streamed (chunked), concurrent deliveries sharing
 // one transaction (group commit), and the delivery counter labelled by the handler.
+
 import { createHmac } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +11,7 @@ import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobRow } from '../../src/db/index.js'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import { createMetrics, type Metrics } from '../../src/metrics.js'
 import type { Runtime } from '../../src/runtime.js'
@@ -42,14 +44,16 @@ beforeEach(async () => {
   })
   metrics = createMetrics()
   onEnqueued = () => {}
-  const app = createApp({
-    config: rt.config,
-    index: rt.index,
-    store: rt.store,
-    logger: silentLogger,
-    metrics,
-    onEnqueued: (job) => onEnqueued(job),
-  })
+  const app = createApp(
+    appDeps({
+      config: rt.config,
+      index: rt.index,
+      store: rt.store,
+      logger: silentLogger,
+      metrics,
+      onEnqueued: (job) => onEnqueued(job),
+    }),
+  )
   server = createServer(getRequestListener(app.fetch))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/gitea`

@@ -1,6 +1,7 @@
 // The deliveries table stays bounded whatever a sender does with a body it once captured: every
 // stored text is capped, rows past ASSET_CACHE_DELIVERY_MAX_ROWS go on insert, rows past
 // ASSET_CACHE_DELIVERY_RETENTION go with GC.
+
 import { createHmac, randomBytes } from 'node:crypto'
 import { statSync } from 'node:fs'
 import fc from 'fast-check'
@@ -8,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cappedText } from '../../src/capped-text.js'
 import { DELIVERY_TEXT_BYTES, type DeliveryRow } from '../../src/db/index.js'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
@@ -29,12 +31,14 @@ async function setup(env: Record<string, string> = {}) {
     ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ...env,
   })
-  const app = createApp({
-    config: rt.config,
-    index: rt.index,
-    store: rt.store,
-    logger: silentLogger,
-  })
+  const app = createApp(
+    appDeps({
+      config: rt.config,
+      index: rt.index,
+      store: rt.store,
+      logger: silentLogger,
+    }),
+  )
   return { rt, app }
 }
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
@@ -48,13 +49,15 @@ async function setup(env: Record<string, string> = { ASSET_CACHE_WEBHOOK_SECRET:
     env,
   )
   enqueued = []
-  app = createApp({
-    config: rt.config,
-    index: rt.index,
-    store: rt.store,
-    logger: silentLogger,
-    onEnqueued: (job) => enqueued.push(job.id),
-  })
+  app = createApp(
+    appDeps({
+      config: rt.config,
+      index: rt.index,
+      store: rt.store,
+      logger: silentLogger,
+      onEnqueued: (job) => enqueued.push(job.id),
+    }),
+  )
 }
 
 function deliver(

@@ -1,17 +1,19 @@
 // DNS rebinding: with no read tokens (anonymous reads on loopback), only loopback Host names are
 // served, by the hot bundle path and the app alike; any other name gets 421 HOST_NOT_ALLOWED.
 // With ASSET_CACHE_ALLOW_ANONYMOUS_READS=true or with read tokens, the Host is not checked.
+
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import type { AppDeps } from '../../src/http/env.js'
 import { hotBundleListener } from '../../src/http/fast-path/listener.js'
 import { isLoopbackHost } from '../../src/http/middleware/host-guard.js'
 import { silentLogger } from '../../src/log.js'
-import { createMetrics, type Metrics } from '../../src/metrics.js'
+import { createMetrics } from '../../src/metrics.js'
 import { bodyOf, rawClient, statusOf } from '../support/raw-socket.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
@@ -48,13 +50,14 @@ async function pair(env: Record<string, string>): Promise<Pair> {
   const f = await fixture(env)
   fixtures.push(f)
   const { digest } = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n' })
-  const deps = (): AppDeps & { metrics: Metrics } => ({
-    config: f.rt.config,
-    index: f.rt.index,
-    store: f.rt.store,
-    logger: silentLogger,
-    metrics: createMetrics(),
-  })
+  const deps = (): AppDeps =>
+    appDeps({
+      config: f.rt.config,
+      index: f.rt.index,
+      store: f.rt.store,
+      logger: silentLogger,
+      metrics: createMetrics(),
+    })
   const hotDeps = deps()
   const inner = getRequestListener(createApp(hotDeps).fetch, { hostname: f.rt.config.host })
   let passed = 0

@@ -2,6 +2,7 @@
 // answers must be what the app answers: random requests go to both over real sockets and their
 // statuses, headers and bodies are compared; the count of requests the app saw proves the hot path
 // answered most of them.
+
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,6 +12,7 @@ import fc from 'fast-check'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import type { AppDeps } from '../../src/http/env.js'
 import { hotBundleListener } from '../../src/http/fast-path/listener.js'
 import { createLogger, silentLogger } from '../../src/log.js'
@@ -35,9 +37,9 @@ async function listen(listener: Parameters<typeof createServer>[1]): Promise<str
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-function depsFor(logger = silentLogger): AppDeps & { metrics: Metrics } {
+function depsFor(logger = silentLogger): AppDeps {
   const { config, index, store } = f.rt
-  return { config, index, store, logger, metrics: createMetrics() }
+  return appDeps({ config, index, store, logger, metrics: createMetrics() })
 }
 
 beforeAll(async () => {
@@ -259,8 +261,7 @@ describe('the hot bundle listener', () => {
   })
 
   it('leaves a digest it evicted to the app', async () => {
-    const { bundleServing } = await import('../../src/http/fast-path/hot-cache.js')
-    bundleServing(hot.deps).cache.delete(docs)
+    hot.deps.state.serving.cache.delete(docs)
     toApp = 0
     const res = await send(hot.url, 'GET', `/v1/bundles/${docs}`, {
       authorization: 'Bearer all-token',

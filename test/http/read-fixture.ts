@@ -1,5 +1,6 @@
 // Shared fixture for the provisioner API tests: a real runtime with templates ingested from real
 // `git archive` tarballs, and an in-process app.
+
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import { Readable } from 'node:stream'
 import { ingest } from '../../src/cache/ingest.js'
 import type { JobRow } from '../../src/db/index.js'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { archive, commitTree, type TreeEntry } from '../bundle/helpers/git.js'
@@ -27,25 +29,29 @@ export interface Fixture {
 export async function fixture(env: Record<string, string> = {}): Promise<Fixture> {
   const rt = await testRuntime(TEMPLATES, env)
   const enqueued: JobRow[] = []
-  const app = createApp({
-    config: rt.config,
-    index: rt.index,
-    store: rt.store,
-    logger: silentLogger,
-    onEnqueued: (job) => enqueued.push(job),
-  })
+  const app = createApp(
+    appDeps({
+      config: rt.config,
+      index: rt.index,
+      store: rt.store,
+      logger: silentLogger,
+      onEnqueued: (job) => enqueued.push(job),
+    }),
+  )
   return { rt, app, enqueued }
 }
 
 /** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */
 export function appWithClock(f: Fixture, now: () => number): Fixture['app'] {
-  return createApp({
-    config: f.rt.config,
-    index: f.rt.index,
-    store: f.rt.store,
-    logger: silentLogger,
-    now,
-  })
+  return createApp(
+    appDeps({
+      config: f.rt.config,
+      index: f.rt.index,
+      store: f.rt.store,
+      logger: silentLogger,
+      now,
+    }),
+  )
 }
 
 /** Commits `tree` in a fresh repository and ingests its archive for `template`. */

@@ -1,6 +1,7 @@
 // Signed bundle URLs over real sockets: the hot listener in front of the app, no Authorization
 // header. Valid URLs serve GET, HEAD and Range, hot and cold; expired, altered, reused and
 // malformed ones answer 403 with their code; without ASSET_CACHE_URL_KEY they are not honoured.
+
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,10 +11,11 @@ import fc from 'fast-check'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
-import type { AppDeps } from '../../src/http/env.js'
+import { appDeps } from '../../src/http/deps.js'
+import type { AppInput } from '../../src/http/env.js'
 import { hotBundleListener } from '../../src/http/fast-path/listener.js'
 import { createLogger, silentLogger } from '../../src/log.js'
-import { createMetrics, type Metrics } from '../../src/metrics.js'
+import { createMetrics } from '../../src/metrics.js'
 import { Secret } from '../../src/secret.js'
 import { signedPath } from '../../src/signed-url.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
@@ -32,7 +34,8 @@ let keylessBase: string
 let toApp = 0
 const lines: string[] = []
 
-async function serve(deps: AppDeps & { metrics: Metrics }): Promise<string> {
+async function serve(input: AppInput): Promise<string> {
+  const deps = appDeps(input)
   const app = getRequestListener(createApp(deps).fetch)
   const server = createServer(
     hotBundleListener(deps, (req, res) => {

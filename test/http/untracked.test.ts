@@ -2,7 +2,6 @@
 // readiness, and admins forget them through the API and the UI; tracked ones cannot be forgotten.
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { templatesNotReady } from '../../src/db/status.js'
 import { errorCode, type Fixture, fixture, ingestTree, TEMPLATES } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')
@@ -48,7 +47,7 @@ async function signIn(fx: Fixture): Promise<{ cookie: string; csrf: string }> {
 describe('readiness', () => {
   it('counts tracked templates only: a pending hand-ingested one keeps /readyz at 200', async () => {
     const fx = await withUntracked()
-    expect(templatesNotReady(fx.rt.index)).toEqual([])
+    expect(fx.rt.index.status.templatesNotReady()).toEqual([])
     const res = await fx.app.request('/readyz')
     const body = (await res.json()) as { checks: { templates: { ok: boolean } } }
     expect(body.checks.templates).toEqual({ ok: true, notReady: [] })
@@ -60,7 +59,7 @@ describe('readiness', () => {
       ...fx.rt.config.templates,
       { name: 'new', repo: 'acme/new', ref: 'main', allow: ['config.yaml'], require: [] },
     ])
-    expect(templatesNotReady(fx.rt.index)).toEqual(['new'])
+    expect(fx.rt.index.status.templatesNotReady()).toEqual(['new'])
   })
 })
 

@@ -5,12 +5,14 @@
 // malformed payload, JSON bodies of the documented shape.
 // fast-check with a fixed seed (FUZZ_SEED overrides); figures go to
 // test-artifacts/reliability/fuzz-webhook.json.
+
 import { createHmac } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app.js'
+import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
@@ -512,13 +514,15 @@ it(
   async () => {
     const started = performance.now()
     const enqueued: number[] = []
-    const app = createApp({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-      onEnqueued: (job) => enqueued.push(job.id),
-    })
+    const app = createApp(
+      appDeps({
+        config: rt.config,
+        index: rt.index,
+        store: rt.store,
+        logger: silentLogger,
+        onEnqueued: (job) => enqueued.push(job.id),
+      }),
+    )
     const statuses: Record<string, number> = {}
     const codes: Record<string, number> = {}
     const kinds: Record<string, number> = {}
@@ -593,12 +597,14 @@ it(
     )
 
     // No secret: every delivery is refused with 503 and nothing is recorded.
-    const closed = createApp({
-      config: noSecret.config,
-      index: noSecret.index,
-      store: noSecret.store,
-      logger: silentLogger,
-    })
+    const closed = createApp(
+      appDeps({
+        config: noSecret.config,
+        index: noSecret.index,
+        store: noSecret.store,
+        logger: silentLogger,
+      }),
+    )
     const noSecretStatuses: Record<string, number> = {}
     await fc.assert(
       fc.asyncProperty(requestArb, async (r) => {

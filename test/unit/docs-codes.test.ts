@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES, REJECT_CODES } from '../../src/errors.js'
+import { ERROR_CODES, REJECT_CODES, statusTable } from '../../src/errors.js'
 import { ROOT } from '../support/markdown.js'
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
@@ -25,29 +25,20 @@ function sources(): Record<string, string> {
   return out
 }
 
-/** `status code` pairs the HTTP layer answers with, read from the source. */
-function answered(files: Record<string, string>): string[] {
+/** `status code` pairs the HTTP layer answers with: the one status table, and direct answers in the source. */
+function answered(
+  files: Record<string, string>,
+  table: [string, number][] = statusTable(),
+): string[] {
   const pairs = new Set<string>()
   for (const text of Object.values(files)) {
-    for (const m of text.matchAll(/new ApiError\(\s*(\d{3}),\s*'([A-Z][A-Z0-9_]*)'/g)) {
-      pairs.add(`${m[1]} ${m[2]}`)
-    }
     for (const m of text.matchAll(/errorBody\('([A-Z][A-Z0-9_]*)'[^)]*\)[^)]*?,\s*(\d{3})\)/g)) {
       pairs.add(`${m[2]} ${m[1]}`)
     }
-    // The code → status switch for errors raised below HTTP (its default is 500 INTERNAL).
-    const table = /export function statusOf[\s\S]*?\n\}/.exec(text)?.[0] ?? ''
-    let pending: string[] = []
-    for (const line of table.split('\n')) {
-      const c = /case '([A-Z][A-Z0-9_]*)':/.exec(line)
-      const r = /return (\d{3})/.exec(line)
-      if (c) pending.push(c[1]!)
-      if (r) {
-        for (const code of pending) pairs.add(`${r[1]} ${code}`)
-        pending = []
-      }
-    }
   }
+  // The one code → status table (errors.ts); a code it does not name is 500 INTERNAL.
+  for (const [code, status] of table) pairs.add(`${status} ${code}`)
+  pairs.add('500 INTERNAL')
   return [...pairs].sort()
 }
 
@@ -86,14 +77,12 @@ describe('codes in the docs', () => {
 
   it('the checks catch a code answered but not documented, or documented on another status', () => {
     const table = documented(read('docs/contract.md'))
-    const raise = (status: number, code: string) => ({
-      'x.ts': `throw new ApiError(\n  ${status},\n  '${code}',\n  'message',\n)`,
-    })
-    expect(answered(raise(409, 'TEMPLATE_NOT_TRACKED'))).toEqual(['409 TEMPLATE_NOT_TRACKED'])
-    expect(undocumented(answered(raise(409, 'TEMPLATE_NOT_TRACKED')), table)).toHaveLength(1)
-    expect(undocumented(answered(raise(400, 'ADMIN_DISABLED')), table)).toHaveLength(1)
-    expect(undocumented(answered(raise(503, 'ADMIN_DISABLED')), table)).toEqual([])
+    const raise = (status: number, code: string) => answered({}, [[code, status]])
+    expect(raise(409, 'TEMPLATE_NOT_TRACKED')).toEqual(['409 TEMPLATE_NOT_TRACKED', '500 INTERNAL'])
+    expect(undocumented(raise(409, 'TEMPLATE_NOT_TRACKED'), table)).toHaveLength(1)
+    expect(undocumented(raise(400, 'ADMIN_DISABLED'), table)).toHaveLength(1)
+    expect(undocumented(raise(503, 'ADMIN_DISABLED'), table)).toEqual([])
     const notFound = "app.notFound((c) => c.json(errorBody('NOWHERE', 'no', c.var.requestId), 404))"
-    expect(answered({ 'y.ts': notFound })).toEqual(['404 NOWHERE'])
+    expect(answered({ 'y.ts': notFound }, [])).toEqual(['404 NOWHERE', '500 INTERNAL'])
   })
 })

@@ -22,7 +22,7 @@ const SYNC_NORMAL = 1
 describe('GroupCommit', () => {
   it('runs one turn of work in one transaction, each piece in its own savepoint', async () => {
     const db = freshDb()
-    const group = new GroupCommit<string>(db)
+    const group = new GroupCommit(db)
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
     const seen: { sync: number; inTransaction: boolean; rows: number }[] = []
     const piece = (v: string) => () => {
@@ -51,7 +51,7 @@ describe('GroupCommit', () => {
     const synced = new Promise<void>((resolve) => {
       release = resolve
     })
-    const group = new GroupCommit<number>(db, async (walPath) => {
+    const group = new GroupCommit(db, async (walPath) => {
       expect(walPath).toBe(`${db.name}-wal`)
       expect(db.inTransaction).toBe(false)
       // The rows are committed (a second connection reads them) before the sync is asked for.
@@ -76,7 +76,7 @@ describe('GroupCommit', () => {
 
   it('fails every piece whose WAL could not be synced', async () => {
     const db = freshDb()
-    const group = new GroupCommit<number>(db, async () => {
+    const group = new GroupCommit(db, async () => {
       throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })
     })
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)')
@@ -103,7 +103,7 @@ describe('GroupCommit', () => {
 
   it('syncs the real WAL file', async () => {
     const db = freshDb()
-    const group = new GroupCommit<number>(db)
+    const group = new GroupCommit(db)
     expect(await group.run(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('x').changes)).toBe(
       1,
     )
@@ -111,7 +111,7 @@ describe('GroupCommit', () => {
 
   it('rejects every piece when the transaction itself fails', async () => {
     const db = freshDb()
-    const group = new GroupCommit<number>(db)
+    const group = new GroupCommit(db)
     const other = openDb(db.name)
     other.pragma('busy_timeout = 0')
     db.pragma('busy_timeout = 0')

@@ -1,6 +1,7 @@
 // Flash messages after an action (POST → 303 → GET ?done=KEY) and for refused actions.
+
+import type { AppError } from '../../errors.js'
 import type { AppDeps } from '../env.js'
-import type { ApiError } from '../errors.js'
 import type { Flash } from './layout.js'
 
 /** Flash messages by key: the query string selects one, it never supplies text. */
@@ -12,13 +13,13 @@ const DONE: Record<string, string> = {
   forgotten: 'Template forgotten: its versions and jobs are gone; GC reclaims its bundles.',
 }
 
-export const nowOf = (deps: AppDeps) => (deps.now ?? Date.now)()
+export const nowOf = (deps: AppDeps) => deps.now()
 
 export function doneFlash(key: string | undefined): Flash | null {
   const text = key ? DONE[key] : undefined
   return text ? { kind: 'ok', text } : null
 }
 
-export function errorFlash(err: ApiError): Flash {
+export function errorFlash(err: AppError): Flash {
   return { kind: 'error', code: err.code, text: err.message }
 }

@@ -4,11 +4,11 @@
 import { Hono } from 'hono'
 import { collectGarbageNow, verifyStoreNow } from '../../admin/actions.js'
 import { listTemplates, queueView, storeView } from '../../admin/views.js'
-import { ApiError } from '../errors.js'
-import { adminAttempts, checkAdminToken, clientAddress } from '../middleware/admin-attempts.js'
+import { adminDeps } from '../deps.js'
+import { ApiError, httpStatus, shownError } from '../errors.js'
+import { checkAdminToken, clientAddress } from '../middleware/admin-attempts.js'
 import { bodyWithin } from '../middleware/body.js'
 import { lostConnectionAnswer } from '../middleware/connection-lost.js'
-import { adminDeps } from '../routes/admin.js'
 import { doneFlash, errorFlash, nowOf } from './flash.js'
 import {
   render,
@@ -61,7 +61,7 @@ adminUiRoutes.post('/login', async (c) => {
   // requireEnabled ran first: the token is configured. Checked after the body is read, in one
   // step with the lock and the count (a sign-in racing others cannot slip past the limit).
   const check = checkAdminToken(
-    adminAttempts(c.var.deps),
+    c.var.deps.state.adminAttempts,
     clientAddress(c),
     c.var.deps.config.adminToken!,
     token,
@@ -187,12 +187,14 @@ adminUiRoutes.onError((err, c) => {
   const lost = lostConnectionAnswer(c, err)
   if (lost) return lost
   const session = currentSession(c)
-  if (err instanceof ApiError) {
-    for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
+  const shown = shownError(err)
+  if (shown) {
+    if (shown instanceof ApiError)
+      for (const [name, value] of Object.entries(shown.headers)) c.header(name, value)
     return render(
       c,
-      <NoticePage title="Request failed" session={session} flash={errorFlash(err)} />,
-      err.status,
+      <NoticePage title="Request failed" session={session} flash={errorFlash(shown)} />,
+      httpStatus(shown.code),
     )
   }
   c.var.deps.logger.error({ requestId: c.var.requestId, err }, 'admin ui request failed')

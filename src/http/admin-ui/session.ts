@@ -1,10 +1,12 @@
 // Admin UI sessions: a random id in an HttpOnly cookie, never the admin token itself, kept in
 // memory per app (keyed by the AppDeps object, like the hot cache) with an absolute expiry and a
 // per-session CSRF token. A restart signs everyone out, which is the point.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { sameText } from '../../secret.js'
 import type { AppDeps, AppEnv } from '../env.js'
+import type { AdminSession } from './session-store.js'
 
 export const SESSION_COOKIE = 'asset_cache_admin'
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000
@@ -12,24 +14,11 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000
 const MAX_SESSIONS = 1000
 const COOKIE_PATH = '/admin'
 
-export interface AdminSession {
-  id: string
-  csrf: string
-  expiresAt: number
-}
-
-const perApp = new WeakMap<AppDeps, Map<string, AdminSession>>()
-
 function sessionsOf(deps: AppDeps): Map<string, AdminSession> {
-  let sessions = perApp.get(deps)
-  if (!sessions) {
-    sessions = new Map()
-    perApp.set(deps, sessions)
-  }
-  return sessions
+  return deps.state.adminSessions
 }
 
-const nowOf = (deps: AppDeps) => (deps.now ?? Date.now)()
+const nowOf = (deps: AppDeps) => deps.now()
 const randomId = () => randomBytes(32).toString('base64url')
 
 /** Whether the request reached us over https (directly, or through a proxy that says so). */
@@ -84,7 +73,7 @@ export function endSession<E extends AppEnv>(c: Context<E>, session: AdminSessio
 /** Constant-time comparison of a submitted CSRF token with the session's. */
 export function csrfMatches(session: AdminSession, presented: unknown): boolean {
   if (typeof presented !== 'string' || presented === '') return false
-  const want = createHash('sha256').update(session.csrf).digest()
-  const got = createHash('sha256').update(presented).digest()
-  return timingSafeEqual(want, got)
+  return sameText(session.csrf, presented)
 }
+
+export type { AdminSession } from './session-store.js'

@@ -3,8 +3,8 @@
 import { type Context, Hono } from 'hono'
 import { forgetTemplate, pinTemplate, refreshTemplate, unpinTemplate } from '../../admin/actions.js'
 import { templateDetail } from '../../admin/views.js'
-import { ApiError } from '../errors.js'
-import { adminDeps } from '../routes/admin.js'
+import { adminDeps } from '../deps.js'
+import { httpStatus, shownError } from '../errors.js'
 import { doneFlash, errorFlash, nowOf } from './flash.js'
 import { render, type UiEnv } from './guard.js'
 import type { Flash } from './layout.js'
@@ -61,9 +61,11 @@ async function templateAction(
     const done = run(name, form)
     return c.redirect(`${templatePath(name)}?done=${done}`, 303)
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err
-    const status = err.status === 400 || err.status === 404 || err.status === 409 ? err.status : 409
-    return templatePage(c, name, errorFlash(err), status)
+    const shown = shownError(err)
+    if (!shown) throw err
+    const code = httpStatus(shown.code)
+    const status = code === 400 || code === 404 || code === 409 ? code : 409
+    return templatePage(c, name, errorFlash(shown), status)
   }
 }
 
@@ -98,8 +100,9 @@ templateUiRoutes.post('/:name/forget', (c) => {
   try {
     forgetTemplate(c.var.deps, name)
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err
-    return templatePage(c, name, errorFlash(err), err.status === 404 ? 404 : 409)
+    const shown = shownError(err)
+    if (!shown) throw err
+    return templatePage(c, name, errorFlash(shown), httpStatus(shown.code) === 404 ? 404 : 409)
   }
   return c.redirect('/admin?done=forgotten', 303)
 })

@@ -1,9 +1,10 @@
 // The bundle fast path: a bounded LRU of verified small bundles held in memory with their
 // response headers and gzip body precomputed, so a hit costs no hashing, no SQLite query and no
-// file syscall. A deliberate per-app cache (keyed by the AppDeps object), not a module singleton.
+// file syscall. One per app (BundleServing, in AppDeps), never a module singleton.
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import type { AppDeps } from '../env.js'
+import type { Index } from '../../db/index.js'
+import type { Logger } from '../../log.js'
 
 /** Bundles up to this size are loaded, verified once and kept in memory. */
 export const HOT_MAX_BUNDLE_BYTES = 1024 * 1024
@@ -141,33 +142,33 @@ export class HotCache {
   }
 }
 
-export interface BundleServing {
-  cache: HotCache
+/**
+ * The bundle-serving state of one app: the hot cache, and when each digest's last_served_at was
+ * last written. Made once per app (http/deps.ts) and carried in AppDeps.
+ */
+export class BundleServing {
+  readonly cache = new HotCache()
   /** digest → when last_served_at was last written. */
-  served: Map<string, number>
-}
-
-const perApp = new WeakMap<AppDeps, BundleServing>()
-
-export function bundleServing(deps: AppDeps): BundleServing {
-  let state = perApp.get(deps)
-  if (!state) {
-    state = { cache: new HotCache(), served: new Map() }
-    perApp.set(deps, state)
+  readonly #served = new Map<string, number>()
+  readonly #index: Pick<Index, 'bundles'>
+  readonly #logger: Logger
+  readonly #now: () => number
+  constructor(index: Pick<Index, 'bundles'>, logger: Logger, now: () => number) {
+    this.#index = index
+    this.#logger = logger
+    this.#now = now
   }
-  return state
-}
 
-/** Records a serve in the index, at most once per SERVED_MARK_INTERVAL_MS per digest. */
-export function markServed(deps: AppDeps, digest: string): void {
-  const { served } = bundleServing(deps)
-  const now = (deps.now ?? Date.now)()
-  const last = served.get(digest)
-  if (last !== undefined && now - last < SERVED_MARK_INTERVAL_MS) return
-  served.set(digest, now)
-  try {
-    deps.index.bundles.markServed(digest, now)
-  } catch (err) {
-    deps.logger.warn({ err, digest }, 'could not record bundle serve')
+  /** Records a serve in the index, at most once per SERVED_MARK_INTERVAL_MS per digest. */
+  markServed(digest: string): void {
+    const now = this.#now()
+    const last = this.#served.get(digest)
+    if (last !== undefined && now - last < SERVED_MARK_INTERVAL_MS) return
+    this.#served.set(digest, now)
+    try {
+      this.#index.bundles.markServed(digest, now)
+    } catch (err) {
+      this.#logger.warn({ err, digest }, 'could not record bundle serve')
+    }
   }
 }

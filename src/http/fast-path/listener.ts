@@ -14,7 +14,7 @@ import { isLoopbackHost, loopbackOnly } from '../middleware/host-guard.js'
 import { grantedScope } from '../middleware/read-auth.js'
 import { finishRequest, requestIdFrom } from '../middleware/request-log.js'
 import { hotAnswer } from '../routes/bundles.js'
-import { bundleServing, type HotBundle, markServed } from './hot-cache.js'
+import type { HotBundle } from './hot-cache.js'
 
 const PREFIX = '/v1/bundles/'
 const URL_LENGTH = PREFIX.length + 'sha256:'.length + 64
@@ -54,7 +54,7 @@ function hotHeaders(raw: string[]): HotHeaders {
 }
 
 /** The app behind a hot bundle path; `deps.metrics` is shared by both. */
-export function createListener(deps: AppDeps & { metrics: Metrics }): RequestListener {
+export function createListener(deps: AppDeps): RequestListener {
   const app = createApp(deps)
   return hotBundleListener(deps, getRequestListener(app.fetch, { hostname: deps.config.host }))
 }
@@ -64,7 +64,7 @@ export function hotBundleListener(
   deps: AppDeps & { metrics: Metrics },
   app: (req: IncomingMessage, res: ServerResponse) => unknown,
 ): RequestListener {
-  const { cache } = bundleServing(deps)
+  const { cache } = deps.state.serving
   const { metrics, logger } = deps
   const loopbackHostsOnly = loopbackOnly(deps.config)
 
@@ -96,11 +96,11 @@ export function hotBundleListener(
     const digest = path.slice(PREFIX.length)
     let scope: string[] | null | false = null
     if (q === -1) {
-      scope = grantedScope(deps.config.readTokens, headers.authorization)
+      scope = grantedScope(deps.state.readTokens, headers.authorization)
       if (scope === false) return null
     } else {
       // A query: served here only as a valid signed URL; the app answers (or refuses) the rest.
-      const now = deps.now ? deps.now() : Date.now()
+      const now = deps.now()
       if (checkSigned(deps.config.urlKey, digest, url.slice(q + 1), now).kind !== 'valid') {
         return null
       }
@@ -118,7 +118,7 @@ export function hotBundleListener(
   ) {
     const requestId = requestIdFrom(headers['x-request-id'])
     metrics.hotCacheHits.inc()
-    markServed(deps, digest)
+    deps.state.serving.markServed(digest)
     const header = (name: string) => headers[name as keyof HotHeaders]
     const {
       status,

@@ -4,19 +4,15 @@
 // ends. Guessing runs at most ADMIN_FAILURES_MAX a minute per address, whatever the token's
 // strength. Behind a reverse proxy every client shares the proxy's address: a lockout then holds
 // for everyone until the window ends, which is the price of not trusting forwarded headers here.
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isIPv6 } from 'node:net'
 import type { Context } from 'hono'
-import type { Secret } from '../../secret.js'
-import type { AppDeps } from '../env.js'
+import { type Secret, sameText } from '../../secret.js'
 import { ApiError } from '../errors.js'
 
 /** Constant-time comparison of a presented token with the configured one (hashed to equal length). */
 export function isAdminToken(secret: Secret, presented: string): boolean {
-  const want = createHash('sha256').update(secret.reveal()).digest()
-  const got = createHash('sha256').update(presented).digest()
-  return timingSafeEqual(want, got)
+  return sameText(secret.reveal(), presented)
 }
 
 export const ADMIN_FAILURES_MAX = 10
@@ -63,17 +59,6 @@ export class AdminAttempts {
     }
     this.#byAddress.set(address, { since: now, failures: 1 })
   }
-}
-
-const perApp = new WeakMap<AppDeps, AdminAttempts>()
-
-export function adminAttempts(deps: AppDeps): AdminAttempts {
-  let attempts = perApp.get(deps)
-  if (!attempts) {
-    attempts = new AdminAttempts(deps.now)
-    perApp.set(deps, attempts)
-  }
-  return attempts
 }
 
 /**
@@ -123,7 +108,6 @@ export function checkAdminToken(
 
 export function tooManyAttempts(ms: number): ApiError {
   return new ApiError(
-    429,
     'TOO_MANY_ATTEMPTS',
     'too many wrong admin tokens from this address; try again later',
     { 'Retry-After': String(Math.ceil(ms / 1000)) },

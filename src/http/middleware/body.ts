@@ -13,10 +13,10 @@ export interface BodyLimits {
 }
 
 export const bodyTooLarge = (max: number) =>
-  new ApiError(413, 'PAYLOAD_TOO_LARGE', `request bodies are limited to ${max} bytes here`)
+  new ApiError('PAYLOAD_TOO_LARGE', `request bodies are limited to ${max} bytes here`)
 
 const bodyTimeout = (ms: number) =>
-  new ApiError(408, 'REQUEST_TIMEOUT', `the request body did not arrive within ${ms} ms`, {
+  new ApiError('REQUEST_TIMEOUT', `the request body did not arrive within ${ms} ms`, {
     Connection: 'close',
   })
 

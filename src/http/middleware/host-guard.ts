@@ -55,7 +55,6 @@ export function isLoopbackHost(host: string): boolean {
 
 const refused = () =>
   new ApiError(
-    421,
     'HOST_NOT_ALLOWED',
     'without read tokens this cache answers only to loopback names (localhost, 127.0.0.0/8, [::1]); ' +
       'set ASSET_CACHE_READ_TOKENS to serve it under other names',

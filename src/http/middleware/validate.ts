@@ -18,7 +18,7 @@ export function validated<S extends z.ZodType>(
   code: ApiError['code'] = 'INVALID_PAYLOAD',
 ): z.output<S> {
   const parsed = schema.safeParse(value)
-  if (!parsed.success) throw new ApiError(400, code, describe(parsed.error))
+  if (!parsed.success) throw new ApiError(code, describe(parsed.error))
   return parsed.data
 }
 
@@ -30,7 +30,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
     try {
       value = JSON.parse(text)
     } catch {
-      throw new ApiError(400, 'MALFORMED_JSON', 'the body is not valid JSON')
+      throw new ApiError('MALFORMED_JSON', 'the body is not valid JSON')
     }
   }
   return validated(schema, value)

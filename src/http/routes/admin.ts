@@ -2,7 +2,6 @@
 // token. Every answer is `Cache-Control: no-store`: it is live state, and it is an admin's.
 import { Hono } from 'hono'
 import {
-  type AdminDeps,
   collectGarbageNow,
   forgetTemplate,
   pinTemplate,
@@ -17,24 +16,12 @@ import {
   templateDetail,
   templateView,
 } from '../../admin/views.js'
-import type { AppDeps, AppEnv } from '../env.js'
-import { unknownTemplate } from '../errors.js'
-import { bundleServing } from '../fast-path/hot-cache.js'
+import { unknownTemplate } from '../../errors.js'
+import { adminDeps } from '../deps.js'
+import type { AppEnv } from '../env.js'
 import { adminAuth } from '../middleware/admin-auth.js'
 import { jsonBody, paramsOf, queryOf } from '../middleware/validate.js'
 import { gcBody, listQuery, pinBody, refreshBody, templateNameParam } from '../openapi/requests.js'
-
-/** Admin dependencies of an app: a bundle leaving service also leaves the hot cache. */
-export function adminDeps(deps: AppDeps, metrics = deps.metrics): AdminDeps {
-  return {
-    config: deps.config,
-    index: deps.index,
-    store: deps.store,
-    ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
-    ...(metrics ? { metrics } : {}),
-    onWithdrawn: (digest) => bundleServing(deps).cache.delete(digest),
-  }
-}
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
 

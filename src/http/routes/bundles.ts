@@ -21,11 +21,9 @@ import { ApiError } from '../errors.js'
 import {
   asSent,
   baseHeaders,
-  bundleServing,
   HOT_MAX_BUNDLE_BYTES,
   type HotBundle,
   hotBundle,
-  markServed,
   notModified,
   reprDigest,
 } from '../fast-path/hot-cache.js'
@@ -35,7 +33,7 @@ import { digestParam } from '../openapi/requests.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
 
-const notFound = (digest: string) => new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
+const notFound = (digest: string) => new ApiError('NOT_FOUND', `no bundle ${digest}`)
 
 /** digestSchema's pattern: a digest that matches it needs no zod pass (zod only words the 400). */
 const DIGEST = /^sha256:[0-9a-f]{64}$/
@@ -55,7 +53,7 @@ function checkScope(deps: AppDeps, scope: string[] | null, digest: string): void
  */
 export async function withdrawCorrupt(deps: AppDeps, digest: string, err: unknown): Promise<void> {
   deps.logger.error({ digest, err }, 'bundle failed verification on read; quarantined')
-  bundleServing(deps).cache.delete(digest)
+  deps.state.serving.cache.delete(digest)
   try {
     await deps.store.quarantine(digest)
   } catch (qerr) {
@@ -69,7 +67,7 @@ export async function withdrawCorrupt(deps: AppDeps, digest: string, err: unknow
 }
 
 const corrupt = () =>
-  new ApiError(500, 'BUNDLE_CORRUPT', 'the bundle failed verification and was withdrawn', {
+  new ApiError('BUNDLE_CORRUPT', 'the bundle failed verification and was withdrawn', {
     'Retry-After': '30',
   })
 
@@ -91,7 +89,7 @@ async function loadHot(deps: AppDeps, digest: string, size: number): Promise<Hot
     throw err
   }
   const entry = hotBundle(digest, body)
-  bundleServing(deps).cache.set(entry)
+  deps.state.serving.cache.set(entry)
   return entry
 }
 
@@ -274,12 +272,12 @@ export async function bundleResponse(
   scope: string[] | null,
   cacheControl?: string,
 ): Promise<Response> {
-  const { cache } = bundleServing(deps)
+  const { cache } = deps.state.serving
   const hit = cache.get(digest)
   if (hit) {
     checkScope(deps, scope, digest)
     metrics.hotCacheHits.inc()
-    markServed(deps, digest)
+    deps.state.serving.markServed(digest)
     return fromMemory(metrics, req, hit, cacheControl)
   }
   const row = deps.index.bundles.get(digest)
@@ -292,7 +290,7 @@ export async function bundleResponse(
     row.size <= HOT_MAX_BUNDLE_BYTES
       ? fromMemory(metrics, req, await loadHot(deps, digest, row.size), cacheControl)
       : await streamed(deps, metrics, req, digest, row.size, cacheControl)
-  markServed(deps, digest)
+  deps.state.serving.markServed(digest)
   return res
 }
 

@@ -4,7 +4,6 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'
 import { templatesNeedingAttention } from '../../admin/last-error.js'
-import { templatesNotReady } from '../../db/status.js'
 import { tempPath } from '../../store/temp.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { queryOf } from '../middleware/validate.js'
@@ -81,7 +80,7 @@ export const healthRoutes = new Hono<AppEnv>()
     let notReady: string[] | null = null
     let attention: ReturnType<typeof templatesNeedingAttention> = []
     try {
-      notReady = templatesNotReady(deps.index)
+      notReady = deps.index.status.templatesNotReady()
       attention = templatesNeedingAttention(deps.index)
     } catch {
       // A closed or unreadable index: the database check already says why.

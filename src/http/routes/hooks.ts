@@ -4,7 +4,7 @@
 // deliveries: answers in milliseconds.
 import { Hono } from 'hono'
 import { cappedText } from '../../capped-text.js'
-import { groupCommit, UnsyncedCommit } from '../../db/group-commit.js'
+import { UnsyncedCommit } from '../../db/group-commit.js'
 import { DELIVERY_TEXT_BYTES, type DeliveryInput, storedDeliveryId } from '../../db/index.js'
 import type { WebhookOutcome } from '../../metrics.js'
 import {
@@ -74,7 +74,6 @@ hookRoutes.post('/gitea', async (c) => {
   const secret = deps.config.webhookSecret
   if (!secret)
     throw new ApiError(
-      503,
       'WEBHOOK_DISABLED',
       'no webhook secret is configured; deliveries are refused',
     )
@@ -86,7 +85,7 @@ hookRoutes.post('/gitea', async (c) => {
   const get = (name: string) => c.req.header(name)
   const { content: signed, supported } = signedContent(c.req.header('content-type') ?? '', body)
   if (!verifySignature(secret, signed, providedSignature(get))) {
-    throw new ApiError(401, 'UNAUTHORIZED', 'missing or invalid webhook signature')
+    throw new ApiError('UNAUTHORIZED', 'missing or invalid webhook signature')
   }
 
   // The sender's header text, capped here once: the delivery row, the job's delivery id and the
@@ -104,7 +103,6 @@ hookRoutes.post('/gitea', async (c) => {
   if (!supported) {
     deps.index.deliveries.record({ ...delivery, reason: 'unsupported content type' })
     throw new ApiError(
-      400,
       'UNSUPPORTED_MEDIA_TYPE',
       'expected application/json or application/x-www-form-urlencoded',
     )
@@ -114,15 +112,15 @@ hookRoutes.post('/gitea', async (c) => {
     json = JSON.parse(typeof signed === 'string' ? signed : utf8(signed))
   } catch {
     deps.index.deliveries.record({ ...delivery, reason: 'malformed JSON' })
-    throw new ApiError(400, 'MALFORMED_JSON', 'the body is not valid JSON')
+    throw new ApiError('MALFORMED_JSON', 'the body is not valid JSON')
   }
   if (!event) {
     deps.index.deliveries.record({ ...delivery, reason: 'no event header' })
-    throw new ApiError(400, 'BAD_REQUEST', 'missing X-Gitea-Event header')
+    throw new ApiError('BAD_REQUEST', 'missing X-Gitea-Event header')
   }
 
-  const answer = await groupCommit<Decision>(deps.index.db)
-    .run(() => receiveDelivery(deps.index, delivery, event, json))
+  const answer = await deps.index.groupCommit
+    .run<Decision>(() => receiveDelivery(deps.index, delivery, event, json))
     .catch((err: unknown) => {
       // Its savepoint (or the whole batch) rolled back. Gitea will not retry: leave a record of
       // it for admins (the reconciler still picks the push up from the branch head), then 500.
@@ -131,7 +129,7 @@ hookRoutes.post('/gitea', async (c) => {
       if (!(err instanceof UnsyncedCommit)) recordFailed(deps, delivery, err)
       throw err
     })
-  if ('invalid' in answer) throw new ApiError(400, 'INVALID_PAYLOAD', answer.invalid)
+  if ('invalid' in answer) throw new ApiError('INVALID_PAYLOAD', answer.invalid)
   c.set('webhook', { event, outcome: answer.outcome })
   for (const job of answer.jobs ?? []) {
     try {

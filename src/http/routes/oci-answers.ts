@@ -1,7 +1,7 @@
 // Answers shared by the /v2 routes: OCI error bodies with the API version header, the read-token
 // check with the challenges registry clients expect, and small byte bodies (manifests, configs).
 import type { Context } from 'hono'
-import type { ReadToken } from '../../config.js'
+import type { AcceptedTokens } from '../../config/read-tokens.js'
 import { basicPassword, challenge, isBasic } from '../../oci/auth.js'
 import { OciError } from '../../oci/errors.js'
 import type { AppEnv } from '../env.js'
@@ -16,13 +16,13 @@ export const API_VERSION = 'registry/2.0'
  * carries the token as its password (any user name); Bearer is read as on /v1.
  */
 export function ociScope(
-  tokens: readonly ReadToken[],
+  tokens: AcceptedTokens,
   header: string | undefined,
 ): string[] | null | false {
-  if (tokens.length === 0) return null
+  if (tokens.empty) return null
   if (isBasic(header)) {
     const password = basicPassword(header)
-    const entry = password === null ? null : matchReadToken(tokens, password)
+    const entry = password === null ? null : matchReadToken(tokens.tokens, password)
     return entry ? entry.scope : false
   }
   return grantedScope(tokens, header)
@@ -31,7 +31,7 @@ export function ociScope(
 /** The caller's scope, or a 401 with the challenges (naming `repository` when there is one). */
 export function authorize(c: Context<AppEnv>, repository: string | null): string[] | null {
   const header = c.req.header('authorization')
-  const scope = ociScope(c.get('deps').config.readTokens, header)
+  const scope = ociScope(c.get('deps').state.readTokens, header)
   if (scope !== false) return scope
   throw new OciError(
     401,

@@ -10,7 +10,6 @@ import { blobUnknown, digestInvalid } from '../../oci/errors.js'
 import { parseDigestRef } from '../../oci/naming.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
-import { bundleServing, markServed } from '../fast-path/hot-cache.js'
 import { bundleResponse, hotAnswer } from './bundles.js'
 import { API_VERSION, bytesResponse } from './oci-answers.js'
 import type { RepositoryView } from './oci-views.js'
@@ -38,10 +37,10 @@ function identityRequest(req: Request): Request {
 async function layerResponse(c: Context<AppEnv>, view: RepositoryView, digest: string) {
   const deps = c.get('deps')
   const metrics = c.get('metrics')
-  const hit = bundleServing(deps).cache.get(digest)
+  const hit = deps.state.serving.cache.get(digest)
   if (hit) {
     metrics.hotCacheHits.inc()
-    markServed(deps, digest)
+    deps.state.serving.markServed(digest)
     const header = (name: string) =>
       name === 'accept-encoding' ? undefined : (c.req.header(name) ?? undefined)
     const answer = hotAnswer(metrics, c.req.method, header, hit)

@@ -16,8 +16,8 @@ export const TOKEN_EXPIRES_IN = 3600
 /** What to hand back as the bearer: the presented token, or `anonymous` when no tokens are configured. */
 function bearerFor(c: Context<AppEnv>): string | null {
   const header = c.req.header('authorization')
-  const tokens = c.get('deps').config.readTokens
-  if (tokens.length === 0) return 'anonymous'
+  const tokens = c.get('deps').state.readTokens
+  if (tokens.empty) return 'anonymous'
   if (ociScope(tokens, header) === false) return null
   if (isBasic(header)) return basicPassword(header)
   return BEARER.exec(header ?? '')?.[1] ?? null

@@ -1,13 +1,12 @@
 // Each template as an OCI repository: its tags, and the index, manifests and configs of every
 // ready version whose bundle is still stored, by digest. Built from the index and kept until the
-// index changes (Index.changeStamp), like the resolved views; per app, since the platforms and
-// the source annotation come from its configuration.
+// index changes (Index.changeStamp), like the resolved views; one per app (AppDeps.state), since
+// the platforms and the source annotation come from its configuration.
 
 import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
 import type { Index, TemplateRow, VersionRow } from '../../db/index.js'
 import { type Blob, buildImage, type Image, type Platform, sourceOf } from '../../oci/image.js'
 import { commitTag, LATEST, refTag, repositoryOf } from '../../oci/naming.js'
-import type { AppDeps } from '../env.js'
 
 /** Versions looked at per template, newest first (each one's tag is its commit). */
 export const VERSIONS_TAGGED = 100
@@ -117,16 +116,4 @@ export class RepositoryViews {
     this.#views.set(name, view)
     return view
   }
-}
-
-const perApp = new WeakMap<AppDeps, RepositoryViews>()
-
-/** The repository views of an app (made on first use). */
-export function repositoryViews(deps: AppDeps): RepositoryViews {
-  let views = perApp.get(deps)
-  if (!views) {
-    views = new RepositoryViews(deps.index, deps.config.oci)
-    perApp.set(deps, views)
-  }
-  return views
 }

@@ -29,7 +29,7 @@ import { inScope } from '../middleware/read-auth.js'
 import { authorize, bytesResponse, ociAnswer } from './oci-answers.js'
 import { blobResponse } from './oci-blobs.js'
 import { ociTokenResponse } from './oci-token.js'
-import { type RepositoryView, repositoryViews } from './oci-views.js'
+import type { RepositoryView } from './oci-views.js'
 
 export const ociRoutes = new Hono<AppEnv>()
 
@@ -56,7 +56,7 @@ function repository(c: Context<AppEnv>, route: Route, scope: string[] | null): R
   const template = templateOf(route.name)
   const view =
     template !== null && inScope(scope, template)
-      ? repositoryViews(c.get('deps')).get(template)
+      ? c.get('deps').state.ociViews.get(template)
       : null
   if (!view) throw nameUnknown(route.name)
   return view

@@ -3,9 +3,10 @@
 // templates; one out of scope answers 404 like an unknown name, so a token does not learn which
 // names exist.
 import { Hono } from 'hono'
-import { activeTemplate, resolvedViews, resolveTemplate } from '../../cache/resolve.js'
+import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
+import { unknownTemplate } from '../../errors.js'
 import type { AppEnv } from '../env.js'
-import { ApiError, unknownTemplate } from '../errors.js'
+import { ApiError } from '../errors.js'
 import { etagMatches } from '../middleware/http-cache.js'
 import { inScope } from '../middleware/read-auth.js'
 import { paramsOf } from '../middleware/validate.js'
@@ -45,13 +46,13 @@ templateRoutes.get('/', (c) => {
 // The two routes on every provisioner boot answer from the resolved view (resolve.ts): no query
 // beyond the index's change stamp while nothing changed.
 function scopedView(c: { var: AppEnv['Variables'] }, name: string) {
-  const view = inScope(c.var.readScope, name) ? resolvedViews(c.var.deps.index).get(name) : null
+  const view = inScope(c.var.readScope, name) ? c.var.deps.state.views.get(name) : null
   if (!view) throw unknownTemplate(name)
   return view
 }
 
 const notReady = (name: string) =>
-  new ApiError(503, 'NOT_READY', `template ${name} has no ready bundle yet`, {
+  new ApiError('NOT_READY', `template ${name} has no ready bundle yet`, {
     'Retry-After': String(NOT_READY_RETRY_AFTER),
   })
 

@@ -4,10 +4,11 @@
 import { Hono } from 'hono'
 import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
 import { digestInScope } from '../../db/serving.js'
+import { unknownTemplate } from '../../errors.js'
 import { MAX_URL_TTL_SECONDS, signedPath } from '../../signed-url.js'
 import { parseDuration } from '../../units.js'
 import type { AppEnv } from '../env.js'
-import { ApiError, unknownTemplate } from '../errors.js'
+import { ApiError } from '../errors.js'
 import { isAdminToken } from '../middleware/admin-attempts.js'
 import { BEARER, readAuth } from '../middleware/read-auth.js'
 import { jsonBody } from '../middleware/validate.js'
@@ -23,7 +24,6 @@ function ttlSeconds(ttl: number | string | undefined): number {
   const seconds = typeof ttl === 'number' ? ttl : (parseDuration(ttl) ?? 0) / 1000
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_URL_TTL_SECONDS) {
     throw new ApiError(
-      400,
       'INVALID_PAYLOAD',
       `ttl: expected whole seconds from 1 to ${MAX_URL_TTL_SECONDS} (24h), or a duration like 10m`,
     )
@@ -34,7 +34,6 @@ function ttlSeconds(ttl: number | string | undefined): number {
 urlRoutes.use('/', async (c, next) => {
   if (!c.get('deps').config.urlKey) {
     throw new ApiError(
-      503,
       'URLS_DISABLED',
       'signed URLs are off: set ASSET_CACHE_URL_KEY to enable them',
     )
@@ -60,7 +59,7 @@ urlRoutes.post('/', async (c) => {
     if (!t || (scope !== null && !scope.includes(t.name))) throw unknownTemplate(body.template)
     const resolved = resolveTemplate(deps.index, t).digest
     if (!resolved || !deps.index.bundles.get(resolved)) {
-      throw new ApiError(503, 'NOT_READY', `template ${t.name} has no ready bundle yet`, {
+      throw new ApiError('NOT_READY', `template ${t.name} has no ready bundle yet`, {
         'Retry-After': '30',
       })
     }
@@ -69,10 +68,10 @@ urlRoutes.post('/', async (c) => {
     digest = body.digest!
     const known = deps.index.bundles.get(digest) !== null
     if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
-      throw new ApiError(404, 'NOT_FOUND', `no bundle ${digest}`)
+      throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
     }
   }
-  const now = deps.now ? deps.now() : Date.now()
+  const now = deps.now()
   const expires = Math.floor(now / 1000) + ttl
   const path = signedPath(deps.config.urlKey!, digest, expires)
   const url = new URL(path, c.req.url).href
