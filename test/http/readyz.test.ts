@@ -126,6 +126,22 @@ describe('GET /readyz', () => {
     expect(JSON.stringify(body)).not.toMatch(/401/)
   })
 
+  it('does not count a deleted branch as behind its head (asset_cache_reconcile_lag_seconds)', async () => {
+    const { rt } = await setup()
+    const later = Date.now() + 60_000
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.branches.markDeleted('seo', 'main', null)
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.versions.record({
+      template: 'docs',
+      commit: 'f'.repeat(40),
+      status: 'failed',
+      reasonCode: 'GITEA_UNAVAILABLE',
+      source: 'reconcile',
+    })
+    expect(rt.index.status.reconcileLagSeconds(later)).toBeGreaterThan(0)
+  })
+
   it('never leaves the database or the store out, and refuses a check it does not know', async () => {
     const { probe } = await setup()
     for (const query of [
