@@ -41,10 +41,11 @@ export function pushFields(json: unknown): unknown {
   }
 }
 
-/** create, delete and other events: the repository, ref and ref type are read (to record the delivery, and a deleted branch). */
+/**
+ * create, delete and other events: the repository and ref are read (to record the delivery); a
+ * `ref_type` of `branch` on a delete marks a deleted branch (ref-events.ts), any other is no branch.
+ */
 export const otherPayloadSchema = z.looseObject({
   ref: z.string().max(1024).optional(),
-  /** create and delete: `branch` or `tag`. */
-  ref_type: z.string().max(64).optional(),
   repository: repository.optional(),
 })

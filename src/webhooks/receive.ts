@@ -43,7 +43,7 @@ export function receiveDelivery(
   const reason = handleRefEvent(index, delivery, event, {
     repo: other.data.repository?.full_name ?? null,
     ref: other.data.ref ?? null,
-    refType: other.data.ref_type ?? null,
+    refType: typeof other.data.ref_type === 'string' ? other.data.ref_type : null,
   })
   return { answer: 'ignored', reason, outcome: 'ignored' }
 }
