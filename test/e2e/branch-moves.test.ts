@@ -87,6 +87,15 @@ async function forcePush(base: string): Promise<string> {
   return head
 }
 
+/** A promise the test settles when it is done changing Gitea's state. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
+
 /** Pushes a commit and delivers its webhook; resolves once Gitea was asked for its archive. */
 async function pushAndWaitForArchiveRequest(): Promise<string> {
   const payload = await push(repo, { 'prompts/a.md': 'b\n' })
@@ -112,10 +121,14 @@ async function expectSuperseded(commit: string, head: string, code: string) {
 
 describe('an archive that failed while the branch moved on', () => {
   it("the archive queue's wait runs out (GITEA_ARCHIVE_TIMEOUT): not retried, the new head is fetched", async () => {
-    await start({ archiveWaitMs: 1_000 })
-    gitea.setArchiveMode({ kind: 'generate', waitMs: 4_000 })
+    await start({ archiveWaitMs: 2_000 })
+    gitea.setArchiveMode({ kind: 'generate', waitMs: 6_000 })
     const stale = await pushAndWaitForArchiveRequest()
+    // The head check after the timeout is held until the branch has moved.
+    const moved = gate()
+    gitea.faults.inject('branch', fault.hold(moved.opened), { times: 1 })
     const head = await forcePush(first)
+    moved.open()
     await expectSuperseded(stale, head, 'GITEA_ARCHIVE_TIMEOUT')
     gitea.setArchiveMode({ kind: 'generate', waitMs: 50 })
     await hook('push', await pushPayload(repo, { before: stale, after: head, commits: [head] }))
@@ -124,21 +137,27 @@ describe('an archive that failed while the branch moved on', () => {
   })
 
   it('Gitea ≤ 1.24 never answers for the pruned commit: the wait runs out, not retried', async () => {
-    await start({ archiveWaitMs: 5_000 })
+    await start({ archiveWaitMs: 3_000 })
     gitea.setArchiveMode({ kind: 'legacy-unknown-sha', waitMs: 50 })
-    // Held before Gitea looks at the commit, long enough to force-push and prune it meanwhile.
-    gitea.faults.inject('archive', fault.delay(2_500), { times: 1 })
+    // Held before Gitea looks at the commit, until it is force-pushed away and pruned.
+    const pruned = gate()
+    gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
     const stale = await pushAndWaitForArchiveRequest()
+    // And the head check after the timeout, should it come first.
+    gitea.faults.inject('branch', fault.hold(pruned.opened), { times: 1 })
     const head = await forcePush(first)
+    pruned.open()
     await expectSuperseded(stale, head, 'GITEA_ARCHIVE_TIMEOUT')
-    expect(gitea.counters.archivesHung).toBe(1)
+    await until(() => gitea.counters.archivesHung === 1)
   })
 
   it('Gitea 1.25 answers 500 for the pruned commit: not retried', async () => {
     await start()
-    gitea.faults.inject('archive', fault.delay(2_500), { times: 1 })
+    const pruned = gate()
+    gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
     const stale = await pushAndWaitForArchiveRequest()
     const head = await forcePush(first)
+    pruned.open()
     await expectSuperseded(stale, head, 'GITEA_UNAVAILABLE')
     expect(archivesOf(stale).map((r) => r.status)).toEqual([500])
   })

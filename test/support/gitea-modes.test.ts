@@ -8,6 +8,7 @@ import {
   branchFilterMatches,
   createRepo,
   type FakeGitea,
+  fault,
   type GitRepo,
   listArchive,
   parseRange,
@@ -15,6 +16,7 @@ import {
   startFakeGitea,
   testDeliveryPayload,
 } from './gitea/index.js'
+import { until } from './wait.js'
 
 const TOKEN = 'read-only-token'
 let gitea: FakeGitea
@@ -148,6 +150,21 @@ describe('legacy-unknown-sha (Gitea ≤ 1.24, Forgejo)', () => {
     expect(gitea.counters.archivesHung).toBe(1)
     const unknown = gitea.requests.find((r) => r.path.includes('f'.repeat(40)))!
     expect(unknown.status).toBe(0)
+  })
+})
+
+describe('the hold fault', () => {
+  it('answers only once the test opens its gate', async () => {
+    let open = () => {}
+    const opened = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    gitea.faults.inject('branch', fault.hold(opened), { times: 1 })
+    const answer = get(`/api/v1/repos/${repo.owner}/${repo.name}/branches/main`)
+    await until(() => gitea.requests.length === 1)
+    expect(gitea.requests[0]!.status).toBe(0)
+    open()
+    expect((await answer).status).toBe(200)
   })
 })
 
