@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { loadSigningKey, type SigningKey } from './attest/keys.js'
 import { ALIASES, envSchema } from './config/env-schema.js'
 import { issuesText, parseManifest, type TemplateSpec } from './config/manifest.js'
 import { parseReadTokens, type ReadToken } from './config/read-tokens.js'
@@ -73,6 +74,8 @@ export interface Config {
   adminToken: Secret | null
   /** ASSET_CACHE_URL_KEY: the HMAC key of signed bundle URLs; null = no signed URLs. */
   urlKey: Secret | null
+  /** ASSET_CACHE_SIGNING_KEY: signs an attestation of every ready version; null = none. */
+  signingKey: SigningKey | null
   reconcileIntervalMs: number
   allowAnonymousReads: boolean
   storeBudgetBytes: number
@@ -157,6 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
+    // A path relative to the working directory, or the PEM itself.
+    signingKey: e.ASSET_CACHE_SIGNING_KEY
+      ? loadSigningKey(
+          e.ASSET_CACHE_SIGNING_KEY.trimStart().startsWith('-----BEGIN ')
+            ? e.ASSET_CACHE_SIGNING_KEY
+            : resolve(cwd, e.ASSET_CACHE_SIGNING_KEY),
+        )
+      : null,
     reconcileIntervalMs: e.ASSET_CACHE_RECONCILE_INTERVAL,
     allowAnonymousReads: e.ASSET_CACHE_ALLOW_ANONYMOUS_READS,
     storeBudgetBytes: e.ASSET_CACHE_STORE_BUDGET,

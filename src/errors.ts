@@ -76,6 +76,14 @@ export const ERROR_CODES = [
   'GITEA_ARCHIVE_TIMEOUT', // Gitea did not start sending an archive within ARCHIVE_WAIT_MS (generating)
   'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
   'BRANCH_DELETED', // a version-history entry: the tracked branch was deleted (a `delete` event)
+  // Attestations (src/attest/verify.ts): why a bundle is refused by a client that trusts keys
+  'ATTESTATION_MISSING', // the server has no attestation for the digest
+  'ATTESTATION_MALFORMED', // an envelope or statement that does not parse as documented
+  'ATTESTATION_UNTRUSTED', // no signature verifies with a trusted key (wrong key, altered bytes)
+  'ATTESTATION_SUBJECT_MISMATCH', // signed by a trusted key, but about another digest
+  'ATTESTATION_TEMPLATE_MISMATCH', // signed, about this digest, but for another template
+  'TRUSTED_KEY_INVALID', // a --trust or ASSET_CACHE_TRUSTED_KEYS file that is no ed25519 public key
+  'SIGNING_OFF', // attestation sign without ASSET_CACHE_SIGNING_KEY
   // Jobs
   'INTERRUPTED', // the process running the job died; the job ran again
   'STORE_WRITE_FAILED', // the data directory refused a write (full, read-only); retried

@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander'
 import { pinCommand, refreshCommand, unpinCommand } from './cli/admin.js'
+import { addAttestationCommands } from './cli/attestation-program.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from './cli/exit.js'
 import { forgetCommand } from './cli/forget.js'
 import { printable } from './cli/format.js'
@@ -146,6 +147,12 @@ program
     '--user <name>',
     'user name sent with the token to an oci:// registry (default: asset-cache)',
   )
+  .option(
+    '--trust <key.pub>',
+    'write only a bundle attested by this ed25519 public key (repeatable; default: ASSET_CACHE_TRUSTED_KEYS)',
+    (file: string, files: string[]) => [...files, file],
+    [] as string[],
+  )
   // A command-line mistake (no --into, an unknown flag, no target) is a usage error: exit 2, as
   // every other usage or configuration mistake of pull; --help stays 0.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_USAGE))
@@ -194,6 +201,8 @@ program
       }),
     )
   })
+
+addAttestationCommands(program, withRuntime)
 
 const adminOptions = (cmd: Command) =>
   cmd

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gitEnv } from '../../test/support/gitea/git.js'
+import { gitEnv } from '../../test/support/git.js'
 import {
   GIT_AUTHOR,
   type GitRepo,

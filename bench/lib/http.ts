@@ -1,6 +1,6 @@
 // Small HTTP helpers over undici for driving and observing the server under test.
 import { request } from 'undici'
-import { until } from './proc.js'
+import { until } from '../../test/support/wait.js'
 
 export interface TemplateView {
   commit: string | null
@@ -38,14 +38,16 @@ export function readyAt(
   everyMs = 20,
 ): Promise<TemplateView> {
   return until(
-    `template ${name} ready${commit ? ` at ${commit.slice(0, 12)}` : ''}`,
     async () => {
       const view = await templateView(server, name, token)
       if (!view) return undefined
       return commit === undefined || view.commit === commit ? view : undefined
     },
-    timeoutMs,
-    everyMs,
+    {
+      what: `template ${name} ready${commit ? ` at ${commit.slice(0, 12)}` : ''}`,
+      timeoutMs,
+      everyMs,
+    },
   )
 }
 

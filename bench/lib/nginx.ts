@@ -4,7 +4,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { request } from 'undici'
-import { freePort, terminate, until } from './proc.js'
+import { terminate } from '../../test/support/server-process.js'
+import { until } from '../../test/support/wait.js'
+import { freePort } from './proc.js'
 
 export interface StaticFile {
   /** URL path, e.g. `/v1/bundles/sha256:…`. */
@@ -79,16 +81,19 @@ ${locations}
   })
   const url = `http://127.0.0.1:${port}`
   const probe = files[0]?.path ?? '/'
-  await until(`nginx on ${url}`, async () => {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}`)
-    try {
-      const res = await request(`${url}${probe}`)
-      await res.body.dump()
-      return res.statusCode === 200
-    } catch {
-      return false
-    }
-  })
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}`)
+      try {
+        const res = await request(`${url}${probe}`)
+        await res.body.dump()
+        return res.statusCode === 200
+      } catch {
+        return false
+      }
+    },
+    { what: `nginx on ${url}`, timeoutMs: 60_000, everyMs: 20 },
+  )
   return {
     url,
     child,

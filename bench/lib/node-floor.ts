@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { request } from 'undici'
-import { terminate } from './proc.js'
+import { terminate } from '../../test/support/server-process.js'
 
 const FLOOR = `
 const http = require('node:http')

@@ -1,6 +1,7 @@
 // Ingest: archive stream + template (+ expected commit) → a ready version with a stored
 // canonical bundle, or a rejected version with its reason. The current pointer moves only on ready.
 import type { Readable } from 'node:stream'
+import type { Attester } from '../attest/sign.js'
 import { type BundleLimits, type CanonicalBundle, canonicalize } from '../bundle/index.js'
 import type { Index, TemplateRow, VersionSource } from '../db/index.js'
 import { isRejectError, type RejectCode, type RejectError } from '../errors.js'
@@ -16,6 +17,8 @@ export interface IngestDeps {
   /** GITEA_ARCHIVE_PREFIX: archives carry a top-level directory (default true). */
   archivePrefix?: boolean
   now?: () => number
+  /** Signs each version that becomes ready (ASSET_CACHE_SIGNING_KEY); never fails the ingest. */
+  attester?: Attester | null
 }
 
 export interface IngestRequest {
@@ -148,6 +151,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
       await deps.store.put(bundle.stream(), { digest: put.digest, size: put.size })
     }
     req.onPhase?.('store', performance.now() - storeStarted)
+    deps.attester?.attest(versionId)
     return {
       status: 'ready',
       versionId,

@@ -17,6 +17,8 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   'INPUT_UNREADABLE',
   'UNTRACKED_TEMPLATE',
   'INVALID_ARGUMENT',
+  'TRUSTED_KEY_INVALID',
+  'SIGNING_OFF',
 ])
 
 export function exitCodeOf(err: unknown): number {

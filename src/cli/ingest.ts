@@ -3,6 +3,8 @@
 // that stays pending. `--untracked` keeps a hand-made one on purpose (never counted against
 // readiness; `asset-cache forget NAME` removes it).
 import { type FileHandle, open } from 'node:fs/promises'
+import { pino } from 'pino'
+import { createAttester } from '../attest/sign.js'
 import { printableName } from '../bundle/names.js'
 import { ingest } from '../cache/ingest.js'
 import { DEFAULT_ALLOW, DEFAULT_REQUIRE, isTemplateName } from '../config.js'
@@ -10,6 +12,7 @@ import { isTracked, type TemplateRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError } from '../errors.js'
 import { isObjectId, OBJECT_ID_MESSAGE } from '../gitea/object-id.js'
+import { createLogger } from '../log.js'
 import type { Runtime } from '../runtime.js'
 import { printable } from './format.js'
 
@@ -110,6 +113,14 @@ export async function ingestCommand(
       spoolDir: rt.spoolDir,
       limits: rt.config.limits,
       archivePrefix: rt.config.archivePrefix,
+      attester: rt.config.signingKey
+        ? createAttester({
+            index: rt.index,
+            key: rt.config.signingKey,
+            // A signing failure is reported on stderr: stdout carries the digest alone.
+            logger: createLogger('warn', pino.destination({ fd: 2, sync: true })),
+          })
+        : null,
     },
     {
       template,

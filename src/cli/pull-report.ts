@@ -2,6 +2,7 @@
 // client's environment, the success summary, the failure line and the exit-code mapping. Shared by
 // `pull` from the cache and `pull oci://` from a registry.
 import cliProgress from 'cli-progress'
+import { loadTrustedKey, type TrustedKey, trustedKeyFiles } from '../attest/keys.js'
 import { ClientError } from '../client/errors.js'
 import type { PullResult } from '../client/pull.js'
 import { AppError } from '../errors.js'
@@ -17,11 +18,13 @@ export interface PullCommandOptions {
   repair?: boolean
   /** User name sent with the token to an `oci://` registry. */
   user?: string
+  /** Public key files whose attestations are trusted (`--trust`, repeatable). */
+  trust?: string[]
 }
 
 /**
- * The client's defaults from the environment: `ASSET_CACHE_SERVER`, `ASSET_CACHE_TOKEN` (reads)
- * and `ASSET_CACHE_ADMIN_TOKEN` (pin, unpin, refresh). The service reads its environment only in
+ * The client's defaults from the environment: `ASSET_CACHE_SERVER`, `ASSET_CACHE_TOKEN` (reads),
+ * `ASSET_CACHE_ADMIN_TOKEN` (pin, unpin, refresh) and `ASSET_CACHE_TRUSTED_KEYS` (pull --trust). The service reads its environment only in
  * config.ts; the client commands, which load no service configuration, read these here and
  * nowhere else.
  */
@@ -29,11 +32,27 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   server: string | undefined
   token: string | undefined
   adminToken: string | undefined
+  trustedKeys: string[]
 } {
   return {
     server: env.ASSET_CACHE_SERVER || undefined,
     token: env.ASSET_CACHE_TOKEN || undefined,
     adminToken: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
+    trustedKeys: trustedKeyFiles(env.ASSET_CACHE_TRUSTED_KEYS),
+  }
+}
+
+/**
+ * The trusted keys of `--trust` (when given: those only), else of ASSET_CACHE_TRUSTED_KEYS; null
+ * after printing why when one cannot be used (a usage mistake: exit 2).
+ */
+export function trustedKeys(command: string, files: string[] | undefined): TrustedKey[] | null {
+  const chosen = files !== undefined && files.length > 0 ? files : clientEnv().trustedKeys
+  try {
+    return chosen.map((file) => loadTrustedKey(file))
+  } catch (err) {
+    process.stderr.write(`asset-cache ${command}: ${failureLine(err)}\n`)
+    return null
   }
 }
 

@@ -8,14 +8,30 @@ import { parseDuration } from '../units.js'
 import { EXIT_USAGE } from './exit.js'
 import { printableJson } from './format.js'
 import { isOciTarget, pullOciCommand } from './pull-oci.js'
-import { clientEnv, failureLine, type PullCommandOptions, reported } from './pull-report.js'
+import {
+  clientEnv,
+  failureLine,
+  type PullCommandOptions,
+  reported,
+  trustedKeys,
+} from './pull-report.js'
 
 const MAX_TIMEOUT_MS = 24 * 86_400_000
 
-export { clientEnv, type PullCommandOptions } from './pull-report.js'
+export { clientEnv, type PullCommandOptions, trustedKeys } from './pull-report.js'
 
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
-  if (isOciTarget(target)) return pullOciCommand(target, opts)
+  const trust = trustedKeys('pull', opts.trust)
+  if (trust === null) return EXIT_USAGE
+  if (isOciTarget(target)) {
+    if (trust.length > 0) {
+      process.stderr.write(
+        'asset-cache pull: INVALID_OPTION: --trust (or ASSET_CACHE_TRUSTED_KEYS) verifies attestations from an asset-cache server; an oci:// pull cannot be verified\n',
+      )
+      return EXIT_USAGE
+    }
+    return pullOciCommand(target, opts)
+  }
   const env = clientEnv()
   const server = opts.server ?? env.server
   const token = opts.token ?? env.token
@@ -42,6 +58,7 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
       token,
       timeoutMs,
       repair: opts.repair ?? false,
+      trust,
       onProgress,
     }),
   )

@@ -1,4 +1,7 @@
 // Provisioner client: resolve a template, download its bundle verified, write it into a workspace.
+export { loadTrustedKey, type TrustedKey } from '../attest/keys.js'
+export { type Verified, type VerifyOptions, verifyAttestations } from '../attest/verify.js'
+export { fetchAttestations, verifiedOnServer } from './attestations.js'
 export { type Download, type DownloadOptions, download, verifyingStream } from './download.js'
 export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode } from './errors.js'
 export {

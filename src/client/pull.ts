@@ -1,7 +1,9 @@
 // pull = resolve (If-None-Match from DIR/.asset-cache.json) → download → materialize. A repair
 // fetches the bundle DIR records even when the template did not change, to restore its files.
+import type { TrustedKey } from '../attest/keys.js'
 import { isDigest } from '../digest.js'
 import { formatDuration } from '../units.js'
+import { verifiedOnServer } from './attestations.js'
 import { download } from './download.js'
 import { ClientError } from './errors.js'
 import type { RequestOptions } from './http.js'
@@ -24,6 +26,13 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
    * did not change (the bundle DIR records is downloaded again, by its digest).
    */
   repair?: boolean | undefined
+  /**
+   * Public keys (loadTrustedKey) whose attestations are trusted. When non-empty, a bundle is
+   * written only when the server has an attestation of its digest, signed by one of them, that
+   * names the template asked for (any template for a pull by digest); otherwise the pull fails
+   * with an `ATTESTATION_*` AppError before anything is written.
+   */
+  trust?: readonly TrustedKey[] | undefined
 }
 
 export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000
@@ -54,7 +63,8 @@ export type PullResult =
  * @returns `unchanged` when DIR already holds that digest (nothing is written); `repaired` when
  *   `repair` re-checked DIR against the digest it already held (`written` lists what it
  *   restored); else `pulled` with the files written and removed.
- * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was. Past
+ * @throws ClientError, IntegrityError, RejectError, or AppError `ATTESTATION_*` (with `trust`);
+ *   DIR is then exactly as it was. Past
  *   `timeoutMs`, ClientError `PULL_TIMEOUT`; when the caller's `signal` aborts, its reason.
  */
 export async function pull(
@@ -94,7 +104,7 @@ async function pullWithin(
   target: string,
   options: Omit<PullOptions, 'timeoutMs'>,
 ): Promise<PullResult> {
-  const { into, onProgress, repair = false, ...request } = options
+  const { into, onProgress, repair = false, trust = [], ...request } = options
   const state = await readState(into)
   let digest: string
   let template: string | null = null
@@ -121,6 +131,7 @@ async function pullWithin(
   }
   const same = state?.digest === digest
   if (same && !repair) return { status: 'unchanged', digest }
+  if (trust.length > 0) await verifiedOnServer(server, digest, template, trust, request)
   const { body } = await download(server, digest, { ...request, size, onProgress })
   const result = await materialize(body, into, {
     digest,

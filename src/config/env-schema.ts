@@ -71,6 +71,7 @@ export const envSchema = z.object({
       })
     }
   }),
+  ASSET_CACHE_SIGNING_KEY: optionalText,
   ASSET_CACHE_RECONCILE_INTERVAL: duration('5m'),
   ASSET_CACHE_ALLOW_ANONYMOUS_READS: boolean,
   ASSET_CACHE_STORE_BUDGET: size('2GiB'),

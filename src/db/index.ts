@@ -1,4 +1,6 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+
+import { AttestationQueries } from './attestations.js'
 import { BranchStateQueries } from './branch-state.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
@@ -11,6 +13,7 @@ import { StatusQueries } from './status.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
+export type { AttestationRow, UnsignedVersion } from './attestations.js'
 export { BRANCH_DELETED, type BranchDeleted } from './branch-state.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
@@ -40,6 +43,7 @@ export class Index {
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
+  readonly attestations: AttestationQueries
   readonly #stamp
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
@@ -66,6 +70,7 @@ export class Index {
     this.branches = new BranchStateQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
+    this.attestations = new AttestationQueries(db)
   }
 
   /**
@@ -79,6 +84,30 @@ export class Index {
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */
   transaction<T>(fn: () => T): T {
     return this.#run.immediate(fn) as T
+  }
+
+  /**
+   * Whether the index reads and takes the write lock: `SELECT 1`, then `BEGIN IMMEDIATE` and
+   * `ROLLBACK` (nothing is written). better-sqlite3 waits synchronously, so the busy timeout is
+   * lowered to `busyMs` for the probe. Null when it does, or the error's code.
+   */
+  probe(busyMs: number): string | null {
+    const { db } = this
+    if (!db.open) return 'CLOSED'
+    if (db.inTransaction) return null
+    const saved = db.pragma('busy_timeout', { simple: true }) as number
+    try {
+      db.prepare('SELECT 1').get()
+      db.pragma(`busy_timeout = ${busyMs}`)
+      db.exec('BEGIN IMMEDIATE')
+      db.exec('ROLLBACK')
+      return null
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      return (err as { code?: string }).code ?? 'ERROR'
+    } finally {
+      db.pragma(`busy_timeout = ${saved}`)
+    }
   }
 
   close(): void {

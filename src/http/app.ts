@@ -10,6 +10,7 @@ import { hostGuard, loopbackOnly } from './middleware/host-guard.js'
 import { readAuth } from './middleware/read-auth.js'
 import { finishRequest, requestIdFrom } from './middleware/request-log.js'
 import { adminRoutes } from './routes/admin.js'
+import { attestationRoutes } from './routes/attestations.js'
 import { bundleRoutes } from './routes/bundles.js'
 import { healthRoutes } from './routes/health.js'
 import { hookRoutes } from './routes/hooks.js'
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/v1/bundles/*', readAuth)
   app.route('/v1/templates', templateRoutes)
   app.route('/v1/bundles', bundleRoutes)
+  app.route('/v1/bundles', attestationRoutes)
   app.route('/v1/urls', urlRoutes)
   app.route('/v1/admin', adminRoutes)
   app.route('/admin', adminUiRoutes)

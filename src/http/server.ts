@@ -3,6 +3,7 @@
 import type { Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from '../admin/actions.js'
+import { attestationCounter, createAttester } from '../attest/sign.js'
 import { settleDetached } from '../cache/gc.js'
 import { removeOrphanBlobs } from '../cache/orphans.js'
 import type { Config } from '../config.js'
@@ -121,6 +122,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
       archivePrefix: config.archivePrefix,
       logger,
       metrics,
+      attester: config.signingKey
+        ? createAttester({
+            index,
+            key: config.signingKey,
+            logger,
+            counter: attestationCounter(metrics.registry),
+          })
+        : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
     }),
   })

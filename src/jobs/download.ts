@@ -62,6 +62,7 @@ export async function downloadAndIngest(
         spoolDir: deps.spoolDir,
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
+        attester: deps.attester ?? null,
       },
       {
         template,

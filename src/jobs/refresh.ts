@@ -1,3 +1,17 @@
+// The refresh job (docs/contract.md#refresh-job): branch head decides what is current; an archive
+// is downloaded only for a head that has no version yet; its outcome is recorded as a version.
+//
+// Phases (asset_cache_job_phase_seconds, and the `*Ms` fields of the "job finished" line):
+//   head      the branch lookup, its retries included;
+//   fetch     per download attempt, from the archive request to the last body byte on the wire
+//             (Gitea builds the archive before its first byte: `ttfbMs` is that part);
+//   validate  per attempt, canonicalize() from its first read to a spooled bundle or a refusal.
+//             The pipeline is streamed, so validate runs alongside fetch and ends just after it;
+//             their difference is the parse, validation and spooling that the wire did not hide;
+//   store     the blob put (hashing, fsync, rename) and the index transaction;
+//   total     the whole run, from the branch lookup to the recorded outcome.
+// A download retried sums its attempts in the log line; the histogram observes each attempt.
+import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
 import type { Index, JobRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
@@ -21,6 +35,8 @@ export interface RefreshDeps {
   now?: () => number
   onDownload?: (template: string, commit: string) => void
   metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
+  /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
+  attester?: Attester | null
 }
 
 export type RefreshOutcome =

@@ -55,12 +55,13 @@ export interface Image {
   layer: { digest: string; size: number }
 }
 
-function blob(mediaType: string, value: Json): Blob {
+/** A canonical JSON document as a blob. */
+export function blob(mediaType: string, value: Json): Blob {
   const bytes = canonicalBytes(value)
   return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, mediaType, bytes }
 }
 
-const descriptor = (b: Blob): { [key: string]: Json } => ({
+export const descriptor = (b: Blob): { [key: string]: Json } => ({
   mediaType: b.mediaType,
   digest: b.digest,
   size: b.bytes.length,

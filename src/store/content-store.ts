@@ -1,5 +1,5 @@
 // ContentStore: digest → bytes on disk (cacache's content/*); knows nothing of templates or the index.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { type Detached, detachBlob, discardDetached, listDetached, reattachBlob } from './evict.js'
@@ -7,7 +7,7 @@ import { type BlobEntry, listBlobs, usageOf } from './list.js'
 import { BLOBS_DIR, blobHex, blobPath, EVICTING_DIR, QUARANTINE_DIR, TMP_DIR } from './paths.js'
 import { BlobReadStream, type ByteRange, readBlob, statBlob } from './read.js'
 import { quarantineBlob, removeBlob } from './remove.js'
-import { sweepTemp } from './temp.js'
+import { sweepTemp, tempPath } from './temp.js'
 import { type VerifyOptions, type VerifyReport, verifyStore } from './verify.js'
 import { type PutExpected, type PutResult, type PutSource, writeBlob } from './write.js'
 
@@ -102,6 +102,22 @@ export class ContentStore {
   }
 
   /** Blob count and bytes, for the GC budget. */
+  /**
+   * Whether the store takes writes: creates and removes a small file where puts write their temp
+   * files. Resolves to null when it does, or the error's code (`ERROR` when it has none).
+   */
+  async probe(): Promise<string | null> {
+    const file = tempPath(this.dir)
+    try {
+      await writeFile(file, 'probe\n', { flag: 'wx' })
+      return null
+    } catch (err) {
+      return (err as { code?: string }).code ?? 'ERROR'
+    } finally {
+      await rm(file, { force: true }).catch(() => {})
+    }
+  }
+
   usage(): Promise<{ blobs: number; bytes: number }> {
     return usageOf(this.dir)
   }

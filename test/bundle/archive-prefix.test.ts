@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { canonicalize } from '../../src/bundle/index.js'
 import { RejectError } from '../../src/errors.js'
-import { archive, commitTree, git } from './helpers/git.js'
+import { archive, commitTree, git } from '../support/git.js'
 import { accept, rejection, source, tempDir } from './helpers/run.js'
 
 const TREE = {
@@ -24,11 +24,11 @@ let nested: string
 
 beforeAll(async () => {
   repo = await tempDir('prefix-repo-')
-  commitTree(repo, TREE)
-  prefixed = archive(repo, 'agent-template-seo')
-  bare = git(repo, 'archive', '--format=tar.gz', 'HEAD')
+  await commitTree(repo, TREE)
+  prefixed = await archive(repo, 'agent-template-seo')
+  bare = await git(repo, ['archive', '--format=tar.gz', 'HEAD'], { bytes: true })
   nested = await tempDir('prefix-nested-')
-  commitTree(nested, { 'prompts/intro.md': '# Intro\n' })
+  await commitTree(nested, { 'prompts/intro.md': '# Intro\n' })
 })
 afterAll(async () => {
   await rm(repo, { recursive: true, force: true })
@@ -70,15 +70,15 @@ describe('GITEA_ARCHIVE_PREFIX', () => {
     expect(await message(prefixed, false)).toMatch(
       /PREFIX_ARCHIVE_FILES=true.*GITEA_ARCHIVE_PREFIX=true/,
     )
-    const oneDirectory = git(nested, 'archive', '--format=tar.gz', 'HEAD')
+    const oneDirectory = await git(nested, ['archive', '--format=tar.gz', 'HEAD'], { bytes: true })
     expect(await rejection(oneDirectory, { archivePrefix: false })).toBe('ARCHIVE_PREFIX_MISMATCH')
   })
 
   it('applies the allowlist to an unprefixed archive’s root files', async () => {
     const other = await tempDir('prefix-git-')
     try {
-      commitTree(other, { 'config.yaml': 'a: 1\n', '.gitattributes': '* -text\n' })
-      const tgz = git(other, 'archive', '--format=tar.gz', 'HEAD')
+      await commitTree(other, { 'config.yaml': 'a: 1\n', '.gitattributes': '* -text\n' })
+      const tgz = await git(other, ['archive', '--format=tar.gz', 'HEAD'], { bytes: true })
       const { bundle } = await accept(tgz, { archivePrefix: false })
       expect(bundle.files.map((f) => f.path)).toEqual(['config.yaml'])
     } finally {

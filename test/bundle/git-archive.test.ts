@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib'
 import tar, { type Header } from 'tar-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { digestOf, sha256Hex } from '../../src/digest.js'
-import { archive, commitTree, git } from './helpers/git.js'
+import { archive, commitTree, git } from '../support/git.js'
 import { accept, readBack, tempDir } from './helpers/run.js'
 import { pax } from './helpers/tar.js'
 
@@ -34,8 +34,8 @@ let tgz: Buffer
 
 beforeAll(async () => {
   repo = await tempDir('bundle-repo-')
-  commit = commitTree(repo, TREE)
-  tgz = archive(repo, 'agent-template-seo')
+  commit = await commitTree(repo, TREE)
+  tgz = await archive(repo, 'agent-template-seo')
 })
 afterAll(() => rm(repo, { recursive: true, force: true }))
 
@@ -66,7 +66,7 @@ async function gitEntries(): Promise<Entry[]> {
       next()
     })
   })
-  Readable.from([archive(repo, 'agent-template-seo', 'tar')]).pipe(extract)
+  Readable.from([await archive(repo, 'agent-template-seo', 'tar')]).pipe(extract)
   await new Promise<void>((resolve) => extract.on('finish', () => resolve()))
   return entries
 }
@@ -135,11 +135,11 @@ describe('git archive of a real template repository', () => {
   it('gives the same digest for a commit that touches only skipped files', async () => {
     const before = digest((await accept(tgz)).tar)
     await writeFile(join(repo, 'Dockerfile'), 'FROM alpine\n')
-    git(repo, 'commit', '-qam', 'docker only')
-    const next = archive(repo, 'agent-template-seo')
+    await git(repo, ['commit', '-qam', 'docker only'])
+    const next = await archive(repo, 'agent-template-seo')
     const { bundle, tar } = await accept(next)
     expect(bundle.commit).not.toBe(commit)
     expect(digest(tar)).toBe(before)
-    git(repo, 'reset', '-q', '--hard', commit)
+    await git(repo, ['reset', '-q', '--hard', commit])
   })
 })

@@ -8,7 +8,7 @@ import tar from 'tar-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { canonicalize, compareUtf8, foldCase } from '../../src/bundle/index.js'
 import { REJECT_CODES, RejectError } from '../../src/errors.js'
-import { archive, commitTree } from './helpers/git.js'
+import { archive, commitTree } from '../support/git.js'
 import { accept, readBack, tempDir } from './helpers/run.js'
 import { pax } from './helpers/tar.js'
 
@@ -101,7 +101,7 @@ describe('random damage to a real git archive', () => {
   let plain: Buffer
   beforeAll(async () => {
     repo = await tempDir('bundle-fuzz-repo-')
-    commitTree(repo, {
+    await commitTree(repo, {
       'config.yaml': 'name: fuzz\nsteps: [a, b]\n',
       'prompts/intro.md': '# Intro\n'.repeat(40),
       [`prompts/${'n'.repeat(120)}.md`]: 'pax path\n',
@@ -109,8 +109,8 @@ describe('random damage to a real git archive', () => {
       Dockerfile: 'FROM scratch\n',
       node_modules: { symlink: '/usr/lib/node_modules' },
     })
-    tgz = archive(repo, 'tpl')
-    plain = archive(repo, 'tpl', 'tar')
+    tgz = await archive(repo, 'tpl')
+    plain = await archive(repo, 'tpl', 'tar')
   })
   afterAll(() => rm(repo, { recursive: true, force: true }))
 

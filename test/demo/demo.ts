@@ -72,7 +72,7 @@ try {
   }
 
   step('The start-up reconcile fetches the branch head')
-  await until(() => current() !== null, 30_000)
+  await until(() => current() !== null, { timeoutMs: 30_000 })
   info(`ready ${current()!.digest}  commit ${current()!.commit?.slice(0, 10)}`)
 
   step('Committing and pushing a change to prompts/system.md')
@@ -93,7 +93,7 @@ try {
   )
 
   step('Waiting for the refresh job: branch head → archive → validate → store')
-  await until(() => current()?.commit === payload.after, 30_000)
+  await until(() => current()?.commit === payload.after, { timeoutMs: 30_000 })
   const v = current()!
   info(
     `ready ${v.digest}  commit ${v.commit?.slice(0, 10)}  ${v.fileCount} files, ${v.bundleBytes} bytes`,

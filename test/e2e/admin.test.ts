@@ -1,55 +1,29 @@
 // Admin end to end over real HTTP and the real CLI: a pinned template keeps serving its pin while
 // pushes land, until it is unpinned; `asset-cache pin | unpin | refresh | ls | gc` as a user runs them.
 
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Config } from '../../src/config.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
-import {
-  createRepo,
-  type FakeGitea,
-  type GitRepo,
-  push,
-  pushPayload,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import type { RunningServer } from '../../src/http/server.js'
+import { cli as runCli } from '../support/cli.js'
+import { type GitRepo, push, pushPayload, sendWebhook } from '../support/gitea/index.js'
+import { type Stack, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const MAIN = join(ROOT, 'src/main.ts')
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const ADMIN = randomBytes(32).toString('hex')
 
-let gitea: FakeGitea
+let stack: Stack
 let repo: GitRepo
 let server: RunningServer
-let config: Config
 
 /** The CLI in a child process (asynchronous: the server answers from this process). */
-function cli(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env })
 
 const local = () => ({
-  ASSET_CACHE_DATA_DIR: config.dataDir,
-  ASSET_CACHE_TEMPLATES: config.templatesFile!,
+  ASSET_CACHE_DATA_DIR: stack.dataDir,
+  ASSET_CACHE_TEMPLATES: stack.templatesFile,
 })
 const remote = () => ({ ASSET_CACHE_SERVER: server.url, ASSET_CACHE_ADMIN_TOKEN: ADMIN })
 
@@ -66,30 +40,19 @@ const currentOf = () => {
 }
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await createRepo({
-      owner: 'acme',
-      name: 'seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'one\n' },
-    }),
-  )
-  config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ASSET_CACHE_KEEP_VERSIONS: '1',
+  stack = await startStack({
+    repos: [{ name: 'seo', files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'one\n' } }],
+    tokens: { gitea: TOKEN, webhookSecret: SECRET, admin: ADMIN },
+    env: { ASSET_CACHE_KEEP_VERSIONS: '1' },
+    server: { jobBackoffBaseMs: 20 },
   })
-  server = await startServer(config, { logger: silentLogger, jobBackoffBaseMs: 20 })
+  ;({ repo, server } = stack)
   const head = await repo.head()
   await until(() => currentOf()?.commit === head)
 })
 
 afterEach(async () => {
-  await server.close(1_000)
-  await gitea.stop()
+  await stack.stop()
 })
 
 describe('a pinned template', () => {

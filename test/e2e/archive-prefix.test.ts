@@ -3,52 +3,40 @@
 // archive of the same files gives; left at its default, each is refused with a code that names
 // Gitea's setting.
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
-import {
-  type FakeGitea,
-  type GitRepo,
-  createRepo as makeRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 
+let stack: Stack
 let gitea: FakeGitea
 let repo: GitRepo
 let head = ''
-const servers: RunningServer[] = []
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'Agent-Template-SEO',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-    }),
-  )
+  stack = await startStack({
+    repos: [
+      seoRepo(
+        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+        'Agent-Template-SEO',
+      ),
+    ],
+    tokens: { gitea: TOKEN },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
   head = await repo.head('main')
 })
 
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close(1_000)
-  await gitea.stop()
+  await stack.stop()
 })
 
 /** A cache on its own data directory; resolves with its version of the head once settled. */
 async function versionWith(env: Record<string, string>) {
-  const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ...env,
-  })
-  const server = await startServer(config, { logger: silentLogger })
-  servers.push(server)
-  const version = () => server.runtime.index.versions.byCommit('seo', head)
+  const { server } = await stack.serve({ env, fresh: true })
+  const version = () => server!.runtime.index.versions.byCommit('seo', head)
   await until(() => version()?.status === 'ready' || version()?.status === 'rejected')
   return version()!
 }

@@ -5,63 +5,54 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { Secret } from '../../src/secret.js'
 import {
   type FakeGitea,
   fault,
   type GitRepo,
-  createRepo as makeRepo,
   type ObjectStorage,
   push,
-  startFakeGitea,
   startObjectStorage,
 } from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 
+let stack: Stack
 let gitea: FakeGitea
 let storage: ObjectStorage
 let repo: GitRepo
 let server: RunningServer | null = null
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
+  stack = await startStack({
+    repos: [
+      seoRepo(
+        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+        'Agent-Template-SEO',
+      ),
+    ],
+    tokens: { gitea: TOKEN },
+    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
   storage = await startObjectStorage()
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'Agent-Template-SEO',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-    }),
-  )
   head = await repo.head('main')
 })
 
 afterEach(async () => {
-  await server?.close(1_000)
+  await stack.stop()
   server = null
-  await gitea.stop()
   await storage.stop()
   // The storage stand-in fails the test on any request that carried a credential.
   expect(storage.violations).toEqual([])
 })
 
 async function start(env: Record<string, string> = {}) {
-  const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ...env,
-  })
-  server = await startServer(config, {
-    logger: silentLogger,
-    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
-    jobBackoffBaseMs: 20,
-  })
+  server = (await stack.serve({ env })).server!
   return server
 }
 

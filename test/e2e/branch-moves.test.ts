@@ -166,7 +166,7 @@ describe('an archive that failed while the branch moved on', () => {
     await start({ archiveWaitMs: 800, attempts: 2 })
     gitea.setArchiveMode({ kind: 'generate', waitMs: 3_000 })
     const stale = await pushAndWaitForArchiveRequest()
-    await until(() => version(stale)?.status === 'failed', 20_000)
+    await until(() => version(stale)?.status === 'failed', { timeoutMs: 20_000 })
     expect(version(stale)).toMatchObject({ reasonCode: 'GITEA_ARCHIVE_TIMEOUT' })
     const routes = gitea.requests.map((r) => r.route)
     expect(routes.slice(routes.indexOf('archive'), routes.indexOf('archive') + 3)).toEqual([

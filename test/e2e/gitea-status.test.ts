@@ -3,58 +3,39 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src/admin/advice.js'
 import type { Config } from '../../src/config.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
-import {
-  type FakeGitea,
-  type Fault,
-  fault,
-  type GitRepo,
-  createRepo as makeRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { type FakeGitea, type Fault, fault, type GitRepo } from '../support/gitea/index.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const ADMIN = 'f3a9c1d27b4e8a6059c2d1e7b3f48a9d'
 
+let stack: Stack
 let gitea: FakeGitea
 let repo: GitRepo
 let server: RunningServer | null = null
 let config: Config
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-    }),
-  )
+  stack = await startStack({
+    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' })],
+    tokens: { gitea: TOKEN, admin: ADMIN },
+    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
 })
 
 afterEach(async () => {
-  await server?.close(1_000)
+  await stack.stop()
   server = null
-  await gitea.stop()
 })
 
 async function start(env: Record<string, string> = {}) {
-  config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ...env,
-  })
-  server = await startServer(config, {
-    logger: silentLogger,
-    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
-    jobBackoffBaseMs: 20,
-  })
+  server = (await stack.serve({ env })).server!
+  config = server.runtime.config
   return server
 }
 

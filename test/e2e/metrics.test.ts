@@ -1,19 +1,16 @@
 // /metrics after a real flow: fake Gitea (real git) → webhooks → jobs → bundle downloads.
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
+import type { RunningServer } from '../../src/http/server.js'
 import {
   type FakeGitea,
   fault,
   type GitRepo,
-  createRepo as makeRepo,
   push,
   sendWebhook,
-  startFakeGitea,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'metrics-gitea-token'
@@ -46,24 +43,13 @@ const METRIC_NAMES = [
   'asset_cache_http_requests_aborted_total',
 ]
 
+let stack: Stack
 let gitea: FakeGitea
 let repo: GitRepo
 let server: RunningServer | null = null
 
 async function start(env: Record<string, string> = {}) {
-  const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ASSET_CACHE_STORE_BUDGET: '64MiB',
-    ...env,
-  })
-  server = await startServer(config, {
-    logger: silentLogger,
-    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
-    jobBackoffBaseMs: 20,
-  })
+  server = (await stack.serve({ env })).server!
   return server
 }
 
@@ -91,20 +77,21 @@ const currentCommit = () => {
 }
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' },
-    }),
-  )
+  stack = await startStack({
+    repos: [
+      seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' }),
+    ],
+    tokens: { gitea: TOKEN, webhookSecret: SECRET },
+    env: { ASSET_CACHE_STORE_BUDGET: '64MiB' },
+    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
 })
 
 afterEach(async () => {
-  await server?.close(1_000)
+  await stack.stop()
   server = null
-  await gitea.stop()
 })
 
 describe('GET /metrics', () => {

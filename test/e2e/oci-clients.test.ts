@@ -56,7 +56,7 @@ async function startCache(): Promise<RunningServer> {
     const t = server.runtime.index.templates.get(name)
     return t?.currentVersionId != null
   }
-  await until(() => ready('seo') && ready('docs'), 30_000)
+  await until(() => ready('seo') && ready('docs'), { timeoutMs: 30_000 })
   return server
 }
 

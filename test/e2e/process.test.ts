@@ -1,61 +1,19 @@
 // `asset-cache serve` as a real process: SIGKILL mid-job loses nothing, SIGTERM drains.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Config } from '../../src/config.js'
 import { openIndex } from '../../src/db/index.js'
-import {
-  createRepo,
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { fault } from '../support/gitea/index.js'
+import { type Stack, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const TOKEN = 'gitea-token'
+let stack: Stack
 
-let gitea: FakeGitea
-let repos: GitRepo[]
-let config: Config
-const children: ChildProcess[] = []
-
-function serve(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      ASSET_CACHE_DATA_DIR: config.dataDir,
-      ASSET_CACHE_TEMPLATES: config.templatesFile!,
-      ASSET_CACHE_PORT: '0',
-      ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-      GITEA_BASE_URL: gitea.url,
-      GITEA_TOKEN: TOKEN,
-      ASSET_CACHE_WEBHOOK_SECRET: 's',
-      ASSET_CACHE_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  children.push(child)
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! })
-    lines.on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string }
-        if (entry.msg === 'asset-cache listening') resolve({ child, url: entry.url!, exited })
-      } catch {}
-    })
-    child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)))
-  })
-}
+/** `asset-cache serve` over the stack's data dir, as a child process. */
+const serve = async () => (await stack.serve()).process!
 
 function snapshot() {
-  const index = openIndex(join(config.dataDir, 'index.db'))
+  const { repos } = stack
+  const index = openIndex(join(stack.dataDir, 'index.db'))
   try {
     return {
       jobs: index.jobs.list({ limit: 1000 }),
@@ -71,29 +29,27 @@ function snapshot() {
 }
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repos = []
-  for (let i = 0; i < 3; i++) {
-    repos.push(
-      gitea.addRepo(
-        await createRepo({ owner: 'acme', name: `t${i}`, files: { 'config.yaml': `n: ${i}\n` } }),
-      ),
-    )
-  }
-  config = testConfig(repos.map((r, i) => ({ name: `t${i}`, repo: r.fullName })))
+  stack = await startStack({
+    repos: [0, 1, 2].map((i) => ({ name: `t${i}`, files: { 'config.yaml': `n: ${i}\n` } })),
+    tokens: { webhookSecret: 's' },
+    child: true,
+    serve: false,
+  })
 })
 
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
-  await gitea.stop()
+  await stack.stop()
 })
 
 describe('serve process', () => {
   it('loses no job when SIGKILLed while jobs run; the restart completes each exactly once', async () => {
     // Every archive drips slowly, so the kill lands while all three jobs are running.
+    const { gitea, repos } = stack
     gitea.faults.inject('archive', fault.drip(64, 50), { times: 3 })
     const first = await serve()
-    await until(() => gitea.requests.filter((r) => r.route === 'archive').length >= 3, 20_000)
+    await until(() => gitea.requests.filter((r) => r.route === 'archive').length >= 3, {
+      timeoutMs: 20_000,
+    })
     first.child.kill('SIGKILL')
     await first.exited
     const interrupted = snapshot()
@@ -103,11 +59,14 @@ describe('serve process', () => {
     const interruptedIds = interrupted.jobs.map((j) => j.id).sort()
     gitea.reset()
     const second = await serve()
-    await until(() => {
-      const s = snapshot()
-      const settled = s.jobs.every((j) => j.state === 'done' || j.state === 'failed')
-      return settled && JSON.stringify(s.current) === JSON.stringify(heads)
-    }, 30_000)
+    await until(
+      () => {
+        const s = snapshot()
+        const settled = s.jobs.every((j) => j.state === 'done' || j.state === 'failed')
+        return settled && JSON.stringify(s.current) === JSON.stringify(heads)
+      },
+      { timeoutMs: 30_000 },
+    )
     const done = snapshot()
     expect(done.jobs.filter((j) => j.state === 'queued' || j.state === 'running')).toEqual([])
     // Each interrupted job ran again and completed once; later reconcile jobs found nothing to do.
@@ -124,9 +83,12 @@ describe('serve process', () => {
   }, 60_000)
 
   it('drains on SIGTERM: the running job finishes, the process exits 0', async () => {
-    gitea.faults.inject('archive', fault.drip(256, 20), { times: 1, repo: repos[0]!.fullName })
+    stack.gitea.faults.inject('archive', fault.drip(256, 20), {
+      times: 1,
+      repo: stack.repo.fullName,
+    })
     const { child, exited } = await serve()
-    await until(() => snapshot().jobs.some((j) => j.state === 'running'), 20_000)
+    await until(() => snapshot().jobs.some((j) => j.state === 'running'), { timeoutMs: 20_000 })
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     const after = snapshot()

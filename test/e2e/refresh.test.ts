@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Config } from '../../src/config.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { createLogger, type Logger, silentLogger } from '../../src/log.js'
 import {
   createPayload,
@@ -15,10 +15,9 @@ import {
   push,
   pushPayload,
   sendWebhook,
-  startFakeGitea,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -32,30 +31,17 @@ const TEMPLATE_FILES = {
   'README.md': '# template\n',
 }
 
+let stack: Stack
 let gitea: FakeGitea
 let repo: GitRepo
 let server: RunningServer | null = null
 let config: Config
 
 async function start(env: Record<string, string> = {}, logger?: Logger) {
-  config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ...env,
-  })
-  server = await startServer(config, {
-    logger: logger ?? (process.env.E2E_LOG ? createLogger('debug') : silentLogger),
-    giteaTiming: {
-      backoffBaseMs: 20,
-      backoffMaxMs: 200,
-      bodyTimeoutMs: 1_000,
-      headersTimeoutMs: 2_000,
-      archiveWaitMs: 2_000,
-    },
-    jobBackoffBaseMs: 20,
-  })
+  const templates = [{ name: 'seo', repo: repo.fullName }]
+  server = (await stack.serve({ env, templates, ...(logger ? { server: { logger } } : {}) }))
+    .server!
+  config = server.runtime.config
   return server
 }
 
@@ -68,16 +54,28 @@ const hook = (payload: object, opts: { contentType?: 'json' | 'form'; deliveryId
   sendWebhook(`${server!.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload, ...opts })
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({ owner: 'acme', name: 'Agent-Template-SEO', files: TEMPLATE_FILES }),
-  )
+  stack = await startStack({
+    repos: [seoRepo(TEMPLATE_FILES, 'Agent-Template-SEO')],
+    tokens: { gitea: TOKEN, webhookSecret: SECRET },
+    server: {
+      logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,
+      giteaTiming: {
+        backoffBaseMs: 20,
+        backoffMaxMs: 200,
+        bodyTimeoutMs: 1_000,
+        headersTimeoutMs: 2_000,
+        archiveWaitMs: 2_000,
+      },
+      jobBackoffBaseMs: 20,
+    },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
 })
 
 afterEach(async () => {
-  await server?.close(1_000)
+  await stack.stop()
   server = null
-  await gitea.stop()
 })
 
 describe('push → webhook → ready', () => {

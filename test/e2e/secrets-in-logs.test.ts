@@ -4,18 +4,10 @@ import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../src/http/server.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  createRepo as makeRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { type FakeGitea, fault, type GitRepo, push, sendWebhook } from '../support/gitea/index.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`
@@ -26,27 +18,31 @@ const SCOPED_READ_TOKEN = secret('scoped')
 const ADMIN_TOKEN = secret('admin')
 const WRONG_TOKEN = secret('wrong')
 
+let stack: Stack
 let gitea: FakeGitea
 let repo: GitRepo
 let server: RunningServer | null = null
 let lines: string[]
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' },
-    }),
-  )
+  stack = await startStack({
+    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' })],
+    tokens: {
+      gitea: GITEA_TOKEN,
+      webhookSecret: WEBHOOK_SECRET,
+      read: `${READ_TOKEN},${SCOPED_READ_TOKEN}@seo`,
+      admin: ADMIN_TOKEN,
+    },
+    env: { ASSET_CACHE_LOG_LEVEL: 'trace' },
+    serve: false,
+  })
+  ;({ gitea, repo } = stack)
   lines = []
 })
 
 afterEach(async () => {
-  await server?.close(1_000)
+  await stack.stop()
   server = null
-  await gitea.stop()
 })
 
 const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -59,20 +55,15 @@ describe('logs', () => {
         done()
       },
     })
-    const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-      GITEA_BASE_URL: gitea.url,
-      GITEA_TOKEN,
-      ASSET_CACHE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      ASSET_CACHE_READ_TOKENS: `${READ_TOKEN},${SCOPED_READ_TOKEN}@seo`,
-      ASSET_CACHE_ADMIN_TOKEN: ADMIN_TOKEN,
-      ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-      ASSET_CACHE_LOG_LEVEL: 'trace',
-    })
-    server = await startServer(config, {
-      logger: createLogger(config.logLevel, sink),
-      giteaTiming: { backoffBaseMs: 10, backoffMaxMs: 50, attempts: 2 },
-      jobBackoffBaseMs: 10,
-    })
+    server = (
+      await stack.serve({
+        server: {
+          logger: createLogger(stack.env.ASSET_CACHE_LOG_LEVEL, sink),
+          giteaTiming: { backoffBaseMs: 10, backoffMaxMs: 50, attempts: 2 },
+          jobBackoffBaseMs: 10,
+        },
+      })
+    ).server!
     const { url, runtime } = server
     const index = runtime.index
     const idle = () => index.jobs.depth().queued + index.jobs.depth().running === 0

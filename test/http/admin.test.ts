@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ingest } from '../../src/cache/ingest.js'
-import { archive, commitTree } from '../bundle/helpers/git.js'
+import { archive, commitTree } from '../support/git.js'
 import { appWithClock, errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')
@@ -35,12 +35,15 @@ async function withAdmin(env: Record<string, string> = {}) {
 /** Ingests a tree that is rejected (config.yaml not a mapping) as a new commit of `template`. */
 async function ingestRejected(fx: Fixture, template: string) {
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(dir, { 'config.yaml': '- just\n- a list\n', 'prompts/a.md': 'a\n' })
+  const commit = await commitTree(dir, {
+    'config.yaml': '- just\n- a list\n',
+    'prompts/a.md': 'a\n',
+  })
   const r = await ingest(
     { index: fx.rt.index, store: fx.rt.store, spoolDir: fx.rt.spoolDir },
     {
       template: fx.rt.index.templates.get(template)!,
-      archive: Readable.from([archive(dir, template)]),
+      archive: Readable.from([await archive(dir, template)]),
       expectedCommit: commit,
       source: 'webhook',
       provenance: { deliveryId: 'delivery-7' },

@@ -2,12 +2,14 @@
 // in-process over a real runtime, and each answer's status must be one the table declares, a JSON
 // body must parse with the schema declared for that status (with no field the schema leaves out),
 // and an error body must carry one of the codes declared for that status.
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { keyidOf } from '../../src/attest/keys.js'
+import { signVersion } from '../../src/attest/sign.js'
 import { ingest } from '../../src/cache/ingest.js'
 import {
   bundleManifest,
@@ -16,7 +18,8 @@ import {
   verifyReport,
 } from '../../src/http/openapi/responses.js'
 import { ROUTES, type RouteSpec } from '../../src/http/openapi/routes.js'
-import { archive, commitTree } from '../bundle/helpers/git.js'
+import { attestationList } from '../../src/http/openapi/routes-attestations.js'
+import { archive, commitTree } from '../support/git.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const ADMIN = randomBytes(32).toString('hex')
@@ -145,12 +148,12 @@ beforeAll(async () => {
   await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })
   // A rejected version of docs (config.yaml not a mapping), so views carry a reason and lastError.
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(dir, { 'config.yaml': '- a\n- list\n' })
+  const commit = await commitTree(dir, { 'config.yaml': '- a\n- list\n' })
   await ingest(
     { index: f.rt.index, store: f.rt.store, spoolDir: f.rt.spoolDir },
     {
       template: f.rt.index.templates.get('docs')!,
-      archive: Readable.from([archive(dir, 'docs')]),
+      archive: Readable.from([await archive(dir, 'docs')]),
       expectedCommit: commit,
       source: 'webhook',
       provenance: { deliveryId: 'contract-1' },
@@ -244,6 +247,16 @@ describe('provisioner API', () => {
     expect(bundleManifest.parse(await manifest.json()).length).toBeGreaterThan(0)
     await call(f, 'getBundleManifest', { params: { digest: 'sha256:XYZ' } })
     await call(f, 'getBundleManifest', { params: unknown })
+    expect(await (await call(f, 'getBundleAttestations', { params: digest })).json()).toEqual([])
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const key = { privateKey, publicKey, keyid: keyidOf(publicKey) }
+    const version = f.rt.index.versions.readyWithDigest('seo', seo.digest)!
+    expect(signVersion(f.rt.index, key, version.id, Date.now())).toBe('signed')
+    const signed = await call(f, 'getBundleAttestations', { params: digest })
+    expect(attestationList.parse(await signed.json())).toHaveLength(1)
+    await call(f, 'getBundleAttestations', { params: { digest: 'sha256:XYZ' } })
+    await call(f, 'getBundleAttestations', { params: unknown })
+    await call(f, 'getBundleAttestations', { params: digest, auth: false })
   })
 
   it('signed URLs', async () => {

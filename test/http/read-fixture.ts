@@ -11,7 +11,7 @@ import { createApp } from '../../src/http/app.js'
 import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
-import { archive, commitTree, type TreeEntry } from '../bundle/helpers/git.js'
+import { archive, commitTree, type TreeEntry } from '../support/git.js'
 import { testRuntime } from '../support/runtime.js'
 
 export const TEMPLATES = [
@@ -61,12 +61,12 @@ export async function ingestTree(
   tree: Record<string, TreeEntry>,
 ): Promise<{ digest: string; commit: string; size: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
-  const commit = commitTree(dir, tree)
+  const commit = await commitTree(dir, tree)
   const result = await ingest(
     { index: rt.index, store: rt.store, spoolDir: rt.spoolDir },
     {
       template: rt.index.templates.get(template)!,
-      archive: Readable.from([archive(dir, template)]),
+      archive: Readable.from([await archive(dir, template)]),
       source: 'cli',
     },
   )

@@ -36,7 +36,7 @@ describe('scheduleGc', () => {
         return empty
       },
     })
-    await until(() => runs >= 3, 5_000, 5)
+    await until(() => runs >= 3, { timeoutMs: 5_000, everyMs: 5 })
     await schedule.stop()
     const stoppedAt = runs
     expect(maxRunning).toBe(1)

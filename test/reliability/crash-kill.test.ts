@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { cli } from '../support/cli.js'
 import {
   type FakeGitea,
   fault,
@@ -24,6 +25,7 @@ import {
   push,
   startFakeGitea,
 } from '../support/gitea/index.js'
+import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
@@ -31,11 +33,8 @@ import {
   blobPathOf,
   branchHeads,
   GITEA_TOKEN,
-  kill,
-  killAll,
   makeRepos,
   noise,
-  runCli,
   type Served,
   seeded,
   serveEnv,
@@ -71,7 +70,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await killAll()
+  await killServerProcesses()
   await gitea?.stop()
   if (work) await rm(work, { recursive: true, force: true })
 })
@@ -87,8 +86,7 @@ async function settled(timeoutMs: number, server: Served): Promise<void> {
       const s = snapshot(dataDir, names())
       return s.jobs.every((j) => j.state === 'done' || j.state === 'failed') && servesHeads(s, want)
     },
-    timeoutMs,
-    50,
+    { timeoutMs, everyMs: 50 },
   )
   await waited.catch((err: Error) => {
     const s = snapshot(dataDir, names())
@@ -201,7 +199,7 @@ it(
       }
       if (!hit) figures.missedKillPoint++
       const open = archiveOpen()
-      await kill(server)
+      await server.kill()
       figures.kills++
       const where = landedIn(repo, payload.after, open)
       figures.landed[where] = (figures.landed[where] ?? 0) + 1
@@ -237,7 +235,7 @@ it(
       figures.restartToSettledMs.push(Date.now() - restartAt)
 
       const verifyAt = Date.now()
-      const verify = await runCli(['verify', '--json'], env)
+      const verify = await cli(['verify', '--json'], env)
       figures.verifyMs.push(Date.now() - verifyAt)
       const report = JSON.parse(verify.stdout) as { corrupt: unknown[]; checked: number }
       figures.corruptBlobsFound += report.corrupt.length
@@ -281,7 +279,7 @@ it(
     expect(
       end.jobs.filter((j) => j.state === 'failed' && j.lastErrorCode !== 'INTERRUPTED'),
     ).toEqual([])
-    await kill(server, 'SIGTERM')
+    await server.kill('SIGTERM')
 
     const path = await writeArtifact('crash.json', figures)
     const ms = figures.restartToSettledMs

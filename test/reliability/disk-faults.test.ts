@@ -17,20 +17,19 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { pull } from '../../src/index.js'
+import { cli } from '../support/cli.js'
 import { type FakeGitea, type GitRepo, push, startFakeGitea } from '../support/gitea/index.js'
+import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   blobDigests,
   branchHeads,
   GITEA_TOKEN,
-  kill,
-  killAll,
   makeRepos,
   noise,
   READ_TOKEN,
   ROOT,
-  runCli,
   type Served,
   seeded,
   serveEnv,
@@ -76,7 +75,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await killAll()
+  await killServerProcesses()
   for (const m of mounts) {
     try {
       execFileSync('umount', ['-l', m], { stdio: 'pipe' })
@@ -131,7 +130,7 @@ async function setup(options: { mount?: string; preload?: boolean; control?: str
     ...(options.preload ? { preload: [PRELOAD] } : {}),
   })
   const want = await branchHeads(repos)
-  await until(() => servesHeads(snapshot(dataDir, names()), want), 30_000)
+  await until(() => servesHeads(snapshot(dataDir, names()), want), { timeoutMs: 30_000 })
   return { work, dataDir, templatesFile, server, env }
 }
 
@@ -196,7 +195,7 @@ async function scenario(
       now.versions.some((v) => v.commit === payload.after && v.status !== 'ready')
     )
   }
-  const met = await until(jobErrored, 20_000, 50)
+  const met = await until(jobErrored, { timeoutMs: 20_000, everyMs: 50 })
     .then(() => true)
     .catch(() => false)
   await sleep(HOLD_MS)
@@ -211,11 +210,10 @@ async function scenario(
   const cleared = Date.now()
   await clear()
   let recoveryMs: number | null = null
-  await until(
-    () => snapshot(s.dataDir, names()).current[repo.name] === payload.after,
-    pick(60_000, 150_000),
-    50,
-  )
+  await until(() => snapshot(s.dataDir, names()).current[repo.name] === payload.after, {
+    timeoutMs: pick(60_000, 150_000),
+    everyMs: 50,
+  })
     .then(() => {
       recoveryMs = Date.now() - cleared
     })
@@ -226,7 +224,7 @@ async function scenario(
   const rows = new Set(after.bundles)
   const unindexed = blobDigests(s.dataDir).filter((d) => !rows.has(d))
   const unindexedDuring = duringBlobs.filter((d) => !during.bundles.includes(d))
-  const verify = await runCli(['verify', '--json'], serveEnv({ ...s, giteaUrl: gitea.url }))
+  const verify = await cli(['verify', '--json'], serveEnv({ ...s, giteaUrl: gitea.url }))
   const corrupt = (JSON.parse(verify.stdout || '{"corrupt":[]}') as { corrupt: unknown[] }).corrupt
   const mine = after.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
   const versions = after.versions.filter((v) => v.commit === payload.after)
@@ -298,7 +296,7 @@ it(
         `${control}.hits`,
       )
     }
-    await kill(s.server, 'SIGTERM')
+    await s.server.kill('SIGTERM')
   },
   pick(120_000, 400_000),
 )
@@ -347,7 +345,7 @@ it.skipIf(!TMPFS.ok)(
         },
       )
     }
-    await kill(s.server, 'SIGTERM')
+    await s.server.kill('SIGTERM')
   },
   pick(120_000, 400_000),
 )

@@ -9,7 +9,6 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { archive, commitTree } from '../bundle/helpers/git.js'
 import { tempDir } from '../bundle/helpers/run.js'
 import {
   COMMIT,
@@ -23,6 +22,7 @@ import {
   tarOf,
   templateTar,
 } from '../bundle/helpers/tar.js'
+import { archive, commitTree } from '../support/git.js'
 import type { ChildMessage, CorpusFile } from './fuzz-archive-child.js'
 import { makeCase, type Seed } from './fuzz-mutators.js'
 import { FULL, pick } from './mode.js'
@@ -123,10 +123,16 @@ beforeAll(async () => {
   work = await tempDir('fuzz-archive-')
   const repo = join(work, 'repo')
   await mkdir(repo)
-  const commit = commitTree(repo, TREE)
+  const commit = await commitTree(repo, TREE)
   const root = 'agent-template-fuzz'
   seeds = [
-    { name: 'git-archive', tar: archive(repo, root, 'tar'), gz: archive(repo, root), commit, root },
+    {
+      name: 'git-archive',
+      tar: await archive(repo, root, 'tar'),
+      gz: await archive(repo, root),
+      commit,
+      root,
+    },
     ...hostileSeeds(),
   ]
   corpusPath = join(work, 'corpus.json')

@@ -32,13 +32,12 @@ import {
   startObjectStorage,
 } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
+import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   branchHeads,
   GITEA_TOKEN,
-  kill,
-  killAll,
   makeRepos,
   percentile,
   READ_TOKEN,
@@ -128,7 +127,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await killAll()
+  await killServerProcesses()
   await server?.close(1_000)
   await gitea?.stop()
   await storage?.stop()
@@ -184,7 +183,9 @@ async function booter(stats: BootStats, stop: { stopped: boolean }, seed: number
 it(
   'keeps every boot working through origin faults and catches up within a reconcile interval',
   async () => {
-    await until(() => repos.every((r) => index().templates.get(r.name)?.currentVersionId), 30_000)
+    await until(() => repos.every((r) => index().templates.get(r.name)?.currentVersionId), {
+      timeoutMs: 30_000,
+    })
 
     const stats: BootStats = { ok: 0, failed: [], notLastGood: 0, ms: [] }
     const stop = { stopped: false }
@@ -235,7 +236,7 @@ it(
           gitea.setArchiveMode({ kind: 'stream' })
         }
         let recoveryMs: number | null = null
-        await until(() => atHead(want), 60_000, 20)
+        await until(() => atHead(want), { timeoutMs: 60_000, everyMs: 20 })
           .then(() => {
             recoveryMs = Date.now() - cleared
           })
@@ -346,7 +347,9 @@ it('serve survives an archive whose connection is destroyed mid-body', async () 
       event: 'push',
       payload,
     })
-    await until(() => child.child.exitCode !== null || child.child.signalCode !== null, 15_000)
+    await until(() => child.child.exitCode !== null || child.child.signalCode !== null, {
+      timeoutMs: 15_000,
+    })
       .catch(() => {})
       .finally(() => rule.clear())
     const exited = child.child.exitCode !== null || child.child.signalCode !== null
@@ -356,6 +359,6 @@ it('serve survives an archive whose connection is destroyed mid-body', async () 
       )
     expect(exited).toBe(false)
   } finally {
-    await kill(child)
+    await child.kill()
   }
 }, 60_000)

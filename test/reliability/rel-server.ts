@@ -1,17 +1,17 @@
 // Shared harness for the crash, origin, disk and soak suites: `asset-cache serve` as a real child
-// process (real env config), the CLI, index snapshots read from the SQLite file, the blob files
+// process with the suites' env config, index snapshots read from the SQLite file, the blob files
 // on disk, a seeded random source, and the figures written to test-artifacts/reliability.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { openIndex } from '../../src/db/index.js'
+import { ROOT } from '../support/cli.js'
 import { createRepo, type FakeGitea, type GitRepo } from '../support/gitea/index.js'
+import { writeTemplates } from '../support/runtime.js'
+import { type ServerProcess, startServerProcess } from '../support/server-process.js'
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export { ROOT }
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'reliability')
 export const GITEA_TOKEN = 'gitea-token'
 export const WEBHOOK_SECRET = 'rel-webhook-secret'
@@ -46,16 +46,7 @@ export interface ServeOptions {
   keepLines?: number
 }
 
-export interface Served {
-  child: ChildProcess
-  pid: number
-  url: string
-  exited: Promise<number | null>
-  /** The last log lines (JSON), newest last. */
-  lines: string[]
-  /** Called for every log line. */
-  onLine: Set<(entry: Record<string, unknown>) => void>
-}
+export type Served = ServerProcess
 
 export function serveEnv(options: ServeOptions): Record<string, string> {
   return {
@@ -75,89 +66,13 @@ export function serveEnv(options: ServeOptions): Record<string, string> {
   }
 }
 
-const live = new Set<ChildProcess>()
-
-/** Starts `asset-cache serve` and resolves once it logs that it listens. */
+/** Starts `asset-cache serve` with the suites' configuration; resolves once it listens. */
 export function startServe(options: ServeOptions): Promise<Served> {
-  const imports = ['--import', 'tsx', ...(options.preload ?? []).flatMap((m) => ['--import', m])]
-  const child = spawn(process.execPath, [...imports, join(ROOT, 'src/main.ts'), 'serve'], {
-    cwd: ROOT,
+  return startServerProcess({
     env: serveEnv(options),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.preload ? { preload: options.preload } : {}),
+    ...(options.keepLines ? { keepLines: options.keepLines } : {}),
   })
-  live.add(child)
-  const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
-      live.delete(child)
-      r(code)
-    }),
-  )
-  const lines: string[] = []
-  const keep = options.keepLines ?? 200
-  const onLine = new Set<(entry: Record<string, unknown>) => void>()
-  let stderr = ''
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000)
-  })
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! })
-    rl.on('line', (line) => {
-      lines.push(line)
-      if (lines.length > keep) lines.shift()
-      let entry: Record<string, unknown>
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>
-      } catch {
-        return
-      }
-      for (const fn of onLine) fn(entry)
-      if (entry.msg === 'asset-cache listening') {
-        resolve({ child, pid: child.pid!, url: entry.url as string, exited, lines, onLine })
-      }
-    })
-    child.once('exit', (code) =>
-      reject(
-        new Error(`serve exited early with ${code}\n${lines.slice(-20).join('\n')}\n${stderr}`),
-      ),
-    )
-  })
-}
-
-/** SIGKILLs the child and waits for it to be gone. */
-export async function kill(served: Served, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (served.child.exitCode === null && served.child.signalCode === null) served.child.kill(signal)
-  await served.exited
-}
-
-/** Kills every child still running (afterAll). */
-export async function killAll(): Promise<void> {
-  await Promise.all(
-    [...live].map(async (c) => {
-      c.kill('SIGKILL')
-      await new Promise((r) => c.once('exit', r))
-    }),
-  )
-}
-
-/** Runs the CLI (`node --import tsx src/main.ts …`) to its end. */
-export function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString()
-  })
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
 }
 
 export interface VersionFact {
@@ -298,14 +213,10 @@ export function servesHeads(s: IndexSnapshot, want: Record<string, string>): boo
 
 /** Writes the templates manifest for `repos` (template name = repo name). */
 export async function writeManifest(dir: string, repos: GitRepo[]): Promise<string> {
-  const file = join(dir, 'templates.json')
-  await writeFile(
-    file,
-    JSON.stringify({
-      workspace_templates: repos.map((r) => ({ name: r.name, repo: r.fullName, ref: 'main' })),
-    }),
+  return writeTemplates(
+    join(dir, 'templates.json'),
+    repos.map((r) => ({ name: r.name, repo: r.fullName })),
   )
-  return file
 }
 
 /** A unique marker, for commits that must differ. */

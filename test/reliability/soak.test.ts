@@ -16,6 +16,7 @@ import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { pull } from '../../src/index.js'
 import { type FakeGitea, type GitRepo, push, startFakeGitea } from '../support/gitea/index.js'
+import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
@@ -23,8 +24,6 @@ import {
   branchHeads,
   fileSize,
   GITEA_TOKEN,
-  kill,
-  killAll,
   makeRepos,
   noise,
   percentile,
@@ -70,7 +69,7 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  await killAll()
+  await killServerProcesses()
   await gitea?.stop()
   if (work) await rm(work, { recursive: true, force: true })
 })
@@ -120,7 +119,7 @@ it(
     const random = seeded(0x50a4)
     const names = repos.map((r) => r.name)
     const want = await branchHeads(repos)
-    await until(() => servesHeads(snapshot(dataDir, names), want), 30_000)
+    await until(() => servesHeads(snapshot(dataDir, names), want), { timeoutMs: 30_000 })
 
     const adminReads = await answers('GET', '/v1/admin/templates')
     const adminGc = await answers('POST', '/v1/admin/gc', { dryRun: true })
@@ -251,8 +250,8 @@ it(
 
     // Caught up at the end: every template reaches its head (webhooks or reconcile).
     const heads = await branchHeads(repos)
-    await until(() => servesHeads(snapshot(dataDir, names), heads), 30_000)
-    await kill(server, 'SIGTERM')
+    await until(() => servesHeads(snapshot(dataDir, names), heads), { timeoutMs: 30_000 })
+    await server.kill('SIGTERM')
 
     expect(alive).toBe(true)
     expect(samples.length).toBeGreaterThan(DURATION_MS / 1000 / 2)

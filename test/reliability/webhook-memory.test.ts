@@ -19,7 +19,6 @@ import { until } from '../support/wait.js'
 import { pick } from './mode.js'
 import {
   GITEA_TOKEN,
-  kill,
   makeRepos,
   type Served,
   startServe,
@@ -50,7 +49,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  if (served) await kill(served)
+  await served?.kill()
   await gitea?.stop()
   await rm(work, { recursive: true, force: true })
 })

@@ -83,16 +83,19 @@ export async function startRegistry(dir: string, options: RegistryOptions = {}):
   })
   const url = `http://127.0.0.1:${port}`
   try {
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`)
-      try {
-        const res = await request(`${url}/v2/`)
-        await res.body.dump()
-        return res.statusCode === 200 || res.statusCode === 401
-      } catch {
-        return false
-      }
-    }, 20_000)
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`)
+        try {
+          const res = await request(`${url}/v2/`)
+          await res.body.dump()
+          return res.statusCode === 200 || res.statusCode === 401
+        } catch {
+          return false
+        }
+      },
+      { timeoutMs: 20_000 },
+    )
   } catch (err) {
     child.kill('SIGKILL')
     throw err

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { keyidOf } from '../../src/attest/keys.js'
 import { ENV_VARS, loadConfig, parseManifest, parseReadTokens } from '../../src/config.js'
 import { AppError } from '../../src/errors.js'
 import { parseDuration, parseSize } from '../../src/units.js'
@@ -279,5 +280,45 @@ describe('units', () => {
         return (d === null || Number.isSafeInteger(d)) && (s === null || Number.isSafeInteger(s))
       }),
     )
+  })
+})
+
+describe('ASSET_CACHE_SIGNING_KEY', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const body = pem.split('\n')[1]!
+
+  it('takes a path relative to the working directory, or the PEM itself, and never prints it', () => {
+    const base = mkdtempSync(join(tmpdir(), 'asset-cache-key-'))
+    writeFileSync(join(base, 'signing.pem'), pem)
+    const byPath = loadConfig({ ASSET_CACHE_SIGNING_KEY: 'signing.pem' }, base)
+    const inline = loadConfig({ ASSET_CACHE_SIGNING_KEY: pem }, base)
+    const keyid = keyidOf(publicKey)
+    expect([byPath.signingKey?.keyid, inline.signingKey?.keyid]).toEqual([keyid, keyid])
+    expect(loadConfig({}, base).signingKey).toBeNull()
+    const shown = JSON.stringify(byPath) + inspect(byPath, { depth: 10 })
+    expect(shown).not.toContain(body)
+    expect(shown).not.toContain(body.slice(16, 40))
+  })
+
+  it('refuses a missing file, a public key, an RSA key, naming the variable and not the key', () => {
+    const base = mkdtempSync(join(tmpdir(), 'asset-cache-key-'))
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey
+    for (const value of [
+      'absent.pem',
+      publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      rsa.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      pem.replace(body, body.replace(/[A-Z]/g, 'x')),
+    ]) {
+      let err: unknown
+      try {
+        loadConfig({ ASSET_CACHE_SIGNING_KEY: value }, base)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toMatchObject({ code: 'CONFIG_INVALID' })
+      expect((err as Error).message).toContain('ASSET_CACHE_SIGNING_KEY')
+      expect((err as Error).message).not.toContain(body.slice(16, 40))
+    }
   })
 })

@@ -33,6 +33,7 @@ import {
   withHeaders,
 } from './route-spec.js'
 import { ADMIN_ROUTES } from './routes-admin.js'
+import { ATTESTATION_ROUTES } from './routes-attestations.js'
 
 export type { ResponseSpec, RouteMethod, RouteSecurity, RouteSpec } from './route-spec.js'
 
@@ -335,5 +336,6 @@ export const ROUTES: readonly RouteSpec[] = [
     },
   },
 
+  ...ATTESTATION_ROUTES,
   ...ADMIN_ROUTES,
 ]

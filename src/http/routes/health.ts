@@ -1,10 +1,8 @@
 // /healthz: the process answers. /readyz: the index and the store take writes, fetching is
 // configured (or off on purpose), and every tracked template has a ready current version;
 // `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
-import { rm, writeFile } from 'node:fs/promises'
 import { Hono } from 'hono'
 import { templatesNeedingAttention } from '../../admin/last-error.js'
-import { tempPath } from '../../store/temp.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { queryOf } from '../middleware/validate.js'
 import { readinessQuery } from '../openapi/requests.js'
@@ -17,46 +15,8 @@ interface Check {
   [detail: string]: unknown
 }
 
-const failed = (err: unknown): Check => ({
-  ok: false,
-  code: (err as { code?: string }).code ?? 'ERROR',
-})
-
-/**
- * A read (`SELECT 1`) and the write lock (`BEGIN IMMEDIATE`, then `ROLLBACK`): nothing is
- * written. better-sqlite3 waits synchronously, so the busy timeout is lowered for the probe.
- */
-function databaseCheck(deps: AppDeps): Check {
-  const { db } = deps.index
-  if (!db.open) return { ok: false, code: 'CLOSED' }
-  if (db.inTransaction) return { ok: true, read: true, write: true }
-  const saved = db.pragma('busy_timeout', { simple: true }) as number
-  try {
-    db.prepare('SELECT 1').get()
-    db.pragma(`busy_timeout = ${DB_PROBE_BUSY_MS}`)
-    db.exec('BEGIN IMMEDIATE')
-    db.exec('ROLLBACK')
-    return { ok: true, read: true, write: true }
-  } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK')
-    return failed(err)
-  } finally {
-    db.pragma(`busy_timeout = ${saved}`)
-  }
-}
-
-/** Creates and removes a small file where puts write their temp files (store/temp.ts). */
-async function storeCheck(deps: AppDeps): Promise<Check> {
-  const file = tempPath(deps.store.dir)
-  try {
-    await writeFile(file, 'readyz\n', { flag: 'wx' })
-    return { ok: true }
-  } catch (err) {
-    return failed(err)
-  } finally {
-    await rm(file, { force: true }).catch(() => {})
-  }
-}
+/** A probe's answer: null when it passed, else the failure's code. */
+const checked = (code: string | null): Check => (code === null ? { ok: true } : { ok: false, code })
 
 function fetchingCheck(deps: AppDeps): Check {
   const { config } = deps
@@ -74,8 +34,9 @@ export const healthRoutes = new Hono<AppEnv>()
   .get('/readyz', async (c) => {
     const { exclude } = queryOf(c, readinessQuery)
     const { deps } = c.var
-    const database = databaseCheck(deps)
-    const store = await storeCheck(deps)
+    const db = checked(deps.index.probe(DB_PROBE_BUSY_MS))
+    const database = db.ok ? { ok: true, read: true, write: true } : db
+    const store = checked(await deps.store.probe())
     const fetching = fetchingCheck(deps)
     let notReady: string[] | null = null
     let attention: ReturnType<typeof templatesNeedingAttention> = []

@@ -73,7 +73,7 @@ export async function blobResponse(
   if (ref.kind !== 'digest') throw blobUnknown(view.repository, reference)
   const { digest } = ref
   if (view.layers.has(digest)) return layerResponse(c, view, digest)
-  const doc = view.configs.get(digest) ?? view.manifests.get(digest)
+  const doc = view.configs.get(digest) ?? view.manifests.get(digest) ?? view.attachments.get(digest)
   if (!doc) throw blobUnknown(view.repository, digest)
   return bytesResponse(
     c,

@@ -3,10 +3,17 @@
 // index changes (Index.changeStamp), like the resolved views; one per app (AppDeps.state), since
 // the platforms and the source annotation come from its configuration.
 
+import { PREDICATE_TYPE } from '../../attest/statement.js'
 import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
 import type { Index, TemplateRow, VersionRow } from '../../db/index.js'
 import { type Blob, buildImage, type Image, type Platform, sourceOf } from '../../oci/image.js'
 import { commitTag, LATEST, refTag, repositoryOf } from '../../oci/naming.js'
+import {
+  attestationReferrer,
+  EMPTY_CONFIG,
+  envelopeBlob,
+  type Referrer,
+} from '../../oci/referrers.js'
 
 /** Versions looked at per template, newest first (each one's tag is its commit). */
 export const VERSIONS_TAGGED = 100
@@ -22,6 +29,36 @@ export interface RepositoryView {
   configs: Map<string, Blob>
   /** digest → size of each layer (a bundle). */
   layers: Map<string, number>
+  /** subject digest (an index or manifest above) → the attestation artifacts that refer to it. */
+  referrers: Map<string, Referrer[]>
+  /** digest → blob of an attestation artifact: its DSSE envelope, or the empty config. */
+  attachments: Map<string, Blob>
+}
+
+/** Attaches the attestations of `image` (this template's, of that commit) as referrers. */
+function attachAttestations(
+  index: Index,
+  view: RepositoryView,
+  image: Image,
+  commit: string | null,
+) {
+  const rows = index.attestations
+    .byDigest(image.layer.digest)
+    .filter((r) => r.template === view.template && r.commit === commit)
+  if (rows.length === 0) return
+  view.attachments.set(EMPTY_CONFIG.digest, EMPTY_CONFIG)
+  const subjects = [image.index, ...image.manifests.map((m) => m.manifest)]
+  for (const row of rows) {
+    const envelope = envelopeBlob(row.envelope)
+    view.attachments.set(envelope.digest, envelope)
+    for (const subject of subjects) {
+      const referrer = attestationReferrer(subject, envelope, row.keyid, PREDICATE_TYPE)
+      view.manifests.set(referrer.manifest.digest, referrer.manifest)
+      const list = view.referrers.get(subject.digest) ?? []
+      if (!list.some((r) => r.manifest.digest === referrer.manifest.digest)) list.push(referrer)
+      view.referrers.set(subject.digest, list)
+    }
+  }
 }
 
 export interface OciOptions {
@@ -38,6 +75,8 @@ function buildView(index: Index, options: OciOptions, template: TemplateRow): Re
     manifests: new Map(),
     configs: new Map(),
     layers: new Map(),
+    referrers: new Map(),
+    attachments: new Map(),
   }
   const source = sourceOf(options.sourceBase, template.repo)
   const built = new Map<string, Image | null>()
@@ -63,6 +102,7 @@ function buildView(index: Index, options: OciOptions, template: TemplateRow): Re
         view.configs.set(m.config.digest, m.config)
       }
       view.layers.set(digest, bundle!.size)
+      attachAttestations(index, view, image, commit)
     }
     return image
   }

@@ -24,6 +24,7 @@ import {
   templateOf,
 } from '../../oci/naming.js'
 import { manifestChoice, tagsPage } from '../../oci/negotiate.js'
+import { referrersIndex } from '../../oci/referrers.js'
 import type { AppEnv } from '../env.js'
 import { inScope } from '../middleware/read-auth.js'
 import { authorize, bytesResponse, ociAnswer } from './oci-answers.js'
@@ -104,17 +105,21 @@ function tagsResponse(c: Context<AppEnv>, view: RepositoryView, name: string): R
   return bytesResponse(c, canonicalBytes({ name, tags: page.tags }), headers)
 }
 
-/** Referrers: none are attached yet, so an empty index (with the filter applied, when asked). */
-function referrersResponse(c: Context<AppEnv>, reference: string): Response {
+/**
+ * Referrers of a manifest in this repository: the attestation artifacts whose subject it is
+ * (docs/oci.md#attestations), an empty index for any other digest.
+ */
+function referrersResponse(c: Context<AppEnv>, view: RepositoryView, reference: string): Response {
   const ref = parseDigestRef(reference)
   if (ref.kind === 'invalid-digest' || ref.kind === 'invalid') throw digestInvalid(reference)
   const headers: Record<string, string> = {
     'Content-Type': MEDIA_TYPES.index,
     'Cache-Control': 'no-cache',
   }
-  if (c.req.query('artifactType') !== undefined) headers['OCI-Filters-Applied'] = 'artifactType'
-  const empty = { schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: [] }
-  return bytesResponse(c, canonicalBytes(empty), headers)
+  const artifactType = c.req.query('artifactType')
+  if (artifactType !== undefined) headers['OCI-Filters-Applied'] = 'artifactType'
+  const referrers = ref.kind === 'digest' ? (view.referrers.get(ref.digest) ?? []) : []
+  return bytesResponse(c, referrersIndex(referrers, artifactType), headers)
 }
 
 async function dispatch(c: Context<AppEnv>): Promise<Response> {
@@ -134,7 +139,7 @@ async function dispatch(c: Context<AppEnv>): Promise<Response> {
     case 'tags':
       return tagsResponse(c, view, route.name)
     case 'referrers':
-      return referrersResponse(c, route.digest)
+      return referrersResponse(c, view, route.digest)
   }
 }
 

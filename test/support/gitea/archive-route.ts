@@ -1,10 +1,10 @@
 // GET|HEAD /api/v1/repos/{owner}/{repo}/archive/{ref}.tar.gz, streamed like Gitea ≥ 1.25, generated
 // first like the archive queue (generate.ts), or redirected to object storage.
 import { once } from 'node:events'
+import { spawnGit } from '../git.js'
 import { objectExists, readCommit, resolveCommit } from './commits.js'
 import type { RouteContext } from './context.js'
 import { serveGenerated } from './generate.js'
-import { spawnGit } from './git.js'
 import { goPathEscape } from './go-json.js'
 import { bodyShape, notFoundBody, sendJson, streamBody } from './respond.js'
 import { repoApiUrl } from './shapes.js'

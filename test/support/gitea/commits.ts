@@ -1,5 +1,5 @@
 // Reads commits out of a repository the way Gitea's git module sees them.
-import { git, gitMaybe } from './git.js'
+import { git, gitMaybe } from '../git.js'
 
 export interface Signature {
   name: string

@@ -4,9 +4,9 @@
 // the stored file is served with http.ServeContent: Content-Length, Accept-Ranges and Range.
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { spawnGit } from '../git.js'
 import { objectExists } from './commits.js'
 import type { RouteContext } from './context.js'
-import { spawnGit } from './git.js'
 import { bodyShape, streamBody } from './respond.js'
 
 /** How long a request is held while its archive is "generating", unless the mode says otherwise. */

@@ -1,5 +1,6 @@
 // A Gitea-compatible test server over real git repositories, with fault injection and real webhooks.
 
+export { GIT_AUTHOR } from '../git.js'
 export type {
   GiteaBranch,
   GiteaRepository,
@@ -20,7 +21,6 @@ export {
   type RouteKind,
 } from './faults.js'
 export { DEFAULT_GENERATE_WAIT_MS, parseRange } from './generate.js'
-export { GIT_AUTHOR } from './git.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
 export {
   branchFilterMatches,

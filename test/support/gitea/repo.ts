@@ -2,8 +2,8 @@
 import { chmod, lstat, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
+import { GIT_AUTHOR, git } from '../git.js'
 import { resolveCommit } from './commits.js'
-import { GIT_AUTHOR, git } from './git.js'
 
 /** A file to write: text or bytes (mode 0644), an executable, or a symbolic link. */
 export type RepoFile =

@@ -1,6 +1,9 @@
-// Runs git for the fake Gitea, isolated from the user's and the system's git configuration.
+// Runs git for the tests, the fake Gitea and the bench, isolated from the user's and the system's
+// git configuration; and small template repositories committed and archived like Gitea does.
 import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process'
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { devNull } from 'node:os'
+import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 
@@ -27,6 +30,10 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     GIT_CONFIG_GLOBAL: devNull,
     GIT_TERMINAL_PROMPT: '0',
     LC_ALL: 'C',
+    GIT_AUTHOR_NAME: GIT_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: GIT_AUTHOR.email,
+    GIT_COMMITTER_NAME: GIT_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: GIT_AUTHOR.email,
     ...extra,
   }
 }
@@ -43,24 +50,36 @@ const CONFIG = [
 
 export interface GitRunOptions {
   env?: Record<string, string>
+  /** Answer stdout as bytes (archives) rather than text. */
+  bytes?: boolean
 }
 
 /** Runs git in `dir` and returns stdout; a failure throws with git's stderr in the message. */
+export function git(
+  dir: string,
+  args: string[],
+  options?: GitRunOptions & { bytes?: false },
+): Promise<string>
+export function git(
+  dir: string,
+  args: string[],
+  options: GitRunOptions & { bytes: true },
+): Promise<Buffer>
 export async function git(
   dir: string,
   args: string[],
   options: GitRunOptions = {},
-): Promise<string> {
+): Promise<string | Buffer> {
   try {
     const { stdout } = await execFileAsync('git', [...CONFIG, ...args], {
       cwd: dir,
       env: gitEnv(options.env),
       maxBuffer: 256 * 1024 * 1024,
-      encoding: 'utf8',
+      encoding: options.bytes ? 'buffer' : 'utf8',
     })
     return stdout
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim()
+    const stderr = (error as { stderr?: string | Buffer }).stderr?.toString().trim()
     throw new Error(`git ${args.join(' ')} failed in ${dir}: ${stderr ?? String(error)}`)
   }
 }
@@ -84,4 +103,39 @@ export function spawnGit(
     env: gitEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+}
+
+export type TreeEntry =
+  | string
+  | Buffer
+  | { content: string | Buffer; executable: true }
+  | { symlink: string }
+
+/** Writes `tree` into `dir`, initialises a repository there and commits everything. */
+export async function commitTree(dir: string, tree: Record<string, TreeEntry>): Promise<string> {
+  await git(dir, ['init', '-q', '-b', 'main'])
+  for (const [path, entry] of Object.entries(tree)) {
+    const target = join(dir, path)
+    mkdirSync(dirname(target), { recursive: true })
+    if (typeof entry === 'string' || Buffer.isBuffer(entry)) {
+      writeFileSync(target, entry)
+    } else if ('symlink' in entry) {
+      symlinkSync(entry.symlink, target)
+    } else {
+      writeFileSync(target, entry.content)
+      chmodSync(target, 0o755)
+    }
+  }
+  await git(dir, ['add', '-A'])
+  await git(dir, ['commit', '-q', '-m', 'template'])
+  return (await git(dir, ['rev-parse', 'HEAD'])).trim()
+}
+
+/** `git archive --format=tar.gz --prefix=<prefix>/ HEAD`, as Gitea serves it. */
+export function archive(
+  dir: string,
+  prefix: string,
+  format: 'tar.gz' | 'tar' = 'tar.gz',
+): Promise<Buffer> {
+  return git(dir, ['archive', `--format=${format}`, `--prefix=${prefix}/`, 'HEAD'], { bytes: true })
 }

@@ -1,0 +1,90 @@
+// Attestation rows (migrations/0005): the DSSE envelope of each ready version, per bundle digest
+// and signing key. Envelopes are stored as the JSON text served.
+import type { Db } from './open.js'
+
+export interface AttestationRow {
+  versionId: number
+  template: string
+  commit: string | null
+  digest: string
+  keyid: string
+  envelope: string
+}
+
+interface RawAttestation {
+  version_id: number
+  template: string
+  commit_sha: string | null
+  digest: string
+  keyid: string
+  envelope: string
+}
+
+const toRow = (r: RawAttestation): AttestationRow => ({
+  versionId: r.version_id,
+  template: r.template,
+  commit: r.commit_sha,
+  digest: r.digest,
+  keyid: r.keyid,
+  envelope: r.envelope,
+})
+
+/** A ready version that has no attestation by a key yet. */
+export interface UnsignedVersion {
+  versionId: number
+  template: string
+}
+
+export class AttestationQueries {
+  readonly #insert
+  readonly #byDigest
+  readonly #has
+  readonly #unsigned
+  readonly #unsignedOf
+
+  constructor(db: Db) {
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO attestations (version_id, digest, keyid, envelope, created_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    )
+    // Only envelopes of versions that still carry that digest: a rebuilt version's old one is history.
+    this.#byDigest = db.prepare<[string], RawAttestation>(
+      `SELECT a.version_id, v.template, v.commit_sha, a.digest, a.keyid, a.envelope
+       FROM attestations a JOIN versions v ON v.id = a.version_id AND v.digest = a.digest
+       WHERE a.digest = ? AND v.status = 'ready'
+       ORDER BY a.version_id, a.keyid`,
+    )
+    this.#has = db.prepare<[number, string, string], { one: number }>(
+      'SELECT 1 AS one FROM attestations WHERE version_id = ? AND digest = ? AND keyid = ?',
+    )
+    const unsigned = `SELECT v.id AS versionId, v.template AS template FROM versions v
+       WHERE v.status = 'ready' AND NOT EXISTS (
+         SELECT 1 FROM attestations a
+         WHERE a.version_id = v.id AND a.digest = v.digest AND a.keyid = @keyid)`
+    this.#unsigned = db.prepare<{ keyid: string }, UnsignedVersion>(`${unsigned} ORDER BY v.id`)
+    this.#unsignedOf = db.prepare<{ keyid: string; template: string }, UnsignedVersion>(
+      `${unsigned} AND v.template = @template ORDER BY v.id`,
+    )
+  }
+
+  /** Records an envelope; a second one for the same version, digest and key is ignored. */
+  insert(versionId: number, digest: string, keyid: string, envelope: string, now: number): void {
+    this.#insert.run(versionId, digest, keyid, envelope, now)
+  }
+
+  has(versionId: number, digest: string, keyid: string): boolean {
+    return this.#has.get(versionId, digest, keyid) !== undefined
+  }
+
+  /** Envelopes whose subject is `digest`, of ready versions that still build it, oldest first. */
+  byDigest(digest: string): AttestationRow[] {
+    return this.#byDigest.all(digest).map(toRow)
+  }
+
+  /** Ready versions (of `template`, or all) without an envelope by `keyid`, oldest first. */
+  unsigned(keyid: string, template?: string): UnsignedVersion[] {
+    return template === undefined
+      ? this.#unsigned.all({ keyid })
+      : this.#unsignedOf.all({ keyid, template })
+  }
+}

@@ -1,0 +1,28 @@
+// GET /v1/bundles/{digest}/attestations (docs/attestations.md#the-route): the DSSE envelopes
+// whose subject is the bundle, as stored at signing. Same read rules as the bundle: a scoped
+// token must be able to read the digest (else 404 as if unknown), and sees only the envelopes of
+// its own templates (another template's repository and commit are not its business).
+import { Hono } from 'hono'
+import { digestInScope } from '../../db/serving.js'
+import type { AppEnv } from '../env.js'
+import { ApiError } from '../errors.js'
+import { inScope } from '../middleware/read-auth.js'
+import { validated } from '../middleware/validate.js'
+import { digestParam } from '../openapi/requests.js'
+
+export const attestationRoutes = new Hono<AppEnv>()
+
+attestationRoutes.get('/:digest/attestations', (c) => {
+  const { digest } = validated(digestParam, { digest: c.req.param('digest') }, 'INVALID_DIGEST')
+  const deps = c.get('deps')
+  const scope = c.get('readScope')
+  const rows = deps.index.attestations.byDigest(digest)
+  const known = rows.length > 0 || deps.index.bundles.get(digest) !== null
+  if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
+    throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
+  }
+  const envelopes = rows
+    .filter((r) => inScope(scope, r.template))
+    .map((r) => JSON.parse(r.envelope) as unknown)
+  return c.json(envelopes, 200, { 'Cache-Control': 'no-cache' })
+})

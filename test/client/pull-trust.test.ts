@@ -1,0 +1,296 @@
+// pull --trust against a real server on loopback with a real ed25519 key (openssl): a bundle is
+// written only with an attestation signed by a trusted key, about its digest, for the template
+// asked for. Every refusal happens before anything is written: the directory is compared before
+// and after. The hostile attestations are rows written into the server's index, as someone who
+// can change the index (or a mirror) would.
+
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/attest/dsse.js'
+import { loadSigningKey } from '../../src/attest/keys.js'
+import { createAttester } from '../../src/attest/sign.js'
+import { RULES_VERSION, statementBytes, type VerifiedBundle } from '../../src/attest/statement.js'
+import { ingest } from '../../src/cache/ingest.js'
+import {
+  attestationSignCommand,
+  attestationVerifyCommand,
+  type VerifyCliOptions,
+} from '../../src/cli/attestation.js'
+import { loadTrustedKey, pull } from '../../src/client/index.js'
+import { appDeps } from '../../src/http/deps.js'
+import { createListener } from '../../src/http/fast-path/listener.js'
+import { silentLogger } from '../../src/log.js'
+import { createMetrics } from '../../src/metrics.js'
+import { opensslKeyPair } from '../attest/keys.js'
+import { type Fixture, fixture } from '../http/read-fixture.js'
+import { cli } from '../support/cli.js'
+import { archive, commitTree } from '../support/git.js'
+import { capture } from './capture.js'
+import { snapshot } from './snapshot.js'
+
+const TOKEN = 'trust-reader'
+const keyA = opensslKeyPair('a')
+const keyB = opensslKeyPair('b', keyA.dir)
+const signerA = loadSigningKey(keyA.key)
+const trustA = loadTrustedKey(keyA.pub)
+const trustB = loadTrustedKey(keyB.pub)
+
+let f: Fixture
+let server: Server
+let base: string
+const digests: Record<string, string> = {}
+const versions: Record<string, number> = {}
+let dir: string
+
+async function ingestOne(template: string, content: string, signed: boolean) {
+  const repo = await mkdtemp(join(tmpdir(), 'asset-cache-repo-'))
+  const commit = await commitTree(repo, { 'config.yaml': content })
+  const result = await ingest(
+    {
+      index: f.rt.index,
+      store: f.rt.store,
+      spoolDir: f.rt.spoolDir,
+      attester: signed
+        ? createAttester({ index: f.rt.index, key: signerA, logger: silentLogger })
+        : null,
+    },
+    {
+      template: f.rt.index.templates.get(template)!,
+      archive: Readable.from([await archive(repo, template)]),
+      expectedCommit: commit,
+      source: 'cli',
+    },
+  )
+  if (result.status !== 'ready') throw new Error(result.code)
+  digests[template] = result.digest
+  versions[template] = result.versionId
+}
+
+const predicate = (template: string): VerifiedBundle => ({
+  template,
+  repository: null,
+  commit: null,
+  delivery: null,
+  source: 'cli',
+  rulesVersion: RULES_VERSION,
+  fileCount: 1,
+  verifiedAt: '2026-12-03T00:00:00.000Z',
+})
+
+/** Puts `envelope` into the index as an attestation of the unsigned `empty` bundle. */
+function plant(envelope: object): void {
+  f.rt.index.db.prepare('DELETE FROM attestations WHERE version_id = ?').run(versions.empty)
+  f.rt.index.attestations.insert(
+    versions.empty!,
+    digests.empty!,
+    'planted',
+    JSON.stringify(envelope),
+    Date.now(),
+  )
+}
+
+beforeAll(async () => {
+  f = await fixture({ ASSET_CACHE_READ_TOKENS: TOKEN, ASSET_CACHE_SIGNING_KEY: keyA.key })
+  await ingestOne('seo', 'name: seo\n', true)
+  await ingestOne('docs', 'name: docs\n', true)
+  await ingestOne('empty', 'name: empty\n', false)
+  const { config, index, store } = f.rt
+  server = createServer(
+    createListener(
+      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+    ),
+  )
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((done) => server.close(done))
+  f?.rt.close()
+})
+
+beforeEach(async () => {
+  f.rt.index.db.prepare('DELETE FROM attestations WHERE version_id = ?').run(versions.empty)
+  dir = await mkdtemp(join(tmpdir(), 'pull-trust-'))
+  await mkdir(join(dir, 'notes'))
+  await writeFile(join(dir, 'notes/keep.md'), 'mine\n')
+})
+
+async function refused(target: string, trust = [trustA]): Promise<string> {
+  const before = await snapshot(dir)
+  let code = 'none'
+  try {
+    await pull(base, target, { into: dir, token: TOKEN, trust })
+  } catch (err) {
+    code = (err as { code: string }).code
+  }
+  expect(await snapshot(dir)).toEqual(before)
+  return code
+}
+
+describe('pull with trusted keys', () => {
+  it('writes a bundle attested by a trusted key, by template or by digest', async () => {
+    const r = await pull(base, 'seo', { into: dir, token: TOKEN, trust: [trustA] })
+    expect(r).toMatchObject({ status: 'pulled', digest: digests.seo })
+    expect(await readFile(join(dir, 'config.yaml'), 'utf8')).toBe('name: seo\n')
+    const other = await mkdtemp(join(tmpdir(), 'pull-trust-'))
+    const d = await pull(base, digests.docs!, { into: other, token: TOKEN, trust: [trustA] })
+    expect(d.status).toBe('pulled')
+  })
+
+  it('rotation: with two trusted keys, a bundle signed by either is written', async () => {
+    const r = await pull(base, 'seo', { into: dir, token: TOKEN, trust: [trustB, trustA] })
+    expect(r.status).toBe('pulled')
+  })
+
+  it('refuses a bundle without an attestation, and writes nothing', async () => {
+    expect(await refused('empty')).toBe('ATTESTATION_MISSING')
+  })
+
+  it('refuses a bundle signed only by a key it does not trust, and writes nothing', async () => {
+    expect(await refused('seo', [trustB])).toBe('ATTESTATION_UNTRUSTED')
+  })
+
+  it('refuses a statement about another digest, and writes nothing', async () => {
+    const body = statementBytes(digests.seo!, predicate('empty'))
+    plant(signEnvelope(signerA, IN_TOTO_PAYLOAD_TYPE, body))
+    expect(await refused('empty')).toBe('ATTESTATION_SUBJECT_MISMATCH')
+    expect(await refused(digests.empty!)).toBe('ATTESTATION_SUBJECT_MISMATCH')
+  })
+
+  it('refuses a statement for another template, and writes nothing', async () => {
+    const body = statementBytes(digests.empty!, predicate('seo'))
+    plant(signEnvelope(signerA, IN_TOTO_PAYLOAD_TYPE, body))
+    expect(await refused('empty')).toBe('ATTESTATION_TEMPLATE_MISMATCH')
+  })
+
+  it('refuses a tampered payload, and writes nothing', async () => {
+    const good = signEnvelope(
+      signerA,
+      IN_TOTO_PAYLOAD_TYPE,
+      statementBytes(digests.empty!, predicate('empty')),
+    )
+    plant(good)
+    const ok = await pull(base, 'empty', {
+      into: await mkdtemp(join(tmpdir(), 'pt-')),
+      token: TOKEN,
+      trust: [trustA],
+    })
+    expect(ok.status).toBe('pulled')
+    const text = Buffer.from(good.payload, 'base64')
+      .toString()
+      .replace('"fileCount":1', '"fileCount":9')
+    plant({ ...good, payload: Buffer.from(text).toString('base64') })
+    expect(await refused('empty')).toBe('ATTESTATION_UNTRUSTED')
+  })
+
+  it('refuses hostile answers: not JSON envelopes at all', async () => {
+    plant({ payload: '!!', payloadType: 7, signatures: 'x' })
+    expect(await refused('empty')).toBe('ATTESTATION_MALFORMED')
+  })
+})
+
+describe('the CLI', { timeout: 180_000 }, () => {
+  const env = () => ({ ASSET_CACHE_SERVER: base, ASSET_CACHE_TOKEN: TOKEN })
+
+  it('pull --trust writes an attested bundle; ASSET_CACHE_TRUSTED_KEYS does the same', async () => {
+    const a = await cli(
+      ['pull', 'seo', '--into', dir, '--trust', keyB.pub, '--trust', keyA.pub],
+      env(),
+    )
+    expect(a.code).toBe(0)
+    const other = await mkdtemp(join(tmpdir(), 'pull-trust-'))
+    const b = await cli(['pull', 'seo', '--into', other], {
+      ...env(),
+      ASSET_CACHE_TRUSTED_KEYS: `${keyB.pub},${keyA.pub}`,
+    })
+    expect(b.code).toBe(0)
+  })
+
+  it('pull --trust refuses (exit 1, the code on stderr) and writes nothing', async () => {
+    const before = await snapshot(dir)
+    const r = await cli(['pull', 'empty', '--into', dir, '--trust', keyA.pub], env())
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('ATTESTATION_MISSING')
+    const env2 = { ...env(), ASSET_CACHE_TRUSTED_KEYS: keyB.pub }
+    const w = await cli(['pull', 'seo', '--into', dir], env2)
+    expect([w.code, w.stderr.includes('ATTESTATION_UNTRUSTED')]).toEqual([1, true])
+    // --trust replaces ASSET_CACHE_TRUSTED_KEYS: the key in the environment no longer counts.
+    const env3 = { ...env(), ASSET_CACHE_TRUSTED_KEYS: keyA.pub }
+    const o = await cli(['pull', 'seo', '--into', dir, '--trust', keyB.pub], env3)
+    expect([o.code, o.stderr.includes('ATTESTATION_UNTRUSTED')]).toEqual([1, true])
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a trusted key that is not an ed25519 public key, or --trust with oci://, is a usage error', async () => {
+    const bad = await cli(['pull', 'seo', '--into', dir, '--trust', keyA.key], env())
+    expect([bad.code, bad.stderr.includes('TRUSTED_KEY_INVALID')]).toEqual([2, true])
+    const oci = await cli(
+      ['pull', 'oci://127.0.0.1:1/templates/seo', '--into', dir, '--trust', keyA.pub],
+      env(),
+    )
+    expect(oci.code).toBe(2)
+  })
+
+  it('attestation verify checks a digest against the server, or a bundle file with its envelopes', async () => {
+    const ok = await cli(
+      ['attestation', 'verify', digests.seo!, '--trust', keyA.pub, '--template', 'seo'],
+      env(),
+    )
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toContain(`verified ${digests.seo}`)
+    const verify = (target: string, opts: VerifyCliOptions) =>
+      capture(() => attestationVerifyCommand(target, { server: base, token: TOKEN, ...opts }))
+    const wrong = await verify(digests.seo!, { trust: [keyB.pub] })
+    expect([wrong.code, wrong.stderr.includes('ATTESTATION_UNTRUSTED')]).toEqual([1, true])
+    const other = await verify(digests.seo!, { trust: [keyA.pub], template: 'docs' })
+    expect([other.code, other.stderr.includes('ATTESTATION_TEMPLATE_MISMATCH')]).toEqual([1, true])
+
+    const tar = join(dir, 'bundle.tar')
+    const size = f.rt.index.bundles.get(digests.seo!)!.size
+    await writeFile(tar, await f.rt.store.read(digests.seo!, size))
+    const envelopes = join(dir, 'envelopes.json')
+    const rows = f.rt.index.attestations.byDigest(digests.seo!)
+    await writeFile(envelopes, JSON.stringify(rows.map((r) => JSON.parse(r.envelope))))
+    const offline = { attestation: envelopes, trust: [keyA.pub], server: 'http://127.0.0.1:1' }
+    expect((await verify(tar, offline)).code).toBe(0)
+    await writeFile(tar, Buffer.concat([await readFile(tar), Buffer.alloc(512)]))
+    const altered = await verify(tar, offline)
+    expect([altered.code, altered.stderr.includes('ATTESTATION_SUBJECT_MISMATCH')]).toEqual([
+      1,
+      true,
+    ])
+    expect((await verify(tar, { attestation: envelopes, trust: [] })).code).toBe(2)
+  })
+
+  it('attestation sign signs what was ingested before the key, once', async () => {
+    const data = {
+      ASSET_CACHE_DATA_DIR: f.rt.config.dataDir,
+      ASSET_CACHE_SIGNING_KEY: keyA.key,
+      ASSET_CACHE_LOG_LEVEL: 'silent',
+    }
+    const first = await cli(['attestation', 'sign', '--all', '--json'], data)
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toEqual({
+      keyid: signerA.keyid,
+      signed: [{ versionId: versions.empty, template: 'empty' }],
+    })
+    const again = await capture(() => attestationSignCommand(f.rt, 'empty', {}))
+    expect([again.code, again.stdout]).toEqual([0, ''])
+    expect(again.stderr).toContain('0 versions signed')
+    const ok = await pull(base, 'empty', { into: dir, token: TOKEN, trust: [trustA] })
+    expect(ok.status).toBe('pulled')
+    const usage = await cli(['attestation', 'sign'], data)
+    expect([usage.code, usage.stderr.includes('INVALID_ARGUMENT')]).toEqual([2, true])
+    const unsigned = { ...f.rt, config: { ...f.rt.config, signingKey: null } }
+    expect(() => attestationSignCommand(unsigned, undefined, { all: true })).toThrow(
+      expect.objectContaining({ code: 'SIGNING_OFF' }),
+    )
+  })
+})
