@@ -6,6 +6,7 @@ import { issuesText, parseManifest, type TemplateSpec } from './config/manifest.
 import { parseReadTokens, type ReadToken } from './config/read-tokens.js'
 import { AppError } from './errors.js'
 import type { Platform } from './oci/image.js'
+import { type OciPublishConfig, publishConfig } from './oci/publish-target.js'
 import { Secret } from './secret.js'
 
 export { ENV_VARS, envSchema } from './config/env-schema.js'
@@ -93,6 +94,10 @@ export interface Config {
   metrics: { host: string; port: number } | null
   /** The /v2 OCI API: image index platforms, and GITEA_BASE_URL (with or without a token) for the source annotation. */
   oci: { platforms: Platform[]; sourceBase: string | null }
+  /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
+  ociPublish: OciPublishConfig | null
+  /** ASSET_CACHE_PUBLIC_URL: how clients reach this cache (the /v2 token realm); null = unset. */
+  publicUrl: URL | null
 }
 
 /** Reads the environment (and the manifest it points to). Throws AppError CONFIG_INVALID naming the field. */
@@ -197,6 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       e.ASSET_CACHE_METRICS_PORT === undefined
         ? null
         : { host: e.ASSET_CACHE_METRICS_HOST, port: e.ASSET_CACHE_METRICS_PORT },
+    publicUrl: e.ASSET_CACHE_PUBLIC_URL ? new URL(e.ASSET_CACHE_PUBLIC_URL) : null,
+    ociPublish: publishConfig(
+      e.ASSET_CACHE_OCI_PUBLISH,
+      e.ASSET_CACHE_OCI_PUBLISH_USER,
+      e.ASSET_CACHE_OCI_PUBLISH_PASSWORD,
+    ),
     oci: {
       platforms: e.ASSET_CACHE_OCI_PLATFORMS,
       sourceBase: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL).href : null,

@@ -87,6 +87,12 @@ export const ERROR_CODES = [
   // Jobs
   'INTERRUPTED', // the process running the job died; the job ran again
   'STORE_WRITE_FAILED', // the data directory refused a write (full, read-only); retried
+  // Publishing to ASSET_CACHE_OCI_PUBLISH (a version's publish error; retried later)
+  'PUBLISH_UNREACHABLE', // network error, timeout, 5xx or 429 after the retries
+  'PUBLISH_UNAUTHORIZED', // 401: no credentials, or credentials (or a token) the registry refused
+  'PUBLISH_DENIED', // 403: the credentials may not push to the repository
+  'PUBLISH_REFUSED', // any other 4xx (name or manifest refused, …)
+  'PUBLISH_BAD_RESPONSE', // an answer outside the distribution spec (no Location, no token, …)
   'INTERNAL', // an unexpected error (details in the log only)
   // At the HTTP edge: the request's shape, auth and routing
   'BAD_REQUEST',

@@ -77,6 +77,9 @@ export interface Metrics {
   readonly gcRuns: Counter
   readonly gcFreedBytes: Counter
   readonly gcRemovedBundles: Counter
+  /** ASSET_CACHE_OCI_PUBLISH: versions pushed or failed, and tags pointed (`outcome` the same). */
+  readonly ociPublishes: Counter<'outcome'>
+  readonly ociTagPushes: Counter<'outcome'>
   /**
    * One finished HTTP request: asset_cache_http_requests_total and the duration histogram. The
    * counter part is kept in plain numbers and handed to prom-client at scrape time (its collect
@@ -279,6 +282,16 @@ export function createMetrics(): Metrics {
     gcRemovedBundles: counter(
       'asset_cache_gc_removed_bundles_total',
       'Bundles removed by garbage collection.',
+    ),
+    ociPublishes: counter(
+      'asset_cache_oci_publishes_total',
+      'Versions pushed to ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
+      ['outcome'],
+    ),
+    ociTagPushes: counter(
+      'asset_cache_oci_tag_pushes_total',
+      'Tags pointed at a version at ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
+      ['outcome'],
     ),
     attach(next) {
       source = next

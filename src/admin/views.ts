@@ -14,6 +14,7 @@ import {
   type VersionRow,
 } from '../db/index.js'
 import { type LastError, lastErrorOf } from './last-error.js'
+import { type PublishView, publishView } from './publish-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -54,6 +55,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
+  publish: PublishView | null
 }
 
 export interface JobView {
@@ -96,6 +99,8 @@ export interface TemplateView {
   branchDeleted: { at: number } | null
   job: JobView | null
   repoUrl: string | null
+  /** The served version's publish state (see VersionView). */
+  publish: PublishView | null
 }
 
 export interface TemplateDetail {
@@ -167,6 +172,7 @@ function versionView(
     pinned: v.id === servedId && t.pinnedDigest !== null,
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }
 
@@ -211,6 +217,7 @@ export function templateView(
       lastError?.code === BRANCH_DELETED && latestRow ? { at: latestRow.createdAt } : null,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
+    publish: publishView(deps, servedId),
   }
 }
 

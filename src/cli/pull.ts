@@ -20,6 +20,18 @@ const MAX_TIMEOUT_MS = 24 * 86_400_000
 
 export { clientEnv, type PullCommandOptions, trustedKeys } from './pull-report.js'
 
+/** --timeout in milliseconds, or null after printing why it does not parse. */
+function timeoutOf(opts: PullCommandOptions): number | null {
+  const timeoutMs = parseDuration(opts.timeout ?? '5m')
+  if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    process.stderr.write(
+      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
+    )
+    return null
+  }
+  return timeoutMs
+}
+
 export async function pullCommand(target: string, opts: PullCommandOptions): Promise<number> {
   const trust = trustedKeys('pull', opts.trust)
   if (trust === null) return EXIT_USAGE
@@ -30,7 +42,8 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
       )
       return EXIT_USAGE
     }
-    return pullOciCommand(target, opts)
+    const timeoutMs = timeoutOf(opts)
+    return timeoutMs === null ? EXIT_USAGE : pullOciCommand(target, opts, timeoutMs)
   }
   const env = clientEnv()
   const server = opts.server ?? env.server
@@ -45,13 +58,8 @@ export async function pullCommand(target: string, opts: PullCommandOptions): Pro
     process.stderr.write(`asset-cache pull: ${failureLine(err)}\n`)
     return EXIT_USAGE
   }
-  const timeoutMs = parseDuration(opts.timeout ?? '5m')
-  if (timeoutMs === null || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    process.stderr.write(
-      `asset-cache pull: --timeout: expected a duration like 30s or 5m (at most 24d), got ${printableJson(opts.timeout ?? '')}\n`,
-    )
-    return EXIT_USAGE
-  }
+  const timeoutMs = timeoutOf(opts)
+  if (timeoutMs === null) return EXIT_USAGE
   return reported(opts.into, (onProgress) =>
     pull(server, target, {
       into: opts.into,

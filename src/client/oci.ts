@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { isDigest } from '../digest.js'
 import { isValidName, parseReference } from '../oci/naming.js'
+import { DEFAULT_PULL_TIMEOUT_MS, withDeadline } from './deadline.js'
 import { verifyingStream } from './download.js'
 import { ClientError } from './errors.js'
 import { materialize } from './materialize.js'
@@ -29,6 +30,8 @@ export interface OciPullOptions extends RegistryOptions {
   onProgress?: ((received: number, total: number | undefined) => void) | undefined
   /** Default: this process's platform. */
   platform?: { os: string; architecture: string }
+  /** The whole pull, as for `pull` (default 5 minutes): past it, ClientError `PULL_TIMEOUT`. */
+  timeoutMs?: number | undefined
 }
 
 const INDEX_TYPES = new Set([
@@ -233,7 +236,12 @@ const text = (v: unknown, max: number) => (typeof v === 'string' && v.length <= 
  * @throws ClientError, IntegrityError or RejectError; DIR is then exactly as it was.
  */
 export async function pullOci(target: string, options: OciPullOptions): Promise<PullResult> {
+  const { timeoutMs = DEFAULT_PULL_TIMEOUT_MS, signal, ...rest } = options
   const parsed = parseOciTarget(target)
+  return withDeadline(timeoutMs, signal, (within) => pullImage(parsed, { ...rest, signal: within }))
+}
+
+async function pullImage(parsed: OciTarget, options: OciPullOptions): Promise<PullResult> {
   const session = new RegistrySession(parsed.origin, parsed.repository, options)
   const { manifest, annotations } = await imageManifest(session, parsed, options)
   const layers = Array.isArray(manifest.json.layers) ? manifest.json.layers : []

@@ -2,14 +2,16 @@
 // fetches the bundle DIR records even when the template did not change, to restore its files.
 import type { TrustedKey } from '../attest/keys.js'
 import { isDigest } from '../digest.js'
-import { formatDuration } from '../units.js'
 import { verifiedOnServer } from './attestations.js'
+import { DEFAULT_PULL_TIMEOUT_MS, withDeadline } from './deadline.js'
 import { download } from './download.js'
 import { ClientError } from './errors.js'
 import type { RequestOptions } from './http.js'
 import { materialize } from './materialize.js'
 import { resolve } from './resolve.js'
 import { readState } from './state.js'
+
+export { DEFAULT_PULL_TIMEOUT_MS } from './deadline.js'
 
 export interface PullOptions extends Omit<RequestOptions, 'headers'> {
   /** The workspace directory to write into (created when missing). */
@@ -34,10 +36,6 @@ export interface PullOptions extends Omit<RequestOptions, 'headers'> {
    */
   trust?: readonly TrustedKey[] | undefined
 }
-
-export const DEFAULT_PULL_TIMEOUT_MS = 5 * 60_000
-/** setTimeout's limit (about 24.8 days): a longer timer would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface PullWritten {
   digest: string
@@ -72,31 +70,10 @@ export async function pull(
   target: string,
   options: PullOptions,
 ): Promise<PullResult> {
-  const { timeoutMs = DEFAULT_PULL_TIMEOUT_MS, signal: callerSignal, ...rest } = options
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
-    throw new ClientError(
-      'INVALID_OPTION',
-      `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`,
-    )
-  }
-  // The deadline aborts with a coded reason: whatever notices the abort (undici, the tar reader)
-  // rejects with that reason, so the pull fails PULL_TIMEOUT and not with whatever the cut caused.
-  const deadline = new AbortController()
-  const timer = setTimeout(() => {
-    const within = formatDuration(timeoutMs)
-    deadline.abort(
-      new ClientError('PULL_TIMEOUT', `pull did not finish within ${within}`, { timeoutMs }),
-    )
-  }, timeoutMs)
-  const signal = callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal
-  try {
-    return await pullWithin(server, target, { ...rest, signal })
-  } catch (err) {
-    if (deadline.signal.aborted && !callerSignal?.aborted) throw deadline.signal.reason
-    throw err
-  } finally {
-    clearTimeout(timer)
-  }
+  const { timeoutMs = DEFAULT_PULL_TIMEOUT_MS, signal, ...rest } = options
+  return withDeadline(timeoutMs, signal, (within) =>
+    pullWithin(server, target, { ...rest, signal: within }),
+  )
 }
 
 async function pullWithin(

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parsePlatforms } from '../oci/image.js'
+import { parsePublishTarget } from '../oci/publish-target.js'
 import { tokenWeakness } from '../token-strength.js'
 import { parseDuration, parseSize } from '../units.js'
 
@@ -121,6 +122,27 @@ export const envSchema = z.object({
       }
       return parsed.platforms
     }),
+  ASSET_CACHE_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'expected an http(s) URL such as https://cache.example.com',
+    })
+    .refine((text) => {
+      const url = new URL(text)
+      return !url.username && !url.password && !url.search && !url.hash
+    }, 'expected a base URL without credentials, query or fragment')
+    .optional(),
+  ASSET_CACHE_OCI_PUBLISH: optionalText.transform((text, ctx) => {
+    if (text === undefined) return null
+    const target = parsePublishTarget(text)
+    if ('error' in target) {
+      ctx.addIssue({ code: 'custom', message: target.error })
+      return z.NEVER
+    }
+    return target
+  }),
+  ASSET_CACHE_OCI_PUBLISH_USER: optionalText,
+  ASSET_CACHE_OCI_PUBLISH_PASSWORD: optionalText,
 })
 
 /** Every variable the service reads (docs and tests enumerate it). */

@@ -8,6 +8,7 @@ import { GroupCommit } from './group-commit.js'
 import { JobQueries } from './jobs.js'
 import { migrate } from './migrate.js'
 import { type Db, openDb } from './open.js'
+import { PublishQueries } from './publish.js'
 import { RetentionQueries } from './retention.js'
 import { StatusQueries } from './status.js'
 import { TemplateQueries } from './templates.js'
@@ -22,6 +23,7 @@ export type { EnqueueInput, JobRow, JobState, JobTrigger } from './jobs.js'
 export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
+export type { PublishState, PublishStatus } from './publish.js'
 export { isTracked } from './template-sync.js'
 export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
@@ -40,11 +42,13 @@ export class Index {
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
   readonly branches: BranchStateQueries
+  readonly publish: PublishQueries
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
   readonly attestations: AttestationQueries
   readonly #stamp
+  readonly #local
   /** One transaction function for every transaction(): better-sqlite3 builds four per call. */
   readonly #run
 
@@ -57,6 +61,7 @@ export class Index {
         'SELECT total_changes(), data_version FROM pragma_data_version',
       )
       .raw()
+    this.#local = db.prepare<[], number>('SELECT total_changes()').pluck()
     this.#run = db.transaction((fn: () => unknown) => fn())
     this.templates = new TemplateQueries(db)
     this.versions = new VersionQueries(db)
@@ -68,6 +73,7 @@ export class Index {
     )
     this.retention = new RetentionQueries(db)
     this.branches = new BranchStateQueries(db)
+    this.publish = new PublishQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
     this.attestations = new AttestationQueries(db)
@@ -79,6 +85,11 @@ export class Index {
    */
   changeStamp(): readonly [number, number] {
     return this.#stamp.get()!
+  }
+
+  /** Rows written through this connection so far (the cheap half of changeStamp). */
+  localChanges(): number {
+    return this.#local.get()!
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (takes the write lock up front). */

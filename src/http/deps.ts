@@ -4,10 +4,10 @@ import type { AdminDeps } from '../admin/actions.js'
 import { ResolvedViews } from '../cache/resolve.js'
 import { AcceptedTokens } from '../config/read-tokens.js'
 import { createMetrics } from '../metrics.js'
+import { RepositoryViews } from '../oci/repository-views.js'
 import type { AppDeps, AppInput } from './env.js'
 import { BundleServing } from './fast-path/hot-cache.js'
 import { AdminAttempts } from './middleware/admin-attempts.js'
-import { RepositoryViews } from './routes/oci-views.js'
 
 export function appDeps(input: AppInput): AppDeps {
   const now = input.now ?? Date.now

@@ -8,11 +8,11 @@ import type { Config } from '../config.js'
 import type { Index, JobRow } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
+import type { RepositoryViews } from '../oci/repository-views.js'
 import type { ContentStore } from '../store/index.js'
 import type { AdminSession } from './admin-ui/session-store.js'
 import type { BundleServing } from './fast-path/hot-cache.js'
 import type { AdminAttempts } from './middleware/admin-attempts.js'
-import type { RepositoryViews } from './routes/oci-views.js'
 
 /** What an app is made from: appDeps() adds the clock's default, metrics and the app's state. */
 export interface AppInput {

@@ -15,6 +15,7 @@ import { createRefresher, isPermanentRefreshError, jobOutcome } from '../jobs/re
 import { WorkerPool } from '../jobs/worker-pool.js'
 import type { Logger } from '../log.js'
 import { createMetrics, type Metrics } from '../metrics.js'
+import { Publisher } from '../oci/publisher.js'
 import { openRuntime, type Runtime } from '../runtime.js'
 import { applyManifest } from '../templates-manifest.js'
 import { adminDeps, appDeps } from './deps.js'
@@ -26,6 +27,8 @@ export interface RunningServer {
   url: string
   runtime: Runtime
   pool: WorkerPool
+  /** The OCI publisher (ASSET_CACHE_OCI_PUBLISH), or null when publishing is off. */
+  publisher: Publisher | null
   reconciler: Reconciler
   gitea: GiteaClient | null
   metrics: Metrics
@@ -51,6 +54,8 @@ export interface StartOptions {
     attempts?: number
   }
   jobBackoffBaseMs?: number
+  /** How often the publisher looks for changes and due retries (default 1 s). */
+  publishPollMs?: number
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
@@ -178,8 +183,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
 
+  const publisher = config.ociPublish
+    ? new Publisher({
+        config: { oci: config.oci, ociPublish: config.ociPublish },
+        index,
+        store: runtime.store,
+        logger,
+        metrics,
+        ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
+      })
+    : null
   pool.start()
   reconciler.start()
+  publisher?.start()
   const gc =
     config.gcIntervalMs === null
       ? null
@@ -207,6 +223,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       server.closeIdleConnections()
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
+      await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
@@ -222,6 +239,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     url,
     runtime,
     pool,
+    publisher,
     reconciler,
     gitea,
     metrics,

@@ -46,17 +46,31 @@ const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$
  * and CRI-O, containerd) read only the first challenge of a header line, and distribution's proxy
  * hands its configured credentials only to a Bearer realm — so Bearer leads: those clients fetch
  * a bearer from the token endpoint with the read token as Basic password, then send it. Basic
- * is still accepted on every request (curl -u, clients that only speak Basic). Bearer is offered
- * only when the request's Host can name the token endpoint; otherwise the challenge is Basic.
+ * is still accepted on every request (curl -u, clients that only speak Basic). The realm is
+ * ASSET_CACHE_PUBLIC_URL's when it is set (the request's Host then plays no part); otherwise it
+ * is built from the Host, and Bearer is offered only when that Host can name the token endpoint.
  */
 export function challenge(
   host: string | undefined,
   forwardedProto: string | undefined,
   repository: string | null,
+  publicUrl: URL | null = null,
 ): string {
   const basic = `Basic realm="${SERVICE}"`
-  if (host === undefined || !HOST.test(host)) return basic
-  const scheme = forwardedProto?.trim().toLowerCase() === 'https' ? 'https' : 'http'
   const scope = repository === null ? '' : `,scope="repository:${repository}:pull"`
-  return `Bearer realm="${scheme}://${host}${TOKEN_PATH}",service="${SERVICE}"${scope}, ${basic}`
+  const realm = publicUrl ? realmOf(publicUrl) : hostRealm(host, forwardedProto)
+  if (realm === null) return basic
+  return `Bearer realm="${realm}",service="${SERVICE}"${scope}, ${basic}`
+}
+
+/** `<public URL>/v2/token`, the public URL's path kept (a cache behind a path prefix). */
+function realmOf(publicUrl: URL): string {
+  const base = `${publicUrl.origin}${publicUrl.pathname.replace(/\/+$/, '')}`
+  return `${base}${TOKEN_PATH}`
+}
+
+function hostRealm(host: string | undefined, forwardedProto: string | undefined): string | null {
+  if (host === undefined || !HOST.test(host)) return null
+  const scheme = forwardedProto?.trim().toLowerCase() === 'https' ? 'https' : 'http'
+  return `${scheme}://${host}${TOKEN_PATH}`
 }

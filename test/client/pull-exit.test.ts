@@ -2,6 +2,8 @@
 // 2 a usage or configuration mistake (no --into, no server, a bad flag value, a malformed target).
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -91,6 +93,23 @@ describe('pull exit codes', () => {
       expect(await run(target)).toMatchObject({ code: 2, stderr: /INVALID_TARGET/ })
     }
     expect(stub.requests).toEqual([])
+  })
+
+  it('pull oci:// honours --timeout like pull: 1 TIMEOUT past it, 2 for a bad value', async () => {
+    // A registry that accepts and never answers.
+    const stalled = createServer(() => {})
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve))
+    const { port } = stalled.address() as AddressInfo
+    const target = `oci://127.0.0.1:${port}/templates/seo:latest`
+    try {
+      expect(await run(target, { timeout: '200ms' })).toMatchObject({ code: 1, stderr: /TIMEOUT/ })
+      for (const timeout of ['soon', '0s', '99d']) {
+        expect(await run(target, { timeout })).toMatchObject({ code: 2, stderr: /--timeout/ })
+      }
+    } finally {
+      stalled.closeAllConnections()
+      await new Promise((resolve) => stalled.close(resolve))
+    }
   })
 
   it('2: no server', async () => {

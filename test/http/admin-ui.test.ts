@@ -554,6 +554,31 @@ describe('pages and actions', () => {
     expect(page.split(shown)).toHaveLength(3)
   })
 
+  it("shows each version's state at the publish registry, never its password", async () => {
+    const password = 'publish-password-never-shown'
+    const { rt, app } = await withAdmin({
+      ASSET_CACHE_OCI_PUBLISH: 'http://registry.internal:5000/ns',
+      ASSET_CACHE_OCI_PUBLISH_USER: 'robot',
+      ASSET_CACHE_OCI_PUBLISH_PASSWORD: password,
+    })
+    const v1 = await ingestTree(rt, 'seo', { 'config.yaml': 'a: 1\n' })
+    const v2 = await ingestTree(rt, 'seo', { 'config.yaml': 'a: 2\n' })
+    const key = rt.config.ociPublish!.target.key
+    const id = (digest: string) => rt.index.versions.readyWithDigest('seo', digest)!.id
+    rt.index.publish.markPublished(id(v1.digest), key, Date.now())
+    rt.index.publish.markFailed(id(v2.digest), key, 'PUBLISH_DENIED', Date.now() + 60_000)
+    const s = await signIn(app)
+    const overview = await (await app.request('/admin', { headers: { Cookie: s.cookie } })).text()
+    expect(overview).toContain('<th>Published</th>')
+    expect(overview).toMatch(/class="badge publish failed"[^>]*>failed · PUBLISH_DENIED/)
+    const page = await (
+      await app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
+    ).text()
+    expect(page).toMatch(/class="badge publish published" title="registry.internal:5000\/ns/)
+    expect(page).toContain('PUBLISH_DENIED')
+    for (const text of [overview, page]) expect(text).not.toContain(password)
+  })
+
   it('sends the security headers and no secret on any page', async () => {
     const fx = await withAdmin()
     await ingestTree(fx.rt, 'seo', v1)

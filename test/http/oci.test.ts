@@ -71,6 +71,40 @@ describe('GET /v2/', () => {
   })
 })
 
+describe('the Bearer realm with ASSET_CACHE_PUBLIC_URL', () => {
+  it('names the public URL (its path kept), whatever Host the request carried', async () => {
+    const g = await fixture({
+      ASSET_CACHE_READ_TOKENS: READER,
+      ASSET_CACHE_PUBLIC_URL: 'https://cache.example.com/assets/',
+    })
+    try {
+      for (const host of ['evil.example', 'a b', '127.0.0.1:8080']) {
+        const res = await g.app.request('/v2/templates/seo/manifests/latest', {
+          headers: { host, 'x-forwarded-proto': 'http' },
+        })
+        expect(res.status).toBe(401)
+        expect(res.headers.get('www-authenticate')).toBe(
+          'Bearer realm="https://cache.example.com/assets/v2/token",service="asset-cache",scope="repository:templates/seo:pull", Basic realm="asset-cache"',
+        )
+      }
+    } finally {
+      g.rt.close()
+    }
+  })
+
+  it('refuses a public URL with credentials, a query or another scheme', async () => {
+    for (const bad of [
+      'ftp://cache.example',
+      'https://u:p@cache.example',
+      'https://c.example/?a=1',
+    ]) {
+      await expect(fixture({ ASSET_CACHE_PUBLIC_URL: bad }), bad).rejects.toThrow(
+        /ASSET_CACHE_PUBLIC_URL/,
+      )
+    }
+  })
+})
+
 describe('manifests', () => {
   it('serves the index for latest, the ref and the commit, with its digest and length', async () => {
     const latest = await get('/v2/templates/seo/manifests/latest')

@@ -55,11 +55,13 @@ export interface RegistryOptions {
   proxy?: { upstream: string; username?: string; password?: string }
   /** Require Basic credentials: `user:<bcrypt hash>` lines of an htpasswd file. */
   htpasswd?: string
+  /** Listen on this port (default: a free one). */
+  port?: number
 }
 
 /** Starts docker-registry on an ephemeral port, with its config and storage in `dir`. */
 export async function startRegistry(dir: string, options: RegistryOptions = {}): Promise<Registry> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   let yaml =
     `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n` +
     `http:\n  addr: 127.0.0.1:${port}\n`

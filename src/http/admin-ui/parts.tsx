@@ -1,4 +1,5 @@
 // Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
+import type { PublishView } from '../../admin/publish-view.js'
 import type { StoreView } from '../../admin/views.js'
 import { formatBytes } from '../../units.js'
 import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
@@ -51,5 +52,17 @@ export function UsageBar({ store }: { store: StoreView }) {
         <span style={`width:${width}%`} />
       </div>
     </div>
+  )
+}
+
+/** A version's state at ASSET_CACHE_OCI_PUBLISH: published, pending, or failed with its code. */
+export function Published({ publish }: { publish: PublishView | null }) {
+  if (!publish) return <span class="muted">—</span>
+  const title = `${publish.target} · ${publish.attempts} attempt${publish.attempts === 1 ? '' : 's'}`
+  return (
+    <span class={`badge publish ${publish.status}`} title={title}>
+      {publish.status}
+      {publish.error ? <> · {publish.error}</> : null}
+    </span>
   )
 }

@@ -41,6 +41,8 @@ td.num{text-align:right;white-space:nowrap}
 .badge.pinned{background:#fbefff;border-color:#d8b9ff;color:#8250df}
 .badge.current{background:#ddf4ff;border-color:#b6e3ff;color:#0969da}
 .badge.evicted{background:#eaeef2;color:#656d76}
+.badge.publish.published{background:#dafbe1;border-color:#aceebb;color:#1a7f37}
+.badge.publish.failed{background:#ffebe9;border-color:#ffcecb;color:#cf222e}
 .flash{padding:.7rem 1rem;border-radius:8px;margin-bottom:1rem;border:1px solid}
 .flash.ok{background:#dafbe1;border-color:#aceebb;color:#116329}
 .flash.error{background:#ffebe9;border-color:#ffcecb;color:#82071e}

@@ -1,4 +1,5 @@
-// The node:http request listener: a hit in the hot bundle cache is answered straight from memory;
+// The node:http request listener: a hit in the hot bundle cache is answered straight from memory —
+// by `/v1/bundles/{digest}`, or as a layer by `/v2/<name>/blobs/<digest>` (oci-blob.ts);
 // everything else goes to the Hono app. The hot path skips building a web Request and Response per
 // request (half the CPU of a small bundle's answer); what it answers is what the app would answer
 // (test/http/hot-listener.test.ts compares the two over random requests), and it hands anything it
@@ -15,6 +16,7 @@ import { grantedScope } from '../middleware/read-auth.js'
 import { finishRequest, requestIdFrom } from '../middleware/request-log.js'
 import { hotAnswer } from '../routes/bundles.js'
 import type { HotBundle } from './hot-cache.js'
+import { blobAnswer, blobReadable, blobTarget, OCI_PREFIX, OCI_ROUTE } from './oci-blob.js'
 
 const PREFIX = '/v1/bundles/'
 const URL_LENGTH = PREFIX.length + 'sha256:'.length + 64
@@ -73,6 +75,8 @@ export function hotBundleListener(
     /** The path without its query string (a signature is a credential: never logged). */
     path: string
     signed: boolean
+    /** A /v2 layer blob rather than a /v1 bundle. */
+    oci: boolean
     digest: string
     entry: HotBundle
     headers: HotHeaders
@@ -83,16 +87,19 @@ export function hotBundleListener(
   function hit(req: IncomingMessage): Hit | null {
     const { method, url } = req
     if (method !== 'GET' && method !== 'HEAD') return null
-    if (url === undefined || !url.startsWith(PREFIX)) return null
+    if (url === undefined) return null
+    const oci = url.startsWith(OCI_PREFIX)
+    if (!oci && !url.startsWith(PREFIX)) return null
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
-    if (path.length !== URL_LENGTH) return null
+    if (!oci && path.length !== URL_LENGTH) return null
     const host = req.headers.host
     if (host === undefined || !PLAIN_HOST.test(host)) return null
     // A plain Host is the URL's host as the adapter builds it: the app would check this value.
     if (loopbackHostsOnly && !isLoopbackHost(host)) return null
     const started = performance.now()
     const headers = hotHeaders(req.rawHeaders)
+    if (oci) return q === -1 ? blobHit(method, path, headers, started) : null
     const digest = path.slice(PREFIX.length)
     let scope: string[] | null | false = null
     if (q === -1) {
@@ -109,12 +116,31 @@ export function hotBundleListener(
     const entry = cache.get(digest)
     if (!entry) return null
     if (scope !== null && !digestInScope(deps.index, scope, digest)) return null
-    return { method, path, signed: q !== -1, digest, entry, headers, started }
+    return { method, path, signed: q !== -1, oci: false, digest, entry, headers, started }
+  }
+
+  /** A /v2 layer blob in the hot cache that the presented credentials may read, or null. */
+  function blobHit(method: string, path: string, headers: HotHeaders, started: number): Hit | null {
+    const target = blobTarget(path)
+    if (!target) return null
+    const entry = cache.get(target.digest)
+    if (!entry) return null
+    if (!blobReadable(deps, target.name, target.digest, headers.authorization)) return null
+    return {
+      method,
+      path,
+      signed: false,
+      oci: true,
+      digest: target.digest,
+      entry,
+      headers,
+      started,
+    }
   }
 
   function answer(
     res: ServerResponse,
-    { method, path, signed, digest, entry, headers, started }: Hit,
+    { method, path, signed, oci, digest, entry, headers, started }: Hit,
   ) {
     const requestId = requestIdFrom(headers['x-request-id'])
     metrics.hotCacheHits.inc()
@@ -125,12 +151,15 @@ export function hotBundleListener(
       headers: sent,
       wire,
       body,
-    } = hotAnswer(metrics, method, header, entry, signed ? SIGNED_CACHE_CONTROL : undefined)
+    } = oci
+      ? blobAnswer(metrics, method, header, entry)
+      : hotAnswer(metrics, method, header, entry, signed ? SIGNED_CACHE_CONTROL : undefined)
     // A flat list and no setHeader: node writes it without building and merging a header map.
     const list = wire ?? Object.entries(sent).flat()
     res.writeHead(status, list.concat('x-request-id', requestId))
     res.end(body ?? undefined)
-    finishRequest(logger, metrics, { requestId, method, route: ROUTE, path, status, started })
+    const route = oci ? OCI_ROUTE : ROUTE
+    finishRequest(logger, metrics, { requestId, method, route, path, status, started })
   }
 
   return (req, res) => {

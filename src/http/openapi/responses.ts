@@ -130,6 +130,17 @@ export const bundleManifest = z.array(bundleFile)
 
 // --- admin API ------------------------------------------------------------------------------
 
+export const publishState = z
+  .object({
+    target: z.string().describe('ASSET_CACHE_OCI_PUBLISH as registry[:port]/namespace'),
+    status: z.enum(['pending', 'published', 'failed']),
+    error: z.string().nullable().describe('stable code of the last failure (PUBLISH_*)'),
+    attempts: count,
+    publishedAt: epochMs.nullable(),
+    nextAttemptAt: epochMs.nullable(),
+  })
+  .describe('at the publish registry; null when publishing is off or not tried yet')
+
 export const adminVersion = z.object({
   id: int,
   commit: commit.nullable(),
@@ -154,6 +165,7 @@ export const adminVersion = z.object({
   pinned: z.boolean(),
   evicted: z.boolean().describe('a ready version whose bundle GC has removed'),
   commitUrl: z.string().nullable(),
+  publish: publishState.nullable(),
 })
 
 export const job = z.object({
@@ -221,6 +233,7 @@ export const adminTemplate = z.object({
     ),
   job: job.nullable(),
   repoUrl: z.string().nullable(),
+  publish: publishState.nullable().describe('the served version at the publish registry'),
 })
 
 export const storeBody = z.object({

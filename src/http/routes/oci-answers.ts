@@ -43,6 +43,7 @@ export function authorize(c: Context<AppEnv>, repository: string | null): string
         c.req.header('host'),
         c.req.header('x-forwarded-proto'),
         repository,
+        c.get('deps').config.publicUrl,
       ),
     },
   )

@@ -8,23 +8,14 @@
 import type { Context } from 'hono'
 import { blobUnknown, digestInvalid } from '../../oci/errors.js'
 import { parseDigestRef } from '../../oci/naming.js'
+import type { RepositoryView } from '../../oci/repository-views.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
-import { bundleResponse, hotAnswer } from './bundles.js'
-import { API_VERSION, bytesResponse } from './oci-answers.js'
-import type { RepositoryView } from './oci-views.js'
+import { blobAnswer, blobHeaders } from '../fast-path/oci-blob.js'
+import { bundleResponse } from './bundles.js'
+import { bytesResponse } from './oci-answers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
-
-/** Headers every blob answer carries on top of the bundle route's own (a 304 describes no body). */
-function blobHeaders(digest: string, status: number): Record<string, string> {
-  const headers: Record<string, string> = {
-    'docker-content-digest': digest,
-    'docker-distribution-api-version': API_VERSION,
-  }
-  if (status !== 304) headers['content-type'] = 'application/octet-stream'
-  return headers
-}
 
 /** The request without Accept-Encoding (only made on a hot-cache miss). */
 function identityRequest(req: Request): Request {
@@ -41,13 +32,8 @@ async function layerResponse(c: Context<AppEnv>, view: RepositoryView, digest: s
   if (hit) {
     metrics.hotCacheHits.inc()
     deps.state.serving.markServed(digest)
-    const header = (name: string) =>
-      name === 'accept-encoding' ? undefined : (c.req.header(name) ?? undefined)
-    const answer = hotAnswer(metrics, c.req.method, header, hit)
-    return new Response(answer.body, {
-      status: answer.status,
-      headers: { ...answer.headers, ...blobHeaders(digest, answer.status) },
-    })
+    const answer = blobAnswer(metrics, c.req.method, (name) => c.req.header(name), hit)
+    return new Response(answer.body, { status: answer.status, headers: answer.headers })
   }
   let res: Response
   try {

@@ -25,12 +25,12 @@ import {
 } from '../../oci/naming.js'
 import { manifestChoice, tagsPage } from '../../oci/negotiate.js'
 import { referrersIndex } from '../../oci/referrers.js'
+import type { RepositoryView } from '../../oci/repository-views.js'
 import type { AppEnv } from '../env.js'
 import { inScope } from '../middleware/read-auth.js'
 import { authorize, bytesResponse, ociAnswer } from './oci-answers.js'
 import { blobResponse } from './oci-blobs.js'
 import { ociTokenResponse } from './oci-token.js'
-import type { RepositoryView } from './oci-views.js'
 
 export const ociRoutes = new Hono<AppEnv>()
 

@@ -1,7 +1,7 @@
 // `/admin`: every template with what it serves, since when, and why it is not green; store usage.
 import type { QueueView, StoreView, TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, UsageBar } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, Published, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
 
 export interface OverviewProps {
@@ -77,6 +77,9 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
         <Ago at={t.since} now={now} />
       </td>
       <td data-label="Pin">{t.pinned ? <span class="badge pinned">pinned</span> : null}</td>
+      <td data-label="Published" class="nowrap">
+        <Published publish={t.publish} />
+      </td>
       <td data-label="Last error">
         {t.lastError ? (
           <span>
@@ -114,6 +117,7 @@ export function OverviewPage(props: OverviewProps) {
                 <th>Digest</th>
                 <th>Since</th>
                 <th>Pin</th>
+                <th>Published</th>
                 <th>Last error</th>
               </tr>
             </thead>

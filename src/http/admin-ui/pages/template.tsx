@@ -5,7 +5,7 @@ import { printableName } from '../../../bundle/names.js'
 import { formatBytes } from '../../../units.js'
 import { duration, fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, Published } from '../parts.js'
 import type { AdminSession } from '../session.js'
 import { DeliveryTable, JobTable } from './queue.js'
 
@@ -82,6 +82,11 @@ function Version(props: { v: VersionView; session: AdminSession; action: string;
         <span>
           took <b>{duration(v.durationMs)}</b>
         </span>
+        {v.publish ? (
+          <span>
+            registry <Published publish={v.publish} />
+          </span>
+        ) : null}
       </div>
       {pinnable ? (
         <div class="actions">

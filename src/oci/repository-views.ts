@@ -1,19 +1,17 @@
 // Each template as an OCI repository: its tags, and the index, manifests and configs of every
 // ready version whose bundle is still stored, by digest. Built from the index and kept until the
-// index changes (Index.changeStamp), like the resolved views; one per app (AppDeps.state), since
-// the platforms and the source annotation come from its configuration.
+// index changes (Index.changeStamp), like the resolved views. Each app keeps one
+// (AppDeps.state.ociViews); the publisher keeps its own, so both give the same tags and bytes.
 
-import { PREDICATE_TYPE } from '../../attest/statement.js'
-import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
-import type { Index, TemplateRow, VersionRow } from '../../db/index.js'
-import { type Blob, buildImage, type Image, type Platform, sourceOf } from '../../oci/image.js'
-import { commitTag, LATEST, refTag, repositoryOf } from '../../oci/naming.js'
-import {
-  attestationReferrer,
-  EMPTY_CONFIG,
-  envelopeBlob,
-  type Referrer,
-} from '../../oci/referrers.js'
+import { PREDICATE_TYPE } from '../attest/statement.js'
+import { activeTemplate, resolveTemplate } from '../cache/resolve.js'
+import type { Index, TemplateRow, VersionRow } from '../db/index.js'
+import { type Blob, buildImage, type Image, type Platform, sourceOf } from './image.js'
+import { commitTag, LATEST, refTag, repositoryOf } from './naming.js'
+import { attestationReferrer, EMPTY_CONFIG, envelopeBlob, type Referrer } from './referrers.js'
+
+/** How stale another process's commits may be on the hot blob path (RepositoryViews.kept). */
+export const REMOTE_CHECK_MS = 250
 
 /** Versions looked at per template, newest first (each one's tag is its commit). */
 export const VERSIONS_TAGGED = 100
@@ -139,6 +137,26 @@ export class RepositoryViews {
   constructor(index: Index, options: OciOptions) {
     this.#index = index
     this.#options = options
+  }
+
+  /** When another process's commits were last looked for (see kept()). */
+  #remoteSeenAt = Number.NEGATIVE_INFINITY
+
+  /**
+   * The repository of `name` as last built, without reading SQLite's data_version (tens of µs):
+   * this process's own writes are seen at once (total_changes), another process's commits (a
+   * CLI beside the server) at most REMOTE_CHECK_MS late. For the hot blob path only.
+   */
+  kept(name: string, now: number): RepositoryView | null {
+    if (
+      now - this.#remoteSeenAt < REMOTE_CHECK_MS &&
+      this.#index.localChanges() === this.#stamp[0]
+    ) {
+      const kept = this.#views.get(name)
+      if (kept) return kept
+    }
+    this.#remoteSeenAt = now
+    return this.get(name)
   }
 
   /** The repository of active template `name`, or null. */
