@@ -4,6 +4,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Config } from './config.js'
 import type { Index } from './db/index.js'
+import { createStatusMetrics, type StatusMetrics } from './statuses/metrics.js'
 
 /** Outcomes of POST /hooks/gitea: the recorded delivery outcomes, then the refusals before one. */
 export type WebhookOutcome =
@@ -77,6 +78,7 @@ export interface Metrics {
   readonly gcRuns: Counter
   readonly gcFreedBytes: Counter
   readonly gcRemovedBundles: Counter
+  readonly statuses: StatusMetrics
   /** ASSET_CACHE_OCI_PUBLISH: versions pushed or failed, and tags pointed (`outcome` the same). */
   readonly ociPublishes: Counter<'outcome'>
   readonly ociTagPushes: Counter<'outcome'>
@@ -283,6 +285,7 @@ export function createMetrics(): Metrics {
       'asset_cache_gc_removed_bundles_total',
       'Bundles removed by garbage collection.',
     ),
+    statuses: createStatusMetrics(registry, openIndex),
     ociPublishes: counter(
       'asset_cache_oci_publishes_total',
       'Versions pushed to ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',

@@ -48,6 +48,9 @@ export interface Sizes {
   indexMs: number
   bootDelayMs: number
   bootRuns: number
+  stormBoots: number
+  stormConcurrency: number
+  stormRounds: number
 }
 
 export const FULL: Sizes = {
@@ -71,6 +74,9 @@ export const FULL: Sizes = {
   indexMs: 4_000,
   bootDelayMs: 2_000,
   bootRuns: 3,
+  stormBoots: 2_000,
+  stormConcurrency: 32,
+  stormRounds: 2,
 }
 
 export const SMOKE: Sizes = {
@@ -94,6 +100,9 @@ export const SMOKE: Sizes = {
   indexMs: 1_000,
   bootDelayMs: 500,
   bootRuns: 1,
+  stormBoots: 60,
+  stormConcurrency: 8,
+  stormRounds: 1,
 }
 
 /** Canonical tar of config.yaml (≤ 512 B) + one file of n bytes: 512 + 512 + 512 + n + 1024. */

@@ -1,6 +1,7 @@
 // Every row of the bench, in the order they run and print.
 import type { BenchContext } from '../lib/context.js'
 import type { Row, RowSpec } from '../lib/report.js'
+import { bootStorm, bootStormRow } from './boot-storm.js'
 import { burstRow, pushBurst } from './burst.js'
 import { firstBoot, firstBootRow } from './first-boot.js'
 import { indexSizeRow, resolveIndexSize } from './index-size.js'
@@ -25,6 +26,7 @@ export const ROWS: { spec: RowSpec; run: (ctx: BenchContext) => Promise<Row> }[]
   { spec: peakRssSpec, run: rssRow },
   { spec: resolveIndexSize, run: indexSizeRow },
   { spec: firstBoot, run: firstBootRow },
+  { spec: bootStorm, run: bootStormRow },
 ]
 
 export const ROW_IDS = ROWS.map((r) => r.spec.id)

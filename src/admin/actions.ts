@@ -7,7 +7,7 @@ import { collectGarbage, type GcReport } from '../cache/gc.js'
 import { activeTemplate } from '../cache/resolve.js'
 import { type VerifyRepairReport, verifyAndRepair } from '../cache/verify.js'
 import type { Config } from '../config.js'
-import type { Index, JobRow } from '../db/index.js'
+import type { Index, JobRow, TemplateRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
 import { AppError, unknownTemplate } from '../errors.js'
 import type { Metrics } from '../metrics.js'
@@ -46,6 +46,18 @@ export function refreshTemplate(
 }
 
 /**
+ * The manifest's pin wins over an admin pin on every replica: pinning or unpinning by hand a
+ * template the manifest pins would change nothing provisioners get, so it is refused.
+ */
+function notManifestPinned(t: TemplateRow): void {
+  if (t.manifestPin === null) return
+  throw new AppError(
+    'PINNED_BY_MANIFEST',
+    `template ${t.name} is pinned by the templates manifest (pin: ${t.manifestPin}); change the manifest instead`,
+  )
+}
+
+/**
  * Pins `name` to `digest`: only a ready version of that template whose bundle is still stored.
  * A malformed digest is 400; a digest that is not one of its ready versions (rejected, another
  * template's, unknown) or whose bundle GC removed is 409.
@@ -56,7 +68,7 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
     throw new AppError('INVALID_DIGEST', 'expected sha256: followed by 64 lowercase hex digits')
   }
   index.transaction(() => {
-    knownTemplate(index, name)
+    notManifestPinned(knownTemplate(index, name))
     if (!index.versions.readyWithDigest(name, digest)) {
       throw new AppError(
         'NOT_A_READY_VERSION',
@@ -71,7 +83,7 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
 }
 
 export function unpinTemplate(deps: AdminDeps, name: string): void {
-  knownTemplate(deps.index, name)
+  notManifestPinned(knownTemplate(deps.index, name))
   deps.index.templates.setPin(name, null)
 }
 

@@ -14,7 +14,9 @@ import {
   type VersionRow,
 } from '../db/index.js'
 import { type LastError, lastErrorOf } from './last-error.js'
+import { type PinView, pinView } from './pin-view.js'
 import { type PublishView, publishView } from './publish-view.js'
+import { type CommitStatusView, commitStatusView } from './status-view.js'
 
 export interface AdminReadDeps {
   config: Config
@@ -55,6 +57,8 @@ export interface VersionView {
   evicted: boolean
   /** Link to the commit in Gitea, when the template has a repository and Gitea is configured. */
   commitUrl: string | null
+  /** The last commit status queued for this version's commit and how its post went, or null. */
+  commitStatus: CommitStatusView | null
   /** At ASSET_CACHE_OCI_PUBLISH: null when publishing is off or the version is not ready. */
   publish: PublishView | null
 }
@@ -92,7 +96,7 @@ export interface TemplateView {
    */
   since: number | null
   current: VersionView | null
-  pinned: { digest: string; at: number | null } | null
+  pinned: PinView | null
   latest: VersionView | null
   lastError: LastError | null
   /** The tracked branch was deleted in Gitea (a `delete` event) and not pushed since. */
@@ -169,9 +173,10 @@ function versionView(
     skippedCount: v.skippedCount,
     durationMs: v.durationMs,
     current: v.id === t.currentVersionId,
-    pinned: v.id === servedId && t.pinnedDigest !== null,
+    pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,
+    commitStatus: commitStatusView(deps.index, t, v),
     publish: v.status === 'ready' ? publishView(deps, v.id) : null,
   }
 }
@@ -208,9 +213,9 @@ export function templateView(
     health,
     digest: served.digest,
     commit: served.version?.commit ?? null,
-    since: served.pinned ? t.pinnedAt : (served.version?.readyAt ?? null),
+    since: served.pinnedBy === 'admin' ? t.pinnedAt : (served.version?.readyAt ?? null),
     current,
-    pinned: t.pinnedDigest ? { digest: t.pinnedDigest, at: t.pinnedAt } : null,
+    pinned: pinView(deps, t, served),
     latest,
     lastError,
     branchDeleted:

@@ -1,5 +1,6 @@
-// What a template name resolves to for provisioners: the pinned digest when one is set, else the
-// current ready version. Shared by the template routes, the bundle scope check and the
+// What a template name resolves to for provisioners: the manifest's pin when it has one (a digest,
+// or the ready version of a commit: nothing until that commit is fetched), else the admin pin,
+// else the current ready version. The manifest wins: it is the one pin every replica obeys. Shared by the template routes, the bundle scope check and the
 // corrupt-blob handler.
 import type { BundleRow, Index, TemplateRow, VersionRow } from '../db/index.js'
 
@@ -10,18 +11,45 @@ export interface Resolved {
   /** The version behind the digest (for a pin: the newest version with that digest), if any. */
   version: VersionRow | null
   pinned: boolean
+  /** Who pinned it: the manifest (every replica) or an admin (this replica); null when not pinned. */
+  pinnedBy: 'manifest' | 'admin' | null
+}
+
+/** A manifest pin that is a digest (the other kind is a commit id). */
+export const isDigestPin = (pin: string): boolean => pin.startsWith('sha256:')
+
+/** The commit a manifest `pin:` names (a digest pin leaves fetching to the branch head), or null. */
+export function commitPin(template: TemplateRow): string | null {
+  const pin = template.manifestPin
+  return pin !== null && !isDigestPin(pin) ? pin : null
 }
 
 export function resolveTemplate(index: Index, template: TemplateRow): Resolved {
+  const pin = template.manifestPin
+  if (pin !== null) {
+    if (isDigestPin(pin)) {
+      const version = index.versions.readyWithDigest(template.name, pin)
+      return { template, digest: pin, version, pinned: true, pinnedBy: 'manifest' }
+    }
+    const v = index.versions.byCommit(template.name, pin)
+    const version = v?.status === 'ready' && v.digest ? v : null
+    return {
+      template,
+      digest: version?.digest ?? null,
+      version,
+      pinned: true,
+      pinnedBy: 'manifest',
+    }
+  }
   if (template.pinnedDigest) {
     const digest = template.pinnedDigest
     const version = index.versions.readyWithDigest(template.name, digest)
-    return { template, digest, version, pinned: true }
+    return { template, digest, version, pinned: true, pinnedBy: 'admin' }
   }
   const current =
     template.currentVersionId === null ? null : index.versions.get(template.currentVersionId)
   const ready = current && current.status === 'ready' && current.digest ? current : null
-  return { template, digest: ready?.digest ?? null, version: ready, pinned: false }
+  return { template, digest: ready?.digest ?? null, version: ready, pinned: false, pinnedBy: null }
 }
 
 /** What `GET /v1/templates/{name}` answers for an active template, computed once per index state. */

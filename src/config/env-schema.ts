@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parsePlatforms } from '../oci/image.js'
 import { parsePublishTarget } from '../oci/publish-target.js'
+import { parsePeers } from '../peers/peer-list.js'
 import { tokenWeakness } from '../token-strength.js'
 import { parseDuration, parseSize } from '../units.js'
 
@@ -46,6 +47,8 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  GITEA_STATUS_TOKEN: optionalText,
+  GITEA_HOOKS_TOKEN: optionalText,
   GITEA_ARCHIVE_PREFIX: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default('true')
@@ -111,6 +114,15 @@ export const envSchema = z.object({
     .default('info'),
   ASSET_CACHE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ASSET_CACHE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ASSET_CACHE_PEERS: optionalText.transform((text, ctx) => {
+    if (text === undefined) return null
+    const parsed = parsePeers(text)
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error })
+      return z.NEVER
+    }
+    return parsed
+  }),
   ASSET_CACHE_OCI_PLATFORMS: z
     .string()
     .default('linux/amd64,linux/arm64')

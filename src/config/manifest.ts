@@ -12,6 +12,11 @@ export interface TemplateSpec {
   ref: string
   allow: string[]
   require: string[]
+  /**
+   * `pin:` — what every replica serves for this template whatever the branch does: a bundle
+   * digest (`sha256:<hex>`) or a commit id (fetched instead of the branch head). Absent: none.
+   */
+  pin?: string | undefined
 }
 
 export const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,127}$/
@@ -22,6 +27,9 @@ const REPO_RE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
 // git check-ref-format, the subset that matters for a branch name in a URL path.
 const REF_RE = /^(?!\/|.*(?:\/\/|\.\.|@\{|\/$|\.lock$|\.$))[^\s~^:?*[\\\x00-\x1f\x7f]{1,255}$/
 
+// A bundle digest, or a commit id (SHA-1 or SHA-256 object format).
+const PIN_RE = /^(?:sha256:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{64})$/
+
 const globList = z.array(z.string().min(1).max(256)).max(64)
 
 // Unknown keys are ignored: a fleet's existing manifest may carry fields of its own.
@@ -31,6 +39,13 @@ const templateSchema = z.object({
   ref: z.string().regex(REF_RE, 'expected a branch name').default('main'),
   allow: globList.default(DEFAULT_ALLOW),
   require: z.array(z.string().min(1).max(1024)).max(64).default(DEFAULT_REQUIRE),
+  pin: z
+    .string()
+    .regex(
+      PIN_RE,
+      'expected sha256: and 64 lowercase hex digits, or a commit id (40 or 64 lowercase hex digits)',
+    )
+    .optional(),
 })
 
 export const manifestSchema = z

@@ -11,6 +11,7 @@ import { type Db, openDb } from './open.js'
 import { PublishQueries } from './publish.js'
 import { RetentionQueries } from './retention.js'
 import { StatusQueries } from './status.js'
+import { CommitStatusQueries } from './statuses.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
@@ -24,6 +25,7 @@ export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
 export type { PublishState, PublishStatus } from './publish.js'
+export type { CommitState, StatusInput, StatusResult, StatusRow } from './statuses.js'
 export { isTracked } from './template-sync.js'
 export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
@@ -46,6 +48,8 @@ export class Index {
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
+  /** Commit statuses queued for Gitea, and how posting each went. */
+  readonly commitStatuses: CommitStatusQueries
   readonly attestations: AttestationQueries
   readonly #stamp
   readonly #local
@@ -76,6 +80,7 @@ export class Index {
     this.publish = new PublishQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
+    this.commitStatuses = new CommitStatusQueries(db)
     this.attestations = new AttestationQueries(db)
   }
 

@@ -1,5 +1,5 @@
 // What garbage collection may never remove: the bundle a template currently serves, a pinned
-// bundle, and the newest N ready versions of every template (removed templates included, so a
+// bundle (an admin's pin, or a manifest `pin:` digest in the `rules` column), and the newest N ready versions of every template (removed templates included, so a
 // template put back in the manifest finds its bundles). Everything else is a candidate, least
 // recently served first.
 import { type BundleRow, type RawBundle, toBundleRow } from './bundles.js'
@@ -9,6 +9,8 @@ const PROTECTED = `
   SELECT v.digest FROM templates t JOIN versions v ON v.id = t.current_version_id
     WHERE v.digest IS NOT NULL
   UNION SELECT pinned_digest FROM templates WHERE pinned_digest IS NOT NULL
+  UNION SELECT json_extract(rules, '$.pin') FROM templates
+    WHERE json_extract(rules, '$.pin') GLOB 'sha256:*'
   UNION SELECT digest FROM (
     SELECT digest, row_number() OVER (PARTITION BY template ORDER BY id DESC) AS n
     FROM versions WHERE status = 'ready')
@@ -31,6 +33,7 @@ export class RetentionQueries {
       `SELECT 1 AS one FROM templates t JOIN versions v ON v.id = t.current_version_id
          WHERE v.digest = @digest
        UNION ALL SELECT 1 FROM templates WHERE pinned_digest = @digest
+       UNION ALL SELECT 1 FROM templates WHERE json_extract(rules, '$.pin') = @digest
        UNION ALL SELECT 1 FROM versions v WHERE v.digest = @digest AND v.status = 'ready'
          AND (SELECT count(*) FROM versions w
               WHERE w.template = v.template AND w.status = 'ready' AND w.id > v.id) < @keep

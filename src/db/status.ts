@@ -8,6 +8,15 @@ import type { Db } from './open.js'
 // Tracked: named by the applied manifest (db/template-sync.ts isTracked).
 const TRACKED = 't.removed_at IS NULL AND t.repo IS NOT NULL'
 
+// A manifest `pin:` this replica cannot serve yet: a digest it has no bundle of, or a commit it
+// has no ready version of (templates.rules holds the pin).
+const PIN_MISSING = `(
+  json_extract(t.rules, '$.pin') GLOB 'sha256:*'
+    AND NOT EXISTS (SELECT 1 FROM bundles AS b WHERE b.digest = json_extract(t.rules, '$.pin'))
+  OR json_extract(t.rules, '$.pin') NOT GLOB 'sha256:*'
+    AND NOT EXISTS (SELECT 1 FROM versions AS p WHERE p.template = t.name
+      AND p.commit_sha = json_extract(t.rules, '$.pin') AND p.status = 'ready'))`
+
 /** Read-only aggregate queries over the index (one instance per Index). */
 export class StatusQueries {
   readonly #notReady: Statement<[], { name: string }>
@@ -18,7 +27,8 @@ export class StatusQueries {
   constructor(db: Db) {
     this.#notReady = db.prepare<[], { name: string }>(
       `SELECT t.name FROM templates AS t LEFT JOIN versions AS v ON v.id = t.current_version_id
-         WHERE ${TRACKED} AND (v.id IS NULL OR v.status <> 'ready') ORDER BY t.name`,
+         WHERE ${TRACKED} AND (v.id IS NULL OR v.status <> 'ready' OR ${PIN_MISSING})
+         ORDER BY t.name`,
     )
     // See reconcileLagSeconds for what each branch of the union stands for.
     this.#behindSince = db.prepare<[], { since: number | null }>(

@@ -6,8 +6,11 @@ export interface TemplateRow {
   allow: string[]
   require: string[]
   currentVersionId: number | null
+  /** The admin pin: this replica's own (admin API or UI). */
   pinnedDigest: string | null
   pinnedAt: number | null
+  /** The manifest's `pin:` (a digest or a commit id), obeyed by every replica; wins over the admin pin. */
+  manifestPin: string | null
   createdAt: number
   updatedAt: number
   removedAt: number | null

@@ -19,7 +19,7 @@ export interface SyncPlan {
   added: string[]
   /** Back in the manifest after a removal. */
   restored: string[]
-  /** Repository, branch or rules changed (or a hand-ingested template now has a repository). */
+  /** Repository, branch, rules or pin changed (or a hand-ingested template now has a repository). */
   updated: string[]
   unchanged: string[]
   /** Tracked, not in the manifest: marked removed (history and bundles stay). */
@@ -28,8 +28,8 @@ export interface SyncPlan {
   kept: string[]
 }
 
-const rulesOf = (x: { allow: string[]; require: string[] }) =>
-  JSON.stringify({ allow: x.allow, require: x.require })
+const rulesOf = (x: { allow: string[]; require: string[]; pin?: string | null | undefined }) =>
+  JSON.stringify({ allow: x.allow, require: x.require, pin: x.pin ?? null })
 
 export const isTracked = (t: TemplateRow): boolean => t.repo !== null && t.removedAt === null
 
@@ -52,7 +52,11 @@ export function planSync(
     const t = byName.get(s.name)
     if (!t) plan.added.push(s.name)
     else if (t.removedAt !== null) plan.restored.push(s.name)
-    else if (t.repo !== s.repo || t.ref !== s.ref || rulesOf(t) !== rulesOf(s))
+    else if (
+      t.repo !== s.repo ||
+      t.ref !== s.ref ||
+      rulesOf({ ...t, pin: t.manifestPin }) !== rulesOf(s)
+    )
       plan.updated.push(s.name)
     else plan.unchanged.push(s.name)
   }

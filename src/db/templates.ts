@@ -21,7 +21,8 @@ interface RawTemplate {
 }
 
 function toRow(raw: RawTemplate): TemplateRow {
-  const rules = JSON.parse(raw.rules) as { allow: string[]; require: string[] }
+  // `rules` holds the manifest's per-template settings: allow, require and pin.
+  const rules = JSON.parse(raw.rules) as { allow: string[]; require: string[]; pin?: string }
   return {
     name: raw.name,
     repo: raw.repo,
@@ -31,11 +32,16 @@ function toRow(raw: RawTemplate): TemplateRow {
     currentVersionId: raw.current_version_id,
     pinnedDigest: raw.pinned_digest,
     pinnedAt: raw.pinned_at,
+    manifestPin: rules.pin ?? null,
     createdAt: raw.created_at,
     updatedAt: raw.updated_at,
     removedAt: raw.removed_at,
   }
 }
+
+/** The `rules` column of a manifest template: allow, require, and pin when it has one. */
+export const manifestRules = (s: Pick<TemplateSpec, 'allow' | 'require' | 'pin'>): string =>
+  JSON.stringify({ allow: s.allow, require: s.require, ...(s.pin ? { pin: s.pin } : {}) })
 
 export type ForgetResult =
   | { status: 'forgotten'; versions: number; jobs: number }
@@ -128,7 +134,7 @@ export class TemplateQueries {
             name: s.name,
             repo: s.repo,
             ref: s.ref,
-            rules: JSON.stringify({ allow: s.allow, require: s.require }),
+            rules: manifestRules(s),
             now,
           })
         }

@@ -9,6 +9,7 @@ import type { Index, JobRow } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RepositoryViews } from '../oci/repository-views.js'
+import type { Peers } from '../peers/index.js'
 import type { ContentStore } from '../store/index.js'
 import type { AdminSession } from './admin-ui/session-store.js'
 import type { BundleServing } from './fast-path/hot-cache.js'
@@ -26,6 +27,10 @@ export interface AppInput {
   now?: () => number
   /** Prometheus metrics; default a fresh registry. */
   metrics?: Metrics
+  /** ASSET_CACHE_PEERS: delivery fan-out and peer fill; absent or null without peers. */
+  peers?: Peers | null
+  /** Start-up convergence for /readyz (jobs/convergence.ts); absent = nothing to wait for. */
+  convergence?: { converged(): boolean; detail(): Record<string, unknown> }
 }
 
 /** An app's in-memory state, made once with it. */
@@ -44,8 +49,10 @@ export interface AppState {
   adminSessions: Map<string, AdminSession>
 }
 
-export interface AppDeps extends Required<Omit<AppInput, 'onEnqueued'>> {
+export interface AppDeps extends Required<Omit<AppInput, 'onEnqueued' | 'peers' | 'convergence'>> {
   onEnqueued?: (job: JobRow) => void
+  peers?: Peers | null
+  convergence?: AppInput['convergence']
   state: AppState
 }
 

@@ -9,6 +9,7 @@ import { removeOrphanBlobs } from '../cache/orphans.js'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { GiteaClient } from '../gitea/client.js'
+import { StartupConvergence } from '../jobs/convergence.js'
 import { scheduleGc } from '../jobs/gc-schedule.js'
 import { Reconciler } from '../jobs/reconciler.js'
 import { createRefresher, isPermanentRefreshError, jobOutcome } from '../jobs/refresh.js'
@@ -16,7 +17,9 @@ import { WorkerPool } from '../jobs/worker-pool.js'
 import type { Logger } from '../log.js'
 import { createMetrics, type Metrics } from '../metrics.js'
 import { Publisher } from '../oci/publisher.js'
+import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
+import { statusPoster } from '../statuses/index.js'
 import { applyManifest } from '../templates-manifest.js'
 import { adminDeps, appDeps } from './deps.js'
 import { createListener } from './fast-path/listener.js'
@@ -109,6 +112,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
+  const statuses = statusPoster(config, index, logger, metrics)
 
   const pool = new WorkerPool({
     index,
@@ -136,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+      ...(statuses ? { onVerdict: statuses.report.bind(statuses) } : {}),
     }),
   })
   const reconciler = new Reconciler({
@@ -146,6 +151,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
     onEnqueued: () => pool.notify(),
   })
 
+  let ownPort = config.port
+  const peers = createPeers({
+    config,
+    index,
+    store: runtime.store,
+    logger,
+    registry: metrics.registry,
+    ownPort: () => ownPort,
+  })
   // Made once: the fast path, the app and scheduled GC share its hot cache.
   const deps = appDeps({
     config,
@@ -154,6 +168,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     onEnqueued: () => pool.notify(),
     metrics,
+    peers,
+    // Not ready before the first reconcile pass has started (replaced below, once listening).
+    convergence: { converged: () => false, detail: () => ({ reconciled: false }) },
   })
   const { server, url } = await listenHttp(
     createListener(deps),
@@ -193,9 +210,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
       })
     : null
+  ownPort = Number(new URL(url).port)
   pool.start()
+  statuses?.start()
   reconciler.start()
   publisher?.start()
+  deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
   const gc =
     config.gcIntervalMs === null
       ? null
@@ -211,6 +231,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       templates: index.templates.tracked().length,
       workers: config.workers,
       fetching: gitea !== null,
+      peers: config.peers?.kind ?? null,
     },
     'asset-cache listening',
   )
@@ -223,9 +244,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
       server.closeIdleConnections()
       const metricsClosed = metricsListener ? closeServer(metricsListener.server) : null
       await reconciler.stop()
+      await peers?.close(Math.min(graceMs, 5_000))
       await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)
+      await statuses?.stop()
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
       server.closeAllConnections()
       await metricsClosed

@@ -1,5 +1,7 @@
 // Reconciler: Gitea never retries a lost webhook, so every interval (with jitter) each tracked
 // template's branch head is read once and a refresh is queued where the head has no ready version.
+
+import { commitPin } from '../cache/resolve.js'
 import type { Index, JobRow } from '../db/index.js'
 import type { GiteaClient } from '../gitea/client.js'
 import type { Logger } from '../log.js'
@@ -20,6 +22,8 @@ export interface ReconcilerOptions {
 export interface ReconcileReport {
   checked: number
   enqueued: string[]
+  /** Ids of the jobs this pass queued or joined (a head with no settled version). */
+  jobIds: number[]
   errors: { template: string; code: string }[]
   /** Templates whose branch Gitea deleted (a `delete` event) and still does not have. */
   branchDeleted: string[]
@@ -78,6 +82,7 @@ export class Reconciler {
     const report: ReconcileReport = {
       checked: 0,
       enqueued: [],
+      jobIds: [],
       errors: [],
       branchDeleted: [],
       ms: 0,
@@ -97,7 +102,8 @@ export class Reconciler {
       while (next < templates.length && !signal.aborted) {
         const t = templates[next++]!
         try {
-          const head = await gitea.branchHead(t.repo!, t.ref!, signal)
+          // A manifest commit pin is the head to hold: no branch lookup.
+          const head = commitPin(t) ?? (await gitea.branchHead(t.repo!, t.ref!, signal))
           report.checked++
           // The branch exists (again): a recorded deletion no longer holds.
           index.branches.clear(t.name)
@@ -108,6 +114,7 @@ export class Reconciler {
           if (!settled) {
             const { job, created } = index.jobs.enqueue({ template: t.name, trigger: 'reconcile' })
             if (created) report.enqueued.push(t.name)
+            report.jobIds.push(job.id)
             this.#o.onEnqueued?.(job)
           }
         } catch (err) {

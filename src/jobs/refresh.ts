@@ -13,12 +13,14 @@
 // A download retried sums its attempts in the log line; the histogram observes each attempt.
 import type { Attester } from '../attest/sign.js'
 import type { BundleLimits } from '../bundle/index.js'
-import type { Index, JobRow } from '../db/index.js'
+import { commitPin } from '../cache/resolve.js'
+import type { Index, JobRow, TemplateRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError } from '../errors.js'
 import { type GiteaClient, GiteaError } from '../gitea/client.js'
 import type { Logger } from '../log.js'
 import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
+import type { Verdict } from '../statuses/describe.js'
 import type { ContentStore } from '../store/index.js'
 import { downloadAndIngest, sourceOf } from './download.js'
 import { checkingHead, Superseded } from './head-check.js'
@@ -35,6 +37,8 @@ export interface RefreshDeps {
   now?: () => number
   onDownload?: (template: string, commit: string) => void
   metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
+  /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */
+  onVerdict?: (template: TemplateRow, commit: string, verdict: Verdict) => void
   /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
   attester?: Attester | null
 }
@@ -112,10 +116,12 @@ export function createRefresher(deps: RefreshDeps) {
       return outcome
     }
 
+    // A manifest commit pin decides what is current instead of the branch head.
+    const pinned = commitPin(template)
     const headStarted = performance.now()
     let head: string
     try {
-      head = await gitea.branchHead(template.repo, template.ref, signal)
+      head = pinned ?? (await gitea.branchHead(template.repo, template.ref, signal))
     } catch (err) {
       // A branch whose `delete` event arrived: nothing to fetch, and nothing failed.
       const deleted = deps.index.branches.deleted(template.name)
@@ -126,7 +132,8 @@ export function createRefresher(deps: RefreshDeps) {
       phase('head', performance.now() - headStarted)
     }
     // The branch exists (again): a recorded deletion no longer holds.
-    if (deps.index.branches.clear(template.name)) log.info({ commit: head }, 'branch seen again')
+    if (!pinned && deps.index.branches.clear(template.name))
+      log.info({ commit: head }, 'branch seen again')
     const existing = deps.index.versions.byCommit(template.name, head)
     // A ready version whose bundle GC evicted (a rollback to an old commit) or that was
     // quarantined is fetched again, as is any head when the job is forced.
@@ -150,17 +157,21 @@ export function createRefresher(deps: RefreshDeps) {
     }
 
     const started = now()
+    deps.onVerdict?.(template, head, { kind: 'started' })
     try {
+      const attempt = (n: number) =>
+        downloadAndIngest(deps, gitea, template, head, job, n, signal, phase)
+      // A pinned commit is fetched whatever the branch does: no head check before a retry.
       const result = await gitea.withRetries(
-        checkingHead(
-          gitea,
-          template.repo,
-          template.ref,
-          head,
-          (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal, phase),
-          signal,
-        ),
+        pinned ? attempt : checkingHead(gitea, template.repo, template.ref, head, attempt, signal),
         signal,
+      )
+      deps.onVerdict?.(
+        template,
+        head,
+        result.status === 'ready'
+          ? { kind: 'ready', digest: result.digest }
+          : { kind: 'rejected', code: result.code, entry: result.entry ?? null },
       )
       return finished(
         result.status === 'ready'
@@ -174,6 +185,7 @@ export function createRefresher(deps: RefreshDeps) {
       )
     } catch (err) {
       if (err instanceof Superseded && !signal.aborted) {
+        deps.onVerdict?.(template, head, { kind: 'failed', code: err.failure.code })
         deps.index.versions.record(
           {
             template: template.name,
@@ -221,6 +233,7 @@ export function createRefresher(deps: RefreshDeps) {
           },
           now(),
         )
+        deps.onVerdict?.(template, head, { kind: 'failed', code: err.code })
       }
       throw err
     }

@@ -37,6 +37,9 @@ export interface K8sObject {
     replicas?: number
     serviceName?: string
     clusterIP?: string
+    publishNotReadyAddresses?: boolean
+    minAvailable?: number | string
+    maxUnavailable?: number | string
     /** `{matchLabels}` for a StatefulSet or PDB; the labels themselves for a Service. */
     selector?: Record<string, unknown>
     ports?: { port: number; targetPort?: string | number }[]
@@ -44,6 +47,14 @@ export interface K8sObject {
       metadata?: { labels?: Record<string, string> }
       spec?: {
         terminationGracePeriodSeconds?: number
+        affinity?: {
+          podAntiAffinity?: {
+            requiredDuringSchedulingIgnoredDuringExecution?: {
+              topologyKey?: string
+              labelSelector?: { matchLabels?: Record<string, string> }
+            }[]
+          }
+        }
         securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number }
         containers?: Container[]
         volumes?: { name: string; configMap?: { name: string } }[]

@@ -7,12 +7,13 @@ import { ENV_VARS } from '../../src/config.js'
 import { filesUnder, read } from './files.js'
 import { container, DIR, type K8sObject, load, named } from './kubernetes-objects.js'
 
-/** Set in statefulset.yaml because its volumes, port and mounts fix them. */
+/** Set in statefulset.yaml because its volumes, port, mounts and headless Service fix them. */
 const POD_SHAPE = [
   'ASSET_CACHE_DATA_DIR',
   'ASSET_CACHE_HOST',
   'ASSET_CACHE_PORT',
   'ASSET_CACHE_TEMPLATES',
+  'ASSET_CACHE_PEERS',
 ]
 const SECRET = /TOKEN|SECRET|PASSWORD|_KEY$/
 

@@ -43,7 +43,18 @@ function problems(objects: K8sObject[]): string[] {
   const c = pod.containers?.[0]
   if (!c) return [...out, 'no container']
 
-  if (spec.replicas !== 1) out.push(`replicas ${spec.replicas}`)
+  // Replicas: three, one per node, peers through the governing headless Service.
+  if (spec.replicas !== 3) out.push(`replicas ${spec.replicas}`)
+  const spread = pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []
+  if (
+    !spread.some(
+      (t) =>
+        t.topologyKey === 'kubernetes.io/hostname' &&
+        subsetOf(t.labelSelector?.matchLabels, podLabels),
+    )
+  ) {
+    out.push('no pod anti-affinity on kubernetes.io/hostname')
+  }
   if (!subsetOf(spec.selector?.matchLabels, podLabels)) out.push('StatefulSet selector')
 
   // The data volume: a claim template mounted where ASSET_CACHE_DATA_DIR points.
@@ -96,10 +107,22 @@ function problems(objects: K8sObject[]): string[] {
   }
   const governing = services.find((s) => s.metadata?.name === spec.serviceName)
   if (governing?.spec?.clusterIP !== 'None') out.push('serviceName is not a headless Service')
+  if (governing?.spec?.publishNotReadyAddresses !== true) {
+    out.push('the headless Service hides starting peers')
+  }
+  if (envOf(c, 'ASSET_CACHE_PEERS') !== `${spec.serviceName}:${listenPort}`) {
+    out.push(`ASSET_CACHE_PEERS ${envOf(c, 'ASSET_CACHE_PEERS')} is not the headless Service`)
+  }
   const pdbs = of('PodDisruptionBudget')
   if (pdbs.length === 0) out.push('no PodDisruptionBudget')
   for (const pdb of pdbs) {
     if (!subsetOf(pdb.spec?.selector?.matchLabels, podLabels)) out.push('PDB selector')
+    // At most one replica down by choice: two keep serving.
+    const min = pdb.spec?.minAvailable
+    const max = pdb.spec?.maxUnavailable
+    if (!(min === (spec.replicas ?? 1) - 1 || (min === undefined && max === 1))) {
+      out.push(`PDB minAvailable ${min} maxUnavailable ${max}`)
+    }
   }
 
   // Secrets and the manifest the container refers to exist.
@@ -159,6 +182,11 @@ describe('kubernetes manifests', () => {
       (o) => (container(o).securityContext!.readOnlyRootFilesystem = false),
       (o) => (container(o).securityContext!.capabilities = { drop: [] }),
       (o) => (kind(o, 'PodDisruptionBudget').spec!.selector!.matchLabels = { app: 'other' }),
+      (o) => (sts(o).spec!.replicas = 1),
+      (o) => delete sts(o).spec!.template!.spec!.affinity,
+      (o) => (kind(o, 'PodDisruptionBudget').spec!.minAvailable = 3),
+      (o) => (named(o, 'Service', 'asset-cache-headless').spec!.publishNotReadyAddresses = false),
+      (o) => (container(o).env!.find((e) => e.name === 'ASSET_CACHE_PEERS')!.value = 'x:1'),
       (o) => (kind(o, 'Service').spec!.selector = { app: 'other' }),
       (o) => (container(o).env!.find((e) => e.valueFrom)!.valueFrom!.secretKeyRef!.key = 'nope'),
       (o) =>

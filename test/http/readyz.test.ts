@@ -72,6 +72,7 @@ describe('GET /readyz', () => {
         store: { ok: true },
         fetching: { ok: true, configured: true },
         templates: { ok: true, notReady: [], attention: [] },
+        startup: { ok: true },
       },
     })
   })

@@ -1,20 +1,16 @@
-// The fake Gitea's archive modes and hook branch filters, checked on the wire.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+// The fake Gitea's archive modes and the hold fault, checked on the wire.
+import type { IncomingHttpHeaders } from 'node:http'
 import fc from 'fast-check'
 import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
-  branchFilterMatches,
   createRepo,
   type FakeGitea,
   fault,
   type GitRepo,
   listArchive,
   parseRange,
-  push,
   startFakeGitea,
-  testDeliveryPayload,
 } from './gitea/index.js'
 import { until } from './wait.js'
 
@@ -165,59 +161,5 @@ describe('the hold fault', () => {
     expect(gitea.requests[0]!.status).toBe(0)
     open()
     expect((await answer).status).toBe(200)
-  })
-})
-
-describe('hooks and their branch filter', () => {
-  let receiver: Server
-  let receiverUrl = ''
-  const received: { event: string; ref: string }[] = []
-
-  beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk) => (body += chunk))
-      req.on('end', () => {
-        const payload = JSON.parse(body) as { ref: string }
-        received.push({ event: String(req.headers['x-gitea-event']), ref: payload.ref })
-        res.end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/gitea`
-  })
-
-  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())))
-
-  it('matches globs as Gitea does', () => {
-    expect(branchFilterMatches('', 'anything/at/all')).toBe(true)
-    expect(branchFilterMatches('*', 'feature/x')).toBe(true)
-    expect(branchFilterMatches('main', 'main')).toBe(true)
-    expect(branchFilterMatches('main', 'main2')).toBe(false)
-    expect(branchFilterMatches('{main,release/*}', 'release/1.0')).toBe(true)
-    expect(branchFilterMatches('{main,release/*}', 'dev')).toBe(false)
-    expect(branchFilterMatches('v?.x', 'v1.x')).toBe(true)
-    expect(branchFilterMatches('a.b', 'axb')).toBe(false)
-  })
-
-  it('sends Test Delivery and pushes only for branches the filter admits', async () => {
-    received.length = 0
-    const matching = gitea.hooks.add(repo, { url: receiverUrl, branchFilter: '{main,release/*}' })
-    const other = gitea.hooks.add(repo, { url: receiverUrl, branchFilter: 'release/*' })
-    const test = await testDeliveryPayload(repo)
-    expect((await gitea.hooks.testDelivery(matching, test))?.status).toBe(200)
-    expect(await gitea.hooks.testDelivery(other, test)).toBeNull()
-    const toDev = await push(repo, { 'dev.md': 'x\n' }, { branch: 'dev' })
-    expect(await gitea.hooks.deliver(repo, 'push', toDev)).toEqual([])
-    const toMain = await push(repo, { 'main.md': 'x\n' }, { branch: 'main' })
-    expect(await gitea.hooks.deliver(repo, 'push', toMain)).toHaveLength(1)
-    // Hooks subscribed to push only: a delete event is not sent.
-    expect(await gitea.hooks.deliver(repo, 'delete', { ref: 'main', ref_type: 'branch' })).toEqual(
-      [],
-    )
-    expect(received).toEqual([
-      { event: 'push', ref: 'refs/heads/main' },
-      { event: 'push', ref: 'refs/heads/main' },
-    ])
   })
 })

@@ -1,6 +1,6 @@
 // Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
 import type { PublishView } from '../../admin/publish-view.js'
-import type { StoreView } from '../../admin/views.js'
+import type { StoreView, TemplateView } from '../../admin/views.js'
 import { formatBytes } from '../../units.js'
 import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
 
@@ -18,6 +18,21 @@ export function CommitLink({ commit, url }: { commit: string | null; url: string
   ) : (
     text
   )
+}
+
+/**
+ * Who holds a pin: the manifest (every replica), or an admin — which, with peers configured, is
+ * this replica's alone and said so.
+ */
+export function PinBadge({ pinned }: { pinned: TemplateView['pinned'] }) {
+  if (!pinned) return null
+  const text =
+    pinned.by === 'manifest'
+      ? 'pinned by manifest'
+      : pinned.local
+        ? 'pinned on this replica only'
+        : 'pinned'
+  return <span class="badge pinned">{text}</span>
 }
 
 export function Digest({ digest }: { digest: string | null }) {

@@ -43,7 +43,13 @@ const check = z.looseObject({ ok: z.boolean() })
 
 export const readinessBody = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: check, store: check, fetching: check, templates: check }),
+  checks: z.object({
+    database: check,
+    store: check,
+    fetching: check,
+    templates: check,
+    startup: check,
+  }),
   excluded: z
     .array(z.enum(['fetching', 'templates']))
     .optional()
@@ -165,6 +171,17 @@ export const adminVersion = z.object({
   pinned: z.boolean(),
   evicted: z.boolean().describe('a ready version whose bundle GC has removed'),
   commitUrl: z.string().nullable(),
+  commitStatus: z
+    .object({
+      state: z.enum(['pending', 'success', 'failure', 'error']),
+      result: z.enum(['queued', 'posted', 'failed', 'superseded']),
+      attempts: count,
+      httpStatus: int.nullable(),
+      error: z.string().nullable(),
+      at: epochMs,
+    })
+    .nullable()
+    .describe('the last commit status queued for this commit (GITEA_STATUS_TOKEN) and its post'),
   publish: publishState.nullable(),
 })
 
@@ -213,7 +230,21 @@ export const adminTemplate = z.object({
   commit: commit.nullable(),
   since: epochMs.nullable(),
   current: adminVersion.nullable(),
-  pinned: z.object({ digest, at: epochMs.nullable() }).nullable(),
+  pinned: z
+    .object({
+      digest: digest.nullable().describe('null: a commit pin whose commit is not fetched yet'),
+      commit: commit.nullable().describe('the commit a manifest pin names, if it names one'),
+      at: epochMs.nullable(),
+      by: z
+        .enum(['manifest', 'admin'])
+        .describe(
+          'manifest: `pin:` in the templates manifest, obeyed by every replica; admin: pinned here',
+        ),
+      local: z
+        .boolean()
+        .describe('true: an admin pin with peers configured, which holds on this replica only'),
+    })
+    .nullable(),
   latest: adminVersion.nullable(),
   lastError: z
     .object({

@@ -30,6 +30,7 @@ import {
 import { acceptsGzip, etagMatches, parseRange } from '../middleware/http-cache.js'
 import { validated } from '../middleware/validate.js'
 import { digestParam } from '../openapi/requests.js'
+import { fillForRequest } from './peer-fill.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
 
@@ -294,17 +295,27 @@ export async function bundleResponse(
   return res
 }
 
-bundleRoutes.on(['GET', 'HEAD'], '/:digest', (c) =>
+bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
   // c.get, not c.var: c.var copies every variable into a fresh object on each access.
-  bundleResponse(
-    c.get('deps'),
-    c.get('metrics'),
-    c.req.raw,
-    checkedDigest(c.req.param('digest')),
-    c.get('readScope'),
-    c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined,
-  ),
-)
+  const digest = checkedDigest(c.req.param('digest'))
+  const cacheControl = c.get('signedUrl') ? SIGNED_CACHE_CONTROL : undefined
+  const deps = c.get('deps')
+  try {
+    return await bundleResponse(
+      deps,
+      c.get('metrics'),
+      c.req.raw,
+      digest,
+      c.get('readScope'),
+      cacheControl,
+    )
+  } catch (err) {
+    // Not here, or not for this credential here: a peer that serves it to the same credential.
+    if (!(err instanceof ApiError && err.status === 404)) throw err
+    if ((await fillForRequest(c, digest))?.kind !== 'bundle') throw err
+    return bundleResponse(deps, c.get('metrics'), c.req.raw, digest, null, cacheControl)
+  }
+})
 
 bundleRoutes.get('/:digest/manifest', (c) => {
   const digest = checkedDigest(c.req.param('digest'))

@@ -1,6 +1,7 @@
 // /healthz: the process answers. /readyz: the index and the store take writes, fetching is
 // configured (or off on purpose), and every tracked template has a ready current version;
-// `?exclude=templates,fetching` reports those two but leaves them out of the verdict.
+// `?exclude=templates,fetching` reports those two but leaves them out of the verdict. A replica that
+// just started is not ready before its first reconcile pass has run its refreshes (`startup`).
 import { Hono } from 'hono'
 import { templatesNeedingAttention } from '../../admin/last-error.js'
 import type { AppDeps, AppEnv } from '../env.js'
@@ -52,7 +53,12 @@ export const healthRoutes = new Hono<AppEnv>()
       notReady === null
         ? { ok: false, notReady: [], attention }
         : { ok: notReady.length === 0, notReady, attention }
-    const checks = { database, store, fetching, templates }
+    // Start-up convergence (jobs/convergence.ts): the first reconcile pass and its refreshes.
+    const convergence = deps.convergence
+    const startup: Check = convergence
+      ? { ok: convergence.converged(), ...convergence.detail() }
+      : { ok: true }
+    const checks = { database, store, fetching, templates, startup }
     const excluded = exclude?.split(',') ?? []
     const ready = Object.entries(checks).every(
       ([name, check]) => check.ok || excluded.includes(name),

@@ -7,6 +7,7 @@ import { cappedText } from '../../capped-text.js'
 import { UnsyncedCommit } from '../../db/group-commit.js'
 import { DELIVERY_TEXT_BYTES, type DeliveryInput, storedDeliveryId } from '../../db/index.js'
 import type { WebhookOutcome } from '../../metrics.js'
+import { FORWARDED_HEADER, forwardedHeaders } from '../../peers/index.js'
 import {
   DELIVERY_HEADERS,
   EVENT_HEADERS,
@@ -131,6 +132,10 @@ hookRoutes.post('/gitea', async (c) => {
     })
   if ('invalid' in answer) throw new ApiError('INVALID_PAYLOAD', answer.invalid)
   c.set('webhook', { event, outcome: answer.outcome })
+  // Once, to every peer: only a delivery that queued work here, and never one a peer forwarded.
+  if (answer.outcome === 'queued' && deps.peers && get(FORWARDED_HEADER) === undefined) {
+    deps.peers.forwarder.forward(body, forwardedHeaders(get), delivery.deliveryId)
+  }
   for (const job of answer.jobs ?? []) {
     try {
       deps.onEnqueued?.(job)

@@ -14,6 +14,7 @@ import { ApiError } from '../errors.js'
 import { blobAnswer, blobHeaders } from '../fast-path/oci-blob.js'
 import { bundleResponse } from './bundles.js'
 import { bytesResponse } from './oci-answers.js'
+import { fillForRequest } from './peer-fill.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -59,11 +60,21 @@ export async function blobResponse(
   if (ref.kind !== 'digest') throw blobUnknown(view.repository, reference)
   const { digest } = ref
   if (view.layers.has(digest)) return layerResponse(c, view, digest)
-  const doc = view.configs.get(digest) ?? view.manifests.get(digest) ?? view.attachments.get(digest)
-  if (!doc) throw blobUnknown(view.repository, digest)
+  let bytes = (
+    view.configs.get(digest) ??
+    view.manifests.get(digest) ??
+    view.attachments.get(digest)
+  )?.bytes
+  if (!bytes) {
+    // An image this replica has not built yet: a peer's blob, kept only if it hashes to the digest.
+    const filled = await fillForRequest(c, digest)
+    if (filled?.kind === 'bundle') return layerResponse(c, view, digest)
+    if (filled?.kind !== 'bytes') throw blobUnknown(view.repository, digest)
+    bytes = filled.body
+  }
   return bytesResponse(
     c,
-    doc.bytes,
+    bytes,
     {
       'Content-Type': 'application/octet-stream',
       'Docker-Content-Digest': digest,

@@ -1,7 +1,7 @@
 // `/admin`: every template with what it serves, since when, and why it is not green; store usage.
 import type { QueueView, StoreView, TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, Published, UsageBar } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, PinBadge, Published, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
 
 export interface OverviewProps {
@@ -76,7 +76,9 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
       <td data-label="Since" class="nowrap">
         <Ago at={t.since} now={now} />
       </td>
-      <td data-label="Pin">{t.pinned ? <span class="badge pinned">pinned</span> : null}</td>
+      <td data-label="Pin">
+        <PinBadge pinned={t.pinned} />
+      </td>
       <td data-label="Published" class="nowrap">
         <Published publish={t.publish} />
       </td>

@@ -5,7 +5,7 @@ import { printableName } from '../../../bundle/names.js'
 import { formatBytes } from '../../../units.js'
 import { duration, fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, Published } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, PinBadge, Published } from '../parts.js'
 import type { AdminSession } from '../session.js'
 import { DeliveryTable, JobTable } from './queue.js'
 
@@ -32,11 +32,42 @@ function EntryName(props: { entry: string | null }) {
   )
 }
 
-function Version(props: { v: VersionView; session: AdminSession; action: string; now: number }) {
-  const { v, now } = props
-  const pinnable = v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null
+/** How the commit status of a version fared: posted, failed (Gitea's answer), or waiting. */
+function StatusPost(props: { status: VersionView['commitStatus'] }) {
+  const s = props.status
+  if (s === null) return null
+  const outcome =
+    s.result === 'posted'
+      ? 'posted'
+      : s.result === 'queued'
+        ? `waiting${s.attempts > 0 ? ` (${s.attempts} tried)` : ''}`
+        : s.result
   return (
-    <li class={v.status} data-version={v.id} data-digest={v.digest ?? undefined}>
+    <span class="commit-status" data-result={s.result}>
+      status <b>{s.state}</b> {outcome}
+      {s.error ? <> — {s.error}</> : null}
+    </span>
+  )
+}
+
+function Version(props: {
+  v: VersionView
+  session: AdminSession
+  action: string
+  now: number
+  /** The manifest pins the template: an admin pin would not be obeyed. */
+  manifestPinned: boolean
+}) {
+  const { v, now } = props
+  const pinnable =
+    v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null && !props.manifestPinned
+  return (
+    <li
+      class={v.status}
+      id={`version-${v.id}`}
+      data-version={v.id}
+      data-digest={v.digest ?? undefined}
+    >
       <div class="vhead">
         <CommitLink commit={v.commit} url={v.commitUrl} />
         <Pill status={v.status} />
@@ -76,6 +107,7 @@ function Version(props: { v: VersionView; session: AdminSession; action: string;
         <span>
           files <b>{v.fileCount ?? '—'}</b>
         </span>
+        <StatusPost status={v.commitStatus} />
         <span>
           skipped <b>{v.skippedCount ?? '—'}</b>
         </span>
@@ -110,8 +142,7 @@ export function TemplatePage(props: TemplatePageProps) {
   return (
     <Layout title={t.name} session={session} active="templates" flash={props.flash}>
       <h1>
-        {t.name} <Pill status={t.health} />{' '}
-        {t.pinned ? <span class="badge pinned">pinned</span> : null}
+        {t.name} <Pill status={t.health} /> <PinBadge pinned={t.pinned} />
         {t.removed ? <span class="badge">removed</span> : null}
         {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
         {t.branchDeleted ? <span class="badge">branch deleted</span> : null}
@@ -152,9 +183,24 @@ export function TemplatePage(props: TemplatePageProps) {
               <dt>Pinned</dt>
               <dd>
                 <Digest digest={t.pinned.digest} />
+                {t.pinned.commit ? (
+                  <>
+                    {' '}
+                    commit <CommitLink commit={t.pinned.commit} url={null} />
+                  </>
+                ) : null}
                 <span class="muted">
                   {' · '}
-                  <Ago at={t.pinned.at} now={now} />
+                  {t.pinned.by === 'manifest' ? (
+                    'by the templates manifest, on every replica'
+                  ) : (
+                    <>
+                      <Ago at={t.pinned.at} now={now} />
+                      {t.pinned.local
+                        ? ' · on this replica only: pin in the manifest for every replica'
+                        : null}
+                    </>
+                  )}
                 </span>
               </dd>
             </>
@@ -193,7 +239,7 @@ export function TemplatePage(props: TemplatePageProps) {
               className="primary"
             />
           ) : null}
-          {t.pinned && !t.removed ? (
+          {t.pinned?.by === 'admin' && !t.removed ? (
             <PostButton
               session={session}
               action={`${base}/unpin`}
@@ -225,7 +271,13 @@ export function TemplatePage(props: TemplatePageProps) {
       ) : (
         <ol class="timeline" id="versions">
           {detail.versions.map((v) => (
-            <Version v={v} session={session} action={`${base}/pin`} now={now} />
+            <Version
+              v={v}
+              session={session}
+              action={`${base}/pin`}
+              now={now}
+              manifestPinned={t.pinned?.by === 'manifest'}
+            />
           ))}
         </ol>
       )}

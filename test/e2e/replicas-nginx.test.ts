@@ -1,0 +1,259 @@
+// Three replicas as real processes (each its own data directory and port, peers over
+// ASSET_CACHE_PEERS), Debian's nginx in front configured from deploy/nginx/asset-cache.conf, and
+// the test Gitea: a push reaches all three, any replica serves any digest, a replica killed in a
+// boot storm costs no boot and converges when it comes back, a manifest pin holds everywhere.
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createRepo,
+  type FakeGitea,
+  type GitRepo,
+  push,
+  sendWebhook,
+  startFakeGitea,
+} from '../support/gitea/index.js'
+import { type NginxFront, startNginxFront } from '../support/nginx-front.js'
+import { freePorts } from '../support/ports.js'
+import { type ReplicaProcess, startReplica } from '../support/replica-process.js'
+import { until } from '../support/wait.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const GITEA_TOKEN = 'gitea-read-token'
+const SECRET = 'replica-hook-secret'
+const TOKEN = 'replica-read-token'
+const INDEX = 'application/vnd.oci.image.index.v1+json'
+
+let dir: string
+let gitea: FakeGitea
+let repo: GitRepo
+let ports: number[]
+let manifest: string
+let env: (i: number) => Record<string, string>
+const replicas: (ReplicaProcess | null)[] = [null, null, null]
+let front: NginxFront
+const heads: string[] = []
+
+const auth = { authorization: `Bearer ${TOKEN}` }
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
+const url = (i: number) => `http://127.0.0.1:${ports[i]}`
+
+async function get(base: string, path: string, headers: Record<string, string> = auth) {
+  const res = await request(`${base}${path}`, { headers })
+  const body = Buffer.from(await res.body.arrayBuffer())
+  return { status: res.statusCode, headers: res.headers, body }
+}
+
+async function resolved(base: string): Promise<{ digest: string; commit: string } | null> {
+  const r = await get(base, '/v1/templates/seo')
+  return r.status === 200
+    ? (JSON.parse(r.body.toString()) as { digest: string; commit: string })
+    : null
+}
+
+async function ready(i: number): Promise<boolean> {
+  try {
+    return (await get(url(i), '/readyz', {})).status === 200
+  } catch {
+    return false
+  }
+}
+
+function writeManifest(pin?: string) {
+  const t = { name: 'seo', repo: repo.fullName, ref: 'main', ...(pin ? { pin } : {}) }
+  writeFileSync(manifest, JSON.stringify({ workspace_templates: [t] }))
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'asset-cache-replicas-'))
+  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
+  repo = gitea.addRepo(
+    await createRepo({
+      owner: 'acme',
+      name: 'seo',
+      files: { 'config.yaml': 'name: seo\n', 'prompts/p.md': 'first\n' },
+    }),
+  )
+  ports = await freePorts(4)
+  manifest = join(dir, 'templates.json')
+  writeManifest()
+  const peers = ports
+    .slice(0, 3)
+    .map((p) => `http://127.0.0.1:${p}`)
+    .join(',')
+  env = (i) => ({
+    ASSET_CACHE_PORT: String(ports[i]),
+    ASSET_CACHE_DATA_DIR: join(dir, `data-${i}`),
+    ASSET_CACHE_TEMPLATES: manifest,
+    ASSET_CACHE_PEERS: peers,
+    ASSET_CACHE_READ_TOKENS: TOKEN,
+    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
+    GITEA_BASE_URL: gitea.url,
+    GITEA_TOKEN,
+  })
+  const started = await Promise.all([0, 1, 2].map((i) => startReplica(env(i))))
+  started.forEach((r, i) => {
+    replicas[i] = r
+  })
+  await until(async () => (await Promise.all([0, 1, 2].map(ready))).every(Boolean), {
+    timeoutMs: 30_000,
+  })
+  front = await startNginxFront(
+    join(dir, 'nginx'),
+    ports[3]!,
+    ports.slice(0, 3).map((p) => `127.0.0.1:${p}`),
+  )
+  const first = await resolved(url(0))
+  heads.push(first!.commit)
+}, 90_000)
+
+afterAll(async () => {
+  await front?.stop()
+  await Promise.all(replicas.map((r) => r?.stop()))
+  await gitea?.stop()
+})
+
+describe('three replicas behind nginx', () => {
+  it('a push delivered through nginx is served by all three within 2 s, identically', async () => {
+    const payload = await push(repo, { 'prompts/p.md': 'second\n' })
+    const sent = await sendWebhook(`${front.url}/hooks/gitea`, {
+      secret: SECRET,
+      event: 'push',
+      payload,
+    })
+    expect(sent.status).toBe(202)
+    heads.push(payload.after)
+    // Polled with a 2 s deadline from the webhook's answer: the forwarded delivery, not reconcile.
+    await until(
+      async () =>
+        (await Promise.all([0, 1, 2].map((i) => resolved(url(i))))).every(
+          (r) => r?.commit === payload.after,
+        ),
+      { timeoutMs: 2_000, what: 'all three replicas to serve the pushed commit' },
+    )
+    const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
+    const digest = views[0]!.digest
+    expect(views.map((v) => v!.digest)).toEqual([digest, digest, digest])
+    const bundles = await Promise.all([0, 1, 2].map((i) => get(url(i), `/v1/bundles/${digest}`)))
+    for (const b of bundles) {
+      expect(b.status).toBe(200)
+      expect(sha256(b.body)).toBe(digest)
+      expect(b.body.equals(bundles[0]!.body)).toBe(true)
+    }
+    const oci = await Promise.all(
+      [0, 1, 2].map((i) =>
+        get(url(i), '/v2/templates/seo/manifests/latest', { ...auth, accept: INDEX }),
+      ),
+    )
+    const manifests = oci.map((m) => m.headers['docker-content-digest'])
+    expect(oci.map((m) => m.status)).toEqual([200, 200, 200])
+    expect(new Set(manifests).size).toBe(1)
+  }, 30_000)
+
+  it('resolve on one, download from each other, also a digest only one replica has', async () => {
+    for (let i = 0; i < 3; i++) {
+      const { digest } = (await resolved(url(i)))!
+      for (const j of [0, 1, 2].filter((j) => j !== i)) {
+        const b = await get(url(j), `/v1/bundles/${digest}`)
+        expect([b.status, sha256(b.body)]).toEqual([200, digest])
+      }
+    }
+    // Marked as forwarded, a delivery to replica 0 goes no further: only it has the new version.
+    const payload = await push(repo, { 'prompts/p.md': 'third, on one replica\n' })
+    const sent = await sendWebhook(`${url(0)}/hooks/gitea`, {
+      secret: SECRET,
+      event: 'push',
+      payload,
+      headers: { 'x-asset-cache-forwarded': '1' },
+    })
+    expect(sent.status).toBe(202)
+    heads.push(payload.after)
+    await until(async () => (await resolved(url(0)))?.commit === payload.after)
+    const { digest } = (await resolved(url(0)))!
+    for (const j of [1, 2]) {
+      expect((await resolved(url(j)))?.digest).not.toBe(digest)
+      const b = await get(url(j), `/v1/bundles/${digest}`)
+      expect([b.status, sha256(b.body)]).toEqual([200, digest])
+    }
+    const viaFront = await get(front.url, `/v1/bundles/${digest}`)
+    expect([viaFront.status, sha256(viaFront.body)]).toEqual([200, digest])
+  }, 30_000)
+
+  it('kill -9 of one replica in a boot storm through nginx fails no boot; it converges on restart', async () => {
+    const boots = 60
+    let done = 0
+    let next = 0
+    const failures: string[] = []
+    let killed: Promise<void> | null = null
+    const boot = async () => {
+      const r = await get(front.url, '/v1/templates/seo')
+      if (r.status !== 200) throw new Error(`resolve ${r.status}`)
+      const { digest } = JSON.parse(r.body.toString()) as { digest: string }
+      const b = await get(front.url, `/v1/bundles/${digest}`)
+      if (b.status !== 200 || sha256(b.body) !== digest) throw new Error(`bundle ${b.status}`)
+    }
+    const worker = async () => {
+      while (next < boots) {
+        next++
+        await boot().catch((err: Error) => failures.push(err.message))
+        done++
+        if (done === boots / 3 && !killed) killed = replicas[1]!.kill()
+      }
+    }
+    await Promise.all(Array.from({ length: 6 }, worker))
+    await killed
+    replicas[1] = null
+    expect({ boots: done, failures }).toEqual({ boots, failures: [] })
+
+    // While it is down, a push reaches the two others (through nginx, then forwarded).
+    const payload = await push(repo, { 'prompts/p.md': 'fourth, while one is down\n' })
+    const sent = await sendWebhook(`${front.url}/hooks/gitea`, {
+      secret: SECRET,
+      event: 'push',
+      payload,
+    })
+    expect(sent.status).toBe(202)
+    heads.push(payload.after)
+    await until(async () =>
+      (await Promise.all([0, 2].map((i) => resolved(url(i))))).every(
+        (r) => r?.commit === payload.after,
+      ),
+    )
+    replicas[1] = await startReplica(env(1))
+    await until(() => ready(1), { timeoutMs: 20_000 })
+    // Ready means converged: it serves the head it missed, as the others do.
+    const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
+    expect(views.map((v) => v?.commit)).toEqual([payload.after, payload.after, payload.after])
+    expect(new Set(views.map((v) => v?.digest)).size).toBe(1)
+  }, 90_000)
+
+  it('a manifest pin holds on all three after a reload', async () => {
+    const pinned = heads[0]!
+    writeManifest(pinned)
+    const run = promisify(execFile)
+    await Promise.all(
+      [0, 1, 2].map((i) =>
+        run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts'), 'templates', 'sync'], {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH,
+            ASSET_CACHE_DATA_DIR: env(i).ASSET_CACHE_DATA_DIR,
+            ASSET_CACHE_TEMPLATES: manifest,
+          },
+        }),
+      ),
+    )
+    const views = await Promise.all([0, 1, 2].map((i) => get(url(i), '/v1/templates/seo')))
+    for (const v of views) {
+      expect(v.status).toBe(200)
+      expect(JSON.parse(v.body.toString())).toMatchObject({ commit: pinned, pinned: true })
+    }
+    expect((await resolved(front.url))?.commit).toBe(pinned)
+  }, 60_000)
+})
