@@ -1,7 +1,4 @@
 // Schema migrations: migrations/NNNN_name.sql applied in order, each in a transaction, recorded.
-// Every migration not yet recorded is applied, whatever the highest recorded number: numbers are
-// reserved ahead for work that lands in any order, so a lower number may arrive after a higher
-// one and is still applied.
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../errors.js'
@@ -26,8 +23,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
       sql: readFileSync(`${dir}/${f}`, 'utf8'),
     }))
   migrations.forEach((m, i) => {
-    if (i > 0 && m.version === migrations[i - 1]!.version)
-      throw new Error(`two migrations numbered ${m.version}`)
+    if (m.version !== i + 1) throw new Error(`migration numbering gap at ${m.version}_${m.name}`)
   })
   return migrations
 }
@@ -56,15 +52,12 @@ export function migrate(db: Db, migrations = loadMigrations()): MigrateResult {
       { found: from, expected: latest },
     )
   }
-  const done = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-  )
   const record = db.prepare(
     'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
   )
   const applied: string[] = []
   for (const m of migrations) {
-    if (done.has(m.version)) continue
+    if (m.version <= from) continue
     db.transaction(() => {
       db.exec(m.sql)
       record.run(m.version, m.name, Date.now())

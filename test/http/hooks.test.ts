@@ -1,10 +1,8 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp, type TestApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 
 const SECRET = 'webhook-shared-secret'
@@ -37,7 +35,7 @@ function push(over: Record<string, unknown> = {}) {
 
 let rt: Runtime
 let enqueued: number[]
-let app: ReturnType<typeof createApp>
+let app: TestApp
 
 async function setup(env: Record<string, string> = { ASSET_CACHE_WEBHOOK_SECRET: SECRET }) {
   rt = await testRuntime(
@@ -49,15 +47,7 @@ async function setup(env: Record<string, string> = { ASSET_CACHE_WEBHOOK_SECRET:
     env,
   )
   enqueued = []
-  app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-      onEnqueued: (job) => enqueued.push(job.id),
-    }),
-  )
+  app = runtimeApp(rt, { onEnqueued: (job) => enqueued.push(job.id) })
 }
 
 function deliver(

@@ -5,11 +5,9 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { TMP_DIR } from '../../src/store/paths.js'
+import { runtimeApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 import { ingestTree } from './read-fixture.js'
 
@@ -45,14 +43,7 @@ async function setup(env: Record<string, string> = GITEA, ready = ['seo', 'docs'
   for (const name of ready) {
     await ingestTree(rt, name, { 'config.yaml': `name: ${name}\n` })
   }
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-    }),
-  )
+  const app = runtimeApp(rt)
   const probe = async (query = '') => {
     const res = await app.request(`/readyz${query}`)
     return { status: res.status, body: (await res.json()) as Readiness }
