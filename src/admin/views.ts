@@ -4,6 +4,7 @@
 import { type Resolved, resolveTemplate } from '../cache/resolve.js'
 import type { Config } from '../config.js'
 import {
+  BRANCH_DELETED,
   type BundleFile,
   type DeliveryRow,
   type Index,
@@ -12,6 +13,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type LastError, lastErrorOf } from './last-error.js'
 import { type PinView, pinView } from './pin-view.js'
 import { type PublishView, publishView } from './publish-view.js'
 import { type CommitStatusView, commitStatusView } from './status-view.js'
@@ -96,14 +98,9 @@ export interface TemplateView {
   current: VersionView | null
   pinned: PinView | null
   latest: VersionView | null
-  lastError: {
-    code: string
-    detail: string | null
-    /** The archive entry a rejection names (hostile text). */
-    entry: string | null
-    at: number
-    commit: string | null
-  } | null
+  lastError: LastError | null
+  /** The tracked branch was deleted in Gitea (a `delete` event) and not pushed since. */
+  branchDeleted: { at: number } | null
   job: JobView | null
   repoUrl: string | null
   /** The served version's publish state (see VersionView). */
@@ -197,24 +194,7 @@ export function templateView(
   const current = currentRow ? versionView(deps, t, currentRow, servedId) : null
   const latest = latestRow ? versionView(deps, t, latestRow, servedId) : null
 
-  let lastError: TemplateView['lastError'] = null
-  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
-    lastError = {
-      code: latestRow.reasonCode,
-      detail: latestRow.reasonDetail,
-      entry: latestRow.reasonEntry,
-      at: latestRow.updatedAt,
-      commit: latestRow.commit,
-    }
-  } else if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
-    lastError = {
-      code: jobRow.lastErrorCode,
-      detail: jobRow.lastError,
-      entry: null,
-      at: jobRow.updatedAt,
-      commit: null,
-    }
-  }
+  const lastError = lastErrorOf(latestRow, jobRow)
   const health: TemplateHealth = served.digest
     ? lastError
       ? 'stale'
@@ -238,6 +218,8 @@ export function templateView(
     pinned: pinView(deps, t, served),
     latest,
     lastError,
+    branchDeleted:
+      lastError?.code === BRANCH_DELETED && latestRow ? { at: latestRow.createdAt } : null,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
     publish: publishView(deps, servedId),

@@ -1,59 +1,22 @@
-// The refresh job (docs/contract.md#refresh-job): branch head decides what is current; an archive
-// is downloaded only for a head that has no version yet; its outcome is recorded as a version.
-//
-// Phases (asset_cache_job_phase_seconds, and the `*Ms` fields of the "job finished" line):
-//   head      the branch lookup, its retries included;
-//   fetch     per download attempt, from the archive request to the last body byte on the wire
-//             (Gitea builds the archive before its first byte: `ttfbMs` is that part);
-//   validate  per attempt, canonicalize() from its first read to a spooled bundle or a refusal.
-//             The pipeline is streamed, so validate runs alongside fetch and ends just after it;
-//             their difference is the parse, validation and spooling that the wire did not hide;
-//   store     the blob put (hashing, fsync, rename) and the index transaction;
-//   total     the whole run, from the branch lookup to the recorded outcome.
-// A download retried sums its attempts in the log line; the histogram observes each attempt.
-import type { Readable } from 'node:stream'
-import type { Attester } from '../attest/sign.js'
-import type { BundleLimits } from '../bundle/index.js'
-import { ingest } from '../cache/ingest.js'
 import { commitPin } from '../cache/resolve.js'
-import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
+import type { JobRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError } from '../errors.js'
-import { archiveFault, transient, WireCounter } from '../gitea/archive.js'
-import { type GiteaClient, GiteaError } from '../gitea/client.js'
-import type { Logger } from '../log.js'
-import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
-import type { Verdict } from '../statuses/describe.js'
-import type { ContentStore } from '../store/index.js'
-import { storageFailure } from '../store/storage-failure.js'
+import { GiteaError } from '../gitea/client.js'
+import type { JobOutcome, JobPhase } from '../metrics.js'
+import { downloadAndIngest, sourceOf } from './download.js'
+import { checkingHead, Superseded } from './head-check.js'
+import type { RefreshDeps } from './refresh-deps.js'
 
-export interface RefreshDeps {
-  index: Index
-  store: ContentStore
-  gitea: GiteaClient | null
-  spoolDir: string
-  limits?: Partial<BundleLimits>
-  /** GITEA_ARCHIVE_PREFIX (default true). */
-  archivePrefix?: boolean
-  logger: Logger
-  now?: () => number
-  onDownload?: (template: string, commit: string) => void
-  metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
-  /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */
-  onVerdict?: (template: TemplateRow, commit: string, verdict: Verdict) => void
-  /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
-  attester?: Attester | null
-}
+export type { RefreshDeps } from './refresh-deps.js'
 
 export type RefreshOutcome =
   | { result: 'current'; commit: string; digest: string }
   | { result: 'ready'; commit: string; digest: string; reused: boolean }
   | { result: 'rejected'; commit: string; code: string; entry: string | null }
   | { result: 'skipped'; reason: string }
-
-/** What a version records as its source: the trigger of the job that produced it. */
-const sourceOf = (job: JobRow): VersionSource =>
-  job.trigger === 'webhook' ? 'webhook' : job.trigger === 'admin' ? 'admin' : 'reconcile'
+  /** The download failed and, before another attempt, the branch had moved on (or was gone). */
+  | { result: 'superseded'; commit: string; head: string | null; code: string }
 
 /** asset_cache_jobs_total's outcome for a settled run (see JobOutcome). */
 export function jobOutcome(
@@ -126,9 +89,18 @@ export function createRefresher(deps: RefreshDeps) {
     let head: string
     try {
       head = pinned ?? (await gitea.branchHead(template.repo, template.ref, signal))
+    } catch (err) {
+      // A branch whose `delete` event arrived: nothing to fetch, and nothing failed.
+      const deleted = deps.index.branches.deleted(template.name)
+      if (deleted && err instanceof GiteaError && err.code === 'GITEA_NOT_FOUND')
+        return finished({ result: 'skipped', reason: 'branch deleted' })
+      throw err
     } finally {
       phase('head', performance.now() - headStarted)
     }
+    // The branch exists (again): a recorded deletion no longer holds.
+    if (!pinned && deps.index.branches.clear(template.name))
+      log.info({ commit: head }, 'branch seen again')
     const existing = deps.index.versions.byCommit(template.name, head)
     // A ready version whose bundle GC evicted (a rollback to an old commit) or that was
     // quarantined is fetched again, as is any head when the job is forced.
@@ -154,8 +126,11 @@ export function createRefresher(deps: RefreshDeps) {
     const started = now()
     deps.onVerdict?.(template, head, { kind: 'started' })
     try {
+      const attempt = (n: number) =>
+        downloadAndIngest(deps, gitea, template, head, job, n, signal, phase)
+      // A pinned commit is fetched whatever the branch does: no head check before a retry.
       const result = await gitea.withRetries(
-        (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal, phase),
+        pinned ? attempt : checkingHead(gitea, template.repo, template.ref, head, attempt, signal),
         signal,
       )
       deps.onVerdict?.(
@@ -176,6 +151,29 @@ export function createRefresher(deps: RefreshDeps) {
             },
       )
     } catch (err) {
+      if (err instanceof Superseded && !signal.aborted) {
+        deps.onVerdict?.(template, head, { kind: 'failed', code: err.failure.code })
+        deps.index.versions.record(
+          {
+            template: template.name,
+            commit: head,
+            status: 'failed',
+            reasonCode: err.failure.code,
+            reasonDetail: err.message,
+            source: sourceOf(job),
+            jobId: job.id,
+            deliveryId: job.deliveryId,
+            durationMs: now() - started,
+          },
+          now(),
+        )
+        return finished({
+          result: 'superseded',
+          commit: head,
+          head: err.head,
+          code: err.failure.code,
+        })
+      }
       const total = performance.now() - runStarted
       deps.metrics?.jobPhaseSeconds.observe({ phase: 'total' }, total / 1000)
       log.warn(
@@ -206,92 +204,5 @@ export function createRefresher(deps: RefreshDeps) {
       }
       throw err
     }
-  }
-}
-
-async function downloadAndIngest(
-  deps: RefreshDeps,
-  gitea: GiteaClient,
-  template: TemplateRow,
-  commit: string,
-  job: JobRow,
-  attempt: number,
-  signal: AbortSignal,
-  phase: (name: 'ttfb' | 'fetch' | 'validate' | 'store', ms: number) => void,
-) {
-  const fetchStarted = performance.now()
-  let fetchEnded = false
-  const endFetch = () => {
-    if (fetchEnded) return
-    fetchEnded = true
-    phase('fetch', performance.now() - fetchStarted)
-  }
-  let body: Readable
-  try {
-    body = await gitea.openArchive(template.repo!, commit, attempt, signal)
-  } catch (err) {
-    endFetch()
-    throw err
-  }
-  phase('ttfb', performance.now() - fetchStarted)
-  deps.onDownload?.(template.name, commit)
-  let sourceError: unknown = null
-  body.on('error', (err) => {
-    sourceError ??= err
-  })
-  // pipe(), not pipeline(): the validator destroying the counter must not destroy the body with
-  // an error (that would read as a network fault); the body is destroyed below, without one.
-  const wire = new WireCounter(endFetch)
-  body.on('error', (err) => wire.destroy(err))
-  // The validator may have stopped listening by the time the socket fails; the error is
-  // already in sourceError, and an unheard 'error' would end the process.
-  wire.on('error', () => {})
-  body.pipe(wire)
-  try {
-    const result = await ingest(
-      {
-        index: deps.index,
-        store: deps.store,
-        spoolDir: deps.spoolDir,
-        ...(deps.limits ? { limits: deps.limits } : {}),
-        ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
-        attester: deps.attester ?? null,
-      },
-      {
-        template,
-        archive: wire,
-        expectedCommit: commit,
-        source: sourceOf(job),
-        transient,
-        signal,
-        provenance: { jobId: job.id, deliveryId: job.deliveryId },
-        onPhase: phase,
-      },
-    )
-    if (result.status === 'rejected') {
-      if (result.code === 'TOO_LARGE') gitea.noteError('too_large')
-      if (result.code === 'COMMIT_MISMATCH') gitea.noteError('wrong_commit')
-    }
-    return result
-  } catch (err) {
-    // Our disk, not Gitea: a full or read-only data directory is retried, never counted as a
-    // Gitea fault (and never recorded as the content's fault).
-    const disk = storageFailure(err) ?? storageFailure(sourceError)
-    if (disk) {
-      throw new AppError(
-        'STORE_WRITE_FAILED',
-        `cannot write to the data directory: ${disk}`,
-        {},
-        {
-          cause: err,
-        },
-      )
-    }
-    throw archiveFault(gitea, err, sourceError, signal)
-  } finally {
-    endFetch()
-    deps.metrics?.archiveBytesDownloaded.inc(wire.bytes)
-    if (!wire.destroyed) wire.destroy()
-    if (!body.destroyed) body.destroy()
   }
 }

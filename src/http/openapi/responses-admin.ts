@@ -134,12 +134,19 @@ export const adminTemplate = z.object({
   lastError: z
     .object({
       code: z.string(),
+      advice: z.string().describe('what to do about it: one static line per code'),
       detail: z.string().nullable(),
       entry: reasonEntry,
       at: epochMs,
       commit: commit.nullable(),
     })
     .nullable(),
+  branchDeleted: z
+    .object({ at: epochMs })
+    .nullable()
+    .describe(
+      'the tracked branch was deleted in Gitea (a delete event) and not pushed since; the last good bundle keeps serving',
+    ),
   job: job.nullable(),
   repoUrl: z.string().nullable(),
   publish: publishState.nullable().describe('the served version at the publish registry'),

@@ -28,7 +28,7 @@ export const errorBodySchema = z.object({
 
 export const healthBody = z.object({ status: z.literal('ok'), uptimeSeconds: count })
 
-/** One readiness check: `ok` and details (error `code`, `reason`, `notReady` names…). */
+/** One readiness check: `ok` and details (error `code`, `reason`, `notReady` names, `attention`…). */
 const check = z.looseObject({ ok: z.boolean() })
 
 export const readinessBody = z.object({

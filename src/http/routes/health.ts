@@ -3,6 +3,7 @@
 // `?exclude=templates,fetching` reports those two but leaves them out of the verdict. A replica that
 // just started is not ready before its first reconcile pass has run its refreshes (`startup`).
 import { Hono } from 'hono'
+import { templatesNeedingAttention } from '../../admin/last-error.js'
 import type { AppDeps, AppEnv } from '../env.js'
 import { queryOf } from '../middleware/validate.js'
 import { readinessQuery } from '../openapi/requests.js'
@@ -41,13 +42,19 @@ export const healthRoutes = new Hono<AppEnv>()
     const store = checked(await deps.store.probe())
     const fetching = fetchingCheck(deps)
     let notReady: string[] | null = null
+    let attention: ReturnType<typeof templatesNeedingAttention> = []
     try {
       notReady = deps.index.status.templatesNotReady()
+      attention = templatesNeedingAttention(deps.index)
     } catch {
       // A closed or unreadable index: the database check already says why.
     }
+    // `attention`: templates whose last refresh went wrong (a deleted branch included), with what
+    // to do. They still serve their last good bundle, so they do not make the cache unready.
     const templates: Check =
-      notReady === null ? { ok: false, notReady: [] } : { ok: notReady.length === 0, notReady }
+      notReady === null
+        ? { ok: false, notReady: [], attention }
+        : { ok: notReady.length === 0, notReady, attention }
     // Start-up convergence (jobs/convergence.ts): the first reconcile pass and its refreshes.
     const convergence = deps.convergence
     const startup: Check = convergence

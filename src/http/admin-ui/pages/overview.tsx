@@ -45,6 +45,12 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
               <span class="badge">{t.removed ? 'removed' : 'untracked'}</span>
             </>
           ) : null}
+          {t.branchDeleted ? (
+            <>
+              {' '}
+              <span class="badge">branch deleted</span>
+            </>
+          ) : null}
         </span>
       </td>
       <td data-label="Repository" class="nowrap">
@@ -80,7 +86,11 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
       </td>
       <td data-label="Last error">
         {t.lastError ? (
-          <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+          <span>
+            <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+            <br />
+            <span class="small muted advice">{t.lastError.advice}</span>
+          </span>
         ) : (
           <span class="muted">—</span>
         )}

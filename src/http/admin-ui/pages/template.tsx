@@ -27,6 +27,7 @@ export function TemplatePage(props: TemplatePageProps) {
         {t.name} <Pill status={t.health} /> <PinBadge pinned={t.pinned} />
         {t.removed ? <span class="badge">removed</span> : null}
         {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
+        {t.branchDeleted ? <span class="badge">branch deleted</span> : null}
       </h1>
       <section class="card">
         <dl class="facts">
@@ -98,6 +99,8 @@ export function TemplatePage(props: TemplatePageProps) {
                   <Ago at={t.lastError.at} now={now} />
                 </span>
               </dd>
+              <dt>What to do</dt>
+              <dd class="advice">{t.lastError.advice}</dd>
             </>
           ) : null}
           {t.job ? (
