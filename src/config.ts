@@ -74,6 +74,12 @@ export interface Config {
   archivePrefix: boolean
   readTokens: ReadToken[]
   adminToken: Secret | null
+  /** GITEA_STATUS_TOKEN: posts commit statuses (write access to statuses); null = none posted. */
+  statusToken: Secret | null
+  /** GITEA_BASE_URL alone (fetching needs GITEA_TOKEN too; `hooks sync` does not). */
+  giteaBaseUrl: URL | null
+  /** GITEA_HOOKS_TOKEN: `asset-cache hooks sync` manages webhooks with it (repository admin). */
+  hooksToken: Secret | null
   /** ASSET_CACHE_URL_KEY: the HMAC key of signed bundle URLs; null = no signed URLs. */
   urlKey: Secret | null
   /** ASSET_CACHE_SIGNING_KEY: signs an attestation of every ready version; null = none. */
@@ -99,7 +105,10 @@ export interface Config {
   peers: PeerSpec | null
   /** ASSET_CACHE_OCI_PUBLISH: where every ready version is pushed; null = publishing off. */
   ociPublish: OciPublishConfig | null
-  /** ASSET_CACHE_PUBLIC_URL: how clients reach this cache (the /v2 token realm); null = unset. */
+  /**
+   * ASSET_CACHE_PUBLIC_URL: how clients, Gitea and browsers reach this cache (the /v2 token realm,
+   * the webhook URL of `hooks sync`, commit status links); null = unset.
+   */
   publicUrl: URL | null
 }
 
@@ -168,6 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     readTokens: parseReadTokens(e.ASSET_CACHE_READ_TOKENS),
     adminToken: e.ASSET_CACHE_ADMIN_TOKEN ? new Secret(e.ASSET_CACHE_ADMIN_TOKEN) : null,
     urlKey: e.ASSET_CACHE_URL_KEY ? new Secret(e.ASSET_CACHE_URL_KEY) : null,
+    statusToken: e.GITEA_STATUS_TOKEN ? new Secret(e.GITEA_STATUS_TOKEN) : null,
+    giteaBaseUrl: e.GITEA_BASE_URL ? new URL(e.GITEA_BASE_URL) : null,
+    hooksToken: e.GITEA_HOOKS_TOKEN ? new Secret(e.GITEA_HOOKS_TOKEN) : null,
     // A path relative to the working directory, or the PEM itself.
     signingKey: e.ASSET_CACHE_SIGNING_KEY
       ? loadSigningKey(

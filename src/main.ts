@@ -9,6 +9,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from './cli/exit.js'
 import { forgetCommand } from './cli/forget.js'
 import { printable } from './cli/format.js'
 import { gcCommand } from './cli/gc.js'
+import { registerGiteaTools } from './cli/gitea-tools.js'
 import { ingestCommand, openArchive } from './cli/ingest.js'
 import { lsCommand } from './cli/ls.js'
 import { migrateCommand } from './cli/migrate.js'
@@ -127,6 +128,8 @@ program
   .action((opts: { dryRun?: boolean; allowEmpty?: boolean; json?: boolean }) => {
     process.exitCode = templatesSyncCommand(loadConfig(), opts)
   })
+
+registerGiteaTools(program)
 
 program
   .command('pull')

@@ -66,6 +66,8 @@ export interface CanonicalizeOptions {
    * bundle, and digest, either way.
    */
   archivePrefix?: boolean
+  /** Told each entry left out (outside the allowlist), for a report; changes no verdict. */
+  onSkipped?: (path: string, type: 'file' | 'symlink') => void
 }
 
 interface SpooledFile extends ManifestEntry {
@@ -114,6 +116,7 @@ async function read(archive: Readable, spool: Spool, options: ReadOptions) {
     isKept: rules.isKept,
     stripRoot: archivePrefix,
     expectedCommit,
+    ...(options.onSkipped ? { onSkipped: options.onSkipped } : {}),
   })
   const extract = tar.extract()
 

@@ -29,6 +29,8 @@ export interface EntryRulesOptions {
    * Gitea with PREFIX_ARCHIVE_FILES=false.
    */
   stripRoot: boolean
+  /** Each entry outside the allowlist (directories aside), once its whole name passed the rules. */
+  onSkipped?: (path: string, type: Exclude<EntryType, 'directory'>) => void
 }
 
 // Typeflags that may name an entry at all; anything else (devices, FIFO, '7', 'S', unknown) is not.
@@ -111,6 +113,7 @@ export class EntryRules {
       if (code) throw reject(code, 'kept path refused', path)
     } else if (type !== 'directory') {
       this.skipped += 1
+      this.#options.onSkipped?.(path, type)
     }
     const mode = (header.mode & 0o111) !== 0 ? 0o755 : 0o644
     return { name, path, type, size: header.size, mode, keep }

@@ -1,36 +1,35 @@
-// Withdrawing a stored bundle whose bytes failed verification on a read (a bundle answer, or a
-// publish upload): it is quarantined (store/quarantine), dropped from the hot cache when one is
-// given, and every template whose current or pinned digest it is gets a forced refresh queued.
+// Withdrawing a blob that failed verification on read: the index and store side. The HTTP side
+// (the 500 `BUNDLE_CORRUPT` answer) stays with the bundle route.
 import type { Index, JobRow } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { ContentStore } from '../store/index.js'
 import { requeueServing } from './verify.js'
 
-export interface WithdrawDeps {
+/** What a withdrawal touches: the index, the store, and the cache that may hold the bytes. */
+export interface Withdrawal {
   index: Index
-  store: ContentStore
+  store: Pick<ContentStore, 'quarantine'>
   logger: Logger
+  /** Evicts the digest from an in-memory cache of bundle bytes. */
+  evict: (digest: string) => void
   onEnqueued?: (job: JobRow) => void
-  /** The in-memory copies of bundles, if any: the withdrawn one is dropped. */
-  hot?: { delete(digest: string): unknown }
 }
 
-/** Withdraws the blob `digest` that failed verification with `err`. Never throws. */
-export async function withdrawCorrupt(
-  deps: WithdrawDeps,
-  digest: string,
-  err: unknown,
-): Promise<void> {
-  deps.logger.error({ digest, err }, 'bundle failed verification on read; quarantined')
-  deps.hot?.delete(digest)
+/**
+ * Withdraws a blob that failed verification: quarantine, evict, queue a forced refresh of every
+ * template whose current or pinned digest it is. Never throws.
+ */
+export async function withdrawCorrupt(w: Withdrawal, digest: string, err: unknown): Promise<void> {
+  w.logger.error({ digest, err }, 'bundle failed verification on read; quarantined')
+  w.evict(digest)
   try {
-    await deps.store.quarantine(digest)
+    await w.store.quarantine(digest)
   } catch (qerr) {
-    deps.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
+    w.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
   }
   try {
-    requeueServing(deps.index, digest, deps.onEnqueued)
+    requeueServing(w.index, digest, w.onEnqueued)
   } catch (qerr) {
-    deps.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
+    w.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
   }
 }

@@ -47,6 +47,8 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://git.example.com' })
     .optional(),
   GITEA_TOKEN: optionalText,
+  GITEA_STATUS_TOKEN: optionalText,
+  GITEA_HOOKS_TOKEN: optionalText,
   GITEA_ARCHIVE_PREFIX: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default('true')

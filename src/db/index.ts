@@ -1,5 +1,7 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+
 import { AttestationQueries } from './attestations.js'
+import { BranchStateQueries } from './branch-state.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
 import { GroupCommit } from './group-commit.js'
@@ -9,10 +11,12 @@ import { type Db, openDb } from './open.js'
 import { PublishQueries } from './publish.js'
 import { RetentionQueries } from './retention.js'
 import { StatusQueries } from './status.js'
+import { CommitStatusQueries } from './statuses.js'
 import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
 export type { AttestationRow, UnsignedVersion } from './attestations.js'
+export { BRANCH_DELETED, type BranchDeleted } from './branch-state.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
 export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
@@ -21,6 +25,7 @@ export { loadMigrations, migrate } from './migrate.js'
 export type { Db } from './open.js'
 export { openDb } from './open.js'
 export type { PublishState, PublishStatus } from './publish.js'
+export type { CommitState, StatusInput, StatusResult, StatusRow } from './statuses.js'
 export { isTracked } from './template-sync.js'
 export type { ForgetResult, SyncOptions, SyncPlan, TemplateRow } from './templates.js'
 export type { VersionInput, VersionRow, VersionSource, VersionStatus } from './versions.js'
@@ -38,10 +43,13 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly branches: BranchStateQueries
   readonly publish: PublishQueries
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
   readonly groupCommit: GroupCommit
+  /** Commit statuses queued for Gitea, and how posting each went. */
+  readonly commitStatuses: CommitStatusQueries
   readonly attestations: AttestationQueries
   readonly #stamp
   readonly #local
@@ -68,9 +76,11 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.branches = new BranchStateQueries(db)
     this.publish = new PublishQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)
+    this.commitStatuses = new CommitStatusQueries(db)
     this.attestations = new AttestationQueries(db)
   }
 

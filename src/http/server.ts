@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from '../metrics.js'
 import { Publisher } from '../oci/publisher.js'
 import { createPeers } from '../peers/index.js'
 import { openRuntime, type Runtime } from '../runtime.js'
+import { statusPoster } from '../statuses/index.js'
 import { applyManifest } from '../templates-manifest.js'
 import { adminDeps, appDeps } from './deps.js'
 import { createListener } from './fast-path/listener.js'
@@ -52,6 +53,7 @@ export interface StartOptions {
     backoffMaxMs?: number
     bodyTimeoutMs?: number
     headersTimeoutMs?: number
+    archiveWaitMs?: number
     attempts?: number
   }
   jobBackoffBaseMs?: number
@@ -110,6 +112,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
+  const statuses = statusPoster(config, index, logger, metrics)
 
   const pool = new WorkerPool({
     index,
@@ -137,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
+      ...(statuses ? { onVerdict: statuses.report.bind(statuses) } : {}),
     }),
   })
   const reconciler = new Reconciler({
@@ -210,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     : null
   ownPort = Number(new URL(url).port)
   pool.start()
+  statuses?.start()
   reconciler.start()
   publisher?.start()
   deps.convergence = new StartupConvergence(index, gitea ? reconciler.runOnce() : null)
@@ -245,6 +250,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await publisher?.close()
       await gc?.stop()
       await pool.stop(graceMs)
+      await statuses?.stop()
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, graceMs).unref())])
       server.closeAllConnections()
       await metricsClosed

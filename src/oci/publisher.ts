@@ -190,8 +190,7 @@ export class Publisher {
         logger.info({ template: template.name, digest: version.digest, repository }, 'published')
       } catch (err) {
         if (this.#abort.signal.aborted) return false
-        if (err instanceof IntegrityError)
-          await withdrawCorrupt(this.#deps, image.layer.digest, err)
+        if (err instanceof IntegrityError) await this.#withdraw(image.layer.digest, err)
         this.#failed(version, err)
         report.failed++
         blocked.add(image.index.digest)
@@ -200,6 +199,16 @@ export class Publisher {
     }
     await this.#pushTags(session, template, repository, { present, blocked }, report)
     return true
+  }
+
+  /** A corrupt bundle met on upload is withdrawn as a corrupt bundle read is (cache/withdraw.ts). */
+  #withdraw(digest: string, err: unknown): Promise<void> {
+    const { index, store, logger, hot, onEnqueued } = this.#deps
+    return withdrawCorrupt(
+      { index, store, logger, evict: (d) => hot?.delete(d), ...(onEnqueued ? { onEnqueued } : {}) },
+      digest,
+      err,
+    )
   }
 
   #failed(version: VersionRow, err: unknown): void {
@@ -250,8 +259,7 @@ export class Publisher {
         metrics?.ociTagPushes.inc({ outcome: 'pushed' })
       } catch (err) {
         if (this.#abort.signal.aborted) return
-        if (err instanceof IntegrityError)
-          await withdrawCorrupt(this.#deps, image.layer.digest, err)
+        if (err instanceof IntegrityError) await this.#withdraw(image.layer.digest, err)
         report.tagsFailed++
         metrics?.ociTagPushes.inc({ outcome: 'failed' })
         this.#dueAt = Math.min(this.#dueAt, this.#now() + config.ociPublish.retryBaseMs)

@@ -1,12 +1,11 @@
 // Property: whatever text a server or an archive supplies (escape sequences, C0/C1 controls, bidi
 // controls, separators, lone surrogates), what the CLI prints holds no control character but the
 // newlines it writes itself, and no format character (every bidi control is one).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pinCommand, refreshCommand, unpinCommand } from '../../src/cli/admin.js'
 import { printable, printableJson } from '../../src/cli/format.js'
 import { ingestCommand, openArchive } from '../../src/cli/ingest.js'
@@ -14,7 +13,8 @@ import { lsCommand } from '../../src/cli/ls.js'
 import { pullCommand } from '../../src/cli/pull.js'
 import { testRuntime } from '../support/runtime.js'
 import { capture, type Printed } from './capture.js'
-import { publish, rawTar, type StubServer, startStub, TOKEN } from './stub-server.js'
+import { publish, rawTar, TOKEN } from './stub-server.js'
+import { stubOnce } from './stub-suite.js'
 
 /** Any control (C0, DEL, C1), format (bidi, zero-width), separator or lone surrogate. */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u
@@ -103,27 +103,18 @@ describe('printable', () => {
 })
 
 describe('the CLI prints untrusted text through printable', () => {
-  let stub: StubServer
-  let dir: string
-  beforeAll(async () => {
-    stub = await startStub()
-    dir = await mkdtemp(join(tmpdir(), 'cli-output-'))
-  })
-  afterAll(async () => {
-    await stub.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const ctx = stubOnce('cli-output-')
 
   it('pull: a server error code and message', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, hostile, fc.constantFrom(401, 404, 500, 503), async (c, m, s) => {
-        stub.lie = (_req, res) => {
+        ctx.stub.lie = (_req, res) => {
           res.writeHead(s, { 'content-type': 'application/json', 'retry-after': '1' })
           res.end(JSON.stringify({ error: { code: c, message: m } }))
           return true
         }
         const p = await capture(() =>
-          pullCommand('seo', { into: dir, server: stub.url, token: TOKEN }),
+          pullCommand('seo', { into: ctx.root, server: ctx.stub.url, token: TOKEN }),
         )
         expect(p.code).toBe(1)
         expectOneLine(p)
@@ -133,7 +124,7 @@ describe('the CLI prints untrusted text through printable', () => {
   })
 
   it('pull: an archive entry name the client refuses', async () => {
-    stub.lie = null
+    ctx.stub.lie = null
     const names = fc
       .tuple(hostile, hostile)
       .map(([a, b]) => `prompts/${a}${b}`.replaceAll('\u0000', ''))
@@ -141,7 +132,7 @@ describe('the CLI prints untrusted text through printable', () => {
     await fc.assert(
       fc.asyncProperty(names, async (name) => {
         publish(
-          stub,
+          ctx.stub,
           'seo',
           rawTar([
             { name: 'config.yaml', body: 'x' },
@@ -149,7 +140,7 @@ describe('the CLI prints untrusted text through printable', () => {
           ]),
         )
         const p = await capture(() =>
-          pullCommand('seo', { into: dir, server: stub.url, token: TOKEN }),
+          pullCommand('seo', { into: ctx.root, server: ctx.stub.url, token: TOKEN }),
         )
         expectOneLine(p)
       }),
@@ -158,11 +149,11 @@ describe('the CLI prints untrusted text through printable', () => {
   })
 
   it('pin, unpin, refresh: a server error, and what a server says on success', async () => {
-    const opts = { server: stub.url, token: TOKEN }
+    const opts = { server: ctx.stub.url, token: TOKEN }
     const digest = `sha256:${'a'.repeat(64)}`
     await fc.assert(
       fc.asyncProperty(hostile, hostile, fc.boolean(), async (c, m, ok) => {
-        stub.lie = (_req, res) => {
+        ctx.stub.lie = (_req, res) => {
           res.writeHead(ok ? 200 : 409, { 'content-type': 'application/json' })
           res.end(JSON.stringify(ok ? { digest: m, jobId: c } : { error: { code: c, message: m } }))
           return true
@@ -219,7 +210,7 @@ describe('the CLI prints untrusted text through printable', () => {
         fc.asyncProperty(hostile, async (junk) => {
           const name = `seo/prompts/${junk}.md`.replaceAll('\u0000', '')
           if (Buffer.byteLength(name) > 100) return
-          const file = join(dir, 'archive.tar.gz')
+          const file = join(ctx.root, 'archive.tar.gz')
           const tar = rawTar([
             { name: 'seo/', type: '5' },
             { name: 'seo/config.yaml', body: 'a: 1\n' },

@@ -1,81 +1,60 @@
-// A lying server: whatever it sends, DIR ends exactly as it was and the pull fails with a code.
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pull } from '../../src/client/index.js'
 import { END, file, pax } from '../bundle/helpers/tar.js'
 import { snapshot } from './snapshot.js'
-import {
-  bundleOf,
-  digestOfBytes,
-  publish,
-  type RawEntry,
-  rawTar,
-  type StubServer,
-  startStub,
-  TOKEN,
-} from './stub-server.js'
+import { bundleOf, digestOfBytes, publish, type RawEntry, rawTar, TOKEN } from './stub-server.js'
+import { pullCli, stubSuite } from './stub-suite.js'
 
-let stub: StubServer
-let dir: string
 const GOOD = [
   { path: 'config.yaml', body: 'name: seo\n' },
   { path: 'prompts/a.md', body: 'A\n' },
 ]
 
-beforeAll(async () => {
-  stub = await startStub()
-})
-afterAll(async () => {
-  await stub.close()
-})
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pull-hostile-'))
-  stub.reset()
+const ctx = stubSuite('pull-hostile-', {
   // DIR already holds a pulled version and files of the agent's own.
-  publish(stub, 'seo', await bundleOf(GOOD))
-  await pull(stub.url, 'seo', { into: dir, token: TOKEN })
-  await writeFile(join(dir, 'MEMORY.md'), 'agent memory')
-  await mkdir(join(dir, 'workspace'))
-  await writeFile(join(dir, 'workspace/a'), 'agent work')
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+  each: async ({ stub, dir }) => {
+    publish(stub, 'seo', await bundleOf(GOOD))
+    await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+    await writeFile(join(dir, 'MEMORY.md'), 'agent memory')
+    await mkdir(join(dir, 'workspace'))
+    await writeFile(join(dir, 'workspace/a'), 'agent work')
+  },
 })
 
 async function expectRefused(code: string | RegExp): Promise<void> {
-  const before = await snapshot(dir)
+  const before = await snapshot(ctx.dir)
   let caught: (Error & { code?: string }) | undefined
   try {
-    await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+    await pull(ctx.stub.url, 'seo', { into: ctx.dir, token: TOKEN })
   } catch (err) {
     caught = err as Error & { code?: string }
   }
   expect(caught, 'the pull must fail').toBeDefined()
   expect(caught!.code).toMatch(code)
-  expect(await snapshot(dir)).toEqual(before)
+  expect(await snapshot(ctx.dir)).toEqual(before)
 }
 
 /** A hostile tar served under its true digest: only the entry rules can stop it. */
 function serveRaw(entries: RawEntry[]): void {
   const good: RawEntry[] = [{ name: 'config.yaml', body: 'name: evil\n' }]
-  publish(stub, 'seo', rawTar([...good, ...entries]))
+  publish(ctx.stub, 'seo', rawTar([...good, ...entries]))
 }
 
 describe('lying server', () => {
   it('bytes that do not hash to the digest: EINTEGRITY', async () => {
     const real = await bundleOf([{ path: 'config.yaml', body: 'name: evil\n' }])
     const claimed = digestOfBytes(await bundleOf([{ path: 'config.yaml', body: 'other\n' }]))
-    stub.templates.set('seo', { digest: claimed, commit: 'b'.repeat(40), tar: real })
-    stub.bundles.set(claimed, real)
+    ctx.stub.templates.set('seo', { digest: claimed, commit: 'b'.repeat(40), tar: real })
+    ctx.stub.bundles.set(claimed, real)
     await expectRefused('EINTEGRITY')
   })
 
   it('a truncated body: EBADSIZE', async () => {
-    publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'x'.repeat(5000) }]))
-    stub.truncateAt = 2048
+    publish(ctx.stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'x'.repeat(5000) }]))
+    ctx.stub.truncateAt = 2048
     await expectRefused('EBADSIZE')
   })
 
@@ -109,7 +88,7 @@ describe('lying server', () => {
     // Under its true digest: only the entry rules, applied to every name an entry carries, stop it.
     const good = rawTar([{ name: 'config.yaml', body: 'name: evil\n' }])
     const shadowed = [pax([['path', 'prompts/a.md']]), file('../evil', 'pwned')]
-    publish(stub, 'seo', Buffer.concat([good.subarray(0, -1024), ...shadowed, END]))
+    publish(ctx.stub, 'seo', Buffer.concat([good.subarray(0, -1024), ...shadowed, END]))
     await expectRefused('PATH_TRAVERSAL')
   })
 
@@ -147,8 +126,8 @@ describe('lying server', () => {
   it('a symlinked directory inside DIR is never written through', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'pull-outside-'))
     try {
-      await symlink(outside, join(dir, 'agent-skills'))
-      publish(stub, 'seo', await bundleOf([...GOOD, { path: 'agent-skills/x.sh', body: 'x' }]))
+      await symlink(outside, join(ctx.dir, 'agent-skills'))
+      publish(ctx.stub, 'seo', await bundleOf([...GOOD, { path: 'agent-skills/x.sh', body: 'x' }]))
       await expectRefused('UNSAFE_DESTINATION')
       expect(await snapshot(outside)).toEqual({})
     } finally {
@@ -158,90 +137,75 @@ describe('lying server', () => {
 })
 
 describe('CLI on a lying server', () => {
-  // Async: the stub runs in this process and must keep answering while the CLI runs.
-  async function cliAsync(...args: string[]) {
-    return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'pull', ...args], {
-        cwd: join(import.meta.dirname, '../..'),
-        env: { ...process.env, ASSET_CACHE_SERVER: stub.url, ASSET_CACHE_TOKEN: TOKEN },
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => {
-        stdout += d
-      })
-      child.stderr.on('data', (d) => {
-        stderr += d
-      })
-      child.on('close', (status) => done({ status, stdout, stderr }))
-    })
-  }
+  // The stub runs in this process and keeps answering while the CLI runs.
+  const cliAsync = (...args: string[]) =>
+    pullCli(args, { ASSET_CACHE_SERVER: ctx.stub.url, ASSET_CACHE_TOKEN: TOKEN })
 
   it('pulls, then reports unchanged', async () => {
-    const digest = publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v2\n' }]))
-    const first = await cliAsync('seo', '--into', dir)
+    const digest = publish(ctx.stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v2\n' }]))
+    const first = await cliAsync('seo', '--into', ctx.dir)
     expect(first.stderr).toBe('')
     expect(first.status).toBe(0)
     expect(first.stdout).toBe(
-      `pulled ${digest} (1 files) into ${dir}; removed 1 file the previous version wrote\n`,
+      `pulled ${digest} (1 files) into ${ctx.dir}; removed 1 file the previous version wrote\n`,
     )
-    const second = await cliAsync('seo', '--into', dir)
+    const second = await cliAsync('seo', '--into', ctx.dir)
     expect(second.status).toBe(0)
     expect(second.stdout).toBe(`unchanged ${digest}\n`)
   })
 
   it('an agent-owned entry: exit 1, one line, DIR untouched', async () => {
     serveRaw([{ name: 'CLAUDE.md', body: 'pwned' }])
-    const before = await snapshot(dir)
-    const r = await cliAsync('seo', '--into', dir)
+    const before = await snapshot(ctx.dir)
+    const r = await cliAsync('seo', '--into', ctx.dir)
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/^asset-cache pull: AGENT_OWNED_PATH: .*CLAUDE\.md.*\n$/)
-    expect(await snapshot(dir)).toEqual(before)
+    expect(await snapshot(ctx.dir)).toEqual(before)
   })
 
   it('a digest mismatch: exit 1, one line, DIR untouched', async () => {
     const real = await bundleOf([{ path: 'config.yaml', body: 'evil\n' }])
     const claimed = `sha256:${'1'.repeat(64)}`
-    stub.bundles.set(claimed, real)
-    const before = await snapshot(dir)
-    const r = await cliAsync(claimed, '--into', dir)
+    ctx.stub.bundles.set(claimed, real)
+    const before = await snapshot(ctx.dir)
+    const r = await cliAsync(claimed, '--into', ctx.dir)
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/^asset-cache pull: EINTEGRITY: digest mismatch\n$/)
-    expect(await snapshot(dir)).toEqual(before)
+    expect(await snapshot(ctx.dir)).toEqual(before)
   })
 
   it('a Content-Encoding nobody asked for: exit 1, one line, no crash after the failure', async () => {
     const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
-    publish(stub, 'seo', next)
-    stub.lie = (req, res) => {
+    publish(ctx.stub, 'seo', next)
+    ctx.stub.lie = (req, res) => {
       if (!req.url!.startsWith('/v1/bundles/')) return false
       res.writeHead(200, { 'content-length': String(next.length), 'content-encoding': 'gzip' })
       res.end(next)
       return true
     }
-    const before = await snapshot(dir)
-    const r = await cliAsync('seo', '--into', dir)
+    const before = await snapshot(ctx.dir)
+    const r = await cliAsync('seo', '--into', ctx.dir)
     expect([r.status, r.stderr]).toEqual([
       1,
       expect.stringMatching(/^asset-cache pull: BAD_RESPONSE: .*Content-Encoding\n$/),
     ])
-    expect(await snapshot(dir)).toEqual(before)
+    expect(await snapshot(ctx.dir)).toEqual(before)
   })
 
   it('a bundle trickled past --timeout: exit 1, PULL_TIMEOUT, DIR untouched', async () => {
     const next = await bundleOf([{ path: 'config.yaml', body: 'v2\n' }])
-    publish(stub, 'seo', next)
+    publish(ctx.stub, 'seo', next)
     const timers: NodeJS.Timeout[] = []
-    stub.lie = (req, res) => {
+    ctx.stub.lie = (req, res) => {
       if (!req.url!.startsWith('/v1/bundles/')) return false
       res.writeHead(200, { 'content-length': String(next.length) })
       let sent = 0
       timers.push(setInterval(() => res.write(next.subarray(sent, ++sent)), 20))
       return true
     }
-    const before = await snapshot(dir)
+    const before = await snapshot(ctx.dir)
     try {
-      const r = await cliAsync('seo', '--into', dir, '--timeout', '500ms')
+      const r = await cliAsync('seo', '--into', ctx.dir, '--timeout', '500ms')
       expect([r.status, r.stderr]).toEqual([
         1,
         'asset-cache pull: PULL_TIMEOUT: pull did not finish within 500ms\n',
@@ -249,25 +213,25 @@ describe('CLI on a lying server', () => {
     } finally {
       for (const t of timers) clearInterval(t)
     }
-    expect(await snapshot(dir)).toEqual(before)
+    expect(await snapshot(ctx.dir)).toEqual(before)
   })
 
   it('401, 404, 503 and an unreachable server: exit 1 with a clear line', async () => {
-    publish(stub, 'seo', await bundleOf(GOOD))
-    const bad = await cliAsync('seo', '--into', dir, '--token', 'wrong')
+    publish(ctx.stub, 'seo', await bundleOf(GOOD))
+    const bad = await cliAsync('seo', '--into', ctx.dir, '--token', 'wrong')
     expect([bad.status, bad.stderr]).toEqual([
       1,
       expect.stringMatching(/^asset-cache pull: UNAUTHORIZED: .*401.*\n$/),
     ])
-    const missing = await cliAsync('nope', '--into', dir)
+    const missing = await cliAsync('nope', '--into', ctx.dir)
     expect(missing.stderr).toMatch(/^asset-cache pull: TEMPLATE_NOT_FOUND: /)
-    stub.templates.set('seo', 'not-ready')
-    const notReady = await cliAsync('seo', '--into', dir)
+    ctx.stub.templates.set('seo', 'not-ready')
+    const notReady = await cliAsync('seo', '--into', ctx.dir)
     expect([notReady.status, notReady.stderr]).toEqual([
       1,
       expect.stringMatching(/NOT_READY: .*retry after 30s/),
     ])
-    const down = await cliAsync('seo', '--into', dir, '--server', 'http://127.0.0.1:1')
+    const down = await cliAsync('seo', '--into', ctx.dir, '--server', 'http://127.0.0.1:1')
     expect([down.status, down.stderr]).toEqual([
       1,
       expect.stringMatching(/SERVER_UNREACHABLE: cannot reach/),

@@ -1,17 +1,15 @@
 // A server that lies about status, headers, framing or body: `pull`, called in this process as a
 // library, fails with a code, leaves DIR as it was, and never throws anything at its host (no
 // uncaught exception, no unhandled rejection, however late the server's last word arrives).
-import { mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pull } from '../../src/client/index.js'
 import { snapshot } from './snapshot.js'
-import { bundleOf, publish, type StubServer, startStub, TOKEN } from './stub-server.js'
+import { bundleOf, publish, type StubServer, TOKEN } from './stub-server.js'
+import { stubSuite } from './stub-suite.js'
 
-let stub: StubServer
-let dir: string
 let next: Buffer
 let nextDigest: string
 const escaped: unknown[] = []
@@ -19,31 +17,26 @@ const record = (err: unknown) => {
   escaped.push(err)
 }
 
-beforeAll(async () => {
-  stub = await startStub()
+beforeAll(() => {
   process.on('uncaughtException', record)
   process.on('unhandledRejection', record)
 })
-afterAll(async () => {
+afterAll(() => {
   process.off('uncaughtException', record)
   process.off('unhandledRejection', record)
-  await stub.close()
 })
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pull-lies-'))
-  stub.reset()
-  publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v1\n' }]))
-  await pull(stub.url, 'seo', { into: dir, token: TOKEN })
-  // The next version, which every lie below stands in front of.
-  next = await bundleOf([
-    { path: 'config.yaml', body: 'v2\n' },
-    { path: 'prompts/a.md', body: 'A'.repeat(4000) },
-  ])
-  nextDigest = publish(stub, 'seo', next)
-  escaped.length = 0
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+const ctx = stubSuite('pull-lies-', {
+  each: async ({ stub, dir }) => {
+    publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v1\n' }]))
+    await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+    // The next version, which every lie below stands in front of.
+    next = await bundleOf([
+      { path: 'config.yaml', body: 'v2\n' },
+      { path: 'prompts/a.md', body: 'A'.repeat(4000) },
+    ])
+    nextDigest = publish(stub, 'seo', next)
+    escaped.length = 0
+  },
 })
 
 type Lie = (req: IncomingMessage, res: ServerResponse) => void
@@ -242,16 +235,16 @@ describe('a lying server never takes down the process that imports the client', 
     it(`${name}: ${code}`, async () => {
       // A DIR pulled by template keeps its state; a pull by digest uses a fresh DIR.
       const target = byDigest ? nextDigest : 'seo'
-      if (name.startsWith('resolve: a 304')) await rm(join(dir, '.asset-cache.json'))
-      const before = await snapshot(dir)
-      stub.lie = lie()
-      const outcome = await pull(stub.url, target, { into: dir, token: TOKEN }).then(
+      if (name.startsWith('resolve: a 304')) await rm(join(ctx.dir, '.asset-cache.json'))
+      const before = await snapshot(ctx.dir)
+      ctx.stub.lie = lie()
+      const outcome = await pull(ctx.stub.url, target, { into: ctx.dir, token: TOKEN }).then(
         () => 'resolved',
         (err: Error & { code?: string }) => err.code ?? err.message,
       )
       await settle()
       expect(outcome).toBe(code)
-      expect(await snapshot(dir)).toEqual(before)
+      expect(await snapshot(ctx.dir)).toEqual(before)
       expect(escaped).toEqual([])
     })
   }

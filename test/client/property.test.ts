@@ -1,24 +1,15 @@
 // Property: whatever bytes a server sends under their true digest, a pull either writes a valid
 // bundle inside DIR or fails leaving DIR exactly as it was; nothing is ever written beside DIR.
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { pull } from '../../src/client/index.js'
 import { snapshot } from './snapshot.js'
-import { bundleOf, publish, rawTar, type StubServer, startStub, TOKEN } from './stub-server.js'
+import { bundleOf, publish, rawTar, TOKEN } from './stub-server.js'
+import { stubOnce } from './stub-suite.js'
 
-let stub: StubServer
-let root: string
-beforeAll(async () => {
-  stub = await startStub()
-  root = await mkdtemp(join(tmpdir(), 'pull-prop-'))
-})
-afterAll(async () => {
-  await stub.close()
-  await rm(root, { recursive: true, force: true })
-})
+const ctx = stubOnce('pull-prop-')
 
 const NAMES = ['config.yaml', 'prompts/a.md', '../x', 'CLAUDE.md', 'a/../../b', '/abs', 'p/\u0000q']
 
@@ -59,11 +50,11 @@ it('a mutated or hostile tar never escapes DIR and never half-writes it', async 
       ),
       async (tar) => {
         run += 1
-        const dir = join(root, `ws${run}`)
+        const dir = join(ctx.root, `ws${run}`)
         await mkdir(dir)
         const before = await snapshot(dir)
-        publish(stub, 'seo', tar)
-        const ok = await pull(stub.url, 'seo', { into: dir, token: TOKEN }).then(
+        publish(ctx.stub, 'seo', tar)
+        const ok = await pull(ctx.stub.url, 'seo', { into: dir, token: TOKEN }).then(
           () => true,
           () => false,
         )
@@ -73,7 +64,7 @@ it('a mutated or hostile tar never escapes DIR and never half-writes it', async 
           expect(path.toLowerCase()).not.toMatch(/staging|^claude\.md$/)
           if (what.startsWith('file')) expect(what).toMatch(/^file (644|755) /)
         }
-        expect((await readdir(root)).every((n) => /^ws\d+$/.test(n))).toBe(true)
+        expect((await readdir(ctx.root)).every((n) => /^ws\d+$/.test(n))).toBe(true)
       },
     ),
     { numRuns: 60 },

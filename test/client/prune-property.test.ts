@@ -1,24 +1,15 @@
 // Property: after any sequence of versions, DIR holds exactly the current bundle's files plus the
 // agent's own files (untouched), and no directory pull created is left empty.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { pull, STATE_FILE } from '../../src/client/index.js'
 import { snapshot } from './snapshot.js'
-import { bundleOf, publish, type StubServer, startStub, TOKEN } from './stub-server.js'
+import { bundleOf, publish, TOKEN } from './stub-server.js'
+import { stubOnce } from './stub-suite.js'
 
-let stub: StubServer
-let root: string
-beforeAll(async () => {
-  stub = await startStub()
-  root = await mkdtemp(join(tmpdir(), 'prune-prop-'))
-})
-afterAll(async () => {
-  await stub.close()
-  await rm(root, { recursive: true, force: true })
-})
+const ctx = stubOnce('prune-prop-')
 
 const POOL = [
   'config.yaml',
@@ -59,14 +50,14 @@ it('DIR is always the current bundle plus the agent files, with no emptied direc
   let run = 0
   await fc.assert(
     fc.asyncProperty(versions, async (seq) => {
-      const dir = join(root, String(run++))
+      const dir = join(ctx.root, String(run++))
       for (const [path, body] of Object.entries(AGENT)) {
         await mkdir(join(dir, path, '..'), { recursive: true })
         await writeFile(join(dir, path), body)
       }
       for (const files of seq) {
-        publish(stub, 'seo', await bundleOf(files))
-        await pull(stub.url, 'seo', { into: dir, token: TOKEN })
+        publish(ctx.stub, 'seo', await bundleOf(files))
+        await pull(ctx.stub.url, 'seo', { into: dir, token: TOKEN })
         const regular = Object.entries(await snapshot(dir))
           .filter(([p, kind]) => kind.startsWith('file ') && p !== STATE_FILE)
           .map(([p]) => p)

@@ -1,61 +1,24 @@
-// `asset-cache pull` exit codes: 0 ok, 1 the pull failed (server, integrity, refusal, deadline),
-// 2 a usage or configuration mistake (no --into, no server, a bad flag value, a malformed target).
-import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pullCommand } from '../../src/cli/pull.js'
 import { capture } from './capture.js'
-import {
-  bundleOf,
-  digestOfBytes,
-  publish,
-  rawTar,
-  type StubServer,
-  startStub,
-  TOKEN,
-} from './stub-server.js'
+import { bundleOf, digestOfBytes, publish, rawTar, TOKEN } from './stub-server.js'
+import { pullCli, stubSuite } from './stub-suite.js'
 
-let stub: StubServer
-let dir: string
-beforeAll(async () => {
-  stub = await startStub()
-})
-afterAll(async () => {
-  await stub.close()
-})
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pull-exit-'))
-  stub.reset()
-  publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v1\n' }]))
-})
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true })
+const ctx = stubSuite('pull-exit-', {
+  each: async ({ stub }) => {
+    publish(stub, 'seo', await bundleOf([{ path: 'config.yaml', body: 'v1\n' }]))
+  },
 })
 
 const run = (target: string, extra: Record<string, string> = {}) =>
-  capture(() => pullCommand(target, { into: dir, server: stub.url, token: TOKEN, ...extra }))
+  capture(() =>
+    pullCommand(target, { into: ctx.dir, server: ctx.stub.url, token: TOKEN, ...extra }),
+  )
 
 /** The CLI as a user runs it (commander's own checks included), without the test's env. */
-function cli(...args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((done) => {
-    const env = { ...process.env }
-    delete env.ASSET_CACHE_SERVER
-    delete env.ASSET_CACHE_TOKEN
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'pull', ...args], {
-      cwd: join(import.meta.dirname, '../..'),
-      env,
-    })
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('close', (status) => done({ status, stderr }))
-  })
-}
+const cli = (...args: string[]) => pullCli(args)
 
 describe('pull exit codes', () => {
   it('0: pulled, then unchanged', async () => {
@@ -66,16 +29,16 @@ describe('pull exit codes', () => {
   it('1: the server failed, the bytes lied, the bundle was refused, the deadline passed', async () => {
     expect(await run('nope')).toMatchObject({ code: 1, stderr: /TEMPLATE_NOT_FOUND/ })
     const claimed = `sha256:${'1'.repeat(64)}`
-    stub.bundles.set(claimed, await bundleOf([{ path: 'config.yaml', body: 'x' }]))
+    ctx.stub.bundles.set(claimed, await bundleOf([{ path: 'config.yaml', body: 'x' }]))
     expect(await run(claimed)).toMatchObject({ code: 1, stderr: /EINTEGRITY/ })
     const evil = rawTar([{ name: 'CLAUDE.md', body: 'x' }])
-    stub.bundles.set(digestOfBytes(evil), evil)
+    ctx.stub.bundles.set(digestOfBytes(evil), evil)
     expect(await run(digestOfBytes(evil))).toMatchObject({ code: 1, stderr: /AGENT_OWNED_PATH/ })
     expect(await run('seo', { server: 'http://127.0.0.1:1' })).toMatchObject({
       code: 1,
       stderr: /SERVER_UNREACHABLE/,
     })
-    stub.stall = true
+    ctx.stub.stall = true
     expect(await run('seo', { timeout: '200ms' })).toMatchObject({
       code: 1,
       stderr: /PULL_TIMEOUT/,
@@ -92,7 +55,7 @@ describe('pull exit codes', () => {
     for (const target of ['sha256:XYZ', '../x', '']) {
       expect(await run(target)).toMatchObject({ code: 2, stderr: /INVALID_TARGET/ })
     }
-    expect(stub.requests).toEqual([])
+    expect(ctx.stub.requests).toEqual([])
   })
 
   it('pull oci:// honours --timeout like pull: 1 TIMEOUT past it, 2 for a bad value', async () => {
@@ -116,7 +79,7 @@ describe('pull exit codes', () => {
     const saved = process.env.ASSET_CACHE_SERVER
     delete process.env.ASSET_CACHE_SERVER
     try {
-      const r = await capture(() => pullCommand('seo', { into: dir, token: TOKEN }))
+      const r = await capture(() => pullCommand('seo', { into: ctx.dir, token: TOKEN }))
       expect(r).toMatchObject({ code: 2, stderr: /no server/ })
     } finally {
       if (saved !== undefined) process.env.ASSET_CACHE_SERVER = saved
@@ -126,9 +89,9 @@ describe('pull exit codes', () => {
   // Four processes: slow on a busy machine, hence the long timeout (no timing is asserted).
   it('2: no --into, no target, an unknown flag (commander); --help is 0', async () => {
     const [noInto, noTarget, unknown, help] = await Promise.all([
-      cli('seo', '--server', stub.url),
-      cli('--into', dir, '--server', stub.url),
-      cli('seo', '--into', dir, '--server', stub.url, '--frobnicate'),
+      cli('seo', '--server', ctx.stub.url),
+      cli('--into', ctx.dir, '--server', ctx.stub.url),
+      cli('seo', '--into', ctx.dir, '--server', ctx.stub.url, '--frobnicate'),
       cli('--help'),
     ])
     expect([noInto.status, noInto.stderr]).toEqual([2, expect.stringMatching(/--into/)])

@@ -5,8 +5,6 @@
 // can change the index (or a mirror) would.
 
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -23,12 +21,9 @@ import {
   type VerifyCliOptions,
 } from '../../src/cli/attestation.js'
 import { loadTrustedKey, pull } from '../../src/client/index.js'
-import { appDeps } from '../../src/http/deps.js'
-import { createListener } from '../../src/http/fast-path/listener.js'
 import { silentLogger } from '../../src/log.js'
-import { createMetrics } from '../../src/metrics.js'
 import { opensslKeyPair } from '../attest/keys.js'
-import { type Fixture, fixture } from '../http/read-fixture.js'
+import { type Fixture, fixture, type Listening, listenFixture } from '../http/read-fixture.js'
 import { cli } from '../support/cli.js'
 import { archive, commitTree } from '../support/git.js'
 import { capture } from './capture.js'
@@ -42,7 +37,7 @@ const trustA = loadTrustedKey(keyA.pub)
 const trustB = loadTrustedKey(keyB.pub)
 
 let f: Fixture
-let server: Server
+let served: Listening
 let base: string
 const digests: Record<string, string> = {}
 const versions: Record<string, number> = {}
@@ -100,19 +95,12 @@ beforeAll(async () => {
   await ingestOne('seo', 'name: seo\n', true)
   await ingestOne('docs', 'name: docs\n', true)
   await ingestOne('empty', 'name: empty\n', false)
-  const { config, index, store } = f.rt
-  server = createServer(
-    createListener(
-      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
-    ),
-  )
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await listenFixture(f)
+  base = served.base
 })
 
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((done) => server.close(done))
+  await served.close()
   f?.rt.close()
 })
 

@@ -2,20 +2,20 @@
 // no token; a scoped token cannot mint outside its scope (exit 1); bad arguments exit 2.
 
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { urlCommand } from '../../src/cli/url.js'
-import { appDeps } from '../../src/http/deps.js'
-import { createListener } from '../../src/http/fast-path/listener.js'
-import { silentLogger } from '../../src/log.js'
-import { createMetrics } from '../../src/metrics.js'
-import { type Fixture, fixture, ingestTree } from '../http/read-fixture.js'
+import {
+  type Fixture,
+  fixture,
+  ingestTree,
+  type Listening,
+  listenFixture,
+} from '../http/read-fixture.js'
 import { capture } from './capture.js'
 
 let f: Fixture
-let server: Server
+let served: Listening
 let base: string
 let seo: string
 let docs: string
@@ -27,19 +27,12 @@ beforeAll(async () => {
   })
   seo = (await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n' })).digest
   docs = (await ingestTree(f.rt, 'docs', { 'config.yaml': 'name: docs\n' })).digest
-  const { config, index, store } = f.rt
-  server = createServer(
-    createListener(
-      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
-    ),
-  )
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await listenFixture(f)
+  base = served.base
 })
 
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((done) => server.close(done))
+  await served.close()
   f?.rt.close()
 })
 

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -28,3 +29,18 @@ export function yamlDocs(text: string, name = 'yaml'): unknown[] {
 }
 
 export const readYaml = (path: string) => yamlDocs(read(path), path)
+
+/**
+ * The check catches each broken rule: every `from` stands in `text`, and `check` finds a problem
+ * in the text with it replaced by `to`.
+ */
+export function expectEachBreaks(
+  text: string,
+  broken: [from: string, to: string][],
+  check: (changed: string) => unknown[],
+): void {
+  for (const [from, to] of broken) {
+    expect(text, from).toContain(from)
+    expect(check(text.replace(from, to)), from).not.toEqual([])
+  }
+}

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT, read } from './files.js'
+import { expectEachBreaks, ROOT, read } from './files.js'
 import {
   commandWords,
   type InstallSteps,
@@ -63,18 +63,17 @@ describe('systemd unit and the host install steps', () => {
   })
 
   it('the check catches each broken rule', () => {
-    const broken: [string, string][] = [
-      ['docs/operations.md', 'doc/operations.md'],
-      ['docs/configuration.md', 'docs/settings.md'],
-      ['file:///opt/asset-cache/docs/operations.md', 'file:///usr/share/doc/asset-cache/ops.md'],
-      ['/opt/asset-cache/bin/asset-cache.js', '/opt/asset-cache/cli/asset-cache.js'],
-      ['PATH=/opt/asset-cache/node/bin', 'PATH=/opt/asset-cache/nodejs/bin'],
-    ]
-    for (const [from, to] of broken) {
-      expect(TEXT, from).toContain(from)
-      const changed = parseUnit(TEXT.replace(from, to))
-      expect(installProblems(changed, steps, PKG.files), from).not.toEqual([])
-    }
+    expectEachBreaks(
+      TEXT,
+      [
+        ['docs/operations.md', 'doc/operations.md'],
+        ['docs/configuration.md', 'docs/settings.md'],
+        ['file:///opt/asset-cache/docs/operations.md', 'file:///usr/share/doc/asset-cache/ops.md'],
+        ['/opt/asset-cache/bin/asset-cache.js', '/opt/asset-cache/cli/asset-cache.js'],
+        ['PATH=/opt/asset-cache/node/bin', 'PATH=/opt/asset-cache/nodejs/bin'],
+      ],
+      (changed) => installProblems(parseUnit(changed), steps, PKG.files),
+    )
     const withoutDocs = { ...steps, copied: steps.copied.filter((c) => c !== 'docs') }
     expect(installProblems(unit, withoutDocs, PKG.files)).not.toEqual([])
     expect(installProblems(unit, steps, [...PKG.files, 'schemas'])).not.toEqual([])

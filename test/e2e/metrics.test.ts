@@ -41,6 +41,8 @@ const METRIC_NAMES = [
   'asset_cache_http_connections_refused_total',
   'asset_cache_http_connections_timed_out_total',
   'asset_cache_http_requests_aborted_total',
+  'asset_cache_commit_status_posts_total',
+  'asset_cache_commit_statuses_queued',
 ]
 
 let stack: Stack

@@ -17,6 +17,7 @@ const READ_TOKEN = secret('read')
 const SCOPED_READ_TOKEN = secret('scoped')
 const ADMIN_TOKEN = secret('admin')
 const WRONG_TOKEN = secret('wrong')
+const STATUS_TOKEN = secret('status')
 
 let stack: Stack
 let gitea: FakeGitea
@@ -33,7 +34,8 @@ beforeEach(async () => {
       read: `${READ_TOKEN},${SCOPED_READ_TOKEN}@seo`,
       admin: ADMIN_TOKEN,
     },
-    env: { ASSET_CACHE_LOG_LEVEL: 'trace' },
+    env: { ASSET_CACHE_LOG_LEVEL: 'trace', GITEA_STATUS_TOKEN: STATUS_TOKEN },
+    gitea: { tokenAccess: { [STATUS_TOKEN]: { scope: 'write' } } },
     serve: false,
   })
   ;({ gitea, repo } = stack)
@@ -123,6 +125,8 @@ describe('logs', () => {
     const broken = await push(repo, { 'prompts/b.md': 'never stored\n' })
     expect(await hook(broken, WEBHOOK_SECRET)).toBe(202)
     await until(() => index.jobs.list({ state: 'failed' }).length > 0)
+    // Commit statuses were posted with their own token.
+    await until(() => gitea.statuses(repo.fullName, good.after).some((s) => s.state === 'success'))
     await server.close(1_000)
     server = null
 
@@ -134,7 +138,9 @@ describe('logs', () => {
       SCOPED_READ_TOKEN,
       ADMIN_TOKEN,
       WRONG_TOKEN,
+      STATUS_TOKEN,
       `token ${GITEA_TOKEN}`,
+      `token ${STATUS_TOKEN}`,
       `Bearer ${READ_TOKEN}`,
       ...signatures.map((s) => s.replace(/^sha(1|256)=/, '')),
     ]

@@ -15,14 +15,13 @@ import { PREDICATE_TYPE, RULES_VERSION } from '../../src/attest/statement.js'
 import { verifyAttestations } from '../../src/attest/verify.js'
 import { ingest } from '../../src/cache/ingest.js'
 import { ingestCommand, openArchive } from '../../src/cli/ingest.js'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
 import { silentLogger } from '../../src/log.js'
 import { MEDIA_TYPES } from '../../src/oci/image.js'
 import { DSSE_MEDIA_TYPE } from '../../src/oci/referrers.js'
 import type { Runtime } from '../../src/runtime.js'
 import { opensslKeyPair } from '../attest/keys.js'
 import { capture } from '../client/capture.js'
+import { runtimeApp } from '../support/app.js'
 import { archive, commitTree, type TreeEntry } from '../support/git.js'
 import { errorCode, type Fixture, fixture } from './read-fixture.js'
 
@@ -237,10 +236,7 @@ describe('OCI referrers', () => {
 })
 
 /** A second app over the same runtime (its own view caches). */
-const fixtureApp = () =>
-  createApp(
-    appDeps({ config: f.rt.config, index: f.rt.index, store: f.rt.store, logger: silentLogger }),
-  )
+const fixtureApp = () => runtimeApp(f.rt)
 
 describe('signing never fails an ingest', () => {
   it('a version whose signing fails is ready all the same, and the failure is counted', async () => {

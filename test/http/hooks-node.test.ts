@@ -10,11 +10,9 @@ import { getRequestListener } from '@hono/node-server'
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobRow } from '../../src/db/index.js'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import { createMetrics, type Metrics } from '../../src/metrics.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 
 const SECRET = 'webhook-node-secret'
@@ -44,16 +42,7 @@ beforeEach(async () => {
   })
   metrics = createMetrics()
   onEnqueued = () => {}
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-      metrics,
-      onEnqueued: (job) => onEnqueued(job),
-    }),
-  )
+  const app = runtimeApp(rt, { metrics, onEnqueued: (job) => onEnqueued(job) })
   server = createServer(getRequestListener(app.fetch))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/gitea`

@@ -8,10 +8,8 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cappedText } from '../../src/capped-text.js'
 import { DELIVERY_TEXT_BYTES, type DeliveryRow } from '../../src/db/index.js'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 
 const SECRET = 'retention-secret'
@@ -31,15 +29,7 @@ async function setup(env: Record<string, string> = {}) {
     ASSET_CACHE_ADMIN_TOKEN: ADMIN,
     ...env,
   })
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-    }),
-  )
-  return { rt, app }
+  return { rt, app: runtimeApp(rt) }
 }
 
 /** A push Gitea once signed: the attacker can only vary the headers. */

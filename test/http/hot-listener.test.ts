@@ -169,24 +169,29 @@ function signedQuery(digest: string, how: string): string {
   }
 }
 
+/** The digests a generated request may name: served, large, unknown and mis-cased. */
+const targetDigests = (): Record<string, string> => ({
+  seo,
+  docs,
+  big,
+  unknown: `sha256:${'0'.repeat(64)}`,
+  upper: seo.toUpperCase().replace('SHA256', 'sha256'),
+})
+
+/** Warms both hot caches (a miss goes to the app and loads the entry). */
+async function warmBoth() {
+  for (const base of [hot.url, appOnly.url]) {
+    for (const d of [seo, docs]) {
+      const res = await send(base, 'GET', `/v1/bundles/${d}`, { authorization: 'Bearer all-token' })
+      expect(res.status).toBe(200)
+    }
+  }
+}
+
 describe('the hot bundle listener', () => {
   it('answers every request exactly as the app does', async () => {
-    const digests: Record<string, string> = {
-      seo,
-      docs,
-      big,
-      unknown: `sha256:${'0'.repeat(64)}`,
-      upper: seo.toUpperCase().replace('SHA256', 'sha256'),
-    }
-    // Warm both hot caches (a miss goes to the app and loads the entry).
-    for (const base of [hot.url, appOnly.url]) {
-      for (const d of [seo, docs]) {
-        const res = await send(base, 'GET', `/v1/bundles/${d}`, {
-          authorization: 'Bearer all-token',
-        })
-        expect(res.status).toBe(200)
-      }
-    }
+    const digests = targetDigests()
+    await warmBoth()
     toApp = 0
     let runs = 0
     await fc.assert(
@@ -228,22 +233,9 @@ describe('the hot bundle listener', () => {
 
   it('answers /v2 layer blobs exactly as the app does, scoped per repository', async () => {
     const basic = (token: string) => `Basic ${Buffer.from(`x:${token}`).toString('base64')}`
-    const digests: Record<string, string> = {
-      seo,
-      docs,
-      big,
-      unknown: `sha256:${'0'.repeat(64)}`,
-      upper: seo.toUpperCase().replace('SHA256', 'sha256'),
-    }
+    const digests = targetDigests()
     const names = ['templates/seo', 'templates/docs', 'templates/nope', 'templates/Seo', 'x//y']
-    for (const base of [hot.url, appOnly.url]) {
-      for (const d of [seo, docs]) {
-        const res = await send(base, 'GET', `/v1/bundles/${d}`, {
-          authorization: 'Bearer all-token',
-        })
-        expect(res.status).toBe(200)
-      }
-    }
+    await warmBoth()
     toApp = 0
     let runs = 0
     const blob$ = fc.record({

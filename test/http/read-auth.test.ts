@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseReadTokens } from '../../src/config.js'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
 import { matchReadToken } from '../../src/http/middleware/read-auth.js'
 import { createLogger } from '../../src/log.js'
+import { runtimeApp } from '../support/app.js'
 import { errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -78,14 +77,9 @@ describe('with tokens', () => {
   it('never logs the token', async () => {
     const lines: string[] = []
     f = await fixture({ ASSET_CACHE_READ_TOKENS: 'very-secret-token' })
-    const app = createApp(
-      appDeps({
-        config: f.rt.config,
-        index: f.rt.index,
-        store: f.rt.store,
-        logger: createLogger('debug', { write: (s: string) => lines.push(s) }),
-      }),
-    )
+    const app = runtimeApp(f.rt, {
+      logger: createLogger('debug', { write: (s: string) => lines.push(s) }),
+    })
     await app.request('/v1/templates', { headers: bearer('very-secret-token') })
     await app.request('/v1/templates', { headers: bearer('very-secret-wrong') })
     expect(lines.length).toBeGreaterThan(0)

@@ -2,15 +2,19 @@
 // `git archive` tarballs, and an in-process app.
 
 import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { ingest } from '../../src/cache/ingest.js'
 import type { JobRow } from '../../src/db/index.js'
-import { createApp } from '../../src/http/app.js'
 import { appDeps } from '../../src/http/deps.js'
+import { createListener } from '../../src/http/fast-path/listener.js'
 import { silentLogger } from '../../src/log.js'
+import { createMetrics } from '../../src/metrics.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp, type TestApp } from '../support/app.js'
 import { archive, commitTree, type TreeEntry } from '../support/git.js'
 import { testRuntime } from '../support/runtime.js'
 
@@ -22,36 +26,20 @@ export const TEMPLATES = [
 
 export interface Fixture {
   rt: Runtime
-  app: ReturnType<typeof createApp>
+  app: TestApp
   enqueued: JobRow[]
 }
 
 export async function fixture(env: Record<string, string> = {}): Promise<Fixture> {
   const rt = await testRuntime(TEMPLATES, env)
   const enqueued: JobRow[] = []
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-      onEnqueued: (job) => enqueued.push(job),
-    }),
-  )
+  const app = runtimeApp(rt, { onEnqueued: (job) => enqueued.push(job) })
   return { rt, app, enqueued }
 }
 
 /** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */
 export function appWithClock(f: Fixture, now: () => number): Fixture['app'] {
-  return createApp(
-    appDeps({
-      config: f.rt.config,
-      index: f.rt.index,
-      store: f.rt.store,
-      logger: silentLogger,
-      now,
-    }),
-  )
+  return runtimeApp(f.rt, { now })
 }
 
 /** Commits `tree` in a fresh repository and ingests its archive for `template`. */
@@ -76,3 +64,28 @@ export async function ingestTree(
 
 export const errorCode = async (res: Response) =>
   ((await res.json()) as { error: { code: string } }).error.code
+
+export interface Listening {
+  /** http://127.0.0.1:PORT */
+  base: string
+  /** Closes the server and its open connections (the runtime stays open). */
+  close: () => Promise<void>
+}
+
+/** The fixture's runtime behind the listener `serve` runs (fast path, then the app), on loopback. */
+export async function listenFixture(f: Fixture): Promise<Listening> {
+  const { config, index, store } = f.rt
+  const server = createServer(
+    createListener(
+      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+    ),
+  )
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((done) => server.close(done))
+    },
+  }
+}

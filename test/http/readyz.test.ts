@@ -5,11 +5,9 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { TMP_DIR } from '../../src/store/paths.js'
+import { runtimeApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 import { ingestTree } from './read-fixture.js'
 
@@ -26,7 +24,11 @@ interface Readiness {
     database: { ok: boolean; code?: string }
     store: { ok: boolean; code?: string }
     fetching: { ok: boolean; configured: boolean; reason?: string }
-    templates: { ok: boolean; notReady: string[] }
+    templates: {
+      ok: boolean
+      notReady: string[]
+      attention: { template: string; code: string; advice: string }[]
+    }
   }
 }
 
@@ -41,14 +43,7 @@ async function setup(env: Record<string, string> = GITEA, ready = ['seo', 'docs'
   for (const name of ready) {
     await ingestTree(rt, name, { 'config.yaml': `name: ${name}\n` })
   }
-  const app = createApp(
-    appDeps({
-      config: rt.config,
-      index: rt.index,
-      store: rt.store,
-      logger: silentLogger,
-    }),
-  )
+  const app = runtimeApp(rt)
   const probe = async (query = '') => {
     const res = await app.request(`/readyz${query}`)
     return { status: res.status, body: (await res.json()) as Readiness }
@@ -67,7 +62,7 @@ describe('GET /readyz', () => {
         database: expect.objectContaining({ ok: true }),
         store: { ok: true },
         fetching: { ok: true, configured: true },
-        templates: { ok: true, notReady: [] },
+        templates: { ok: true, notReady: [], attention: [] },
         startup: { ok: true },
       },
     })
@@ -78,7 +73,7 @@ describe('GET /readyz', () => {
     const { status, body } = await probe()
     expect(status).toBe(503)
     expect(body.status).toBe('not_ready')
-    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
+    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'], attention: [] })
     expect(body.checks.database.ok).toBe(true)
   })
 
@@ -90,8 +85,53 @@ describe('GET /readyz', () => {
     expect(status).toBe(200)
     expect(body.status).toBe('ready')
     expect(body.excluded).toEqual(['templates', 'fetching'])
-    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
+    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'], attention: [] })
     expect(body.checks.fetching.ok).toBe(false)
+  })
+
+  it('stays ready for a deleted branch and a failing Gitea, naming each with its advice', async () => {
+    const { rt, probe } = await setup()
+    rt.index.branches.markDeleted('seo', 'main', 'delivery-1')
+    rt.index.versions.record({
+      template: 'docs',
+      commit: 'd'.repeat(64),
+      status: 'failed',
+      reasonCode: 'GITEA_TOKEN_REJECTED',
+      reasonDetail: 'archive download: 401: token rejected — regenerate GITEA_TOKEN',
+      source: 'reconcile',
+    })
+    const { status, body } = await probe()
+    expect(status).toBe(200)
+    expect(body.checks.templates).toEqual({
+      ok: true,
+      notReady: [],
+      attention: [
+        {
+          template: 'docs',
+          code: 'GITEA_TOKEN_REJECTED',
+          advice: expect.stringMatching(/regenerate/),
+        },
+        { template: 'seo', code: 'BRANCH_DELETED', advice: expect.stringMatching(/keeps serving/) },
+      ],
+    })
+    // No detail reaches the unauthenticated probe.
+    expect(JSON.stringify(body)).not.toMatch(/401/)
+  })
+
+  it('does not count a deleted branch as behind its head (asset_cache_reconcile_lag_seconds)', async () => {
+    const { rt } = await setup()
+    const later = Date.now() + 60_000
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.branches.markDeleted('seo', 'main', null)
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.versions.record({
+      template: 'docs',
+      commit: 'f'.repeat(40),
+      status: 'failed',
+      reasonCode: 'GITEA_UNAVAILABLE',
+      source: 'reconcile',
+    })
+    expect(rt.index.status.reconcileLagSeconds(later)).toBeGreaterThan(0)
   })
 
   it('never leaves the database or the store out, and refuses a check it does not know', async () => {

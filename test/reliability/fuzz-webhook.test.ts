@@ -11,10 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createApp } from '../../src/http/app.js'
-import { appDeps } from '../../src/http/deps.js'
-import { silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
+import { runtimeApp } from '../support/app.js'
 import { testRuntime } from '../support/runtime.js'
 import { FULL, pick } from './mode.js'
 
@@ -514,15 +512,7 @@ it(
   async () => {
     const started = performance.now()
     const enqueued: number[] = []
-    const app = createApp(
-      appDeps({
-        config: rt.config,
-        index: rt.index,
-        store: rt.store,
-        logger: silentLogger,
-        onEnqueued: (job) => enqueued.push(job.id),
-      }),
-    )
+    const app = runtimeApp(rt, { onEnqueued: (job) => enqueued.push(job.id) })
     const statuses: Record<string, number> = {}
     const codes: Record<string, number> = {}
     const kinds: Record<string, number> = {}
@@ -597,14 +587,7 @@ it(
     )
 
     // No secret: every delivery is refused with 503 and nothing is recorded.
-    const closed = createApp(
-      appDeps({
-        config: noSecret.config,
-        index: noSecret.index,
-        store: noSecret.store,
-        logger: silentLogger,
-      }),
-    )
+    const closed = runtimeApp(noSecret)
     const noSecretStatuses: Record<string, number> = {}
     await fc.assert(
       fc.asyncProperty(requestArb, async (r) => {

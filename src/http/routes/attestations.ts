@@ -10,7 +10,9 @@ import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { inScope } from '../middleware/read-auth.js'
 import { validated } from '../middleware/validate.js'
-import { digestParam } from '../openapi/requests.js'
+import { attestationQuery, digestParam } from '../openapi/requests.js'
+import { attestationList } from '../openapi/responses.js'
+import { error, json, NO_CACHE, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
 
 export const attestationRoutes = new Hono<AppEnv>()
 
@@ -29,3 +31,26 @@ attestationRoutes.get('/:digest/attestations', (c) => {
     .map((r) => JSON.parse(r.envelope) as unknown)
   return c.json(envelopes, 200, { 'Cache-Control': 'no-cache' })
 })
+
+export const attestationOperations: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/v1/bundles/{digest}/attestations',
+    operationId: 'getBundleAttestations',
+    summary: 'The signed attestations of a bundle',
+    description:
+      'DSSE envelopes of the ready versions that built this bundle: for each template and ' +
+      "signing key the newest version's envelope only, newest first; `?template=` keeps that " +
+      "template's. A scoped token sees those of its templates only. Empty when nothing is signed.",
+    tag: 'bundles',
+    security: 'read',
+    params: digestParam,
+    query: attestationQuery,
+    responses: {
+      200: json('DSSE envelopes', attestationList, NO_CACHE),
+      400: error('malformed digest', 'INVALID_DIGEST'),
+      ...readAuthErrors,
+      404: error('unknown digest (or not readable with this token)', 'NOT_FOUND'),
+    },
+  },
+]

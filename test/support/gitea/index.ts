@@ -20,7 +20,9 @@ export {
   type InjectOptions,
   type RouteKind,
 } from './faults.js'
+export { DEFAULT_GENERATE_WAIT_MS, parseRange } from './generate.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
+export { branchFilterMatches, HookBook, type StoredHook } from './hooks.js'
 export {
   type ObjectStorage,
   type StorageRequest,
@@ -50,6 +52,7 @@ export {
   type RepoFile,
   type RepoFiles,
 } from './repo.js'
+export type { StoredStatus, TokenAccess } from './repo-api.js'
 export {
   type AddRepoOptions,
   type FakeGitea,

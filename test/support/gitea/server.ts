@@ -13,7 +13,10 @@ import {
   type ServedRepo,
 } from './context.js'
 import { FaultBook, type RouteKind } from './faults.js'
-import type { GitRepo } from './repo.js'
+import { serveGit } from './git-http.js'
+import { HookBook } from './hooks.js'
+import type { GitRepo, RepoFiles } from './repo.js'
+import { REPO_API, RepoApi, type StoredStatus, type TokenAccess } from './repo-api.js'
 import { notFoundBody, sendJson } from './respond.js'
 import { sendWebhook, type WebhookDelivery, type WebhookOptions } from './webhook.js'
 
@@ -22,6 +25,11 @@ export interface FakeGiteaOptions {
   tokens?: string[]
   host?: string
   port?: number
+  /**
+   * What each token may do beyond reading (they are accepted tokens too): `write` scope posts
+   * commit statuses, `admin` manages the repository's webhooks. A token not listed reads only.
+   */
+  tokenAccess?: Record<string, TokenAccess>
 }
 
 export interface AddRepoOptions {
@@ -44,6 +52,20 @@ export interface FakeGitea {
   setArchiveMode(mode: ArchiveMode): void
   /** Gitea's `[repository] PREFIX_ARCHIVE_FILES` from now on (default true). */
   setPrefixArchiveFiles(prefix: boolean): void
+  /** The repositories' webhooks (created through the hooks API) and their deliveries. */
+  readonly hooks: HookBook
+  /** Commit statuses posted, newest first. */
+  statuses(repo: string, sha: string): StoredStatus[]
+  /**
+   * Commits `files` on a branch (default: the default branch) and delivers the push to its hooks.
+   * A real `git push` to `<url>/<owner>/<name>.git` (a token with write scope as password) does
+   * the same; its deliveries are made after the push is answered (`hooks.settled()`).
+   */
+  push(
+    repo: GitRepo,
+    files: RepoFiles,
+    options?: { branch?: string; message?: string; delete?: string[] },
+  ): Promise<string>
   /** Delivers a webhook as Gitea does; see sendWebhook. */
   sendWebhook(targetUrl: string, options: WebhookOptions): Promise<WebhookDelivery>
   /** Clears the request log, counters and faults. */
@@ -83,7 +105,10 @@ function decodePath(raw: string): string | null {
 }
 
 export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<FakeGitea> {
-  const tokens = new Set(options.tokens ?? [])
+  const access = new Map(Object.entries(options.tokenAccess ?? {}))
+  const tokens = new Set([...(options.tokens ?? []), ...access.keys()])
+  const hooks = new HookBook()
+  const repoApi = new RepoApi(hooks)
   const privateByDefault = tokens.size > 0
   const repos = new Map<string, ServedRepo>()
   const requests: RequestRecord[] = []
@@ -105,6 +130,47 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     }
     const json = (status: number, body: unknown, headers?: Record<string, string>) =>
       sendJson(res, status, body, { signal: stopping.signal, headers, onBytes })
+
+    const isGit = await serveGit(req, res, record.path, {
+      find: (owner, name) => repos.get(`${owner}/${name}`.toLowerCase())?.repo ?? null,
+      canWrite: (header) =>
+        presentedTokens(header).some((token) => access.get(token)?.scope === 'write'),
+      hooks,
+    })
+    if (isGit) return
+
+    const api = REPO_API.exec(record.path)
+    if (api) {
+      const presented = presentedTokens(req.headers.authorization)
+      const known = presented.find((token) => tokens.has(token))
+      if (presented.length > 0 && known === undefined) {
+        await json(401, tokenRejectedBody(baseUrl))
+        return
+      }
+      record.repo = `${decodePath(api[1]!)}/${decodePath(api[2]!)}`
+      const served = repos.get(record.repo.toLowerCase())
+      if (!served || (served.private && known === undefined)) {
+        await json(404, notFoundBody(baseUrl))
+        return
+      }
+      const answer = await repoApi.handle({
+        req,
+        method: req.method ?? 'GET',
+        resource: api[3]!,
+        item: api[4] === undefined ? null : decodePath(api[4]),
+        query: new URL(req.url ?? '/', 'http://fake').searchParams,
+        served,
+        access: known === undefined ? null : (access.get(known) ?? { scope: 'read' }),
+        baseUrl,
+      })
+      if (answer.status === 204) {
+        res.writeHead(204)
+        res.end()
+        return
+      }
+      await json(answer.status, answer.body, answer.headers)
+      return
+    }
 
     const match = ROUTE.exec(record.path)
     const owner = match ? decodePath(match[1]!) : null
@@ -137,6 +203,13 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
       case 'delay':
         await sleep(injected.ms, undefined, { signal: stopping.signal }).catch(() => undefined)
         if (res.destroyed) return
+        break
+      case 'hold':
+        await Promise.race([
+          injected.until.catch(() => undefined),
+          new Promise((resolve) => stopping.signal.addEventListener('abort', resolve)),
+        ])
+        if (stopping.signal.aborted) return
         break
       case 'status500':
         await json(500, {
@@ -274,6 +347,9 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
       prefixArchiveFiles = prefix
     },
     sendWebhook,
+    hooks,
+    statuses: (repo, sha) => repoApi.statusesOf(repo, sha),
+    push: (repo, files, pushOptions) => hooks.push(repo, files, pushOptions),
     reset() {
       requests.length = 0
       Object.assign(counters, emptyCounters())
