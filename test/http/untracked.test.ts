@@ -50,7 +50,7 @@ describe('readiness', () => {
     expect(fx.rt.index.status.templatesNotReady()).toEqual([])
     const res = await fx.app.request('/readyz')
     const body = (await res.json()) as { checks: { templates: { ok: boolean } } }
-    expect(body.checks.templates).toEqual({ ok: true, notReady: [] })
+    expect(body.checks.templates).toEqual({ ok: true, notReady: [], attention: [] })
     expect(res.status).toBe(200)
     const metrics = await (await fx.app.request('/metrics')).text()
     expect(metrics).toMatch(/^asset_cache_templates_not_ready 0$/m)
