@@ -7,14 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { Secret } from '../../src/secret.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  type ObjectStorage,
-  push,
-  startObjectStorage,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo, ObjectStorage } from '../support/gitea/index.js'
+import { fault, push, startObjectStorage } from '../support/gitea/index.js'
 import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 

@@ -4,13 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  createRepo as makeRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { fault, createRepo as makeRepo, startFakeGitea } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
 

@@ -2,14 +2,8 @@
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../src/http/server.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  push,
-  sendWebhook,
-  testDeliveryPayload,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { fault, push, sendWebhook, testDeliveryPayload } from '../support/gitea/index.js'
 import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 

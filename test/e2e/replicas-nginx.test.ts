@@ -11,14 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createRepo,
-  type FakeGitea,
-  type GitRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
 import { type NginxFront, startNginxFront } from '../support/nginx-front.js'
 import { freePorts } from '../support/ports.js'
 import { type ReplicaProcess, startReplica } from '../support/replica-process.js'

@@ -18,15 +18,8 @@ import type { Config } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { pull } from '../../src/index.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  type FakeGitea,
-  type Fault,
-  fault,
-  type GitRepo,
-  push,
-  type RouteKind,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, Fault, GitRepo, RouteKind } from '../support/gitea/index.js'
+import { fault, push, startFakeGitea } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
