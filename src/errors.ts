@@ -73,7 +73,9 @@ export const ERROR_CODES = [
   'GITEA_REPO_MOVED', // 301/307/308 to another repository's API path: renamed or transferred
   'GITEA_REFUSED', // any other 4xx, or a redirect that is neither a rename nor an archive: never retried
   'GITEA_UNAVAILABLE', // network error, timeout, 5xx or 429 after the retries
+  'GITEA_ARCHIVE_TIMEOUT', // Gitea did not start sending an archive within ARCHIVE_WAIT_MS (generating)
   'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
+  'BRANCH_DELETED', // a version-history entry: the tracked branch was deleted (a `delete` event)
   // Attestations (src/attest/verify.ts): why a bundle is refused by a client that trusts keys
   'ATTESTATION_MISSING', // the server has no attestation for the digest
   'ATTESTATION_MALFORMED', // an envelope or statement that does not parse as documented
@@ -168,6 +170,7 @@ const STATUS: Partial<Record<ErrorCode | RejectCode, number>> = {
   INTERNAL: 500,
   FETCH_OFF: 502,
   GITEA_UNAVAILABLE: 502,
+  GITEA_ARCHIVE_TIMEOUT: 502,
   GITEA_NOT_FOUND: 502,
   GITEA_TOKEN_REJECTED: 502,
   GITEA_FORBIDDEN: 502,

@@ -4,6 +4,7 @@
 import { type Resolved, resolveTemplate } from '../cache/resolve.js'
 import type { Config } from '../config.js'
 import {
+  BRANCH_DELETED,
   type BundleFile,
   type DeliveryRow,
   type Index,
@@ -12,6 +13,7 @@ import {
   type TemplateRow,
   type VersionRow,
 } from '../db/index.js'
+import { type LastError, lastErrorOf } from './last-error.js'
 import { type PinView, pinView } from './pin-view.js'
 import { type PublishView, publishView } from './publish-view.js'
 import { type CommitStatusView, commitStatusView } from './status-view.js'
@@ -96,14 +98,9 @@ export interface TemplateView {
   current: VersionView | null
   pinned: PinView | null
   latest: VersionView | null
-  lastError: {
-    code: string
-    detail: string | null
-    /** The archive entry a rejection names (hostile text). */
-    entry: string | null
-    at: number
-    commit: string | null
-  } | null
+  lastError: LastError | null
+  /** The tracked branch was deleted in Gitea (a `delete` event) and not pushed since. */
+  branchDeleted: { at: number } | null
   job: JobView | null
   repoUrl: string | null
   /** The served version's publish state (see VersionView). */
@@ -197,24 +194,7 @@ export function templateView(
   const current = currentRow ? versionView(deps, t, currentRow, servedId) : null
   const latest = latestRow ? versionView(deps, t, latestRow, servedId) : null
 
-  let lastError: TemplateView['lastError'] = null
-  if (latestRow && latestRow.status !== 'ready' && latestRow.reasonCode) {
-    lastError = {
-      code: latestRow.reasonCode,
-      detail: latestRow.reasonDetail,
-      entry: latestRow.reasonEntry,
-      at: latestRow.updatedAt,
-      commit: latestRow.commit,
-    }
-  } else if (jobRow?.lastErrorCode && jobRow.state !== 'done') {
-    lastError = {
-      code: jobRow.lastErrorCode,
-      detail: jobRow.lastError,
-      entry: null,
-      at: jobRow.updatedAt,
-      commit: null,
-    }
-  }
+  const lastError = lastErrorOf(latestRow, jobRow)
   const health: TemplateHealth = served.digest
     ? lastError
       ? 'stale'
@@ -238,6 +218,8 @@ export function templateView(
     pinned: pinView(deps, t, served),
     latest,
     lastError,
+    branchDeleted:
+      lastError?.code === BRANCH_DELETED && latestRow ? { at: latestRow.createdAt } : null,
     job: activeJob ? jobView(activeJob) : null,
     repoUrl: repoUrl(deps.config, t),
     publish: publishView(deps, servedId),
@@ -269,47 +251,5 @@ export function templateDetail(
     files: view.digest ? index.bundles.files(view.digest) : [],
     jobs: index.jobs.forTemplate(name, 20).map(jobView),
     deliveries: t.repo ? index.deliveries.forRepo(t.repo, 20) : [],
-  }
-}
-
-export interface QueueView {
-  depth: { queued: number; running: number }
-  queued: JobView[]
-  running: JobView[]
-  failed: JobView[]
-  recent: JobView[]
-}
-
-export function queueView(deps: AdminReadDeps, limit = 50): QueueView {
-  const { jobs } = deps.index
-  return {
-    depth: jobs.depth(),
-    queued: jobs.list({ state: 'queued', limit }).map(jobView),
-    running: jobs.list({ state: 'running', limit }).map(jobView),
-    failed: jobs.list({ state: 'failed', limit }).map(jobView),
-    recent: jobs.list({ limit }).map(jobView),
-  }
-}
-
-export interface StoreView {
-  bundles: number
-  bytes: number
-  budgetBytes: number
-  keepVersions: number
-  /** bytes / budget, 0..∞ */
-  ratio: number
-  gcIntervalMs: number | null
-}
-
-export function storeView(deps: AdminReadDeps): StoreView {
-  const { bundles, bytes } = deps.index.retention.usage()
-  const budget = deps.config.storeBudgetBytes
-  return {
-    bundles,
-    bytes,
-    budgetBytes: budget,
-    keepVersions: deps.config.keepVersions,
-    ratio: budget > 0 ? bytes / budget : 0,
-    gcIntervalMs: deps.config.gcIntervalMs,
   }
 }

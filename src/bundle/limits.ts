@@ -21,6 +21,14 @@ export interface BundleLimits {
 
 const MIB = 1024 * 1024
 
+/**
+ * How long an archive request may wait for Gitea's first answer (GITEA_ARCHIVE_TIMEOUT past it).
+ * Gitea ≤ 1.24, Forgejo and 1.25 with STREAM_ARCHIVES=false generate the archive in a queue while
+ * the request waits, with no timeout of their own, and never answer for a commit they do not have;
+ * 1.25 streams and answers at once. Two minutes covers a queue busy with other archives.
+ */
+export const ARCHIVE_WAIT_MS = 120_000
+
 export const DEFAULT_LIMITS: Readonly<BundleLimits> = Object.freeze({
   maxCompressedBytes: 16 * MIB,
   maxUnpackedBytes: 64 * MIB,

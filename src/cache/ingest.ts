@@ -5,6 +5,7 @@ import type { Attester } from '../attest/sign.js'
 import { type BundleLimits, type CanonicalBundle, canonicalize } from '../bundle/index.js'
 import type { Index, TemplateRow, VersionSource } from '../db/index.js'
 import { isRejectError, type RejectCode, type RejectError } from '../errors.js'
+import { isObjectId } from '../gitea/object-id.js'
 import type { ContentStore } from '../store/index.js'
 
 export interface IngestDeps {
@@ -115,7 +116,8 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
   const storeStarted = performance.now()
   try {
     const put = await deps.store.put(bundle.stream(), { size: bundle.size })
-    const commit = req.expectedCommit ?? bundle.commit
+    // Without an expected commit, the archive's own comment is its commit only when it is one.
+    const commit = req.expectedCommit ?? (isObjectId(bundle.commit) ? bundle.commit : null)
     const makeCurrent = req.makeCurrent ?? true
     const versionId = deps.index.transaction(() => {
       const at = now()

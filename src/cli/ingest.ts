@@ -11,6 +11,7 @@ import { DEFAULT_ALLOW, DEFAULT_REQUIRE, isTemplateName } from '../config.js'
 import { isTracked, type TemplateRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
 import { AppError } from '../errors.js'
+import { isObjectId, OBJECT_ID_MESSAGE } from '../gitea/object-id.js'
 import { createLogger } from '../log.js'
 import type { Runtime } from '../runtime.js'
 import { printable } from './format.js'
@@ -98,6 +99,12 @@ export async function ingestCommand(
   archive: FileHandle,
   opts: IngestCliOptions,
 ): Promise<number> {
+  if (opts.commit !== undefined && !isObjectId(opts.commit)) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `--commit: ${OBJECT_ID_MESSAGE} (SHA-1 or SHA-256 repository), got ${printable(JSON.stringify(opts.commit), 80)}`,
+    )
+  }
   const template = ingestTarget(rt, opts)
   const result = await ingest(
     {

@@ -29,7 +29,7 @@ export function lsCommand(
           (t.pinned ? ' (pinned)' : ''),
         t.repo === null ? '-' : printable(t.repo, 120),
         t.ref === null ? '-' : printable(t.ref, 120),
-        t.health,
+        t.health + (t.branchDeleted ? ' (branch deleted)' : ''),
         shortSha(t.commit),
         shortDigest(t.digest),
         age(t.since),
@@ -37,6 +37,14 @@ export function lsCommand(
       ])
     }
     process.stdout.write(`${table(lines)}\n`)
+    const advice = views.filter((t) => t.lastError && !t.removed)
+    if (advice.length > 0) {
+      process.stdout.write('\nWhat to do:\n')
+      for (const t of advice)
+        process.stdout.write(
+          `  ${printable(t.name, 120)}: ${printable(t.lastError!.code, 64)}: ${t.lastError!.advice}\n`,
+        )
+    }
     return 0
   }
   const detail = templateDetail(deps, name, ALL_VERSIONS)

@@ -1,5 +1,7 @@
 // The index: key → digest in SQLite. Opens, migrates and exposes typed queries.
+
 import { AttestationQueries } from './attestations.js'
+import { BranchStateQueries } from './branch-state.js'
 import { BundleQueries } from './bundles.js'
 import { DeliveryQueries } from './deliveries.js'
 import { GroupCommit } from './group-commit.js'
@@ -14,6 +16,7 @@ import { TemplateQueries } from './templates.js'
 import { VersionQueries } from './versions.js'
 
 export type { AttestationRow, UnsignedVersion } from './attestations.js'
+export { BRANCH_DELETED, type BranchDeleted } from './branch-state.js'
 export type { BundleFile, BundleRow } from './bundles.js'
 export type { DeliveryInput, DeliveryOutcome, DeliveryRow } from './deliveries.js'
 export { DEFAULT_DELIVERY_MAX_ROWS, DELIVERY_TEXT_BYTES, storedDeliveryId } from './deliveries.js'
@@ -40,6 +43,7 @@ export class Index {
   readonly jobs: JobQueries
   readonly deliveries: DeliveryQueries
   readonly retention: RetentionQueries
+  readonly branches: BranchStateQueries
   readonly publish: PublishQueries
   readonly status: StatusQueries
   /** The connection's group commit (webhook deliveries that arrive together share one commit). */
@@ -72,6 +76,7 @@ export class Index {
       options.deliveryMaxRows === undefined ? {} : { maxRows: options.deliveryMaxRows },
     )
     this.retention = new RetentionQueries(db)
+    this.branches = new BranchStateQueries(db)
     this.publish = new PublishQueries(db)
     this.status = new StatusQueries(db)
     this.groupCommit = new GroupCommit(db)

@@ -2,6 +2,7 @@
 // templates lack a ready current version, how far behind the branch heads the cache is, version
 // and store totals. Read-only SQL over the schema in migrations/; statements prepared once, with the index.
 import type { Statement } from 'better-sqlite3'
+import { BRANCH_DELETED } from './branch-state.js'
 import type { Db } from './open.js'
 
 // Tracked: named by the applied manifest (db/template-sync.ts isTracked).
@@ -42,6 +43,7 @@ export class StatusQueries {
            SELECT nv.created_at FROM templates AS t
              JOIN versions AS nv ON nv.id = (SELECT max(id) FROM versions WHERE template = t.name)
              WHERE ${TRACKED} AND nv.status <> 'ready'
+               AND coalesce(nv.reason_code, '') <> '${BRANCH_DELETED}'
            UNION ALL
            SELECT nj.created_at FROM templates AS t
              JOIN jobs AS nj ON nj.id = (SELECT max(id) FROM jobs WHERE template = t.name)
@@ -70,8 +72,9 @@ export class StatusQueries {
    * A template is behind from the earliest of: its creation, while it has no ready current version;
    * the creation of a queued or running job (a push or reconcile found the head moved); the
    * creation of its newest version when that version is rejected or failed (the head is not
-   * served); the creation of its newest job when that job failed. Nothing here asks Gitea, so a
-   * push whose webhook was lost counts only from the reconcile that queues it.
+   * served; a deleted branch has no head to be behind); the creation of its newest job when that
+   * job failed. Nothing here asks Gitea, so a push whose webhook was lost counts only from the
+   * reconcile that queues it.
    */
   reconcileLagSeconds(now: number): number {
     const since = this.#behindSince.get()?.since ?? null

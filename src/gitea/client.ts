@@ -3,9 +3,17 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import { z } from 'zod'
+import { ARCHIVE_WAIT_MS } from '../bundle/limits.js'
 import type { GiteaErrorKind, Metrics } from '../metrics.js'
 import type { Secret } from '../secret.js'
-import { GiteaError, type GiteaErrorCode, networkError, networkErrorKind } from './errors.js'
+import {
+  archiveWaitError,
+  GiteaError,
+  type GiteaErrorCode,
+  networkError,
+  networkErrorKind,
+} from './errors.js'
+import { OBJECT_ID, OBJECT_ID_MESSAGE } from './object-id.js'
 import { ARCHIVE_REDIRECTS, followArchiveRedirect, locationOf } from './redirect.js'
 import { backoffDelay, sleep } from './retry.js'
 import { movedTo, statusError } from './status.js'
@@ -16,8 +24,13 @@ export interface GiteaClientOptions {
   baseUrl: URL
   token: Secret
   connectTimeoutMs?: number
-  /** Time to the response headers (Gitea generates an archive before its first byte). */
+  /** Time to the response headers of a branch lookup (and of a hop to object storage). */
   headersTimeoutMs?: number
+  /**
+   * Time to the response headers of an archive request: Gitea's archive queue holds the request
+   * while it generates the archive, with no timeout of its own (ARCHIVE_WAIT_MS).
+   */
+  archiveWaitMs?: number
   /** Longest silence between two body chunks. */
   bodyTimeoutMs?: number
   /** Attempts per call, the first included. */
@@ -38,10 +51,9 @@ export interface GiteaClientOptions {
   metrics?: Pick<Metrics, 'giteaRequestErrors'>
 }
 
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 const branchSchema = z.object({
   name: z.string(),
-  commit: z.object({ id: z.string().regex(OBJECT_ID, 'expected a 40 or 64 hex object id') }),
+  commit: z.object({ id: z.string().regex(OBJECT_ID, OBJECT_ID_MESSAGE) }),
 })
 
 /** `owner/name` and a ref, each path segment encoded (a branch may contain `/`). */
@@ -66,6 +78,7 @@ export class GiteaClient {
     this.#opts = {
       connectTimeoutMs: 5_000,
       headersTimeoutMs: 30_000,
+      archiveWaitMs: ARCHIVE_WAIT_MS,
       bodyTimeoutMs: 10_000,
       attempts: 4,
       backoffBaseMs: 500,
@@ -111,9 +124,14 @@ export class GiteaClient {
     }
   }
 
-  /** The commit id at the head of `ref` (one call, with retries). */
-  async branchHead(repo: string, ref: string, signal?: AbortSignal): Promise<string> {
-    return this.withRetries(async (attempt) => {
+  /** The commit id at the head of `ref` (one call, with retries unless `once`). */
+  async branchHead(
+    repo: string,
+    ref: string,
+    signal?: AbortSignal,
+    { once = false }: { once?: boolean } = {},
+  ): Promise<string> {
+    const lookup = async (attempt: number) => {
       const body = await this.#get(
         'branch',
         `${repoPath(repo)}/branches/${encodeRef(ref)}`,
@@ -139,7 +157,8 @@ export class GiteaClient {
         )
       }
       return parsed.data.commit.id
-    }, signal)
+    }
+    return once ? lookup(1) : this.withRetries(lookup, signal)
   }
 
   /**
@@ -174,10 +193,14 @@ export class GiteaClient {
         method: 'GET',
         dispatcher: this.#agent,
         headers: { authorization: `token ${this.#token.reveal()}`, accept: 'application/json' },
+        ...(route === 'archive' ? { headersTimeout: this.#opts.archiveWaitMs } : {}),
         ...(signal ? { signal } : {}),
       })
     } catch (cause) {
-      const error = networkError(cause)
+      const error =
+        route === 'archive'
+          ? (archiveWaitError(cause, this.#opts.archiveWaitMs) ?? networkError(cause))
+          : networkError(cause)
       // A shutdown's abort is ours, not Gitea's.
       if (!signal?.aborted) this.noteError(networkErrorKind(cause))
       this.#opts.onAttempt?.({ route, error: error.code, attempt })

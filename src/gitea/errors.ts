@@ -9,6 +9,7 @@ export type GiteaErrorCode =
   | 'GITEA_REPO_MOVED'
   | 'GITEA_REFUSED'
   | 'GITEA_UNAVAILABLE'
+  | 'GITEA_ARCHIVE_TIMEOUT'
   | 'GITEA_BAD_RESPONSE'
 
 /** A failed Gitea call. `retryable` is true for network errors, timeouts, 5xx and 429. */
@@ -63,4 +64,20 @@ export function networkError(cause: unknown): GiteaError {
     retryable: true,
     cause,
   })
+}
+
+/**
+ * GITEA_ARCHIVE_TIMEOUT for an archive request whose headers did not come within `waitMs`: Gitea
+ * was still generating the archive (its queue holds the request, polling about once a second with
+ * no timeout of its own), or — Gitea ≤ 1.24 and Forgejo — it was asked for a commit it does not
+ * have, which it never answers. Retryable; null for any other failure.
+ */
+export function archiveWaitError(cause: unknown, waitMs: number): GiteaError | null {
+  if (!(cause instanceof undiciErrors.HeadersTimeoutError)) return null
+  return new GiteaError(
+    'GITEA_ARCHIVE_TIMEOUT',
+    `archive download: Gitea did not start sending the archive within ${Math.round(waitMs / 1000)} s ` +
+      '(still generating it, or waiting on a commit it does not have)',
+    { retryable: true, cause },
+  )
 }

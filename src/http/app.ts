@@ -9,6 +9,7 @@ import { lostConnectionAnswer } from './middleware/connection-lost.js'
 import { hostGuard, loopbackOnly } from './middleware/host-guard.js'
 import { readAuth } from './middleware/read-auth.js'
 import { finishRequest, requestIdFrom } from './middleware/request-log.js'
+import { OPERATIONS } from './operations.js'
 import { adminRoutes } from './routes/admin.js'
 import { attestationRoutes } from './routes/attestations.js'
 import { bundleRoutes } from './routes/bundles.js'
@@ -55,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (loopbackOnly(deps.config)) app.use(hostGuard)
 
   app.route('/', healthRoutes)
-  app.route('/', openApiRoutes())
+  app.route('/', openApiRoutes(OPERATIONS))
   // With ASSET_CACHE_METRICS_PORT set, /metrics lives on its own listener only (server.ts).
   if (!deps.config.metrics) app.route('/', metricsRoutes)
   app.route('/hooks', hookRoutes)

@@ -53,6 +53,7 @@ export interface StartOptions {
     backoffMaxMs?: number
     bodyTimeoutMs?: number
     headersTimeoutMs?: number
+    archiveWaitMs?: number
     attempts?: number
   }
   jobBackoffBaseMs?: number

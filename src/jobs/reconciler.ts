@@ -25,6 +25,8 @@ export interface ReconcileReport {
   /** Ids of the jobs this pass queued or joined (a head with no settled version). */
   jobIds: number[]
   errors: { template: string; code: string }[]
+  /** Templates whose branch Gitea deleted (a `delete` event) and still does not have. */
+  branchDeleted: string[]
   ms: number
 }
 
@@ -77,7 +79,14 @@ export class Reconciler {
   async #pass(): Promise<ReconcileReport> {
     const { index, gitea, logger } = this.#o
     const started = Date.now()
-    const report: ReconcileReport = { checked: 0, enqueued: [], jobIds: [], errors: [], ms: 0 }
+    const report: ReconcileReport = {
+      checked: 0,
+      enqueued: [],
+      jobIds: [],
+      errors: [],
+      branchDeleted: [],
+      ms: 0,
+    }
     if (!gitea) {
       if (!this.#warnedOff)
         logger.warn(
@@ -96,6 +105,8 @@ export class Reconciler {
           // A manifest commit pin is the head to hold: no branch lookup.
           const head = commitPin(t) ?? (await gitea.branchHead(t.repo!, t.ref!, signal))
           report.checked++
+          // The branch exists (again): a recorded deletion no longer holds.
+          index.branches.clear(t.name)
           const v = index.versions.byCommit(t.name, head)
           const settled =
             v !== null &&
@@ -109,6 +120,11 @@ export class Reconciler {
         } catch (err) {
           if (signal.aborted) break
           const code = (err as { code?: string }).code ?? 'INTERNAL'
+          // A deleted branch is not found, as expected: the last good bundle keeps serving.
+          if (code === 'GITEA_NOT_FOUND' && index.branches.deleted(t.name)) {
+            report.branchDeleted.push(t.name)
+            continue
+          }
           report.errors.push({ template: t.name, code })
           logger.warn(
             { template: t.name, code, error: (err as Error).message },

@@ -1,60 +1,22 @@
-// The refresh job (docs/contract.md#refresh-job): branch head decides what is current; an archive
-// is downloaded only for a head that has no version yet; its outcome is recorded as a version.
-//
-// Phases (asset_cache_job_phase_seconds, and the `*Ms` fields of the "job finished" line):
-//   head      the branch lookup, its retries included;
-//   fetch     per download attempt, from the archive request to the last body byte on the wire
-//             (Gitea builds the archive before its first byte: `ttfbMs` is that part);
-//   validate  per attempt, canonicalize() from its first read to a spooled bundle or a refusal.
-//             The pipeline is streamed, so validate runs alongside fetch and ends just after it;
-//             their difference is the parse, validation and spooling that the wire did not hide;
-//   store     the blob put (hashing, fsync, rename) and the index transaction;
-//   total     the whole run, from the branch lookup to the recorded outcome.
-// A download retried sums its attempts in the log line; the histogram observes each attempt.
-import { type Readable, Transform, type TransformCallback } from 'node:stream'
-import type { Attester } from '../attest/sign.js'
-import type { BundleLimits } from '../bundle/index.js'
-import { ingest } from '../cache/ingest.js'
 import { commitPin } from '../cache/resolve.js'
-import type { Index, JobRow, TemplateRow, VersionSource } from '../db/index.js'
+import type { JobRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
-import { AppError, isRejectError, type RejectError } from '../errors.js'
-import { type GiteaClient, GiteaError, networkError, networkErrorKind } from '../gitea/client.js'
-import type { Logger } from '../log.js'
-import type { JobOutcome, JobPhase, Metrics } from '../metrics.js'
-import type { Verdict } from '../statuses/describe.js'
-import type { ContentStore } from '../store/index.js'
+import { AppError } from '../errors.js'
+import { GiteaError } from '../gitea/client.js'
+import type { JobOutcome, JobPhase } from '../metrics.js'
+import { downloadAndIngest, sourceOf } from './download.js'
+import { checkingHead, Superseded } from './head-check.js'
+import type { RefreshDeps } from './refresh-deps.js'
 
-export interface RefreshDeps {
-  index: Index
-  store: ContentStore
-  gitea: GiteaClient | null
-  spoolDir: string
-  limits?: Partial<BundleLimits>
-  /** GITEA_ARCHIVE_PREFIX (default true). */
-  archivePrefix?: boolean
-  logger: Logger
-  now?: () => number
-  onDownload?: (template: string, commit: string) => void
-  metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
-  /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */
-  onVerdict?: (template: TemplateRow, commit: string, verdict: Verdict) => void
-  /** Signs every version that becomes ready (ASSET_CACHE_SIGNING_KEY). */
-  attester?: Attester | null
-}
+export type { RefreshDeps } from './refresh-deps.js'
 
 export type RefreshOutcome =
   | { result: 'current'; commit: string; digest: string }
   | { result: 'ready'; commit: string; digest: string; reused: boolean }
   | { result: 'rejected'; commit: string; code: string; entry: string | null }
   | { result: 'skipped'; reason: string }
-
-/** Archive faults that mean the download failed, not that the content is bad. */
-const transient = (err: RejectError) => err.code === 'TRUNCATED' || err.code === 'TIMEOUT'
-
-/** What a version records as its source: the trigger of the job that produced it. */
-const sourceOf = (job: JobRow): VersionSource =>
-  job.trigger === 'webhook' ? 'webhook' : job.trigger === 'admin' ? 'admin' : 'reconcile'
+  /** The download failed and, before another attempt, the branch had moved on (or was gone). */
+  | { result: 'superseded'; commit: string; head: string | null; code: string }
 
 /** asset_cache_jobs_total's outcome for a settled run (see JobOutcome). */
 export function jobOutcome(
@@ -79,47 +41,6 @@ const phaseFields = (phases: Phases, total: number) => ({
   storeMs: rounded(phases.store),
   totalMs: Math.round(total),
 })
-
-/** Bytes of copied archive data buffered ahead of the validator before the socket is paused. */
-const ARCHIVE_BUFFER = 512 * 1024
-
-/**
- * Counts the archive bytes on the wire, marks the end of the download, and copies each chunk out
- * of undici's body. undici's body chunks are views into the buffer socket.read() returned, which
- * concatenates everything the socket had queued: one small view left waiting in a buffer pins the
- * whole (often multi-MiB) concatenation. A heap snapshot at the peak of 4 concurrent 16 MiB
- * ingests found ~150 MiB of such backing stores held by BodyReadable's buffer. Copying here lets
- * each one go as soon as it is parsed, and the read-ahead is held as compact copies (bounded by
- * ARCHIVE_BUFFER), not as pinned views in undici's body (kept at its small default).
- */
-class WireCounter extends Transform {
-  bytes = 0
-  readonly #onEnd: () => void
-  constructor(onEnd: () => void) {
-    super({ readableHighWaterMark: ARCHIVE_BUFFER })
-    this.#onEnd = onEnd
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.bytes += chunk.length
-    // A chunk that is most of its backing store pins nothing worth a copy.
-    callback(null, chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk)
-  }
-  override _flush(callback: TransformCallback) {
-    this.#onEnd()
-    callback()
-  }
-}
-
-const STORAGE_ERRNOS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EIO'])
-
-/** The errno of a local filesystem failure (spool, blob write), or null. */
-function storageFailure(err: unknown): string | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string' && STORAGE_ERRNOS.has(code)) return code
-  }
-  return null
-}
 
 /** Errors that another run cannot fix: the job fails at once instead of backing off. */
 export function isPermanentRefreshError(err: unknown): boolean {
@@ -168,9 +89,18 @@ export function createRefresher(deps: RefreshDeps) {
     let head: string
     try {
       head = pinned ?? (await gitea.branchHead(template.repo, template.ref, signal))
+    } catch (err) {
+      // A branch whose `delete` event arrived: nothing to fetch, and nothing failed.
+      const deleted = deps.index.branches.deleted(template.name)
+      if (deleted && err instanceof GiteaError && err.code === 'GITEA_NOT_FOUND')
+        return finished({ result: 'skipped', reason: 'branch deleted' })
+      throw err
     } finally {
       phase('head', performance.now() - headStarted)
     }
+    // The branch exists (again): a recorded deletion no longer holds.
+    if (!pinned && deps.index.branches.clear(template.name))
+      log.info({ commit: head }, 'branch seen again')
     const existing = deps.index.versions.byCommit(template.name, head)
     // A ready version whose bundle GC evicted (a rollback to an old commit) or that was
     // quarantined is fetched again, as is any head when the job is forced.
@@ -196,8 +126,11 @@ export function createRefresher(deps: RefreshDeps) {
     const started = now()
     deps.onVerdict?.(template, head, { kind: 'started' })
     try {
+      const attempt = (n: number) =>
+        downloadAndIngest(deps, gitea, template, head, job, n, signal, phase)
+      // A pinned commit is fetched whatever the branch does: no head check before a retry.
       const result = await gitea.withRetries(
-        (attempt) => downloadAndIngest(deps, gitea, template, head, job, attempt, signal, phase),
+        pinned ? attempt : checkingHead(gitea, template.repo, template.ref, head, attempt, signal),
         signal,
       )
       deps.onVerdict?.(
@@ -218,6 +151,29 @@ export function createRefresher(deps: RefreshDeps) {
             },
       )
     } catch (err) {
+      if (err instanceof Superseded && !signal.aborted) {
+        deps.onVerdict?.(template, head, { kind: 'failed', code: err.failure.code })
+        deps.index.versions.record(
+          {
+            template: template.name,
+            commit: head,
+            status: 'failed',
+            reasonCode: err.failure.code,
+            reasonDetail: err.message,
+            source: sourceOf(job),
+            jobId: job.id,
+            deliveryId: job.deliveryId,
+            durationMs: now() - started,
+          },
+          now(),
+        )
+        return finished({
+          result: 'superseded',
+          commit: head,
+          head: err.head,
+          code: err.failure.code,
+        })
+      }
       const total = performance.now() - runStarted
       deps.metrics?.jobPhaseSeconds.observe({ phase: 'total' }, total / 1000)
       log.warn(
@@ -248,104 +204,5 @@ export function createRefresher(deps: RefreshDeps) {
       }
       throw err
     }
-  }
-}
-
-async function downloadAndIngest(
-  deps: RefreshDeps,
-  gitea: GiteaClient,
-  template: TemplateRow,
-  commit: string,
-  job: JobRow,
-  attempt: number,
-  signal: AbortSignal,
-  phase: (name: 'ttfb' | 'fetch' | 'validate' | 'store', ms: number) => void,
-) {
-  const fetchStarted = performance.now()
-  let fetchEnded = false
-  const endFetch = () => {
-    if (fetchEnded) return
-    fetchEnded = true
-    phase('fetch', performance.now() - fetchStarted)
-  }
-  let body: Readable
-  try {
-    body = await gitea.openArchive(template.repo!, commit, attempt, signal)
-  } catch (err) {
-    endFetch()
-    throw err
-  }
-  phase('ttfb', performance.now() - fetchStarted)
-  deps.onDownload?.(template.name, commit)
-  let sourceError: unknown = null
-  body.on('error', (err) => {
-    sourceError ??= err
-  })
-  // pipe(), not pipeline(): the validator destroying the counter must not destroy the body with
-  // an error (that would read as a network fault); the body is destroyed below, without one.
-  const wire = new WireCounter(endFetch)
-  body.on('error', (err) => wire.destroy(err))
-  // The validator may have stopped listening by the time the socket fails; the error is
-  // already in sourceError, and an unheard 'error' would end the process.
-  wire.on('error', () => {})
-  body.pipe(wire)
-  try {
-    const result = await ingest(
-      {
-        index: deps.index,
-        store: deps.store,
-        spoolDir: deps.spoolDir,
-        ...(deps.limits ? { limits: deps.limits } : {}),
-        ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
-        attester: deps.attester ?? null,
-      },
-      {
-        template,
-        archive: wire,
-        expectedCommit: commit,
-        source: sourceOf(job),
-        transient,
-        signal,
-        provenance: { jobId: job.id, deliveryId: job.deliveryId },
-        onPhase: phase,
-      },
-    )
-    if (result.status === 'rejected') {
-      if (result.code === 'TOO_LARGE') gitea.noteError('too_large')
-      if (result.code === 'COMMIT_MISMATCH') gitea.noteError('wrong_commit')
-    }
-    return result
-  } catch (err) {
-    // Our disk, not Gitea: a full or read-only data directory is retried, never counted as a
-    // Gitea fault (and never recorded as the content's fault).
-    const disk = storageFailure(err) ?? storageFailure(sourceError)
-    if (disk) {
-      throw new AppError(
-        'STORE_WRITE_FAILED',
-        `cannot write to the data directory: ${disk}`,
-        {},
-        {
-          cause: err,
-        },
-      )
-    }
-    // A socket that died mid-body, or a 200 cut short: a failed download, retried.
-    if (sourceError !== null) {
-      if (!signal.aborted) gitea.noteError(networkErrorKind(sourceError))
-      throw networkError(sourceError)
-    }
-    if (isRejectError(err) && transient(err)) {
-      gitea.noteError(err.code === 'TRUNCATED' ? 'truncated' : 'timeout')
-      throw new GiteaError('GITEA_UNAVAILABLE', `archive download: ${err.code}: ${err.message}`, {
-        retryable: true,
-        cause: err,
-      })
-    }
-    throw err
-  } finally {
-    endFetch()
-    deps.metrics?.archiveBytesDownloaded.inc(wire.bytes)
-    if (!wire.destroyed) wire.destroy()
-    if (!body.destroyed) body.destroy()
   }
 }

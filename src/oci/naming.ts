@@ -12,6 +12,8 @@
 // (every character outside `[A-Za-z0-9._-]` becomes `-`, a leading `.` or `-` gets a `_` in
 // front, cut at 128). A ref that maps onto a reserved tag (`latest`, 40 or 64 hex) gets no tag.
 
+import { OBJECT_ID } from '../gitea/object-id.js'
+
 /** One path component of a repository name. */
 const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/
 /** The whole name grammar, `component(/component)*`. */
@@ -22,7 +24,6 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
 /** The digest grammar: `algorithm:encoded`. */
 const DIGEST_GRAMMAR = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
 const SHA256 = /^sha256:[0-9a-f]{64}$/
-const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 /** Template names as the manifest allows them (config.ts). */
 const TEMPLATE = /^[a-z0-9][a-z0-9._-]{0,127}$/
 
@@ -106,7 +107,7 @@ export function isValidTag(tag: string): boolean {
 
 /** Whether `tag` is one the cache gives a fixed meaning (a ref never takes it). */
 export function isReservedTag(tag: string): boolean {
-  return tag === LATEST || COMMIT.test(tag)
+  return tag === LATEST || OBJECT_ID.test(tag)
 }
 
 /** The tag for a tracked ref, or null when the mapped ref would take a reserved tag. */
@@ -119,7 +120,7 @@ export function refTag(ref: string): string | null {
 
 /** The tag for a commit: its full sha, when it is one. */
 export function commitTag(commit: string | null): string | null {
-  return commit !== null && COMMIT.test(commit) ? commit : null
+  return commit !== null && OBJECT_ID.test(commit) ? commit : null
 }
 
 export type Reference =

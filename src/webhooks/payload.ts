@@ -1,10 +1,9 @@
 // The parts of Gitea's webhook payloads the cache reads (modules/structs/hook.go). Unknown
 // fields are allowed: Gitea adds fields between versions.
 import { z } from 'zod'
+import { OBJECT_ID, OBJECT_ID_MESSAGE } from '../gitea/object-id.js'
 
-const objectId = z
-  .string()
-  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'expected a 40 or 64 hex commit id')
+const objectId = z.string().regex(OBJECT_ID, OBJECT_ID_MESSAGE)
 
 const repository = z.looseObject({
   full_name: z
@@ -42,10 +41,11 @@ export function pushFields(json: unknown): unknown {
   }
 }
 
-/** create, delete and other events: only the repository is read (to record the delivery). */
+/**
+ * create, delete and other events: the repository and ref are read (to record the delivery); a
+ * `ref_type` of `branch` on a delete marks a deleted branch (ref-events.ts), any other is no branch.
+ */
 export const otherPayloadSchema = z.looseObject({
   ref: z.string().max(1024).optional(),
   repository: repository.optional(),
 })
-
-export const ZERO_SHA = /^0+$/

@@ -5,7 +5,8 @@
 import type { DeliveryInput, Index, JobRow } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { WebhookOutcome } from '../metrics.js'
-import { otherPayloadSchema, pushFields, pushPayloadSchema, ZERO_SHA } from './payload.js'
+import { otherPayloadSchema, pushFields, pushPayloadSchema } from './payload.js'
+import { handleRefEvent } from './ref-events.js'
 
 /** What to answer; `invalid` is raised after the transaction commits, so the delivery record stays. */
 export type Decision =
@@ -39,14 +40,10 @@ export function receiveDelivery(
     index.deliveries.record({ ...delivery, reason: `${event} payload fails the schema` })
     return { invalid: `${event} payload: ${other.error.issues[0]?.message}` }
   }
-  const reason =
-    event === 'create' || event === 'delete' ? `${event} event` : `event ${event} is not used`
-  index.deliveries.record({
-    ...delivery,
+  const reason = handleRefEvent(index, delivery, event, {
     repo: other.data.repository?.full_name ?? null,
     ref: other.data.ref ?? null,
-    outcome: 'ignored',
-    reason,
+    refType: typeof other.data.ref_type === 'string' ? other.data.ref_type : null,
   })
   return { answer: 'ignored', reason, outcome: 'ignored' }
 }
@@ -91,12 +88,18 @@ function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decis
   if (p.ref.startsWith('refs/tags/')) return ignore('tag push')
   if (ref === null) return ignore('not a branch')
   if (p.before === p.after) {
-    // Gitea's "Test Delivery": before and after are the same commit.
+    // Gitea's "Test Delivery": before and after the same id, the zero id of the repository's
+    // object format in Gitea 1.24 and later (40 or 64 zeros), the default branch's head in older
+    // ones. Gitea sends it only when the hook's branch filter admits the default branch; no real
+    // push has it.
     index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' })
     return { answer: 'ok', outcome: 'ok' }
   }
-  if (ZERO_SHA.test(p.after)) return ignore('branch deleted; the last good bundle keeps serving')
+  // A push with the zero `before` created the branch; Gitea sends no push for a deletion (that
+  // is the `delete` event), so a zero `after` is no special case: the job asks for the head.
   const templates = index.templates.tracking(repo, ref)
+  // The branch exists: a deletion recorded for it no longer holds.
+  for (const t of templates) index.branches.clear(t.name)
   if (templates.length === 0) {
     const known = index.templates
       .all()

@@ -1,6 +1,7 @@
 // End to end: each refusal Gitea answers an API call with is recorded under its own code, with
 // advice an operator can act on, and shown by `ls` and the admin API; nothing is retried.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { adviceFor } from '../../src/admin/advice.js'
 import type { Config } from '../../src/config.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
@@ -109,14 +110,28 @@ describe('Gitea refusals', () => {
       })
       expect(res.status).toBe(200)
       const { template: view } = (await res.json()) as {
-        template: { health: string; lastError: { code: string; detail: string } | null }
+        template: {
+          health: string
+          lastError: { code: string; detail: string; advice: string } | null
+        }
       }
       expect(view.health).toBe('failing')
       expect(view.lastError?.code).toBe(c.code)
       expect(view.lastError?.detail).toMatch(c.advice)
 
+      expect(view.lastError).toMatchObject({ advice: adviceFor(c.code) })
+
       const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: config.dataDir })
       expect(ls.stdout).toContain(c.code)
+      expect(ls.stdout).toContain(`seo: ${c.code}: ${adviceFor(c.code)}`)
+
+      // /readyz names it with its advice; the template had nothing to serve yet, so not ready.
+      const ready = (await (await fetch(`${server!.url}/readyz`)).json()) as {
+        checks: { templates: { attention: unknown[] } }
+      }
+      expect(ready.checks.templates.attention).toEqual([
+        { template: 'seo', code: c.code, advice: adviceFor(c.code) },
+      ])
     })
   }
 })

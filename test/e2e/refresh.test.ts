@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { createLogger, type Logger, silentLogger } from '../../src/log.js'
 import {
+  branchFilterMatches,
   createPayload,
   deletePayload,
   type FakeGitea,
@@ -52,7 +53,12 @@ beforeEach(async () => {
     server: {
       logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,
       ...QUICK_RETRIES,
-      giteaTiming: { ...QUICK_RETRIES.giteaTiming, bodyTimeoutMs: 1_000, headersTimeoutMs: 2_000 },
+      giteaTiming: {
+        ...QUICK_RETRIES.giteaTiming,
+        bodyTimeoutMs: 1_000,
+        headersTimeoutMs: 2_000,
+        archiveWaitMs: 2_000,
+      },
     },
     serve: false,
   })
@@ -221,6 +227,45 @@ describe("Gitea's own deliveries over HTTP", () => {
   })
 })
 
+describe("Gitea's Test Delivery through a hook's branch filter", () => {
+  it('is sent only when the filter admits the default branch, and acknowledged for both formats', async () => {
+    const sha256 = gitea.addRepo(
+      await makeRepo({
+        owner: 'acme',
+        name: 'tpl256',
+        objectFormat: 'sha256',
+        files: TEMPLATE_FILES,
+      }),
+    )
+    await start()
+    await until(() => currentOf('seo') !== null)
+    await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
+    const jobsBefore = index().jobs.list().length
+    const url = `${server!.url}/hooks/gitea`
+    // Gitea's Test Delivery is sent only when the hook's branch filter admits the default branch.
+    const testDelivery = async (r: GitRepo, branchFilter: string) =>
+      branchFilterMatches(branchFilter, r.defaultBranch)
+        ? sendWebhook(url, { secret: SECRET, event: 'push', payload: await testDeliveryPayload(r) })
+        : null
+    for (const r of [repo, sha256]) {
+      expect((await testDeliveryPayload(r)).after).toBe(r.zeroId)
+      const sent = await testDelivery(r, '{main,release/*}')
+      expect([sent?.status, JSON.parse(sent?.body ?? 'null')]).toEqual([200, { status: 'ok' }])
+      expect(await testDelivery(r, 'release/*')).toBeNull()
+    }
+    expect(index().jobs.list()).toHaveLength(jobsBefore)
+    expect(
+      index()
+        .deliveries.list()
+        .slice(0, 2)
+        .map((d) => [d.outcome, d.reason, d.after?.length]),
+    ).toEqual([
+      ['ok', 'test delivery', 64],
+      ['ok', 'test delivery', 40],
+    ])
+  })
+})
+
 describe('object formats', () => {
   it('ingests a SHA-256 repository (64-hex commit ids)', async () => {
     repo = gitea.addRepo(
@@ -322,11 +367,14 @@ describe('Gitea faults', () => {
     expect(currentOf('seo')!.id).toBe(good.id)
   })
 
-  it('retries an archive request that hangs past the header timeout', async () => {
+  it('retries an archive request that hangs past the archive wait, after checking the head', async () => {
     gitea.faults.inject('archive', fault.hang(), { times: 1 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
     expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
+    // The archive request hangs; the branch is asked again (still the head); the archive again.
+    const routes = gitea.requests.map((r) => r.route)
+    expect(routes.slice(routes.indexOf('archive'))).toEqual(['archive', 'branch', 'archive'])
   })
 
   it('retries an archive whose body stalls past the idle timeout', async () => {

@@ -2,6 +2,7 @@
 // and unpin through forms, escaping of hostile text, security headers, no secret on any page.
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { adviceFor } from '../../src/admin/advice.js'
 import { SESSION_TTL_MS } from '../../src/http/admin-ui/session.js'
 import { appWithClock, type Fixture, fixture, ingestTree } from './read-fixture.js'
 
@@ -14,6 +15,15 @@ const ORIGIN = 'http://localhost'
 
 const v1 = { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'one\n' }
 const v2 = { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'two\n', 'prompts/b.md': 'b\n' }
+
+/** What hono's JSX renderer does to text. */
+const escapeHtml = (text: string) =>
+  text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
 
 let f: Fixture | null = null
 afterEach(() => {
@@ -379,6 +389,46 @@ describe('pages and actions', () => {
     expect(template).toMatchObject({
       since: pinnedAt,
       pinned: { digest: old.digest, at: pinnedAt },
+    })
+  })
+
+  it('shows a deleted branch, and each last error with its advice', async () => {
+    const fx = await withAdmin()
+    await ingestTree(fx.rt, 'seo', v1)
+    fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1')
+    fx.rt.index.versions.record({
+      template: 'docs',
+      commit: 'e'.repeat(40),
+      status: 'failed',
+      reasonCode: 'GITEA_ARCHIVE_TIMEOUT',
+      reasonDetail: 'archive download: Gitea did not start sending the archive within 120 s',
+      source: 'reconcile',
+    })
+    const s = await signIn(fx.app)
+    const html = await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text()
+    const row = (name: string) =>
+      new RegExp(`<tr data-template="${name}">[\\s\\S]*?</tr>`).exec(html)![0]
+    expect(row('seo')).toContain('branch deleted')
+    expect(row('seo')).toContain('<code title="branch main was deleted in Gitea')
+    expect(row('seo')).toContain(adviceFor('BRANCH_DELETED'))
+    expect(row('docs')).toContain('GITEA_ARCHIVE_TIMEOUT')
+    expect(row('docs')).toContain(escapeHtml(adviceFor('GITEA_ARCHIVE_TIMEOUT')))
+    expect(row('empty')).not.toContain('branch deleted')
+    const page = await (
+      await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
+    ).text()
+    expect(page).toContain('<span class="badge">branch deleted</span>')
+    expect(page).toContain('<dt>What to do</dt>')
+    const api = await fx.app.request('/v1/admin/templates/seo', {
+      headers: { Authorization: `Bearer ${ADMIN}` },
+    })
+    const { template } = (await api.json()) as {
+      template: { health: string; branchDeleted: { at: number } | null; lastError: object }
+    }
+    expect(template).toMatchObject({
+      health: 'stale',
+      branchDeleted: { at: expect.any(Number) },
+      lastError: { code: 'BRANCH_DELETED', advice: adviceFor('BRANCH_DELETED') },
     })
   })
 

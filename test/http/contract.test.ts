@@ -12,13 +12,13 @@ import { keyidOf } from '../../src/attest/keys.js'
 import { signVersion } from '../../src/attest/sign.js'
 import { ingest } from '../../src/cache/ingest.js'
 import {
+  attestationList,
   bundleManifest,
-  deliveryList,
   errorBodySchema,
-  verifyReport,
 } from '../../src/http/openapi/responses.js'
-import { ROUTES, type RouteSpec } from '../../src/http/openapi/routes.js'
-import { attestationList } from '../../src/http/openapi/routes-attestations.js'
+import { deliveryList, verifyReport } from '../../src/http/openapi/responses-admin.js'
+import type { RouteSpec } from '../../src/http/openapi/route-spec.js'
+import { OPERATIONS as ROUTES } from '../../src/http/operations.js'
 import { archive, commitTree } from '../support/git.js'
 import { type Fixture, fixture, ingestTree } from './read-fixture.js'
 

@@ -228,6 +228,61 @@ describe('events', () => {
     expect(jobs()[0]!.deliveryId).toBe('d-1')
   })
 
+  it.each([
+    ['SHA-1', 40],
+    ['SHA-256', 64],
+  ])(
+    'answers a %s Test Delivery (before == after == the zero id) with 200 ok, no job',
+    async (_format, length) => {
+      const zero = '0'.repeat(length)
+      const res = await deliver(JSON.stringify(push({ before: zero, after: zero })))
+      expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }])
+      expect(jobs()).toEqual([])
+      expect(deliveries()[0]).toMatchObject({ outcome: 'ok', reason: 'test delivery', after: zero })
+    },
+  )
+
+  it('marks a tracked branch deleted on its delete event, until a push to it', async () => {
+    const deleted = {
+      ref: 'main',
+      ref_type: 'branch',
+      repository: { full_name: 'acme/agent-template-seo' },
+    }
+    const res = await deliver(
+      JSON.stringify(deleted),
+      { 'x-gitea-delivery': 'del-1' },
+      { event: 'delete' },
+    )
+    expect([res.status, await res.json()]).toEqual([
+      200,
+      { status: 'ignored', reason: 'branch deleted; the last good bundle keeps serving' },
+    ])
+    expect(jobs()).toEqual([])
+    for (const name of ['seo', 'seo-copy'])
+      expect(rt.index.branches.deleted(name)).toMatchObject({ deliveryId: 'del-1' })
+    expect(rt.index.branches.deleted('docs')).toBeNull()
+    expect(rt.index.versions.list('seo')[0]).toMatchObject({
+      status: 'failed',
+      commit: null,
+      reasonCode: 'BRANCH_DELETED',
+    })
+    // Delivered twice (two hooks): still one entry.
+    await deliver(JSON.stringify(deleted), {}, { event: 'delete' })
+    expect(rt.index.versions.list('seo')).toHaveLength(1)
+    // The branch created again: a push whose before is the zero id, and a create event.
+    const created = await deliver(JSON.stringify(push({ before: '0'.repeat(40) })))
+    expect(created.status).toBe(202)
+    await deliver(JSON.stringify({ ...deleted, sha: B }), {}, { event: 'create' })
+    expect(rt.index.branches.deleted('seo')).toBeNull()
+    expect(rt.index.versions.list('seo')).toEqual([])
+  })
+
+  it('treats a push with a zero after as any push (Gitea reports deletions as delete events)', async () => {
+    const res = await deliver(JSON.stringify(push({ after: '0'.repeat(40) })))
+    expect(res.status).toBe(202)
+    expect(jobs()).toHaveLength(2)
+  })
+
   it('answers Test Delivery (before == after) with 200 ok and queues nothing', async () => {
     const res = await deliver(JSON.stringify(push({ before: B, after: B })))
     expect(res.status).toBe(200)
@@ -238,12 +293,6 @@ describe('events', () => {
 
   it.each([
     ['a tag push', push({ ref: 'refs/tags/v1' }), 'push', 'tag push'],
-    [
-      'a branch deletion push',
-      push({ after: '0'.repeat(40) }),
-      'push',
-      'branch deleted; the last good bundle keeps serving',
-    ],
     [
       'an untracked repository',
       push({ repository: { full_name: 'acme/other' } }),
@@ -258,8 +307,14 @@ describe('events', () => {
       'create event',
     ],
     [
-      'a delete event',
-      { ref: 'main', ref_type: 'branch', repository: { full_name: 'acme/agent-template-seo' } },
+      'a tag delete event',
+      { ref: 'v1', ref_type: 'tag', repository: { full_name: 'acme/agent-template-seo' } },
+      'delete',
+      'delete event',
+    ],
+    [
+      'the delete event of an untracked branch',
+      { ref: 'dev', ref_type: 'branch', repository: { full_name: 'acme/agent-template-seo' } },
       'delete',
       'delete event',
     ],

@@ -12,7 +12,8 @@ import {
   pinBody,
   refreshBody,
 } from '../../src/http/openapi/requests.js'
-import { isDocumented, ROUTES } from '../../src/http/openapi/routes.js'
+import { isDocumented } from '../../src/http/openapi/route-spec.js'
+import { OPERATIONS as ROUTES } from '../../src/http/operations.js'
 import { otherPayloadSchema, pushPayloadSchema } from '../../src/webhooks/payload.js'
 import { type Fixture, fixture } from './read-fixture.js'
 

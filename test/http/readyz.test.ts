@@ -24,7 +24,11 @@ interface Readiness {
     database: { ok: boolean; code?: string }
     store: { ok: boolean; code?: string }
     fetching: { ok: boolean; configured: boolean; reason?: string }
-    templates: { ok: boolean; notReady: string[] }
+    templates: {
+      ok: boolean
+      notReady: string[]
+      attention: { template: string; code: string; advice: string }[]
+    }
   }
 }
 
@@ -58,7 +62,7 @@ describe('GET /readyz', () => {
         database: expect.objectContaining({ ok: true }),
         store: { ok: true },
         fetching: { ok: true, configured: true },
-        templates: { ok: true, notReady: [] },
+        templates: { ok: true, notReady: [], attention: [] },
         startup: { ok: true },
       },
     })
@@ -69,7 +73,7 @@ describe('GET /readyz', () => {
     const { status, body } = await probe()
     expect(status).toBe(503)
     expect(body.status).toBe('not_ready')
-    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
+    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'], attention: [] })
     expect(body.checks.database.ok).toBe(true)
   })
 
@@ -81,8 +85,53 @@ describe('GET /readyz', () => {
     expect(status).toBe(200)
     expect(body.status).toBe('ready')
     expect(body.excluded).toEqual(['templates', 'fetching'])
-    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'] })
+    expect(body.checks.templates).toEqual({ ok: false, notReady: ['docs'], attention: [] })
     expect(body.checks.fetching.ok).toBe(false)
+  })
+
+  it('stays ready for a deleted branch and a failing Gitea, naming each with its advice', async () => {
+    const { rt, probe } = await setup()
+    rt.index.branches.markDeleted('seo', 'main', 'delivery-1')
+    rt.index.versions.record({
+      template: 'docs',
+      commit: 'd'.repeat(64),
+      status: 'failed',
+      reasonCode: 'GITEA_TOKEN_REJECTED',
+      reasonDetail: 'archive download: 401: token rejected — regenerate GITEA_TOKEN',
+      source: 'reconcile',
+    })
+    const { status, body } = await probe()
+    expect(status).toBe(200)
+    expect(body.checks.templates).toEqual({
+      ok: true,
+      notReady: [],
+      attention: [
+        {
+          template: 'docs',
+          code: 'GITEA_TOKEN_REJECTED',
+          advice: expect.stringMatching(/regenerate/),
+        },
+        { template: 'seo', code: 'BRANCH_DELETED', advice: expect.stringMatching(/keeps serving/) },
+      ],
+    })
+    // No detail reaches the unauthenticated probe.
+    expect(JSON.stringify(body)).not.toMatch(/401/)
+  })
+
+  it('does not count a deleted branch as behind its head (asset_cache_reconcile_lag_seconds)', async () => {
+    const { rt } = await setup()
+    const later = Date.now() + 60_000
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.branches.markDeleted('seo', 'main', null)
+    expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
+    rt.index.versions.record({
+      template: 'docs',
+      commit: 'f'.repeat(40),
+      status: 'failed',
+      reasonCode: 'GITEA_UNAVAILABLE',
+      source: 'reconcile',
+    })
+    expect(rt.index.status.reconcileLagSeconds(later)).toBeGreaterThan(0)
   })
 
   it('never leaves the database or the store out, and refuses a check it does not know', async () => {

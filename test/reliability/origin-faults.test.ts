@@ -1,7 +1,8 @@
 // Origin faults: with every template cached, provisioner boots (resolve + download + verify +
 // materialize through src/client) run without pause while the fake Gitea answers 500, 429 with
-// Retry-After, hangs, drips, truncates, resets connections, and is stopped outright — and pushes
-// (with their webhooks) keep coming. Checked: every boot succeeds with a ready bundle of its
+// Retry-After, hangs, drips, truncates, resets connections, is stopped outright, and serves its
+// archives from its queue (in time, and slower than the wait) or through storage redirects — and
+// pushes (with their webhooks) keep coming. Checked: every boot succeeds with a ready bundle of its
 // template (the last good one); the fetch attempts Gitea sees during a fault are bounded
 // (backoff); once the fault clears, every template reaches its branch head within one reconcile
 // interval (ASSET_CACHE_RECONCILE_INTERVAL=2s) plus a job's run time.
@@ -18,8 +19,15 @@ import type { Config } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { pull } from '../../src/index.js'
 import { silentLogger } from '../../src/log.js'
-import type { FakeGitea, Fault, GitRepo, RouteKind } from '../support/gitea/index.js'
-import { fault, push, startFakeGitea } from '../support/gitea/index.js'
+import type {
+  ArchiveMode,
+  FakeGitea,
+  Fault,
+  GitRepo,
+  ObjectStorage,
+  RouteKind,
+} from '../support/gitea/index.js'
+import { fault, push, startFakeGitea, startObjectStorage } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
@@ -47,6 +55,8 @@ interface Phase {
   name: string
   route?: RouteKind | 'any'
   fault?: Fault
+  /** How Gitea serves archives during the phase (stream otherwise). */
+  mode?: (storage: ObjectStorage) => ArchiveMode
   /** The listener is closed for the phase (connections refused), then started again. */
   stopped?: boolean
 }
@@ -60,9 +70,25 @@ const PHASES: Phase[] = [
   { name: 'truncateClean', route: 'archive', fault: fault.truncateClean(300) },
   { name: 'reset', route: 'any', fault: fault.refuse() },
   { name: 'stopped', stopped: true },
+  // The archive modes (docs/operations.md#how-gitea-serves-archives): the queue answering within
+  // the wait, a queue slower than the wait (GITEA_ARCHIVE_TIMEOUT), storage redirects, and storage
+  // redirects while the archive route answers 500.
+  { name: 'generate', mode: () => ({ kind: 'generate', waitMs: 500 }) },
+  {
+    name: 'generateSlow',
+    mode: () => ({ kind: 'legacy-unknown-sha', waitMs: HEADERS_TIMEOUT_MS * 2 }),
+  },
+  { name: 'redirect', mode: (storage) => ({ kind: 'redirect', storage, status: 303 }) },
+  {
+    name: 'redirect500',
+    mode: (storage) => ({ kind: 'redirect', storage, status: 303 }),
+    route: 'archive',
+    fault: fault.status500(),
+  },
 ]
 
 let gitea: FakeGitea
+let storage: ObjectStorage
 let port: number
 let repos: GitRepo[]
 let config: Config
@@ -71,6 +97,7 @@ const workspaces: string[] = []
 
 beforeAll(async () => {
   gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
+  storage = await startObjectStorage()
   port = Number(new URL(gitea.url).port)
   repos = await makeRepos(gitea, TEMPLATES, 'origin')
   config = testConfig(
@@ -88,6 +115,7 @@ beforeAll(async () => {
     logger: silentLogger,
     giteaTiming: {
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      archiveWaitMs: HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: HEADERS_TIMEOUT_MS,
       backoffBaseMs: 250,
       backoffMaxMs: 2_000,
@@ -99,6 +127,7 @@ afterAll(async () => {
   await killServerProcesses()
   await server?.close(1_000)
   await gitea?.stop()
+  await storage?.stop()
   await Promise.all(workspaces.map((w) => rm(w, { recursive: true, force: true })))
 })
 
@@ -167,7 +196,8 @@ it(
         const requestsBefore = gitea.requests.length
         const start = Date.now()
         if (phase.stopped) await gitea.stop()
-        else gitea.faults.inject(phase.route!, phase.fault!)
+        if (phase.mode) gitea.setArchiveMode(phase.mode(storage))
+        if (phase.fault) gitea.faults.inject(phase.route!, phase.fault)
 
         // Pushes during the fault, each announced by its webhook (the server receives them; Gitea's
         // own state is the git repository, which needs no listener).
@@ -200,6 +230,7 @@ it(
           for (const r of repos) gitea.addRepo(r)
         } else {
           gitea.faults.clear()
+          gitea.setArchiveMode({ kind: 'stream' })
         }
         let recoveryMs: number | null = null
         await until(() => atHead(want), { timeoutMs: 60_000, everyMs: 20 })
@@ -267,6 +298,8 @@ it(
 
     expect(stats.failed).toEqual([])
     expect(stats.notLastGood).toBe(0)
+    // The storage stand-in records any request that carried the Gitea token or a cookie.
+    expect(storage.violations).toEqual([])
     expect(total).toBeGreaterThan(PHASES.length * 5)
     for (const r of results) {
       // Backoff: per template, a reconcile's branch lookup and a job's lookups and downloads, each
@@ -279,7 +312,7 @@ it(
       )
     }
   },
-  pick(110_000, 400_000),
+  pick(150_000, 500_000),
 )
 
 // A 200 whose socket is destroyed mid-body once ended `asset-cache serve` (an unheard 'error' on

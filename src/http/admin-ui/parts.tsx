@@ -1,6 +1,7 @@
 // Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
 import type { PublishView } from '../../admin/publish-view.js'
-import type { StoreView, TemplateView } from '../../admin/views.js'
+import type { StoreView } from '../../admin/service-views.js'
+import type { TemplateView } from '../../admin/views.js'
 import { formatBytes } from '../../units.js'
 import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
 

@@ -3,7 +3,8 @@
 // an action redirects back with a fixed flash key (POST → 303 → GET), or shows its report.
 import { Hono } from 'hono'
 import { collectGarbageNow, verifyStoreNow } from '../../admin/actions.js'
-import { listTemplates, queueView, storeView } from '../../admin/views.js'
+import { queueView, storeView } from '../../admin/service-views.js'
+import { listTemplates } from '../../admin/views.js'
 import { adminDeps } from '../deps.js'
 import { ApiError, httpStatus, shownError } from '../errors.js'
 import { checkAdminToken, clientAddress } from '../middleware/admin-attempts.js'

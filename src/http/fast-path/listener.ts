@@ -14,7 +14,7 @@ import type { AppDeps } from '../env.js'
 import { isLoopbackHost, loopbackOnly } from '../middleware/host-guard.js'
 import { grantedScope } from '../middleware/read-auth.js'
 import { finishRequest, requestIdFrom } from '../middleware/request-log.js'
-import { hotAnswer } from '../routes/bundles.js'
+import { hotAnswer } from './hot-answer.js'
 import type { HotBundle } from './hot-cache.js'
 import { blobAnswer, blobReadable, blobTarget, OCI_PREFIX, OCI_ROUTE } from './oci-blob.js'
 

@@ -1,37 +1,40 @@
-// The OpenAPI 3.1 document of the HTTP API, generated from the route table (api/routes.ts) and
-// the zod schemas the handlers validate with: nothing in it is written twice. OpenAPI 3.1 schema
+// The OpenAPI 3.1 document of the HTTP API, generated from the operations each route module
+// declares beside its handlers (src/http/operations.ts) and the zod schemas the handlers validate
+// with: nothing in it is written twice. OpenAPI 3.1 schema
 // objects are JSON Schema draft 2020-12, which is what `z.toJSONSchema()` produces.
 import { z } from 'zod'
 import { gcBody, otherPayloadSchema, pinBody, pushPayloadSchema, refreshBody } from './requests.js'
+import {
+  bundleFile,
+  bundleManifest,
+  errorBodySchema,
+  healthBody,
+  openApiBody,
+  readinessBody,
+  templateBody,
+  templateList,
+  templateSummary,
+  versionList,
+  versionSummary,
+  webhookAnswer,
+} from './responses.js'
 import {
   adminTemplate,
   adminTemplateDetail,
   adminTemplateList,
   adminVersion,
   adminVersionList,
-  bundleFile,
-  bundleManifest,
   delivery,
   deliveryList,
-  errorBodySchema,
   forgetAnswer,
   gcReport,
-  healthBody,
   job,
-  openApiBody,
   queueBody,
-  readinessBody,
   refreshAnswer,
   storeBody,
-  templateBody,
-  templateList,
-  templateSummary,
   verifyReport,
-  versionList,
-  versionSummary,
-  webhookAnswer,
-} from './responses.js'
-import { isDocumented, ROUTES, type RouteSecurity, type RouteSpec } from './routes.js'
+} from './responses-admin.js'
+import { isDocumented, type RouteSecurity, type RouteSpec } from './route-spec.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -195,7 +198,7 @@ function operation(spec: RouteSpec): JsonSchema {
 }
 
 /** Builds the document. Callers keep it: it does not change while the process runs. */
-export function openApiDocument(routes: readonly RouteSpec[] = ROUTES): JsonSchema {
+export function openApiDocument(routes: readonly RouteSpec[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {}
   for (const spec of routes) {
     if (!isDocumented(spec.path)) continue

@@ -1,6 +1,6 @@
 // Request schemas of the HTTP API, exported from this one module: the route handlers validate
 // path parameters, queries and bodies with these objects, and the OpenAPI document
-// (api/openapi.ts) is generated from the very same objects, so the two cannot disagree.
+// (openapi.ts) is generated from the very same objects, so the two cannot disagree.
 import { z } from 'zod'
 import { parseSize } from '../../units.js'
 

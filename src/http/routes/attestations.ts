@@ -9,6 +9,8 @@ import { ApiError } from '../errors.js'
 import { inScope } from '../middleware/read-auth.js'
 import { validated } from '../middleware/validate.js'
 import { digestParam } from '../openapi/requests.js'
+import { attestationList } from '../openapi/responses.js'
+import { error, json, NO_CACHE, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
 
 export const attestationRoutes = new Hono<AppEnv>()
 
@@ -26,3 +28,24 @@ attestationRoutes.get('/:digest/attestations', (c) => {
     .map((r) => JSON.parse(r.envelope) as unknown)
   return c.json(envelopes, 200, { 'Cache-Control': 'no-cache' })
 })
+
+export const attestationOperations: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/v1/bundles/{digest}/attestations',
+    operationId: 'getBundleAttestations',
+    summary: 'The signed attestations of a bundle',
+    description:
+      'DSSE envelopes, one per ready version that built this bundle and signing key, oldest ' +
+      'first; a scoped token sees those of its templates only. Empty when nothing is signed.',
+    tag: 'bundles',
+    security: 'read',
+    params: digestParam,
+    responses: {
+      200: json('DSSE envelopes', attestationList, NO_CACHE),
+      400: error('malformed digest', 'INVALID_DIGEST'),
+      ...readAuthErrors,
+      404: error('unknown digest (or not readable with this token)', 'NOT_FOUND'),
+    },
+  },
+]

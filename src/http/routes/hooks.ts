@@ -21,6 +21,9 @@ import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { readBody } from '../middleware/body.js'
 import { CLIENT_CLOSED } from '../middleware/connection-lost.js'
+import { otherPayloadSchema, pushPayloadSchema } from '../openapi/requests.js'
+import { webhookAnswer } from '../openapi/responses.js'
+import { error, json, type RouteSpec } from '../openapi/route-spec.js'
 
 /** The route's own context variable: what the handler decided, for the delivery counter. */
 interface HookEnv extends AppEnv {
@@ -147,3 +150,57 @@ hookRoutes.post('/gitea', async (c) => {
   const reply = { status: answer.answer, ...(answer.reason ? { reason: answer.reason } : {}) }
   return c.json(reply, answer.answer === 'queued' ? 202 : 200)
 })
+
+/** The form Gitea sends when the webhook's content type is `application/x-www-form-urlencoded`. */
+const webhookForm = {
+  schema: {
+    type: 'object',
+    properties: {
+      payload: {
+        type: 'string',
+        description: 'the JSON payload; the signature covers this string',
+      },
+    },
+    required: ['payload'],
+  },
+}
+
+export const hookOperations: readonly RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/hooks/gitea',
+    operationId: 'receiveGiteaWebhook',
+    summary: 'Gitea push webhook',
+    description:
+      'Raw body at most `ASSET_CACHE_WEBHOOK_MAX_BODY` (default 25 MiB). The event comes from `X-Gitea-Event` (or the Forgejo, Gogs and ' +
+      'GitHub equivalents), the delivery id from `X-Gitea-Delivery`. `push` payloads are checked ' +
+      'against GiteaPushPayload, other events against GiteaEventPayload. A push to a tracked ' +
+      'branch queues a refresh (202); Test Delivery (`before` == `after`) answers `ok`; tags, ' +
+      'deletions, other events, untracked repositories or refs and duplicates are `ignored`.',
+    tag: 'webhook',
+    security: 'webhook',
+    body: {
+      schema: [pushPayloadSchema, otherPayloadSchema],
+      required: true,
+      also: { 'application/x-www-form-urlencoded': webhookForm },
+    },
+    responses: {
+      200: json('test delivery (`ok`) or ignored, with the reason', webhookAnswer),
+      202: json('a refresh was queued', webhookAnswer),
+      400: error(
+        'unsupported content type, malformed JSON, a payload failing the schema, no event header',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'MALFORMED_JSON',
+        'INVALID_PAYLOAD',
+        'BAD_REQUEST',
+      ),
+      401: error('missing, empty or wrong signature; nothing recorded', 'UNAUTHORIZED'),
+      413: error('body over `ASSET_CACHE_WEBHOOK_MAX_BODY`', 'PAYLOAD_TOO_LARGE'),
+      500: error(
+        'the index refused the write (recorded `failed` when it can be; a redelivery is handled afresh), or committed it but could not fsync it',
+        'INTERNAL',
+      ),
+      503: error('no webhook secret is configured', 'WEBHOOK_DISABLED'),
+    },
+  },
+]

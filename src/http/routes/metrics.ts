@@ -5,6 +5,7 @@ import type { Metrics } from '../../metrics.js'
 import type { AppEnv } from '../env.js'
 import { errorBody } from '../errors.js'
 import { requestIdFrom } from '../middleware/request-log.js'
+import { NO_STORE, type RouteSpec } from '../openapi/route-spec.js'
 
 const exposition = async (metrics: Metrics) =>
   new Response(await metrics.text(), {
@@ -26,3 +27,23 @@ export function metricsApp(metrics: Metrics): Hono<{ Variables: { requestId: str
   app.notFound((c) => c.json(errorBody('NOT_FOUND', 'no such route', c.var.requestId), 404))
   return app
 }
+
+export const metricsOperations: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description:
+      'On the main listener unless `ASSET_CACHE_METRICS_PORT` moves it to a listener of its own.',
+    tag: 'operations',
+    security: 'none',
+    responses: {
+      200: {
+        description: 'the Prometheus text exposition format',
+        media: { type: 'text/plain', binary: false },
+        headers: NO_STORE,
+      },
+    },
+  },
+]

@@ -12,7 +12,7 @@ import type { RepositoryView } from '../../oci/repository-views.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { blobAnswer, blobHeaders } from '../fast-path/oci-blob.js'
-import { bundleResponse } from './bundles.js'
+import { bundleResponse } from './bundle-response.js'
 import { bytesResponse } from './oci-answers.js'
 import { fillForRequest } from './peer-fill.js'
 

@@ -11,6 +11,16 @@ import { etagMatches } from '../middleware/http-cache.js'
 import { inScope } from '../middleware/read-auth.js'
 import { paramsOf } from '../middleware/validate.js'
 import { templateNameParam } from '../openapi/requests.js'
+import { templateBody, templateList, versionList } from '../openapi/responses.js'
+import {
+  error,
+  json,
+  NO_CACHE,
+  RETRY_AFTER,
+  type RouteSpec,
+  readAuthErrors,
+  withHeaders,
+} from '../openapi/route-spec.js'
 
 /** Seconds a provisioner should wait when a template has nothing ready yet. */
 export const NOT_READY_RETRY_AFTER = 30
@@ -96,3 +106,79 @@ templateRoutes.get('/:name/versions', (c) => {
   }))
   return c.json(versions, 200, { 'Cache-Control': 'no-cache' })
 })
+
+const unknownTemplateAnswer = error(
+  'no such template (or not in the token scope)',
+  'UNKNOWN_TEMPLATE',
+)
+
+const notReadyAnswer = withHeaders(
+  error('the template has no ready bundle yet', 'NOT_READY'),
+  RETRY_AFTER,
+)
+
+export const templateOperations: readonly RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/v1/templates',
+    operationId: 'listTemplates',
+    summary: 'Templates and the digest each resolves to',
+    tag: 'templates',
+    security: 'read',
+    responses: {
+      200: json('templates in the token scope', templateList, NO_CACHE),
+      ...readAuthErrors,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/templates/{name}',
+    operationId: 'getTemplate',
+    summary: 'Resolve a template to its current (or pinned) bundle',
+    tag: 'templates',
+    security: 'read',
+    params: templateNameParam,
+    responses: {
+      200: json('the bundle provisioners should use', templateBody, {
+        ETag: '`"<digest>"`',
+        ...NO_CACHE,
+      }),
+      304: { description: '`If-None-Match` matches the digest', headers: { ETag: '`"<digest>"`' } },
+      ...readAuthErrors,
+      404: unknownTemplateAnswer,
+      503: notReadyAnswer,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/templates/{name}/bundle',
+    operationId: 'redirectTemplateBundle',
+    summary: 'Redirect to the current bundle',
+    tag: 'templates',
+    security: 'read',
+    params: templateNameParam,
+    responses: {
+      307: {
+        description: 'to the current bundle',
+        headers: { Location: '`/v1/bundles/{digest}`', ...NO_CACHE },
+      },
+      ...readAuthErrors,
+      404: unknownTemplateAnswer,
+      503: notReadyAnswer,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/templates/{name}/versions',
+    operationId: 'listTemplateVersions',
+    summary: 'Version history, newest first, rejected ones with their reason',
+    tag: 'templates',
+    security: 'read',
+    params: templateNameParam,
+    responses: {
+      200: json('versions, newest first', versionList, NO_CACHE),
+      ...readAuthErrors,
+      404: unknownTemplateAnswer,
+    },
+  },
+]

@@ -13,6 +13,8 @@ import { isAdminToken } from '../middleware/admin-attempts.js'
 import { BEARER, readAuth } from '../middleware/read-auth.js'
 import { jsonBody } from '../middleware/validate.js'
 import { urlBody } from '../openapi/requests.js'
+import { signedUrl } from '../openapi/responses.js'
+import { error, json, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
 
 export const DEFAULT_URL_TTL_SECONDS = 600
 
@@ -77,3 +79,34 @@ urlRoutes.post('/', async (c) => {
   const url = new URL(path, c.req.url).href
   return c.json({ url, path, digest, expires }, 200, { 'Cache-Control': 'no-store' })
 })
+
+export const urlOperations: readonly RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/v1/urls',
+    operationId: 'mintSignedUrl',
+    summary: 'Mint a short-lived signed URL for one bundle',
+    description:
+      'The URL reads the bundle with no Authorization header until `expires`. A read token ' +
+      'mints within its scope (a template it sees, or a digest it may read); the admin token ' +
+      'mints for any bundle.',
+    tag: 'bundles',
+    security: 'read',
+    body: { schema: urlBody, required: true },
+    responses: {
+      200: json('the signed URL', signedUrl, { 'Cache-Control': '`no-store`' }),
+      400: error('not JSON, or failing the schema', 'MALFORMED_JSON', 'INVALID_PAYLOAD'),
+      ...readAuthErrors,
+      404: error(
+        'unknown template or bundle, or not one this token may read',
+        'UNKNOWN_TEMPLATE',
+        'NOT_FOUND',
+      ),
+      503: error(
+        'signed URLs are off, or the template has nothing ready (with `Retry-After`)',
+        'URLS_DISABLED',
+        'NOT_READY',
+      ),
+    },
+  },
+]

@@ -1,8 +1,10 @@
-// GET|HEAD /api/v1/repos/{owner}/{repo}/archive/{ref}.tar.gz, streamed like Gitea ≥ 1.25.
+// GET|HEAD /api/v1/repos/{owner}/{repo}/archive/{ref}.tar.gz, streamed like Gitea ≥ 1.25, generated
+// first like the archive queue (generate.ts), or redirected to object storage.
 import { once } from 'node:events'
 import { spawnGit } from '../git.js'
 import { objectExists, readCommit, resolveCommit } from './commits.js'
 import type { RouteContext } from './context.js'
+import { serveGenerated } from './generate.js'
 import { goPathEscape } from './go-json.js'
 import { bodyShape, notFoundBody, sendJson, streamBody } from './respond.js'
 import { repoApiUrl } from './shapes.js'
@@ -138,6 +140,10 @@ export async function serveArchive(ctx: RouteContext, file: string): Promise<voi
   }
 
   if (ctx.archiveMode.kind === 'redirect') return redirectToStorage(ctx, served, format, headers)
+  if (ctx.archiveMode.kind === 'generate' || ctx.archiveMode.kind === 'legacy-unknown-sha') {
+    const args = ['archive', ...prefixArgs(ctx), `--format=${format}`, served]
+    return serveGenerated(ctx, served, args, headers, () => internalError(ctx))
+  }
 
   // Gitea runs: git archive --prefix=<lower-cased repo name>/ --format=<format> <commit id>
   const child = spawnGit(repo.dir, ['archive', ...prefixArgs(ctx), `--format=${format}`, served])

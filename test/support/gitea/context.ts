@@ -33,6 +33,10 @@ export interface FakeGiteaCounters {
   bytesSent: number
   faultsApplied: number
   notFound: number
+  /** Archive requests left unanswered (`legacy-unknown-sha` and an unknown commit). */
+  archivesHung: number
+  /** Archive answers that were 206 to a Range request (`generate`). */
+  rangeRequests: number
 }
 
 export function emptyCounters(): FakeGiteaCounters {
@@ -45,6 +49,8 @@ export function emptyCounters(): FakeGiteaCounters {
     bytesSent: 0,
     faultsApplied: 0,
     notFound: 0,
+    archivesHung: 0,
+    rangeRequests: 0,
   }
 }
 
@@ -54,13 +60,22 @@ export interface ServedRepo {
 }
 
 /**
- * How archives are served. `stream`: Gitea ≥ 1.25's default (STREAM_ARCHIVES=true), `git archive`
- * straight into the answer. `redirect`: the archive is generated first, saved to object storage
- * and the answer is a redirect to a presigned URL there (`[storage.repo-archive]` on MinIO or
- * Azure with SERVE_DIRECT=true; Gitea's ctx.Redirect default is 303).
+ * How archives are served (docs/operations.md lists the Gitea and Forgejo versions and settings
+ * each one stands for).
+ * - `stream`: Gitea ≥ 1.25's default (STREAM_ARCHIVES=true), `git archive` straight into the
+ *   answer, chunked, no Content-Length; an unknown full-length commit id is a 500.
+ * - `generate`: the archive queue (Gitea ≤ 1.24, Forgejo, 1.25 with STREAM_ARCHIVES=false): the
+ *   request is held `waitMs` (default 1.2 s) while the archive is "generating", then served with
+ *   Content-Length, Accept-Ranges and Range (206). An unknown commit is a 500 here.
+ * - `legacy-unknown-sha`: `generate`, except that a request for an unknown full-length commit id
+ *   is never answered (the queued job stays "generating"), as on Gitea ≤ 1.24 and Forgejo.
+ * - `redirect`: the archive is generated first, saved to object storage and the answer is a
+ *   redirect to a presigned URL there (`[storage.repo-archive]` on MinIO or Azure with
+ *   SERVE_DIRECT=true; Gitea's ctx.Redirect default is 303).
  */
 export type ArchiveMode =
   | { kind: 'stream' }
+  | { kind: 'generate' | 'legacy-unknown-sha'; waitMs?: number }
   | { kind: 'redirect'; storage: ObjectStorage; status: 302 | 303 | 307 }
 
 export interface RouteContext {

@@ -9,6 +9,11 @@ export type Fault =
   | { kind: 'status429'; retryAfterSeconds: number }
   /** Nothing at all (no status line) for `ms`, then the normal answer: a headers timeout. */
   | { kind: 'delay'; ms: number }
+  /**
+   * Nothing at all until `until` settles, then the normal answer: a test changes Gitea's state
+   * (force-push, prune) between the request's arrival and Gitea's look at it, without a race.
+   */
+  | { kind: 'hold'; until: Promise<unknown> }
   /** Status and headers at once, then `ms` of silence before the first body byte: an idle body. */
   | { kind: 'slowFirstByte'; ms: number }
   /** The body in pieces of `bytesPerChunk`, one every `intervalMs`. */
@@ -43,6 +48,7 @@ export const fault = {
   status500: (): Fault => ({ kind: 'status500' }),
   status429: (retryAfterSeconds = 1): Fault => ({ kind: 'status429', retryAfterSeconds }),
   delay: (ms: number): Fault => ({ kind: 'delay', ms }),
+  hold: (until: Promise<unknown>): Fault => ({ kind: 'hold', until }),
   slowFirstByte: (ms: number): Fault => ({ kind: 'slowFirstByte', ms }),
   drip: (bytesPerChunk: number, intervalMs: number): Fault => ({
     kind: 'drip',

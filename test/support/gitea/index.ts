@@ -20,6 +20,7 @@ export {
   type InjectOptions,
   type RouteKind,
 } from './faults.js'
+export { DEFAULT_GENERATE_WAIT_MS, parseRange } from './generate.js'
 export { GO_ZERO_TIME, goMarshalIndent, goQueryEscape } from './go-json.js'
 export { branchFilterMatches, HookBook, type StoredHook } from './hooks.js'
 export {

@@ -204,6 +204,13 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
         await sleep(injected.ms, undefined, { signal: stopping.signal }).catch(() => undefined)
         if (res.destroyed) return
         break
+      case 'hold':
+        await Promise.race([
+          injected.until.catch(() => undefined),
+          new Promise((resolve) => stopping.signal.addEventListener('abort', resolve)),
+        ])
+        if (stopping.signal.aborted) return
+        break
       case 'status500':
         await json(500, {
           message: 'injected fault: internal server error',

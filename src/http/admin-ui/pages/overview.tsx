@@ -1,5 +1,7 @@
 // `/admin`: every template with what it serves, since when, and why it is not green; store usage.
-import type { QueueView, StoreView, TemplateView } from '../../../admin/views.js'
+
+import type { QueueView, StoreView } from '../../../admin/service-views.js'
+import type { TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
 import { Ago, CommitLink, Digest, Pill, PinBadge, Published, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
@@ -43,6 +45,12 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
               <span class="badge">{t.removed ? 'removed' : 'untracked'}</span>
             </>
           ) : null}
+          {t.branchDeleted ? (
+            <>
+              {' '}
+              <span class="badge">branch deleted</span>
+            </>
+          ) : null}
         </span>
       </td>
       <td data-label="Repository" class="nowrap">
@@ -78,7 +86,11 @@ function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
       </td>
       <td data-label="Last error">
         {t.lastError ? (
-          <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+          <span>
+            <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
+            <br />
+            <span class="small muted advice">{t.lastError.advice}</span>
+          </span>
         ) : (
           <span class="muted">—</span>
         )}

@@ -1,5 +1,7 @@
 // `/admin/queue`: queued, running and failed jobs, and the recent webhook deliveries.
-import type { JobView, QueueView } from '../../../admin/views.js'
+
+import type { QueueView } from '../../../admin/service-views.js'
+import type { JobView } from '../../../admin/views.js'
 import type { DeliveryRow } from '../../../db/index.js'
 import { shortSha } from '../format.js'
 import { type Flash, Layout } from '../layout.js'

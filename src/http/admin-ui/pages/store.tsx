@@ -1,6 +1,6 @@
 // `/admin/store`: usage against the budget, GC (dry run or for real) and verify, and the report
 // of whichever just ran.
-import type { StoreView } from '../../../admin/views.js'
+import type { StoreView } from '../../../admin/service-views.js'
 import type { GcReport } from '../../../cache/gc.js'
 import type { VerifyRepairReport } from '../../../cache/verify.js'
 import { formatBytes } from '../../../units.js'

@@ -1,137 +1,19 @@
 // `/admin/templates/:name`: what the template serves and since when, its version timeline with
 // rejection reasons and provenance, the served bundle's files, and its jobs and deliveries.
-import type { TemplateDetail, VersionView } from '../../../admin/views.js'
-import { printableName } from '../../../bundle/names.js'
+import type { TemplateDetail } from '../../../admin/views.js'
 import { formatBytes } from '../../../units.js'
-import { duration, fileMode } from '../format.js'
+import { fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, PinBadge, Published } from '../parts.js'
+import { Ago, CommitLink, Digest, Pill, PinBadge } from '../parts.js'
 import type { AdminSession } from '../session.js'
 import { DeliveryTable, JobTable } from './queue.js'
+import { EntryName, Version } from './version.js'
 
 export interface TemplatePageProps {
   session: AdminSession
   detail: TemplateDetail
   now: number
   flash: Flash | null
-}
-
-const bytes = (n: number | null) => (n === null ? '—' : formatBytes(n))
-
-/**
- * The archive entry a rejection names. Hostile text: JSX escapes the HTML, printableName the
- * characters that would still lie on screen (bidi overrides, invisible or line-breaking ones).
- */
-function EntryName(props: { entry: string | null }) {
-  if (props.entry === null) return null
-  return (
-    <>
-      {' '}
-      in <code class="entry">{printableName(props.entry)}</code>
-    </>
-  )
-}
-
-/** How the commit status of a version fared: posted, failed (Gitea's answer), or waiting. */
-function StatusPost(props: { status: VersionView['commitStatus'] }) {
-  const s = props.status
-  if (s === null) return null
-  const outcome =
-    s.result === 'posted'
-      ? 'posted'
-      : s.result === 'queued'
-        ? `waiting${s.attempts > 0 ? ` (${s.attempts} tried)` : ''}`
-        : s.result
-  return (
-    <span class="commit-status" data-result={s.result}>
-      status <b>{s.state}</b> {outcome}
-      {s.error ? <> — {s.error}</> : null}
-    </span>
-  )
-}
-
-function Version(props: {
-  v: VersionView
-  session: AdminSession
-  action: string
-  now: number
-  /** The manifest pins the template: an admin pin would not be obeyed. */
-  manifestPinned: boolean
-}) {
-  const { v, now } = props
-  const pinnable =
-    v.status === 'ready' && !v.evicted && !v.pinned && v.digest !== null && !props.manifestPinned
-  return (
-    <li
-      class={v.status}
-      id={`version-${v.id}`}
-      data-version={v.id}
-      data-digest={v.digest ?? undefined}
-    >
-      <div class="vhead">
-        <CommitLink commit={v.commit} url={v.commitUrl} />
-        <Pill status={v.status} />
-        {v.current ? <span class="badge current">current</span> : null}
-        {v.pinned ? <span class="badge pinned">pinned</span> : null}
-        {v.evicted ? <span class="badge evicted">evicted</span> : null}
-        {v.digest ? <Digest digest={v.digest} /> : null}
-        <span class="when muted small">
-          <Ago at={v.createdAt} now={now} /> · {v.source}
-        </span>
-      </div>
-      {v.status !== 'ready' && (v.reasonCode || v.reasonDetail) ? (
-        <div class="reason">
-          <code>{v.reasonCode ?? 'UNKNOWN'}</code>
-          {v.reasonDetail ? <>: {v.reasonDetail}</> : null}
-          <EntryName entry={v.reasonEntry} />
-        </div>
-      ) : null}
-      <div class="vstats">
-        <span>
-          delivery <b class="mono">{v.deliveryId ?? '—'}</b>
-        </span>
-        {v.jobId !== null ? (
-          <span>
-            job <b>{v.jobId}</b>
-          </span>
-        ) : null}
-        <span>
-          download <b>{bytes(v.compressedBytes)}</b>
-        </span>
-        <span>
-          unpacked <b>{bytes(v.unpackedBytes)}</b>
-        </span>
-        <span>
-          bundle <b>{bytes(v.bundleBytes)}</b>
-        </span>
-        <span>
-          files <b>{v.fileCount ?? '—'}</b>
-        </span>
-        <StatusPost status={v.commitStatus} />
-        <span>
-          skipped <b>{v.skippedCount ?? '—'}</b>
-        </span>
-        <span>
-          took <b>{duration(v.durationMs)}</b>
-        </span>
-        {v.publish ? (
-          <span>
-            registry <Published publish={v.publish} />
-          </span>
-        ) : null}
-      </div>
-      {pinnable ? (
-        <div class="actions">
-          <PostButton
-            session={props.session}
-            action={props.action}
-            label="Pin this version"
-            fields={{ digest: v.digest! }}
-          />
-        </div>
-      ) : null}
-    </li>
-  )
 }
 
 export function TemplatePage(props: TemplatePageProps) {
@@ -145,6 +27,7 @@ export function TemplatePage(props: TemplatePageProps) {
         {t.name} <Pill status={t.health} /> <PinBadge pinned={t.pinned} />
         {t.removed ? <span class="badge">removed</span> : null}
         {!t.tracked && !t.removed ? <span class="badge">untracked</span> : null}
+        {t.branchDeleted ? <span class="badge">branch deleted</span> : null}
       </h1>
       <section class="card">
         <dl class="facts">
@@ -216,6 +99,8 @@ export function TemplatePage(props: TemplatePageProps) {
                   <Ago at={t.lastError.at} now={now} />
                 </span>
               </dd>
+              <dt>What to do</dt>
+              <dd class="advice">{t.lastError.advice}</dd>
             </>
           ) : null}
           {t.job ? (
