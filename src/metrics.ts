@@ -2,8 +2,10 @@
 // default), so several apps can live in one process. Counters and histograms are incremented by
 // the parts that do the work; gauges about stored state are read from SQLite at scrape time.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { attestationCounter } from './attest/sign.js'
 import type { Config } from './config.js'
 import type { Index } from './db/index.js'
+import { type PeerMetrics, peerMetrics } from './peers/metrics.js'
 import { createStatusMetrics, type StatusMetrics } from './statuses/metrics.js'
 
 export type { GiteaErrorKind, JobOutcome, JobPhase, WebhookOutcome } from './metric-labels.js'
@@ -49,6 +51,9 @@ export interface Metrics {
    * hook), so a request pays map lookups, not prom-client's label hashing and validation.
    */
   request(route: string, method: string, status: number, seconds: number): void
+  /** asset_cache_attestations_total and the peer metrics: registered when first asked for. */
+  attestations(): Counter<'outcome'>
+  peers(): PeerMetrics
   /** Points the scrape-time gauges at an index; the last source attached wins. */
   attach(source: ScrapeSource): void
   /** The text exposition. */
@@ -73,6 +78,8 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
   let source: ScrapeSource | null = null
+  let attestations: Counter<'outcome'> | null = null
+  let peers: PeerMetrics | null = null
   /** The index when it is still open (a scrape after shutdown reports nothing stale). */
   const openIndex = () => (source?.index.db.open ? source.index : null)
 
@@ -257,6 +264,14 @@ export function createMetrics(): Metrics {
       'Tags pointed at a version at ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
       ['outcome'],
     ),
+    attestations: () => {
+      attestations ??= attestationCounter(registry)
+      return attestations
+    },
+    peers: () => {
+      peers ??= peerMetrics(registry)
+      return peers
+    },
     attach(next) {
       source = next
     },

@@ -122,6 +122,8 @@ export function signedBy(envelope: Envelope, keys: readonly TrustedKey[]): Trust
     // An ed25519 signature is 64 bytes; anything else cannot verify.
     if (s.sig.length !== 64) continue
     for (const key of keys) {
+      // TrustedKey is a plain type: one built by hand may hold any key, with which verify throws.
+      if (key.publicKey.asymmetricKeyType !== 'ed25519') continue
       if (verify(null, message, key.publicKey, s.sig)) return key
     }
   }

@@ -109,11 +109,19 @@ export function loadTrustedKey(pathOrPem: string): TrustedKey {
   return { publicKey, keyid: keyidOf(publicKey), source }
 }
 
-/** ASSET_CACHE_TRUSTED_KEYS: comma-separated public key files (empty entries ignored). */
+/**
+ * ASSET_CACHE_TRUSTED_KEYS: comma-separated public key files (empty entries ignored). Unset or
+ * empty: none. Set to something that names no file (` , `) is TRUSTED_KEY_INVALID: verification
+ * was asked for, and must not quietly turn off.
+ */
 export function trustedKeyFiles(text: string | undefined): string[] {
   if (!text) return []
-  return text
+  const files = text
     .split(',')
     .map((f) => f.trim())
     .filter(Boolean)
+  if (files.length === 0) {
+    throw new AppError('TRUSTED_KEY_INVALID', 'ASSET_CACHE_TRUSTED_KEYS names no key file')
+  }
+  return files
 }

@@ -52,21 +52,17 @@ export interface Attester {
   attest(versionId: number): void
 }
 
-const counters = new WeakMap<Registry, Counter<'outcome'>>()
-
-/** asset_cache_attestations_total{outcome}: one per version signed at ingest, or failed. */
+/**
+ * asset_cache_attestations_total{outcome} on `registry`: one per version signed at ingest, or
+ * failed. Registers it: ask once per registry (Metrics.attestations() does).
+ */
 export function attestationCounter(registry: Registry): Counter<'outcome'> {
-  let counter = counters.get(registry)
-  if (!counter) {
-    counter = new Counter({
-      name: 'asset_cache_attestations_total',
-      help: 'Ready versions signed at ingest (outcome signed), or whose signing failed (failed).',
-      labelNames: ['outcome'],
-      registers: [registry],
-    })
-    counters.set(registry, counter)
-  }
-  return counter
+  return new Counter({
+    name: 'asset_cache_attestations_total',
+    help: 'Ready versions signed at ingest (outcome signed), or whose signing failed (failed).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
 }
 
 export interface AttesterOptions {

@@ -80,7 +80,7 @@ function check(value: unknown, options: VerifyOptions): Verified | Failure {
 
 /**
  * The first acceptable attestation among `envelopes` (a JSON value as a server sent it: a list of
- * envelopes, or one envelope). Throws AppError with one of the codes above, never anything else
+ * envelopes, newest first, or one envelope), tried in that order. Throws AppError with one of the codes above, never anything else
  * (TRUSTED_KEY_INVALID when `keys` is empty: nothing could verify).
  */
 export function verifyAttestations(envelopes: unknown, options: VerifyOptions): Verified {

@@ -134,7 +134,8 @@ export async function attestationVerifyCommand(
         )
       }
       endpoint(server, '/')
-      envelopes = await fetchAttestations(server, digest, { token: opts.token ?? env.token })
+      const token = opts.token ?? env.token
+      envelopes = await fetchAttestations(server, digest, { token }, opts.template ?? null)
     }
     verified = verifyAttestations(envelopes, { keys, digest, template: opts.template ?? null })
   } catch (err) {

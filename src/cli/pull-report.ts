@@ -32,13 +32,14 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
   server: string | undefined
   token: string | undefined
   adminToken: string | undefined
-  trustedKeys: string[]
+  /** As written: trustedKeyFiles() splits it (and refuses one that names no file). */
+  trustedKeys: string | undefined
 } {
   return {
     server: env.ASSET_CACHE_SERVER || undefined,
     token: env.ASSET_CACHE_TOKEN || undefined,
     adminToken: env.ASSET_CACHE_ADMIN_TOKEN || undefined,
-    trustedKeys: trustedKeyFiles(env.ASSET_CACHE_TRUSTED_KEYS),
+    trustedKeys: env.ASSET_CACHE_TRUSTED_KEYS,
   }
 }
 
@@ -47,8 +48,9 @@ export function clientEnv(env: NodeJS.ProcessEnv = process.env): {
  * after printing why when one cannot be used (a usage mistake: exit 2).
  */
 export function trustedKeys(command: string, files: string[] | undefined): TrustedKey[] | null {
-  const chosen = files !== undefined && files.length > 0 ? files : clientEnv().trustedKeys
   try {
+    const chosen =
+      files !== undefined && files.length > 0 ? files : trustedKeyFiles(clientEnv().trustedKeys)
     return chosen.map((file) => loadTrustedKey(file))
   } catch (err) {
     process.stderr.write(`asset-cache ${command}: ${failureLine(err)}\n`)

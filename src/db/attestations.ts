@@ -38,6 +38,8 @@ export interface UnsignedVersion {
 export class AttestationQueries {
   readonly #insert
   readonly #byDigest
+  readonly #newest
+  readonly #newestOf
   readonly #has
   readonly #unsigned
   readonly #unsignedOf
@@ -53,6 +55,18 @@ export class AttestationQueries {
        FROM attestations a JOIN versions v ON v.id = a.version_id AND v.digest = a.digest
        WHERE a.digest = ? AND v.status = 'ready'
        ORDER BY a.version_id, a.keyid`,
+    )
+    // What a client needs to verify: per template and key, only the newest version's envelope,
+    // newest first, so the answer stays small however many versions built the same bundle.
+    const newest = `SELECT version_id, template, commit_sha, digest, keyid, envelope FROM (
+         SELECT a.version_id, v.template, v.commit_sha, a.digest, a.keyid, a.envelope,
+           ROW_NUMBER() OVER (PARTITION BY v.template, a.keyid ORDER BY a.version_id DESC) AS n
+         FROM attestations a JOIN versions v ON v.id = a.version_id AND v.digest = a.digest
+         WHERE a.digest = @digest AND v.status = 'ready'`
+    const newestEnd = ') WHERE n = 1 ORDER BY version_id DESC, keyid'
+    this.#newest = db.prepare<{ digest: string }, RawAttestation>(`${newest}${newestEnd}`)
+    this.#newestOf = db.prepare<{ digest: string; template: string }, RawAttestation>(
+      `${newest} AND v.template = @template${newestEnd}`,
     )
     this.#has = db.prepare<[number, string, string], { one: number }>(
       'SELECT 1 AS one FROM attestations WHERE version_id = ? AND digest = ? AND keyid = ?',
@@ -79,6 +93,18 @@ export class AttestationQueries {
   /** Envelopes whose subject is `digest`, of ready versions that still build it, oldest first. */
   byDigest(digest: string): AttestationRow[] {
     return this.#byDigest.all(digest).map(toRow)
+  }
+
+  /**
+   * The newest envelope per template and key whose subject is `digest` (of `template` only, when
+   * given), newest first: the answer of the attestation route.
+   */
+  newestByDigest(digest: string, template?: string): AttestationRow[] {
+    const rows =
+      template === undefined
+        ? this.#newest.all({ digest })
+        : this.#newestOf.all({ digest, template })
+    return rows.map(toRow)
   }
 
   /** Ready versions (of `template`, or all) without an envelope by `keyid`, oldest first. */

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { collectGarbageNow } from '../admin/actions.js'
-import { attestationCounter, createAttester } from '../attest/sign.js'
+import { createAttester } from '../attest/sign.js'
 import { settleDetached } from '../cache/gc.js'
 import { removeOrphanBlobs } from '../cache/orphans.js'
 import type { Config } from '../config.js'
@@ -136,7 +136,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             index,
             key: config.signingKey,
             logger,
-            counter: attestationCounter(metrics.registry),
+            counter: metrics.attestations(),
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
@@ -157,7 +157,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     index,
     store: runtime.store,
     logger,
-    registry: metrics.registry,
+    metrics: () => metrics.peers(),
     ownPort: () => ownPort,
   })
   // Made once: the fast path, the app and scheduled GC share its hot cache.
@@ -207,6 +207,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
         store: runtime.store,
         logger,
         metrics,
+        hot: deps.state.serving.cache,
+        ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),
       })
     : null

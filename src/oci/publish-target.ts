@@ -30,6 +30,14 @@ const HOST =
 
 /** The target `text` names, or an error saying what to write instead. */
 export function parsePublishTarget(text: string): PublishTarget | { error: string } {
+  // Neither a host nor a namespace has an `@`: one means `user:password@` was written, and the
+  // message must not repeat any of it (a raw `/` in a password would split it anywhere).
+  if (text.includes('@')) {
+    return {
+      error:
+        'credentials do not belong in ASSET_CACHE_OCI_PUBLISH; use ASSET_CACHE_OCI_PUBLISH_USER/_PASSWORD',
+    }
+  }
   const m = /^(?:(https?):\/\/)?([^/]+)\/(.+)$/i.exec(text.trim())
   const expected =
     'expected [http(s)://]registry[:port]/namespace, e.g. registry.example.com/templates'

@@ -5,9 +5,12 @@
 // ingest, a pin, an unpin, a rollback) and when a failure is due for a retry, so it never blocks
 // or fails an ingest. Per version it records pending / published / failed with a stable code
 // (db/publish.ts); a failed version is tried again after a backoff that doubles up to a bound.
+// A bundle that cannot be read from the store fails its version with the store's code (ENOTFOUND,
+// EINTEGRITY, EBADSIZE) and the pass goes on; a corrupt one is withdrawn as a bundle read would.
+import { withdrawCorrupt } from '../cache/withdraw.js'
 import type { Config } from '../config.js'
-import type { Index, TemplateRow, VersionRow } from '../db/index.js'
-import { AppError } from '../errors.js'
+import type { Index, JobRow, TemplateRow, VersionRow } from '../db/index.js'
+import { AppError, IntegrityError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
@@ -24,6 +27,10 @@ export interface PublisherDeps {
   store: ContentStore
   logger: Logger
   metrics?: Metrics
+  /** Told of the refresh jobs a withdrawn corrupt bundle queues. */
+  onEnqueued?: (job: JobRow) => void
+  /** The in-memory copies of bundles, if any: a withdrawn one is dropped. */
+  hot?: { delete(digest: string): unknown }
   now?: () => number
   /** How often the index is looked at for changes and due retries (default 1 s). */
   pollMs?: number
@@ -183,6 +190,7 @@ export class Publisher {
         logger.info({ template: template.name, digest: version.digest, repository }, 'published')
       } catch (err) {
         if (this.#abort.signal.aborted) return false
+        if (err instanceof IntegrityError) await this.#withdraw(image.layer.digest, err)
         this.#failed(version, err)
         report.failed++
         blocked.add(image.index.digest)
@@ -191,6 +199,16 @@ export class Publisher {
     }
     await this.#pushTags(session, template, repository, { present, blocked }, report)
     return true
+  }
+
+  /** A corrupt bundle met on upload is withdrawn as a corrupt bundle read is (cache/withdraw.ts). */
+  #withdraw(digest: string, err: unknown): Promise<void> {
+    const { index, store, logger, hot, onEnqueued } = this.#deps
+    return withdrawCorrupt(
+      { index, store, logger, evict: (d) => hot?.delete(d), ...(onEnqueued ? { onEnqueued } : {}) },
+      digest,
+      err,
+    )
   }
 
   #failed(version: VersionRow, err: unknown): void {
@@ -241,6 +259,7 @@ export class Publisher {
         metrics?.ociTagPushes.inc({ outcome: 'pushed' })
       } catch (err) {
         if (this.#abort.signal.aborted) return
+        if (err instanceof IntegrityError) await this.#withdraw(image.layer.digest, err)
         report.tagsFailed++
         metrics?.ociTagPushes.inc({ outcome: 'failed' })
         this.#dueAt = Math.min(this.#dueAt, this.#now() + config.ociPublish.retryBaseMs)

@@ -32,10 +32,16 @@ function location(session: PushSession, headers: Record<string, unknown>, where:
   if (typeof value !== 'string' || value.length === 0) {
     throw new PushError('PUBLISH_BAD_RESPONSE', `${session.origin.origin}: ${where}: no Location`)
   }
-  const url = new URL(value, session.origin)
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new PushError('PUBLISH_BAD_RESPONSE', `${session.origin.origin}: ${where}: bad Location`)
+  // Neither message repeats the value: an upload Location carries the registry's session state.
+  const bad = () =>
+    new PushError('PUBLISH_BAD_RESPONSE', `${session.origin.origin}: ${where}: bad Location`)
+  let url: URL
+  try {
+    url = new URL(value, session.origin)
+  } catch {
+    throw bad()
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad()
   return url.href
 }
 

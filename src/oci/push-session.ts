@@ -5,7 +5,9 @@
 // a bounded number of times with exponential backoff and jitter on network errors, timeouts, 5xx
 // and 429. Credentials go only to the registry's own origin and to the realm it names (never from
 // https to a plain-http realm), and never into a message: errors name the origin, method, path
-// and status, plus the registry's error code when it is a plain UPPER_SNAKE word.
+// and status, plus the registry's error code when it is a plain UPPER_SNAKE word. A streamed body
+// that fails on our side (the stored bundle is missing or corrupt) is no network error: its own
+// error is thrown at once, without a retry.
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Dispatcher, request } from 'undici'
@@ -82,9 +84,11 @@ export class PushSession {
     let authenticated = false
     for (let attempt = 1; ; attempt++) {
       let res: Dispatcher.ResponseData
+      const source: SourceFailure = { err: null }
       try {
-        res = await this.#request(url, req, this.#authorization.get(key))
+        res = await this.#request(url, req, this.#authorization.get(key), source)
       } catch (err) {
+        if (source.err !== null) throw source.err
         if (this.#options.signal?.aborted) throw err
         if (attempt >= attempts) {
           throw new PushError('PUBLISH_UNREACHABLE', `${where}: ${networkReason(err)}`)
@@ -111,11 +115,11 @@ export class PushSession {
     }
   }
 
-  #request(url: URL, req: PushRequest, authorization: string | undefined) {
+  #request(url: URL, req: PushRequest, authorization: string | undefined, source: SourceFailure) {
     const headers: Record<string, string> = { ...req.headers }
     // Credentials stay on the registry's own origin (an upload location may point elsewhere).
     if (authorization && url.origin === this.origin.origin) headers.authorization = authorization
-    const body = typeof req.body === 'function' ? req.body() : req.body
+    const body = typeof req.body === 'function' ? openSource(req.body, source) : req.body
     return request(url, {
       method: req.method,
       headers,
@@ -240,6 +244,26 @@ async function refusal(where: string, status: number, res: Dispatcher.ResponseDa
   if (status === 403) return new PushError('PUBLISH_DENIED', detail, status)
   if (status >= 500 || status === 429) return new PushError('PUBLISH_UNREACHABLE', detail, status)
   return new PushError('PUBLISH_REFUSED', detail, status)
+}
+
+/** The error of a streamed body's own source, when it failed (null: it did not). */
+interface SourceFailure {
+  err: unknown
+}
+
+/** Opens a streamed body, keeping in `failure` any error of the stream itself. */
+function openSource(open: () => Readable, failure: SourceFailure): Readable {
+  let stream: Readable
+  try {
+    stream = open()
+  } catch (err) {
+    failure.err = err
+    throw err
+  }
+  stream.on('error', (err) => {
+    failure.err ??= err
+  })
+  return stream
 }
 
 /** A transport failure in words that carry no URL query and no credential. */

@@ -1,12 +1,11 @@
 // The peer services of one replica: delivery fan-out and peer fill over ASSET_CACHE_PEERS.
-import type { Registry } from 'prom-client'
 import type { Config } from '../config.js'
 import type { Index } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { ContentStore } from '../store/index.js'
 import { PeerFill } from './fill.js'
 import { DeliveryForwarder } from './forward.js'
-import { peerMetrics } from './metrics.js'
+import type { PeerMetrics } from './metrics.js'
 import { peerUrls } from './peer-list.js'
 
 export { type FillResult, NO_FILL_HEADER } from './fill.js'
@@ -34,7 +33,8 @@ export interface PeersOptions {
   index: Index
   store: ContentStore
   logger: Logger
-  registry: Registry
+  /** The peer metrics (registered when first asked for: only with ASSET_CACHE_PEERS). */
+  metrics: () => PeerMetrics
   /** The port this replica listens on, known once it listens (to leave itself out). */
   ownPort: () => number
 }
@@ -43,7 +43,7 @@ export interface PeersOptions {
 export function createPeers(o: PeersOptions): Peers | null {
   const spec = o.config.peers
   if (!spec) return null
-  const metrics = peerMetrics(o.registry)
+  const metrics = o.metrics()
   const list = () => peerUrls(spec, o.ownPort())
   const forwarder = new DeliveryForwarder({ peers: list, logger: o.logger, metrics })
   const fill = new PeerFill({

@@ -2,6 +2,7 @@
 // the PAE bytes (computed here independently), the parser and the verifier never throw anything
 // but a coded error on hostile input, and either of two trusted keys verifies (rotation).
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createSecretKey, generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -9,6 +10,7 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   parseEnvelope,
   signEnvelope,
+  signedBy,
 } from '../../src/attest/dsse.js'
 import { keyidOf, loadSigningKey, loadTrustedKey } from '../../src/attest/keys.js'
 import {
@@ -173,6 +175,24 @@ describe('verifyAttestations', () => {
       signer2.keyid,
     )
     expect(codeOf(() => verifyAttestations([envelopeOf(DIGEST, predicate, signer2)], opts))).toBe(
+      'ATTESTATION_UNTRUSTED',
+    )
+  })
+
+  it('a hand-built TrustedKey that is not ed25519 is passed over, never thrown on', () => {
+    // With these, crypto.verify itself throws (x25519 cannot verify; a secret key is no key pair).
+    const odd = [
+      generateKeyPairSync('x25519').publicKey,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+      createSecretKey(Buffer.alloc(32)),
+    ].map((publicKey) => ({ publicKey, keyid: 'sha256:odd', source: 'hand' }))
+    const parsed = parseEnvelope(envelopeOf())
+    expect(signedBy(parsed, odd)).toBeNull()
+    expect(signedBy(parsed, [...odd, trusted])).toBe(trusted)
+    expect(verifyAttestations([envelopeOf()], { ...opts, keys: [...odd, trusted] }).keyid).toBe(
+      signer.keyid,
+    )
+    expect(codeOf(() => verifyAttestations([envelopeOf()], { ...opts, keys: odd }))).toBe(
       'ATTESTATION_UNTRUSTED',
     )
   })

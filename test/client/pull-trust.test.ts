@@ -13,6 +13,7 @@ import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../../src/attest/dsse.js'
 import { loadSigningKey } from '../../src/attest/keys.js'
 import { createAttester } from '../../src/attest/sign.js'
 import { RULES_VERSION, statementBytes, type VerifiedBundle } from '../../src/attest/statement.js'
+import { verifyAttestations } from '../../src/attest/verify.js'
 import { ingest } from '../../src/cache/ingest.js'
 import {
   attestationSignCommand,
@@ -219,6 +220,19 @@ describe('the CLI', { timeout: 180_000 }, () => {
   it('a trusted key that is not an ed25519 public key, or --trust with oci://, is a usage error', async () => {
     const bad = await cli(['pull', 'seo', '--into', dir, '--trust', keyA.key], env())
     expect([bad.code, bad.stderr.includes('TRUSTED_KEY_INVALID')]).toEqual([2, true])
+    // Set, but naming no file: verification does not quietly turn off.
+    const before = await snapshot(dir)
+    for (const command of [
+      ['pull', 'seo', '--into', dir],
+      ['attestation', 'verify', digests.seo!],
+    ]) {
+      const none = await cli(command, { ...env(), ASSET_CACHE_TRUSTED_KEYS: ' , ' })
+      expect([none.code, none.stderr.includes('TRUSTED_KEY_INVALID')], command[0]).toEqual([
+        2,
+        true,
+      ])
+    }
+    expect(await snapshot(dir)).toEqual(before)
     const oci = await cli(
       ['pull', 'oci://127.0.0.1:1/templates/seo', '--into', dir, '--trust', keyA.pub],
       env(),
@@ -280,5 +294,49 @@ describe('the CLI', { timeout: 180_000 }, () => {
     expect(() => attestationSignCommand(unsigned, undefined, { all: true })).toThrow(
       expect.objectContaining({ code: 'SIGNING_OFF' }),
     )
+  })
+})
+
+describe('a bundle built by many signed versions', () => {
+  /** A ready version of `template` whose bundle is `digest`, signed with key A. */
+  function signedVersion(template: string, digest: string, n: number): number {
+    const now = Date.now()
+    const { lastInsertRowid } = f.rt.index.db
+      .prepare(
+        `INSERT INTO versions (template, commit_sha, digest, status, source, file_count,
+           created_at, updated_at, ready_at) VALUES (?, ?, ?, 'ready', 'cli', 1, ?, ?, ?)`,
+      )
+      .run(template, n.toString(16).padStart(40, '0'), digest, now, now, now)
+    const id = Number(lastInsertRowid)
+    createAttester({ index: f.rt.index, key: signerA, logger: silentLogger }).attest(id)
+    return id
+  }
+
+  it('verifies the newest version of the template asked for, past 64 of another template', async () => {
+    const digest = digests.seo!
+    f.rt.index.db.prepare('DELETE FROM attestations WHERE version_id = ?').run(versions.seo)
+    for (let n = 1; n <= 70; n++) signedVersion('docs', digest, n)
+    const newest = signedVersion('seo', digest, 71)
+
+    const res = await fetch(`${base}/v1/bundles/${digest}/attestations`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    const all = (await res.json()) as unknown[]
+    // One envelope per template and key, the newest first.
+    const first = verifyAttestations(all.slice(0, 1), { keys: [trustA], digest, template: 'seo' })
+    expect(all).toHaveLength(2)
+    expect(first.predicate.commit).toBe((71).toString(16).padStart(40, '0'))
+    const only = await fetch(`${base}/v1/bundles/${digest}/attestations?template=docs`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    const docs = (await only.json()) as unknown[]
+    expect(docs).toHaveLength(1)
+    expect(
+      verifyAttestations(docs, { keys: [trustA], digest, template: 'docs' }).predicate.commit,
+    ).toBe((70).toString(16).padStart(40, '0'))
+
+    const r = await pull(base, 'seo', { into: dir, token: TOKEN, trust: [trustA] })
+    expect(r).toMatchObject({ status: 'pulled', digest })
+    expect(f.rt.index.attestations.byDigest(digest).map((row) => row.versionId)).toContain(newest)
   })
 })

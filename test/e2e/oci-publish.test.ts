@@ -4,7 +4,7 @@
 // changes nothing else: the version is still ready and served, its publish status says failed
 // with a code, and it is published once the registry is back.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
@@ -213,6 +213,36 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     registries.push(registry)
     await until(() => state(server, v.digest)?.status === 'published', { timeoutMs: 30_000 })
     await tagFollows(server, `docker://${registry.host}/ns/templates/seo:latest`, 'latest')
+  })
+})
+
+describe.skipIf(missing.length > 0)('a stored bundle that cannot be read', () => {
+  it('fails its version with the store code, is withdrawn, and the pass goes on', async () => {
+    const port = await freePort()
+    const server = await startPublishing(`http://127.0.0.1:${port}/ns`, {}, ['broken', 'seo'])
+    const bad = await ingestTree(server.runtime, 'broken', { 'config.yaml': 'name: bad\n' })
+    const good = await ingestTree(server.runtime, 'seo', { 'config.yaml': 'name: good\n' })
+    // Both fail while the registry is down; then the broken bundle's bytes change on disk.
+    await until(() => state(server, good.digest, 'seo')?.status === 'failed', {
+      timeoutMs: 30_000,
+    })
+    const path = server.runtime.store.contentPath(bad.digest)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 1]! ^= 0xff
+    writeFileSync(path, bytes)
+
+    const registry = await startRegistry(mkdtempSync(join(dir, 'corrupt-')), { port })
+    registries.push(registry)
+    await until(() => state(server, bad.digest, 'broken')?.error === 'EINTEGRITY', {
+      timeoutMs: 30_000,
+    })
+    await until(() => state(server, good.digest, 'seo')?.status === 'published', {
+      timeoutMs: 30_000,
+    })
+    expect(await server.runtime.store.has(bad.digest)).toBeNull()
+    const quarantined = readdirSync(join(server.runtime.store.dir, 'quarantine'))
+    expect(quarantined.some((name) => name.startsWith(bad.digest.slice(7)))).toBe(true)
+    expect(logs).toContain('bundle failed verification on read; quarantined')
   })
 })
 

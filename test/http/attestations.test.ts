@@ -30,6 +30,7 @@ const SCOPED = 'attest-docs-only'
 const keys = opensslKeyPair()
 const trusted = loadTrustedKey(keys.pub)
 const registry = new Registry()
+const counter = attestationCounter(registry)
 
 let f: Fixture
 let seo: { digest: string; commit: string; versionId: number }
@@ -48,7 +49,7 @@ async function ingestSigned(
         index: rt.index,
         key: rt.config.signingKey!,
         logger: silentLogger,
-        counter: attestationCounter(registry),
+        counter,
       })
     : null
   const result = await ingest(
@@ -152,7 +153,7 @@ describe('GET /v1/bundles/{digest}/attestations', () => {
         const payload = Buffer.from((e as { payload: string }).payload, 'base64').toString()
         return (JSON.parse(payload) as { predicate: { template: string } }).predicate.template
       })
-    expect(templates(all)).toEqual(['docs', 'empty'])
+    expect(templates(all)).toEqual(['empty', 'docs'])
     expect(templates(mine)).toEqual(['docs'])
   })
 })

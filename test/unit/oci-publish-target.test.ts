@@ -56,6 +56,32 @@ describe('ASSET_CACHE_OCI_PUBLISH', () => {
     }
   })
 
+  it('refuses user:password@ in the target without ever repeating it', () => {
+    const message = configError({
+      ASSET_CACHE_OCI_PUBLISH: 'https://robot:s3cret@registry.example.com/ns',
+    })
+    expect(message).toContain('credentials do not belong in ASSET_CACHE_OCI_PUBLISH')
+    expect(message).toContain('ASSET_CACHE_OCI_PUBLISH_USER/_PASSWORD')
+    expect(message).not.toMatch(/s3cret|robot/)
+    fc.assert(
+      fc.property(
+        fc.constantFrom('', 'http://', 'https://'),
+        fc.stringMatching(/^[a-z]{3,8}$/),
+        fc.stringMatching(/^[A-Za-z0-9!$%&/:;=?#]{8,24}$/),
+        fc.constantFrom('r.example', '127.0.0.1:5000', '[::1]:5000'),
+        (scheme, user, password, host) => {
+          const secret = `Zq${password}`
+          const text = `${scheme}${user}:${secret}@${host}/ns`
+          const parsed = parsePublishTarget(text)
+          expect('error' in parsed).toBe(true)
+          const shown = configError({ ASSET_CACHE_OCI_PUBLISH: text })
+          expect(shown).not.toContain(secret)
+          expect(JSON.stringify(parsed)).not.toContain(secret)
+        },
+      ),
+    )
+  })
+
   it('takes credentials in pairs, and only with a target; the password is a Secret', () => {
     const c = load({
       ASSET_CACHE_OCI_PUBLISH: 'r.example/ns',

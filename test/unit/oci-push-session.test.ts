@@ -4,7 +4,9 @@
 // without credentials configured. Real registries: test/e2e/oci-publish.test.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { AppError, IntegrityError } from '../../src/errors.js'
 import { pushBlob } from '../../src/oci/push-image.js'
 import { PushError, PushSession } from '../../src/oci/push-session.js'
 import { Secret } from '../../src/secret.js'
@@ -113,6 +115,62 @@ describe('PushSession', () => {
     )
     expect(anonymous.code).toBe('PUBLISH_UNAUTHORIZED')
     expect(anonymous.message).toContain('ASSET_CACHE_OCI_PUBLISH_USER')
+  })
+
+  it('a streamed body whose source fails is that failure at once, not a network error retried', async () => {
+    const registry = await serve((_req, res) => res.writeHead(201).end())
+    for (const code of ['EINTEGRITY', 'EBADSIZE', 'ENOTFOUND'] as const) {
+      const before = registry.seen.length
+      const body = () =>
+        new Readable({
+          read() {
+            this.destroy(
+              code === 'ENOTFOUND' ? new AppError(code, 'gone') : new IntegrityError(code, 1, 2),
+            )
+          },
+        })
+      const err = await session(registry.url)
+        .send({ method: 'PUT', target: '/v2/ns/blobs/uploads/1', scopes, body })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        )
+      expect(err).toBeInstanceOf(AppError)
+      expect((err as AppError).code).toBe(code)
+      expect(registry.seen.length - before).toBeLessThanOrEqual(1)
+    }
+    const opened = await session(registry.url)
+      .send({
+        method: 'PUT',
+        target: '/v2/ns/blobs/uploads/1',
+        scopes,
+        body: () => {
+          throw new AppError('ENOTFOUND', 'no such blob')
+        },
+      })
+      .catch((e: unknown) => e)
+    expect((opened as AppError).code).toBe('ENOTFOUND')
+  })
+
+  it('an upload Location that does not parse is PUBLISH_BAD_RESPONSE, its value never repeated', async () => {
+    for (const location of ['http://[', 'http://[secret-state', 'ftp://h/upload?_state=secret']) {
+      const registry = await serve((req, res) => {
+        if (req.method === 'HEAD') res.writeHead(404).end()
+        else res.writeHead(202, { location }).end()
+      })
+      const err = await failure(
+        pushBlob(session(registry.url), 'ns/templates/seo', {
+          digest: `sha256:${'a'.repeat(64)}`,
+          size: 1,
+          body: Buffer.from('a'),
+        }),
+      )
+      expect(err.code).toBe('PUBLISH_BAD_RESPONSE')
+      expect(err.message).toContain('bad Location')
+      expect(JSON.stringify({ message: err.message, context: err.context })).not.toMatch(
+        /secret|http:\/\/\[/,
+      )
+    }
   })
 
   it('uploads to a Location on another origin without sending credentials there', async () => {

@@ -37,6 +37,17 @@ export interface HotBundle {
     notModified: string[]
   }
   bytes: number
+  /**
+   * The /v2 blob answers (oci-blob.ts) for this bundle, full and 304: made on the first blob
+   * request for this entry and kept with it, so they go when the entry goes.
+   */
+  blob?: { full: PrecomputedAnswer; notModified: PrecomputedAnswer }
+}
+
+/** An answer's headers as an object and as node's flat [name, value, …] list. */
+export interface PrecomputedAnswer {
+  headers: Record<string, string>
+  wire: string[]
 }
 
 /**

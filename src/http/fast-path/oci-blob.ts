@@ -10,7 +10,7 @@ import type { AppDeps } from '../env.js'
 import { inScope } from '../middleware/read-auth.js'
 import { API_VERSION, ociScope } from '../routes/oci-answers.js'
 import { type HotAnswer, hotAnswer } from './hot-answer.js'
-import type { HotBundle } from './hot-cache.js'
+import type { HotBundle, PrecomputedAnswer } from './hot-cache.js'
 
 export const OCI_PREFIX = '/v2/'
 /** The route label the app records for every /v2 request. */
@@ -54,25 +54,16 @@ export function blobHeaders(digest: string, status: number): Record<string, stri
   return headers
 }
 
-interface Precomputed {
-  headers: Record<string, string>
-  wire: string[]
-}
-
-/** The full and 304 blob answers' headers, as objects and flat lists, per hot entry. */
-const answers = new WeakMap<HotBundle, { full: Precomputed; notModified: Precomputed }>()
-
-function precomputed(entry: HotBundle) {
-  let known = answers.get(entry)
-  if (!known) {
-    const of = (sent: Record<string, string>, status: number): Precomputed => {
+/** The full and 304 blob answers' headers, as objects and flat lists, kept on the hot entry. */
+function precomputed(entry: HotBundle): NonNullable<HotBundle['blob']> {
+  if (!entry.blob) {
+    const of = (sent: Record<string, string>, status: number): PrecomputedAnswer => {
       const headers = { ...sent, ...blobHeaders(entry.digest, status) }
       return { headers, wire: Object.entries(headers).flat() }
     }
-    known = { full: of(entry.sent.full, 200), notModified: of(entry.sent.notModified, 304) }
-    answers.set(entry, known)
+    entry.blob = { full: of(entry.sent.full, 200), notModified: of(entry.sent.notModified, 304) }
   }
-  return known
+  return entry.blob
 }
 
 /** The blob answer for a hot entry: the bundle's identity answer with the blob headers. */

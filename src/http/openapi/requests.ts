@@ -20,6 +20,14 @@ export const digestParam = z.object({
   digest: digestSchema.describe('bundle digest: `sha256:` followed by 64 lowercase hex digits'),
 })
 
+/** `GET /v1/bundles/{digest}/attestations?template=`: only that template's envelopes. */
+export const attestationQuery = z.object({
+  template: z
+    .string()
+    .optional()
+    .describe('only the envelopes of this template (empty or absent: every template)'),
+})
+
 /** A signed bundle URL's query (docs/api.md#signed-bundle-urls); absent on ordinary reads. */
 export const signedUrlQuery = z.object({
   expires: z.string().optional().describe('signed URL: unix seconds it is valid until'),

@@ -1,14 +1,16 @@
 // GET /v1/bundles/{digest}/attestations (docs/attestations.md#the-route): the DSSE envelopes
 // whose subject is the bundle, as stored at signing. Same read rules as the bundle: a scoped
 // token must be able to read the digest (else 404 as if unknown), and sees only the envelopes of
-// its own templates (another template's repository and commit are not its business).
+// its own templates (another template's repository and commit are not its business). Per template
+// and key only the newest version's envelope is answered, newest first, so the answer is bounded
+// by templates × keys, not by how many versions built the same bundle.
 import { Hono } from 'hono'
 import { digestInScope } from '../../db/serving.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { inScope } from '../middleware/read-auth.js'
 import { validated } from '../middleware/validate.js'
-import { digestParam } from '../openapi/requests.js'
+import { attestationQuery, digestParam } from '../openapi/requests.js'
 import { attestationList } from '../openapi/responses.js'
 import { error, json, NO_CACHE, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
 
@@ -18,7 +20,8 @@ attestationRoutes.get('/:digest/attestations', (c) => {
   const { digest } = validated(digestParam, { digest: c.req.param('digest') }, 'INVALID_DIGEST')
   const deps = c.get('deps')
   const scope = c.get('readScope')
-  const rows = deps.index.attestations.byDigest(digest)
+  const template = c.req.query('template') || undefined
+  const rows = deps.index.attestations.newestByDigest(digest, template)
   const known = rows.length > 0 || deps.index.bundles.get(digest) !== null
   if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
     throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
@@ -36,11 +39,13 @@ export const attestationOperations: readonly RouteSpec[] = [
     operationId: 'getBundleAttestations',
     summary: 'The signed attestations of a bundle',
     description:
-      'DSSE envelopes, one per ready version that built this bundle and signing key, oldest ' +
-      'first; a scoped token sees those of its templates only. Empty when nothing is signed.',
+      'DSSE envelopes of the ready versions that built this bundle: for each template and ' +
+      "signing key the newest version's envelope only, newest first; `?template=` keeps that " +
+      "template's. A scoped token sees those of its templates only. Empty when nothing is signed.",
     tag: 'bundles',
     security: 'read',
     params: digestParam,
+    query: attestationQuery,
     responses: {
       200: json('DSSE envelopes', attestationList, NO_CACHE),
       400: error('malformed digest', 'INVALID_DIGEST'),
