@@ -5,7 +5,7 @@
 import { type Dispatcher, request } from 'undici'
 import { type Challenge, parseChallenges } from '../oci/challenge.js'
 import { ClientError } from './errors.js'
-import { transportError } from './http.js'
+import { readCapped, transportError } from './http.js'
 
 export interface RegistryOptions {
   /** Read token (or registry password); sent as Basic password, or to the token realm. */
@@ -25,17 +25,9 @@ const TOKEN_BODY_MAX = 64 * 1024
 
 /** Reads a body up to `max` bytes; a longer one is BAD_RESPONSE. */
 export async function boundedBody(res: RegistryResponse, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > max) {
-      res.body.destroy()
-      throw new ClientError('BAD_RESPONSE', `${res.url.href}: body over ${max} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
+  const bytes = await readCapped(res, max)
+  if (!bytes) throw new ClientError('BAD_RESPONSE', `${res.url.href}: body over ${max} bytes`)
+  return bytes
 }
 
 export class RegistrySession {

@@ -8,15 +8,10 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  createRepo,
-  type FakeGitea,
-  type GitRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
+import { QUICK_RETRIES, TEMPLATE_FILES } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -30,14 +25,7 @@ const GITEA_TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url))
 
-const FILES = {
-  'config.yaml': 'name: seo\nmodel: small\n',
-  'prompts/system.md': 'You are helpful.\n',
-  'prompts/style.md': 'Be brief.\n',
-  'agent-skills/search/run.sh': { content: '#!/bin/sh\necho hi\n', mode: 0o755 as const },
-  Dockerfile: 'FROM scratch\n',
-  'README.md': '# template\n',
-}
+const FILES = { ...TEMPLATE_FILES, 'prompts/style.md': 'Be brief.\n' }
 
 let gitea: FakeGitea
 let repo: GitRepo
@@ -133,8 +121,7 @@ describe.skipIf(!HAS_CHROMIUM)('admin UI in chromium', () => {
     })
     server = await startServer(config, {
       logger: silentLogger,
-      giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
-      jobBackoffBaseMs: 20,
+      ...QUICK_RETRIES,
     })
     // The start-up reconcile brings the first commit in.
     const head = await repo.head()

@@ -14,14 +14,8 @@ import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { buildImage } from '../../src/oci/image.js'
 import { ingestTree } from '../http/read-fixture.js'
-import {
-  filesUnder,
-  missingTools,
-  type Registry,
-  run,
-  startRegistry,
-  TOOLS,
-} from '../support/oci-tools.js'
+import type { Registry } from '../support/oci-tools.js'
+import { filesUnder, missingTools, run, startRegistry, TOOLS } from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
 
 const TOKEN = 'oci-pull-reader'

@@ -10,13 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  createRepo,
-  type FakeGitea,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea } from '../support/gitea/index.js'
+import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'demo-read-token'

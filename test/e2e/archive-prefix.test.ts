@@ -4,7 +4,7 @@
 // Gitea's setting.
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { type Stack, seoRepo, startStack } from '../support/stack.js'
+import { BRIEF_FILES, type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -16,12 +16,7 @@ let head = ''
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [
-      seoRepo(
-        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-        'Agent-Template-SEO',
-      ),
-    ],
+    repos: [seoRepo(BRIEF_FILES, 'Agent-Template-SEO')],
     tokens: { gitea: TOKEN },
     serve: false,
   })

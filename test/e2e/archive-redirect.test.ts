@@ -7,15 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { Secret } from '../../src/secret.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  type ObjectStorage,
-  push,
-  startObjectStorage,
-} from '../support/gitea/index.js'
-import { type Stack, seoRepo, startStack } from '../support/stack.js'
+import type { FakeGitea, GitRepo, ObjectStorage } from '../support/gitea/index.js'
+import { fault, push, startObjectStorage } from '../support/gitea/index.js'
+import { BRIEF_FILES, QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -28,14 +22,9 @@ let server: RunningServer | null = null
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [
-      seoRepo(
-        { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
-        'Agent-Template-SEO',
-      ),
-    ],
+    repos: [seoRepo(BRIEF_FILES, 'Agent-Template-SEO')],
     tokens: { gitea: TOKEN },
-    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    server: QUICK_RETRIES,
     serve: false,
   })
   ;({ gitea, repo } = stack)

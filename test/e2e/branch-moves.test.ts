@@ -11,13 +11,12 @@ import type { Config } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { cli } from '../support/cli.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
 import {
   createPayload,
   createRepo,
   deletePayload,
-  type FakeGitea,
   fault,
-  type GitRepo,
   push,
   pushPayload,
   sendWebhook,

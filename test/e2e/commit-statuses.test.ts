@@ -4,14 +4,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  createRepo as makeRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { fault, createRepo as makeRepo, startFakeGitea } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
+import { BRIEF_FILES, QUICK_RETRIES } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const READ = 'gitea-read-token'
@@ -50,7 +46,7 @@ beforeEach(async () => {
     await makeRepo({
       owner: 'acme',
       name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' },
+      files: BRIEF_FILES,
     }),
   )
 })
@@ -73,8 +69,7 @@ async function start(statusToken: string) {
   })
   server = await startServer(config, {
     logger: silentLogger,
-    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
-    jobBackoffBaseMs: 20,
+    ...QUICK_RETRIES,
   })
   return server
 }

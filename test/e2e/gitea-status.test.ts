@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.js'
 import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
 import { type FakeGitea, type Fault, fault, type GitRepo } from '../support/gitea/index.js'
-import { type Stack, seoRepo, startStack } from '../support/stack.js'
+import { BRIEF_FILES, QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
@@ -20,9 +20,9 @@ let config: Config
 
 beforeEach(async () => {
   stack = await startStack({
-    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/system.md': 'Be brief.\n' })],
+    repos: [seoRepo(BRIEF_FILES)],
     tokens: { gitea: TOKEN, admin: ADMIN },
-    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    server: QUICK_RETRIES,
     serve: false,
   })
   ;({ gitea, repo } = stack)

@@ -10,12 +10,8 @@ import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { cli } from '../support/cli.js'
 import { git } from '../support/git.js'
-import {
-  type FakeGitea,
-  type GitRepo,
-  createRepo as makeRepo,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { createRepo as makeRepo, startFakeGitea } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
 

@@ -2,15 +2,9 @@
 import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../src/http/server.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  push,
-  sendWebhook,
-  testDeliveryPayload,
-} from '../support/gitea/index.js'
-import { type Stack, seoRepo, startStack } from '../support/stack.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { fault, push, sendWebhook, testDeliveryPayload } from '../support/gitea/index.js'
+import { QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'metrics-gitea-token'
@@ -85,7 +79,7 @@ beforeEach(async () => {
     ],
     tokens: { gitea: TOKEN, webhookSecret: SECRET },
     env: { ASSET_CACHE_STORE_BUDGET: '64MiB' },
-    server: { giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 }, jobBackoffBaseMs: 20 },
+    server: QUICK_RETRIES,
     serve: false,
   })
   ;({ gitea, repo } = stack)

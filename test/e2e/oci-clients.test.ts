@@ -13,14 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { createRepo, type FakeGitea, startFakeGitea } from '../support/gitea/index.js'
-import {
-  filesUnder,
-  missingTools,
-  type Registry,
-  run,
-  startRegistry,
-  TOOLS,
-} from '../support/oci-tools.js'
+import type { Registry } from '../support/oci-tools.js'
+import { filesUnder, missingTools, run, startRegistry, TOOLS } from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
 

@@ -13,14 +13,8 @@ import type { Config } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { createLogger } from '../../src/log.js'
 import { ingestTree } from '../http/read-fixture.js'
-import {
-  freePort,
-  missingTools,
-  type Registry,
-  run,
-  startRegistry,
-  TOOLS,
-} from '../support/oci-tools.js'
+import type { Registry } from '../support/oci-tools.js'
+import { freePort, missingTools, run, startRegistry, TOOLS } from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
 import { startTokenFront, type TokenFront } from '../support/token-front.js'
 import { until } from '../support/wait.js'

@@ -18,19 +18,11 @@ import {
   sendWebhook,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { type Stack, seoRepo, startStack } from '../support/stack.js'
+import { QUICK_RETRIES, type Stack, seoRepo, startStack, TEMPLATE_FILES } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
-
-const TEMPLATE_FILES = {
-  'config.yaml': 'name: seo\nmodel: small\n',
-  'prompts/system.md': 'You are helpful.\n',
-  'agent-skills/search/run.sh': { content: '#!/bin/sh\necho hi\n', mode: 0o755 as const },
-  Dockerfile: 'FROM scratch\n',
-  'README.md': '# template\n',
-}
 
 let stack: Stack
 let gitea: FakeGitea
@@ -60,14 +52,13 @@ beforeEach(async () => {
     tokens: { gitea: TOKEN, webhookSecret: SECRET },
     server: {
       logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,
+      ...QUICK_RETRIES,
       giteaTiming: {
-        backoffBaseMs: 20,
-        backoffMaxMs: 200,
+        ...QUICK_RETRIES.giteaTiming,
         bodyTimeoutMs: 1_000,
         headersTimeoutMs: 2_000,
         archiveWaitMs: 2_000,
       },
-      jobBackoffBaseMs: 20,
     },
     serve: false,
   })

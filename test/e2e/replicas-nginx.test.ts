@@ -11,14 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createRepo,
-  type FakeGitea,
-  type GitRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
 import { type NginxFront, startNginxFront } from '../support/nginx-front.js'
 import { freePorts } from '../support/ports.js'
 import { type ReplicaProcess, startReplica } from '../support/replica-process.js'
@@ -63,6 +57,20 @@ async function ready(i: number): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** Pushes `content` as prompts/p.md and delivers the push to `base`; resolves with the new head. */
+async function pushAndDeliver(base: string, content: string, headers?: Record<string, string>) {
+  const payload = await push(repo, { 'prompts/p.md': content })
+  const sent = await sendWebhook(`${base}/hooks/gitea`, {
+    secret: SECRET,
+    event: 'push',
+    payload,
+    ...(headers ? { headers } : {}),
+  })
+  expect(sent.status).toBe(202)
+  heads.push(payload.after)
+  return payload.after
 }
 
 function writeManifest(pin?: string) {
@@ -121,19 +129,12 @@ afterAll(async () => {
 
 describe('three replicas behind nginx', () => {
   it('a push delivered through nginx is served by all three within 2 s, identically', async () => {
-    const payload = await push(repo, { 'prompts/p.md': 'second\n' })
-    const sent = await sendWebhook(`${front.url}/hooks/gitea`, {
-      secret: SECRET,
-      event: 'push',
-      payload,
-    })
-    expect(sent.status).toBe(202)
-    heads.push(payload.after)
+    const after = await pushAndDeliver(front.url, 'second\n')
     // Polled with a 2 s deadline from the webhook's answer: the forwarded delivery, not reconcile.
     await until(
       async () =>
         (await Promise.all([0, 1, 2].map((i) => resolved(url(i))))).every(
-          (r) => r?.commit === payload.after,
+          (r) => r?.commit === after,
         ),
       { timeoutMs: 2_000, what: 'all three replicas to serve the pushed commit' },
     )
@@ -165,16 +166,10 @@ describe('three replicas behind nginx', () => {
       }
     }
     // Marked as forwarded, a delivery to replica 0 goes no further: only it has the new version.
-    const payload = await push(repo, { 'prompts/p.md': 'third, on one replica\n' })
-    const sent = await sendWebhook(`${url(0)}/hooks/gitea`, {
-      secret: SECRET,
-      event: 'push',
-      payload,
-      headers: { 'x-asset-cache-forwarded': '1' },
+    const after = await pushAndDeliver(url(0), 'third, on one replica\n', {
+      'x-asset-cache-forwarded': '1',
     })
-    expect(sent.status).toBe(202)
-    heads.push(payload.after)
-    await until(async () => (await resolved(url(0)))?.commit === payload.after)
+    await until(async () => (await resolved(url(0)))?.commit === after)
     const { digest } = (await resolved(url(0)))!
     for (const j of [1, 2]) {
       expect((await resolved(url(j)))?.digest).not.toBe(digest)
@@ -212,24 +207,15 @@ describe('three replicas behind nginx', () => {
     expect({ boots: done, failures }).toEqual({ boots, failures: [] })
 
     // While it is down, a push reaches the two others (through nginx, then forwarded).
-    const payload = await push(repo, { 'prompts/p.md': 'fourth, while one is down\n' })
-    const sent = await sendWebhook(`${front.url}/hooks/gitea`, {
-      secret: SECRET,
-      event: 'push',
-      payload,
-    })
-    expect(sent.status).toBe(202)
-    heads.push(payload.after)
+    const after = await pushAndDeliver(front.url, 'fourth, while one is down\n')
     await until(async () =>
-      (await Promise.all([0, 2].map((i) => resolved(url(i))))).every(
-        (r) => r?.commit === payload.after,
-      ),
+      (await Promise.all([0, 2].map((i) => resolved(url(i))))).every((r) => r?.commit === after),
     )
     replicas[1] = await startReplica(env(1))
     await until(() => ready(1), { timeoutMs: 20_000 })
     // Ready means converged: it serves the head it missed, as the others do.
     const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
-    expect(views.map((v) => v?.commit)).toEqual([payload.after, payload.after, payload.after])
+    expect(views.map((v) => v?.commit)).toEqual([after, after, after])
     expect(new Set(views.map((v) => v?.digest)).size).toBe(1)
   }, 90_000)
 

@@ -7,14 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { ingestTree } from '../http/read-fixture.js'
-import {
-  createRepo,
-  type FakeGitea,
-  type GitRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
 import { freePorts } from '../support/ports.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'

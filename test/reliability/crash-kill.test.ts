@@ -18,13 +18,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { cli } from '../support/cli.js'
-import {
-  type FakeGitea,
-  fault,
-  type GitRepo,
-  push,
-  startFakeGitea,
-} from '../support/gitea/index.js'
+import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { fault, push, startFakeGitea } from '../support/gitea/index.js'
 import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'

@@ -19,18 +19,15 @@ import type { Config } from '../../src/config.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { pull } from '../../src/index.js'
 import { silentLogger } from '../../src/log.js'
-import {
-  type ArchiveMode,
-  type FakeGitea,
-  type Fault,
-  fault,
-  type GitRepo,
-  type ObjectStorage,
-  push,
-  type RouteKind,
-  startFakeGitea,
-  startObjectStorage,
+import type {
+  ArchiveMode,
+  FakeGitea,
+  Fault,
+  GitRepo,
+  ObjectStorage,
+  RouteKind,
 } from '../support/gitea/index.js'
+import { fault, push, startFakeGitea, startObjectStorage } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
 import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'

@@ -5,13 +5,12 @@ import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { FakeGitea, GitRepo } from './gitea/index.js'
 import {
   createPayload,
   createRepo,
   deletePayload,
-  type FakeGitea,
   fault,
-  type GitRepo,
   listArchive,
   push,
   pushPayload,

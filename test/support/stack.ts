@@ -30,6 +30,27 @@ export interface StackRepo {
   parentDir?: string
 }
 
+/** The smallest template most suites need. */
+export const BRIEF_FILES: RepoFiles = {
+  'config.yaml': 'name: seo\n',
+  'prompts/system.md': 'Be brief.\n',
+}
+
+/** A template with a bit of everything: prompts, an executable skill, a Dockerfile, a README. */
+export const TEMPLATE_FILES = {
+  'config.yaml': 'name: seo\nmodel: small\n',
+  'prompts/system.md': 'You are helpful.\n',
+  'agent-skills/search/run.sh': { content: '#!/bin/sh\necho hi\n', mode: 0o755 as const },
+  Dockerfile: 'FROM scratch\n',
+  'README.md': '# template\n',
+} satisfies RepoFiles
+
+/** Retries that take milliseconds instead of seconds, for suites that inject origin faults. */
+export const QUICK_RETRIES = {
+  giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200 },
+  jobBackoffBaseMs: 20,
+} satisfies Partial<StartOptions>
+
 /** The repository most suites track, as template `seo`. */
 export function seoRepo(files: RepoFiles, name = 'agent-template-seo'): StackRepo {
   return { name, template: 'seo', files }

@@ -29,6 +29,12 @@ export interface CatalogueCase {
 
 const t = (...entries: Buffer[]) => gz(templateTar(entries))
 const valid = t(file('tpl/prompts/a.md', 'a'))
+/** A case the cache must refuse with `code`: the entries, as a template archive. */
+const refused = (code: RejectCode, name: string, ...entries: Buffer[]): CatalogueCase => ({
+  name,
+  archive: t(...entries),
+  code,
+})
 
 export const HOSTILE_ARCHIVES: CatalogueCase[] = [
   { name: 'valid', archive: valid, code: null },
@@ -43,113 +49,107 @@ export const HOSTILE_ARCHIVES: CatalogueCase[] = [
     code: null,
   },
   // Paths, every entry
-  { name: 'traversal', archive: t(file('tpl/../evil', 'x')), code: 'PATH_TRAVERSAL' },
-  {
-    name: 'traversal in a ustar prefix',
-    archive: t(file('evil', 'x', { prefix: 'tpl/prompts/..' })),
-    code: 'PATH_TRAVERSAL',
-  },
-  {
-    name: 'traversal in a pax path',
-    archive: t(pax([['path', 'tpl/prompts/../../etc/passwd']]), file('tpl/prompts/a.md', 'x')),
-    code: 'PATH_TRAVERSAL',
-  },
-  {
-    name: 'traversal in a GNU long name',
-    archive: t(longName('tpl/prompts/../../x'), file('tpl/prompts/a.md', 'x', { magic: 'gnu' })),
-    code: 'PATH_TRAVERSAL',
-  },
-  {
-    name: 'an absolute ustar name under a pax path',
-    archive: t(pax([['path', 'tpl/prompts/a.md']]), file('/etc/passwd', 'x')),
-    code: 'PATH_ABSOLUTE',
-  },
-  {
-    name: 'an empty segment',
-    archive: t(longName('tpl//x'), file('tpl/x', 'x', { magic: 'gnu' })),
-    code: 'PATH_NOT_CANONICAL',
-  },
-  {
-    name: 'a .git directory',
-    archive: t(file('tpl/.git/config', '[core]\n')),
-    code: 'GIT_METADATA',
-  },
-  {
-    name: 'a .GIT segment in a kept path',
-    archive: t(file('tpl/prompts/.GIT/hooks/x', 'x')),
-    code: 'GIT_METADATA',
-  },
-  {
-    name: 'an escape sequence in a skipped name',
-    archive: t(file('tpl/a\u001b[2Jb', 'x')),
-    code: 'PATH_BAD_CHARACTER',
-  },
-  {
-    name: 'a bidi override in a kept name',
-    archive: t(file('tpl/prompts/a\u202egnp.md', 'x')),
-    code: 'PATH_BAD_CHARACTER',
-  },
-  {
-    name: 'invalid UTF-8',
-    archive: t(file(Buffer.from([...Buffer.from('tpl/prompts/'), 0xff, 0x2e, 0x6d, 0x64]), 'x')),
-    code: 'PATH_INVALID_UTF8',
-  },
-  {
-    name: 'outside the top-level directory',
-    archive: t(file('elsewhere/prompts/a.md', 'a')),
-    code: 'PATH_OUTSIDE_ROOT',
-  },
-  {
-    name: 'a path over 1024 bytes',
-    archive: t(pax([['path', `tpl/prompts/${'a'.repeat(1100)}.md`]]), file('tpl/prompts/x', 'x')),
-    code: 'PATH_TOO_LONG',
-  },
-  {
-    name: 'a path over 32 segments',
-    archive: t(pax([['path', `tpl/prompts/${'d/'.repeat(33)}x.md`]]), file('tpl/prompts/x', 'x')),
-    code: 'PATH_TOO_DEEP',
-  },
-  {
-    name: 'the same path twice',
-    archive: t(file('tpl/prompts/a.md', 'a'), file('tpl/prompts/a.md', 'b')),
-    code: 'DUPLICATE_PATH',
-  },
+  refused('PATH_TRAVERSAL', 'traversal', file('tpl/../evil', 'x')),
+  refused(
+    'PATH_TRAVERSAL',
+    'traversal in a ustar prefix',
+    file('evil', 'x', { prefix: 'tpl/prompts/..' }),
+  ),
+  refused(
+    'PATH_TRAVERSAL',
+    'traversal in a pax path',
+    pax([['path', 'tpl/prompts/../../etc/passwd']]),
+    file('tpl/prompts/a.md', 'x'),
+  ),
+  refused(
+    'PATH_TRAVERSAL',
+    'traversal in a GNU long name',
+    longName('tpl/prompts/../../x'),
+    file('tpl/prompts/a.md', 'x', { magic: 'gnu' }),
+  ),
+  refused(
+    'PATH_ABSOLUTE',
+    'an absolute ustar name under a pax path',
+    pax([['path', 'tpl/prompts/a.md']]),
+    file('/etc/passwd', 'x'),
+  ),
+  refused(
+    'PATH_NOT_CANONICAL',
+    'an empty segment',
+    longName('tpl//x'),
+    file('tpl/x', 'x', { magic: 'gnu' }),
+  ),
+  refused('GIT_METADATA', 'a .git directory', file('tpl/.git/config', '[core]\n')),
+  refused('GIT_METADATA', 'a .GIT segment in a kept path', file('tpl/prompts/.GIT/hooks/x', 'x')),
+  refused(
+    'PATH_BAD_CHARACTER',
+    'an escape sequence in a skipped name',
+    file('tpl/a\u001b[2Jb', 'x'),
+  ),
+  refused(
+    'PATH_BAD_CHARACTER',
+    'a bidi override in a kept name',
+    file('tpl/prompts/a\u202egnp.md', 'x'),
+  ),
+  refused(
+    'PATH_INVALID_UTF8',
+    'invalid UTF-8',
+    file(Buffer.from([...Buffer.from('tpl/prompts/'), 0xff, 0x2e, 0x6d, 0x64]), 'x'),
+  ),
+  refused(
+    'PATH_OUTSIDE_ROOT',
+    'outside the top-level directory',
+    file('elsewhere/prompts/a.md', 'a'),
+  ),
+  refused(
+    'PATH_TOO_LONG',
+    'a path over 1024 bytes',
+    pax([['path', `tpl/prompts/${'a'.repeat(1100)}.md`]]),
+    file('tpl/prompts/x', 'x'),
+  ),
+  refused(
+    'PATH_TOO_DEEP',
+    'a path over 32 segments',
+    pax([['path', `tpl/prompts/${'d/'.repeat(33)}x.md`]]),
+    file('tpl/prompts/x', 'x'),
+  ),
+  refused(
+    'DUPLICATE_PATH',
+    'the same path twice',
+    file('tpl/prompts/a.md', 'a'),
+    file('tpl/prompts/a.md', 'b'),
+  ),
   // Headers
-  {
-    name: 'a hard link in a skipped path',
-    archive: t(header({ name: 'tpl/h.md', typeflag: '1', linkname: 'tpl/config.yaml' })),
-    code: 'ENTRY_TYPE_FORBIDDEN',
-  },
-  {
-    name: 'a hard link in an allowed path',
-    archive: t(header({ name: 'tpl/prompts/h.md', typeflag: '1', linkname: 'tpl/config.yaml' })),
-    code: 'LINK_IN_ALLOWED_PATH',
-  },
-  {
-    name: 'a FIFO',
-    archive: t(header({ name: 'tpl/prompts/f', typeflag: '6' })),
-    code: 'ENTRY_TYPE_FORBIDDEN',
-  },
-  {
-    name: 'a character device',
-    archive: t(header({ name: 'tpl/dev', typeflag: '3' })),
-    code: 'ENTRY_TYPE_FORBIDDEN',
-  },
-  {
-    name: 'a directory with a size',
-    archive: t(dir('tpl/docs/', { size: BLOCK }), Buffer.alloc(BLOCK)),
-    code: 'ENTRY_SIZE_INVALID',
-  },
-  {
-    name: 'a pax key beyond the plain ones',
-    archive: t(pax([['SCHILY.xattr.security.capability', 'x']]), file('tpl/prompts/x.md', 'x')),
-    code: 'PAX_KEY_FORBIDDEN',
-  },
-  {
-    name: 'a pax size that disagrees with the ustar size',
-    archive: t(pax([['size', '0']]), file('tpl/Dockerfile', 'x')),
-    code: 'PAX_SIZE_INVALID',
-  },
+  refused(
+    'ENTRY_TYPE_FORBIDDEN',
+    'a hard link in a skipped path',
+    header({ name: 'tpl/h.md', typeflag: '1', linkname: 'tpl/config.yaml' }),
+  ),
+  refused(
+    'LINK_IN_ALLOWED_PATH',
+    'a hard link in an allowed path',
+    header({ name: 'tpl/prompts/h.md', typeflag: '1', linkname: 'tpl/config.yaml' }),
+  ),
+  refused('ENTRY_TYPE_FORBIDDEN', 'a FIFO', header({ name: 'tpl/prompts/f', typeflag: '6' })),
+  refused('ENTRY_TYPE_FORBIDDEN', 'a character device', header({ name: 'tpl/dev', typeflag: '3' })),
+  refused(
+    'ENTRY_SIZE_INVALID',
+    'a directory with a size',
+    dir('tpl/docs/', { size: BLOCK }),
+    Buffer.alloc(BLOCK),
+  ),
+  refused(
+    'PAX_KEY_FORBIDDEN',
+    'a pax key beyond the plain ones',
+    pax([['SCHILY.xattr.security.capability', 'x']]),
+    file('tpl/prompts/x.md', 'x'),
+  ),
+  refused(
+    'PAX_SIZE_INVALID',
+    'a pax size that disagrees with the ustar size',
+    pax([['size', '0']]),
+    file('tpl/Dockerfile', 'x'),
+  ),
   {
     name: 'a global pax key other than comment',
     archive: gz(
@@ -167,42 +167,32 @@ export const HOSTILE_ARCHIVES: CatalogueCase[] = [
     ),
     code: 'PAX_GLOBAL_KEY_FORBIDDEN',
   },
-  {
-    name: 'a bad header checksum',
-    archive: t(header({ name: 'tpl/prompts/x', checksum: 1 })),
-    code: 'TAR_CORRUPT',
-  },
-  {
-    name: 'a file over 16 MiB by its header',
-    archive: t(header({ name: 'tpl/prompts/huge.bin', size: 0o77777777777 })),
-    code: 'FILE_TOO_LARGE',
-  },
+  refused('TAR_CORRUPT', 'a bad header checksum', header({ name: 'tpl/prompts/x', checksum: 1 })),
+  refused(
+    'FILE_TOO_LARGE',
+    'a file over 16 MiB by its header',
+    header({ name: 'tpl/prompts/huge.bin', size: 0o77777777777 }),
+  ),
   // Kept entries
-  {
-    name: 'a symbolic link in an allowed path',
-    archive: t(symlink('tpl/prompts/link.md', '../../../etc/passwd')),
-    code: 'LINK_IN_ALLOWED_PATH',
-  },
-  {
-    name: 'a colon in a kept name',
-    archive: t(file('tpl/prompts/a:b.md', 'x')),
-    code: 'PATH_NOT_PORTABLE',
-  },
-  {
-    name: 'a name not in NFC',
-    archive: t(file('tpl/prompts/e\u0301.md', 'x')),
-    code: 'PATH_NOT_NFC',
-  },
-  {
-    name: 'two paths equal after case folding',
-    archive: t(file('tpl/prompts/A.md', 'x'), file('tpl/prompts/a.md', 'y')),
-    code: 'CASE_COLLISION',
-  },
-  {
-    name: 'a file that is also a directory',
-    archive: t(file('tpl/prompts/a', 'x'), file('tpl/prompts/a/b.md', 'y')),
-    code: 'PATH_CONFLICT',
-  },
+  refused(
+    'LINK_IN_ALLOWED_PATH',
+    'a symbolic link in an allowed path',
+    symlink('tpl/prompts/link.md', '../../../etc/passwd'),
+  ),
+  refused('PATH_NOT_PORTABLE', 'a colon in a kept name', file('tpl/prompts/a:b.md', 'x')),
+  refused('PATH_NOT_NFC', 'a name not in NFC', file('tpl/prompts/e\u0301.md', 'x')),
+  refused(
+    'CASE_COLLISION',
+    'two paths equal after case folding',
+    file('tpl/prompts/A.md', 'x'),
+    file('tpl/prompts/a.md', 'y'),
+  ),
+  refused(
+    'PATH_CONFLICT',
+    'a file that is also a directory',
+    file('tpl/prompts/a', 'x'),
+    file('tpl/prompts/a/b.md', 'y'),
+  ),
   {
     name: 'an agent-owned path a template allows',
     archive: t(file('tpl/MEMORY.md', 'I am the agent now\n')),
