@@ -124,6 +124,22 @@ export function createRefresher(deps: RefreshDeps) {
     }
 
     const started = now()
+    /** The head's version row for a download that failed (superseded, or out of retries). */
+    const recordFailed = (code: string, detail: string) =>
+      deps.index.versions.record(
+        {
+          template: template.name,
+          commit: head,
+          status: 'failed',
+          reasonCode: code,
+          reasonDetail: detail,
+          source: sourceOf(job),
+          jobId: job.id,
+          deliveryId: job.deliveryId,
+          durationMs: now() - started,
+        },
+        now(),
+      )
     deps.onVerdict?.(template, head, { kind: 'started' })
     try {
       const attempt = (n: number) =>
@@ -153,20 +169,7 @@ export function createRefresher(deps: RefreshDeps) {
     } catch (err) {
       if (err instanceof Superseded && !signal.aborted) {
         deps.onVerdict?.(template, head, { kind: 'failed', code: err.failure.code })
-        deps.index.versions.record(
-          {
-            template: template.name,
-            commit: head,
-            status: 'failed',
-            reasonCode: err.failure.code,
-            reasonDetail: err.message,
-            source: sourceOf(job),
-            jobId: job.id,
-            deliveryId: job.deliveryId,
-            durationMs: now() - started,
-          },
-          now(),
-        )
+        recordFailed(err.failure.code, err.message)
         return finished({
           result: 'superseded',
           commit: head,
@@ -186,20 +189,7 @@ export function createRefresher(deps: RefreshDeps) {
       )
       if (err instanceof GiteaError && !signal.aborted) {
         // The download failed after its retries: record it; the next reconcile tries again.
-        deps.index.versions.record(
-          {
-            template: template.name,
-            commit: head,
-            status: 'failed',
-            reasonCode: err.code,
-            reasonDetail: err.message,
-            source: sourceOf(job),
-            jobId: job.id,
-            deliveryId: job.deliveryId,
-            durationMs: now() - started,
-          },
-          now(),
-        )
+        recordFailed(err.code, err.message)
         deps.onVerdict?.(template, head, { kind: 'failed', code: err.code })
       }
       throw err
