@@ -219,6 +219,14 @@ async function scenario(
     })
     .catch(() => {})
   await boots.stop()
+  // A put still in flight (a reconcile that raced the retry to the same commit) owns a temp file
+  // until it ends; a leaked one stays forever. So: no temp files once the jobs have settled.
+  const settled = () =>
+    snapshot(s.dataDir, names()).jobs.every((j) => j.state !== 'running' && j.state !== 'queued')
+  await until(() => settled() && tmpEntries(s.dataDir).temps.length === 0, {
+    timeoutMs: 15_000,
+    everyMs: 100,
+  }).catch(() => {})
 
   const after = snapshot(s.dataDir, names())
   const rows = new Set(after.bundles)
