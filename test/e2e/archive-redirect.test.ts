@@ -5,57 +5,44 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GiteaClient, GiteaError } from '../../src/gitea/client.js'
-import type { RunningServer } from '../../src/http/server.js'
 import { Secret } from '../../src/secret.js'
-import type { FakeGitea, GitRepo, ObjectStorage } from '../support/gitea/index.js'
+import type { ObjectStorage } from '../support/gitea/index.js'
 import { fault, push, startObjectStorage } from '../support/gitea/index.js'
-import { BRIEF_FILES, QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
+import { BRIEF_FILES, QUICK_RETRIES, seoRepo } from '../support/stack.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 
-let stack: Stack
-let gitea: FakeGitea
+const fx = stackPerTest({
+  repos: [seoRepo(BRIEF_FILES, 'Agent-Template-SEO')],
+  tokens: { gitea: TOKEN },
+  server: QUICK_RETRIES,
+})
 let storage: ObjectStorage
-let repo: GitRepo
-let server: RunningServer | null = null
 
 beforeEach(async () => {
-  stack = await startStack({
-    repos: [seoRepo(BRIEF_FILES, 'Agent-Template-SEO')],
-    tokens: { gitea: TOKEN },
-    server: QUICK_RETRIES,
-    serve: false,
-  })
-  ;({ gitea, repo } = stack)
   storage = await startObjectStorage()
-  head = await repo.head('main')
+  head = await fx.repo.head('main')
 })
 
 afterEach(async () => {
-  await stack.stop()
-  server = null
   await storage.stop()
   // The storage stand-in fails the test on any request that carried a credential.
   expect(storage.violations).toEqual([])
 })
 
-async function start(env: Record<string, string> = {}) {
-  server = (await stack.serve({ env })).server!
-  return server
-}
-
-const index = () => server!.runtime.index
+const index = () => fx.server.runtime.index
 let head = ''
 const versionOf = (commit: string) => index().versions.byCommit('seo', commit)
 
 describe('archive redirect to object storage', () => {
   for (const status of [303, 302, 307] as const) {
     it(`ingests through a ${status} without sending the token or a cookie to storage`, async () => {
-      gitea.setArchiveMode({ kind: 'redirect', storage, status })
-      await start()
+      fx.gitea.setArchiveMode({ kind: 'redirect', storage, status })
+      await fx.start()
       await until(() => versionOf(head)?.status === 'ready')
-      const archive = gitea.requests.filter((r) => r.route === 'archive')
+      const archive = fx.gitea.requests.filter((r) => r.route === 'archive')
       expect(archive.map((r) => r.status)).toEqual([status])
       expect(storage.requests).toHaveLength(1)
       expect(storage.requests[0]!.headers).not.toContain('authorization')
@@ -64,18 +51,18 @@ describe('archive redirect to object storage', () => {
   }
 
   it('keeps the commit check: another commit behind the redirect is COMMIT_MISMATCH', async () => {
-    gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
+    fx.gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
     // The first parent's archive is served for the head.
-    head = (await push(repo, { 'prompts/new.md': 'new\n' })).after
-    gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
-    await start()
+    head = (await push(fx.repo, { 'prompts/new.md': 'new\n' })).after
+    fx.gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
+    await fx.start()
     await until(() => versionOf(head)?.status === 'rejected')
     expect(versionOf(head)?.reasonCode).toBe('COMMIT_MISMATCH')
   })
 
   it('keeps the byte bound: an archive over the limit behind the redirect is TOO_LARGE', async () => {
-    gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
-    await start({ ASSET_CACHE_MAX_ARCHIVE_SIZE: '64B' })
+    fx.gitea.setArchiveMode({ kind: 'redirect', storage, status: 303 })
+    await fx.start({ ASSET_CACHE_MAX_ARCHIVE_SIZE: '64B' })
     await until(() => versionOf(head)?.status === 'rejected')
     expect(versionOf(head)?.reasonCode).toBe('TOO_LARGE')
   })

@@ -1,43 +1,21 @@
 // End to end: each refusal Gitea answers an API call with is recorded under its own code, with
 // advice an operator can act on, and shown by `ls` and the admin API; nothing is retried.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src/admin/advice.js'
-import type { Config } from '../../src/config.js'
-import type { RunningServer } from '../../src/http/server.js'
 import { cli } from '../support/cli.js'
-import { type FakeGitea, type Fault, fault, type GitRepo } from '../support/gitea/index.js'
-import { BRIEF_FILES, QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
+import { type Fault, fault } from '../support/gitea/index.js'
+import { BRIEF_FILES, QUICK_RETRIES, seoRepo } from '../support/stack.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const ADMIN = 'f3a9c1d27b4e8a6059c2d1e7b3f48a9d'
 
-let stack: Stack
-let gitea: FakeGitea
-let repo: GitRepo
-let server: RunningServer | null = null
-let config: Config
-
-beforeEach(async () => {
-  stack = await startStack({
-    repos: [seoRepo(BRIEF_FILES)],
-    tokens: { gitea: TOKEN, admin: ADMIN },
-    server: QUICK_RETRIES,
-    serve: false,
-  })
-  ;({ gitea, repo } = stack)
+const fx = stackPerTest({
+  repos: [seoRepo(BRIEF_FILES)],
+  tokens: { gitea: TOKEN, admin: ADMIN },
+  server: QUICK_RETRIES,
 })
-
-afterEach(async () => {
-  await stack.stop()
-  server = null
-})
-
-async function start(env: Record<string, string> = {}) {
-  server = (await stack.serve({ env })).server!
-  config = server.runtime.config
-  return server
-}
 
 const CASES: {
   name: string
@@ -83,12 +61,12 @@ const CASES: {
 describe('Gitea refusals', () => {
   for (const c of CASES) {
     it(`${c.name}: ${c.code}, once, shown by ls and the admin API`, async () => {
-      if (c.fault) gitea.faults.inject('branch', c.fault)
-      if (c.code === 'GITEA_NOT_FOUND') gitea.removeRepo(repo.fullName)
-      await start(c.env)
-      const index = server!.runtime.index
+      if (c.fault) fx.gitea.faults.inject('branch', c.fault)
+      if (c.code === 'GITEA_NOT_FOUND') fx.gitea.removeRepo(fx.repo.fullName)
+      const server = await fx.start(c.env)
+      const index = server.runtime.index
       const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
-      const queued = await fetch(`${server!.url}/v1/admin/templates/seo/refresh`, {
+      const queued = await fetch(`${server.url}/v1/admin/templates/seo/refresh`, {
         method: 'POST',
         headers: admin,
         body: '{}',
@@ -100,12 +78,12 @@ describe('Gitea refusals', () => {
       expect(job.lastError).toMatch(c.advice)
       expect(job.attempts).toBe(1)
       // The job's one call, after the reconciler's start-up pass: neither is retried.
-      expect(gitea.requests.filter((r) => r.route === 'branch').length).toBeLessThanOrEqual(2)
-      expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(0)
+      expect(fx.gitea.requests.filter((r) => r.route === 'branch').length).toBeLessThanOrEqual(2)
+      expect(fx.gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(0)
       // The token never appears in what is shown.
-      expect(job.lastError).not.toContain(config.gitea!.token.reveal())
+      expect(job.lastError).not.toContain(fx.config.gitea!.token.reveal())
 
-      const res = await fetch(`${server!.url}/v1/admin/templates/seo`, {
+      const res = await fetch(`${server.url}/v1/admin/templates/seo`, {
         headers: { authorization: `Bearer ${ADMIN}` },
       })
       expect(res.status).toBe(200)
@@ -121,12 +99,12 @@ describe('Gitea refusals', () => {
 
       expect(view.lastError).toMatchObject({ advice: adviceFor(c.code) })
 
-      const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: config.dataDir })
+      const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: fx.config.dataDir })
       expect(ls.stdout).toContain(c.code)
       expect(ls.stdout).toContain(`seo: ${c.code}: ${adviceFor(c.code)}`)
 
       // /readyz names it with its advice; the template had nothing to serve yet, so not ready.
-      const ready = (await (await fetch(`${server!.url}/readyz`)).json()) as {
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
         checks: { templates: { attention: unknown[] } }
       }
       expect(ready.checks.templates.attention).toEqual([

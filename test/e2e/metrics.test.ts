@@ -1,10 +1,9 @@
 // /metrics after a real flow: fake Gitea (real git) → webhooks → jobs → bundle downloads.
 import { request } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '../../src/http/server.js'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
+import { describe, expect, it } from 'vitest'
 import { fault, push, sendWebhook, testDeliveryPayload } from '../support/gitea/index.js'
-import { QUICK_RETRIES, type Stack, seoRepo, startStack } from '../support/stack.js'
+import { QUICK_RETRIES, seoRepo } from '../support/stack.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'metrics-gitea-token'
@@ -39,15 +38,14 @@ const METRIC_NAMES = [
   'asset_cache_commit_statuses_queued',
 ]
 
-let stack: Stack
-let gitea: FakeGitea
-let repo: GitRepo
-let server: RunningServer | null = null
-
-async function start(env: Record<string, string> = {}) {
-  server = (await stack.serve({ env })).server!
-  return server
-}
+const fx = stackPerTest({
+  repos: [
+    seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' }),
+  ],
+  tokens: { gitea: TOKEN, webhookSecret: SECRET },
+  env: { ASSET_CACHE_STORE_BUDGET: '64MiB' },
+  server: QUICK_RETRIES,
+})
 
 /** The value of one sample, e.g. `asset_cache_jobs_total{outcome="ready"}`; null when absent. */
 function sample(text: string, series: string): number | null {
@@ -63,42 +61,24 @@ const scrape = async (base: string) => {
 }
 
 const idle = () => {
-  const depth = server!.runtime.index.jobs.depth()
+  const depth = fx.server.runtime.index.jobs.depth()
   return depth.queued + depth.running === 0
 }
 const currentCommit = () => {
-  const index = server!.runtime.index
+  const index = fx.server.runtime.index
   const t = index.templates.get('seo')
   return t?.currentVersionId ? index.versions.get(t.currentVersionId)?.commit : null
 }
 
-beforeEach(async () => {
-  stack = await startStack({
-    repos: [
-      seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n', Dockerfile: 'FROM x\n' }),
-    ],
-    tokens: { gitea: TOKEN, webhookSecret: SECRET },
-    env: { ASSET_CACHE_STORE_BUDGET: '64MiB' },
-    server: QUICK_RETRIES,
-    serve: false,
-  })
-  ;({ gitea, repo } = stack)
-})
-
-afterEach(async () => {
-  await stack.stop()
-  server = null
-})
-
 describe('GET /metrics', () => {
   it('exposes every metric with values that match what happened', async () => {
-    const { url } = await start()
-    await until(async () => currentCommit() === (await repo.head()))
+    const { url } = await fx.start()
+    await until(async () => currentCommit() === (await fx.repo.head()))
     await until(idle)
 
     // A push whose first archive request gets a 500 (retried), announced by webhook.
-    gitea.faults.inject('archive', fault.status500(), { times: 1 })
-    const payload = await push(repo, { 'prompts/a.md': 'hello again\n' })
+    fx.gitea.faults.inject('archive', fault.status500(), { times: 1 })
+    const payload = await push(fx.repo, { 'prompts/a.md': 'hello again\n' })
     const hook = (body: object, secret = SECRET, deliveryId?: string) =>
       sendWebhook(`${url}/hooks/gitea`, {
         secret,
@@ -109,12 +89,12 @@ describe('GET /metrics', () => {
     expect((await hook(payload, SECRET, 'd-1')).status).toBe(202)
     expect((await hook(payload, SECRET, 'd-2')).status).toBe(200) // duplicate push
     expect((await hook(payload, 'wrong-secret')).status).toBe(401)
-    expect((await hook(await testDeliveryPayload(repo))).status).toBe(200)
+    expect((await hook(await testDeliveryPayload(fx.repo))).status).toBe(200)
     await until(() => currentCommit() === payload.after)
     await until(idle)
 
     // Two full downloads: a hot-cache miss, then a hit. Then a range and a HEAD.
-    const digest = server!.runtime.index.versions.byCommit('seo', payload.after)!.digest!
+    const digest = fx.server.runtime.index.versions.byCommit('seo', payload.after)!.digest!
     let received = 0
     for (const headers of [{}, {}, { range: 'bytes=0-99' }, { 'accept-encoding': 'gzip' }]) {
       const res = await request(`${url}/v1/bundles/${digest}`, { headers })
@@ -149,7 +129,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'asset_cache_templates_not_ready')).toBe(0)
     expect(sample(text, 'asset_cache_reconcile_lag_seconds')).toBe(0)
     expect(sample(text, 'asset_cache_store_budget_bytes')).toBe(64 * 1024 * 1024)
-    const storeBytes = server!.runtime.index.bundles.all().reduce((n, b) => n + b.size, 0)
+    const storeBytes = fx.server.runtime.index.bundles.all().reduce((n, b) => n + b.size, 0)
     expect(sample(text, 'asset_cache_store_bytes')).toBe(storeBytes)
 
     expect(sample(text, 'asset_cache_bundle_bytes_served_total')).toBe(received)
@@ -191,7 +171,7 @@ describe('GET /metrics', () => {
 
   it('reports templates behind their head and the lag while a job is queued', async () => {
     // Fetching off: nothing becomes ready, so the template stays behind since it was created.
-    const { url } = await start({ ASSET_CACHE_FETCH: 'off' })
+    const { url } = await fx.start({ ASSET_CACHE_FETCH: 'off' })
     await new Promise((r) => setTimeout(r, 50))
     const text = await scrape(url)
     expect(sample(text, 'asset_cache_templates_not_ready')).toBe(1)
@@ -202,7 +182,7 @@ describe('GET /metrics', () => {
 
 describe('separate metrics listener', () => {
   it('serves /metrics only on ASSET_CACHE_METRICS_PORT and closes it on shutdown', async () => {
-    const running = await start({ ASSET_CACHE_METRICS_PORT: '0' })
+    const running = await fx.start({ ASSET_CACHE_METRICS_PORT: '0' })
     expect(running.metricsUrl).not.toBeNull()
     expect(running.metricsUrl).not.toBe(running.url)
     const text = await scrape(running.metricsUrl!)
@@ -222,7 +202,6 @@ describe('separate metrics listener', () => {
     expect(scraped.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     await scraped.body.dump()
     await running.close(1_000)
-    server = null
     await expect(request(`${running.metricsUrl}/metrics`)).rejects.toThrow()
   })
 })

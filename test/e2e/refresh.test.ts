@@ -1,15 +1,12 @@
 // End to end over real HTTP: fake Gitea (real git, git archive) → webhook → jobs → ready.
 
 import { Writable } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Config } from '../../src/config.js'
-import type { RunningServer } from '../../src/http/server.js'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { createLogger, type Logger, silentLogger } from '../../src/log.js'
 import {
   branchFilterMatches,
   createPayload,
   deletePayload,
-  type FakeGitea,
   fault,
   type GitRepo,
   createRepo as makeRepo,
@@ -18,57 +15,45 @@ import {
   sendWebhook,
   testDeliveryPayload,
 } from '../support/gitea/index.js'
-import { QUICK_RETRIES, type Stack, seoRepo, startStack, TEMPLATE_FILES } from '../support/stack.js'
+import { QUICK_RETRIES, seoRepo, TEMPLATE_FILES } from '../support/stack.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 
-let stack: Stack
-let gitea: FakeGitea
+const fx = stackPerTest({
+  repos: [seoRepo(TEMPLATE_FILES, 'Agent-Template-SEO')],
+  tokens: { gitea: TOKEN, webhookSecret: SECRET },
+  server: {
+    logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,
+    ...QUICK_RETRIES,
+    giteaTiming: {
+      ...QUICK_RETRIES.giteaTiming,
+      bodyTimeoutMs: 1_000,
+      headersTimeoutMs: 2_000,
+      archiveWaitMs: 2_000,
+    },
+  },
+})
+/** The tracked repository; a test may put another in its place before start(). */
 let repo: GitRepo
-let server: RunningServer | null = null
-let config: Config
+beforeEach(() => {
+  repo = fx.repo
+})
 
-async function start(env: Record<string, string> = {}, logger?: Logger) {
+function start(env: Record<string, string> = {}, logger?: Logger) {
   const templates = [{ name: 'seo', repo: repo.fullName }]
-  server = (await stack.serve({ env, templates, ...(logger ? { server: { logger } } : {}) }))
-    .server!
-  config = server.runtime.config
-  return server
+  return fx.start(env, { templates, ...(logger ? { server: { logger } } : {}) })
 }
 
-const index = () => server!.runtime.index
+const index = () => fx.server.runtime.index
 const currentOf = (name: string) => {
   const t = index().templates.get(name)
   return t?.currentVersionId ? index().versions.get(t.currentVersionId) : null
 }
 const hook = (payload: object, opts: { contentType?: 'json' | 'form'; deliveryId?: string } = {}) =>
-  sendWebhook(`${server!.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload, ...opts })
-
-beforeEach(async () => {
-  stack = await startStack({
-    repos: [seoRepo(TEMPLATE_FILES, 'Agent-Template-SEO')],
-    tokens: { gitea: TOKEN, webhookSecret: SECRET },
-    server: {
-      logger: process.env.E2E_LOG ? createLogger('debug') : silentLogger,
-      ...QUICK_RETRIES,
-      giteaTiming: {
-        ...QUICK_RETRIES.giteaTiming,
-        bodyTimeoutMs: 1_000,
-        headersTimeoutMs: 2_000,
-        archiveWaitMs: 2_000,
-      },
-    },
-    serve: false,
-  })
-  ;({ gitea, repo } = stack)
-})
-
-afterEach(async () => {
-  await stack.stop()
-  server = null
-})
+  sendWebhook(`${fx.server.url}/hooks/gitea`, { secret: SECRET, event: 'push', payload, ...opts })
 
 describe('push → webhook → ready', () => {
   it('makes the pushed commit current, with provenance', async () => {
@@ -97,7 +82,7 @@ describe('push → webhook → ready', () => {
       ['config.yaml', 0o644],
       ['prompts/system.md', 0o644],
     ])
-    expect(await server!.runtime.store.has(v.digest!)).toEqual({ size: expect.any(Number) })
+    expect(await fx.server.runtime.store.has(v.digest!)).toEqual({ size: expect.any(Number) })
   })
 
   it('accepts a form-encoded delivery', async () => {
@@ -133,7 +118,7 @@ describe('push → webhook → ready', () => {
     })
     await start({}, createLogger('info', sink))
     await until(() => currentOf('seo') !== null)
-    gitea.reset()
+    fx.gitea.reset()
     const payload = await push(repo, { 'prompts/extra.md': 'more\n' })
     const statuses = new Map<number, number>()
     const latencies: number[] = []
@@ -160,8 +145,8 @@ describe('push → webhook → ready', () => {
     expect([...statuses.keys()].every((s) => s === 202 || s === 200)).toBe(true)
     await until(() => currentOf('seo')?.commit === payload.after)
     await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
-    expect(gitea.counters.archiveDownloads).toBeLessThanOrEqual(2)
-    console.log(`webhook burst: ${gitea.counters.archiveDownloads} archive download(s)`)
+    expect(fx.gitea.counters.archiveDownloads).toBeLessThanOrEqual(2)
+    console.log(`webhook burst: ${fx.gitea.counters.archiveDownloads} archive download(s)`)
     expect(index().deliveries.list(2000)).toHaveLength(1000)
   })
 
@@ -180,7 +165,7 @@ describe('push → webhook → ready', () => {
     await start()
     await until(() => currentOf('seo') !== null)
     const lost = await push(repo, { 'prompts/lost.md': 'never announced\n' })
-    const report = await server!.reconciler.runOnce()
+    const report = await fx.server.reconciler.runOnce()
     expect(report.enqueued).toEqual(['seo'])
     await until(() => currentOf('seo')?.commit === lost.after)
   })
@@ -193,7 +178,7 @@ describe("Gitea's own deliveries over HTTP", () => {
     await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
     const jobsBefore = index().jobs.list().length
     const post = (event: string, payload: object, secret = SECRET) =>
-      sendWebhook(`${server!.url}/hooks/gitea`, { secret, event, payload })
+      sendWebhook(`${fx.server.url}/hooks/gitea`, { secret, event, payload })
 
     const wrongSecret = await post('push', await pushPayload(repo), 'not-the-secret')
     expect(wrongSecret.status).toBe(401)
@@ -210,7 +195,7 @@ describe("Gitea's own deliveries over HTTP", () => {
     expect(JSON.parse(created.body)).toMatchObject({ status: 'ignored' })
     const deleted = await post('delete', deletePayload(repo, { ref: 'feature' }))
     expect(JSON.parse(deleted.body)).toMatchObject({ status: 'ignored' })
-    const other = gitea.addRepo(
+    const other = fx.gitea.addRepo(
       await makeRepo({ owner: 'acme', name: 'unrelated', files: { 'config.yaml': 'a: 1\n' } }),
     )
     const untracked = await post('push', await push(other, { 'config.yaml': 'a: 2\n' }))
@@ -229,7 +214,7 @@ describe("Gitea's own deliveries over HTTP", () => {
 
 describe("Gitea's Test Delivery through a hook's branch filter", () => {
   it('is sent only when the filter admits the default branch, and acknowledged for both formats', async () => {
-    const sha256 = gitea.addRepo(
+    const sha256 = fx.gitea.addRepo(
       await makeRepo({
         owner: 'acme',
         name: 'tpl256',
@@ -241,7 +226,7 @@ describe("Gitea's Test Delivery through a hook's branch filter", () => {
     await until(() => currentOf('seo') !== null)
     await until(() => index().jobs.depth().queued + index().jobs.depth().running === 0)
     const jobsBefore = index().jobs.list().length
-    const url = `${server!.url}/hooks/gitea`
+    const url = `${fx.server.url}/hooks/gitea`
     // Gitea's Test Delivery is sent only when the hook's branch filter admits the default branch.
     const testDelivery = async (r: GitRepo, branchFilter: string) =>
       branchFilterMatches(branchFilter, r.defaultBranch)
@@ -268,7 +253,7 @@ describe("Gitea's Test Delivery through a hook's branch filter", () => {
 
 describe('object formats', () => {
   it('ingests a SHA-256 repository (64-hex commit ids)', async () => {
-    repo = gitea.addRepo(
+    repo = fx.gitea.addRepo(
       await makeRepo({
         owner: 'acme',
         name: 'sha256-template',
@@ -285,19 +270,19 @@ describe('object formats', () => {
 
 describe('Gitea faults', () => {
   it('retries 500s and ends ready', async () => {
-    gitea.faults.inject('archive', fault.status500(), { times: 2 })
+    fx.gitea.faults.inject('archive', fault.status500(), { times: 2 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
-    expect(gitea.requests.filter((r) => r.route === 'archive').map((r) => r.status)).toEqual([
+    expect(fx.gitea.requests.filter((r) => r.route === 'archive').map((r) => r.status)).toEqual([
       500, 500, 200,
     ])
   })
 
   it('honours Retry-After on a 429', async () => {
-    gitea.faults.inject('archive', fault.status429(1), { times: 1 })
+    fx.gitea.faults.inject('archive', fault.status429(1), { times: 1 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
-    const archive = gitea.requests.filter((r) => r.route === 'archive')
+    const archive = fx.gitea.requests.filter((r) => r.route === 'archive')
     expect(archive).toHaveLength(2)
     expect(archive[1]!.at - archive[0]!.at).toBeGreaterThanOrEqual(950)
   })
@@ -305,15 +290,15 @@ describe('Gitea faults', () => {
   it('fails a 401 (token revoked) at once, without a retry storm', async () => {
     await start()
     await until(() => currentOf('seo') !== null)
-    gitea.tokens.delete(TOKEN)
-    gitea.reset()
+    fx.gitea.tokens.delete(TOKEN)
+    fx.gitea.reset()
     const payload = await push(repo, { 'prompts/new.md': 'new\n' })
     await hook(payload)
     await until(() => index().jobs.list({ state: 'failed' }).length === 1)
     const job = index().jobs.list({ state: 'failed' })[0]!
     expect(job.lastErrorCode).toBe('GITEA_TOKEN_REJECTED')
     expect(job.attempts).toBe(1)
-    expect(gitea.counters.requests).toBe(1)
+    expect(fx.gitea.counters.requests).toBe(1)
     expect(currentOf('seo')!.commit).not.toBe(payload.after)
   })
 
@@ -321,14 +306,14 @@ describe('Gitea faults', () => {
     await start()
     await until(() => currentOf('seo') !== null)
     const good = currentOf('seo')!
-    gitea.faults.inject('archive', fault.truncateClean(200), { times: 100 })
+    fx.gitea.faults.inject('archive', fault.truncateClean(200), { times: 100 })
     const payload = await push(repo, { 'prompts/new.md': 'new\n' })
     await hook(payload)
     await until(() => index().versions.byCommit('seo', payload.after)?.status === 'failed')
     expect(index().versions.byCommit('seo', payload.after)?.reasonCode).toBe('GITEA_UNAVAILABLE')
     expect(currentOf('seo')!.id).toBe(good.id)
-    gitea.faults.clear()
-    await server!.reconciler.runOnce()
+    fx.gitea.faults.clear()
+    await fx.server.reconciler.runOnce()
     await until(() => currentOf('seo')?.commit === payload.after)
   })
 
@@ -336,7 +321,7 @@ describe('Gitea faults', () => {
     await start()
     await until(() => currentOf('seo') !== null)
     const good = currentOf('seo')!
-    gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
+    fx.gitea.faults.inject('archive', fault.wrongCommit(), { times: 100 })
     const payload = await push(repo, { 'prompts/new.md': 'new\n' })
     await hook(payload)
     await until(() => index().versions.byCommit('seo', payload.after)?.status === 'rejected')
@@ -368,28 +353,28 @@ describe('Gitea faults', () => {
   })
 
   it('retries an archive request that hangs past the archive wait, after checking the head', async () => {
-    gitea.faults.inject('archive', fault.hang(), { times: 1 })
+    fx.gitea.faults.inject('archive', fault.hang(), { times: 1 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
-    expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
+    expect(fx.gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
     // The archive request hangs; the branch is asked again (still the head); the archive again.
-    const routes = gitea.requests.map((r) => r.route)
+    const routes = fx.gitea.requests.map((r) => r.route)
     expect(routes.slice(routes.indexOf('archive'))).toEqual(['archive', 'branch', 'archive'])
   })
 
   it('retries an archive whose body stalls past the idle timeout', async () => {
-    gitea.faults.inject('archive', fault.slowFirstByte(5_000), { times: 1 })
+    fx.gitea.faults.inject('archive', fault.slowFirstByte(5_000), { times: 1 })
     await start()
     await until(() => currentOf('seo')?.status === 'ready')
-    expect(gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
+    expect(fx.gitea.requests.filter((r) => r.route === 'archive')).toHaveLength(2)
   })
 
   it('keeps serving with fetching off, and says why', async () => {
     await start({ GITEA_TOKEN: '' })
-    expect(server!.gitea).toBeNull()
-    expect(config.fetchOff).toMatch(/GITEA_TOKEN/)
-    const report = await server!.reconciler.runOnce()
+    expect(fx.server.gitea).toBeNull()
+    expect(fx.config.fetchOff).toMatch(/GITEA_TOKEN/)
+    const report = await fx.server.reconciler.runOnce()
     expect(report.checked).toBe(0)
-    expect(gitea.counters.requests).toBe(0)
+    expect(fx.gitea.counters.requests).toBe(0)
   })
 })
