@@ -9,54 +9,31 @@ import { loadTrustedKey } from '../../src/attest/keys.js'
 import { RULES_VERSION } from '../../src/attest/statement.js'
 import { verifyAttestations } from '../../src/attest/verify.js'
 import { pull } from '../../src/client/index.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
 import { opensslKeyPair } from '../attest/keys.js'
-import {
-  type FakeGitea,
-  type GitRepo,
-  createRepo as makeRepo,
-  push,
-  sendWebhook,
-  startFakeGitea,
-} from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { push, sendWebhook } from '../support/gitea/index.js'
+import { type Stack, seoRepo, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const keys = opensslKeyPair()
 
-let gitea: FakeGitea
-let repo: GitRepo
-let server: RunningServer
+let stack: Stack
 
 beforeAll(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await makeRepo({
-      owner: 'acme',
-      name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'a\n' },
-    }),
-  )
-  const config = testConfig([{ name: 'seo', repo: repo.fullName, ref: 'main' }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    ASSET_CACHE_SIGNING_KEY: keys.key,
+  stack = await startStack({
+    repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'a\n' })],
+    tokens: { gitea: TOKEN, webhookSecret: SECRET },
+    env: { ASSET_CACHE_SIGNING_KEY: keys.key },
+    server: { jobBackoffBaseMs: 20 },
   })
-  server = await startServer(config, { logger: silentLogger, jobBackoffBaseMs: 20 })
 })
 
-afterAll(async () => {
-  await server?.close(1_000)
-  await gitea?.stop()
-})
+afterAll(() => stack?.stop())
 
 describe('serve with ASSET_CACHE_SIGNING_KEY', () => {
   it('signs the version a webhook made ready, naming the delivery; pull --trust writes it', async () => {
+    const { server, repo } = stack
     const index = server.runtime.index
     const current = () => {
       const t = index.templates.get('seo')

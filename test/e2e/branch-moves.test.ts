@@ -5,84 +5,58 @@
 //   commit, the job ends `superseded`, and the new head is fetched.
 // - A deleted branch (Gitea sends only a `delete` event) keeps serving its last good bundle, shows
 //   "branch deleted" in /readyz (still ready), ls and the admin API, and a push clears it.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { adviceFor } from '../../src/admin/advice.js'
-import type { Config } from '../../src/config.js'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
 import { cli } from '../support/cli.js'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
 import {
   createPayload,
-  createRepo,
   deletePayload,
   fault,
   push,
   pushPayload,
   sendWebhook,
-  startFakeGitea,
 } from '../support/gitea/index.js'
-import { testConfig } from '../support/runtime.js'
+import { QUICK_RETRIES, seoRepo } from '../support/stack.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const TOKEN = 'gitea-read-token'
 const SECRET = 'hook-secret'
 const ADMIN = '9b1c7e4a2f6d8053a1e9c7b5d3f20846'
 
-let gitea: FakeGitea
-let repo: GitRepo
+const fx = stackPerTest({
+  repos: [seoRepo({ 'config.yaml': 'name: seo\n', 'prompts/a.md': 'a\n' })],
+  tokens: { gitea: TOKEN, webhookSecret: SECRET, admin: ADMIN },
+  server: QUICK_RETRIES,
+})
 let first = ''
-let server: RunningServer | null = null
-let config: Config
 
 beforeEach(async () => {
-  gitea = await startFakeGitea({ tokens: [TOKEN] })
-  repo = gitea.addRepo(
-    await createRepo({
-      owner: 'acme',
-      name: 'agent-template-seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'a\n' },
-    }),
-  )
-  first = await repo.head()
-})
-
-afterEach(async () => {
-  await server?.close(1_000)
-  server = null
-  await gitea.stop()
+  first = await fx.repo.head()
 })
 
 async function start(timing: { archiveWaitMs?: number; attempts?: number } = {}) {
-  config = testConfig([{ name: 'seo', repo: repo.fullName }], {
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    ASSET_CACHE_ADMIN_TOKEN: ADMIN,
-    ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-  })
-  server = await startServer(config, {
-    logger: silentLogger,
-    giteaTiming: { backoffBaseMs: 20, backoffMaxMs: 200, ...timing },
-    jobBackoffBaseMs: 20,
-  })
+  const server = await fx.start(
+    {},
+    { server: { giteaTiming: { ...QUICK_RETRIES.giteaTiming, ...timing } } },
+  )
   await until(() => version(first)?.status === 'ready')
   return server
 }
 
-const index = () => server!.runtime.index
+const index = () => fx.server.runtime.index
 const version = (commit: string) => index().versions.byCommit('seo', commit)
 const hook = (event: string, payload: object) =>
-  sendWebhook(`${server!.url}/hooks/gitea`, { secret: SECRET, event, payload })
+  sendWebhook(`${fx.server.url}/hooks/gitea`, { secret: SECRET, event, payload })
 const archivesOf = (commit: string) =>
-  gitea.requests.filter((r) => r.route === 'archive' && r.path.includes(commit))
+  fx.gitea.requests.filter((r) => r.route === 'archive' && r.path.includes(commit))
 
 /** A force-push: the branch goes back to `base` plus a new commit, and the old head is pruned. */
 async function forcePush(base: string): Promise<string> {
-  await repo.git('reset', '-q', '--hard', base)
-  const head = await repo.commit({ 'prompts/a.md': 'rewritten\n' }, { message: 'Rewrite' })
-  await repo.git('reflog', 'expire', '--expire=now', '--all')
-  await repo.git('gc', '-q', '--prune=now')
+  await fx.repo.git('reset', '-q', '--hard', base)
+  const head = await fx.repo.commit({ 'prompts/a.md': 'rewritten\n' }, { message: 'Rewrite' })
+  await fx.repo.git('reflog', 'expire', '--expire=now', '--all')
+  await fx.repo.git('gc', '-q', '--prune=now')
   return head
 }
 
@@ -97,7 +71,7 @@ function gate(): { opened: Promise<void>; open: () => void } {
 
 /** Pushes a commit and delivers its webhook; resolves once Gitea was asked for its archive. */
 async function pushAndWaitForArchiveRequest(): Promise<string> {
-  const payload = await push(repo, { 'prompts/a.md': 'b\n' })
+  const payload = await push(fx.repo, { 'prompts/a.md': 'b\n' })
   expect((await hook('push', payload)).status).toBe(202)
   await until(() => archivesOf(payload.after).length === 1)
   return payload.after
@@ -121,39 +95,39 @@ async function expectSuperseded(commit: string, head: string, code: string) {
 describe('an archive that failed while the branch moved on', () => {
   it("the archive queue's wait runs out (GITEA_ARCHIVE_TIMEOUT): not retried, the new head is fetched", async () => {
     await start({ archiveWaitMs: 2_000 })
-    gitea.setArchiveMode({ kind: 'generate', waitMs: 6_000 })
+    fx.gitea.setArchiveMode({ kind: 'generate', waitMs: 6_000 })
     const stale = await pushAndWaitForArchiveRequest()
     // The head check after the timeout is held until the branch has moved.
     const moved = gate()
-    gitea.faults.inject('branch', fault.hold(moved.opened), { times: 1 })
+    fx.gitea.faults.inject('branch', fault.hold(moved.opened), { times: 1 })
     const head = await forcePush(first)
     moved.open()
     await expectSuperseded(stale, head, 'GITEA_ARCHIVE_TIMEOUT')
-    gitea.setArchiveMode({ kind: 'generate', waitMs: 50 })
-    await hook('push', await pushPayload(repo, { before: stale, after: head, commits: [head] }))
+    fx.gitea.setArchiveMode({ kind: 'generate', waitMs: 50 })
+    await hook('push', await pushPayload(fx.repo, { before: stale, after: head, commits: [head] }))
     await until(() => version(head)?.status === 'ready')
     expect(index().templates.get('seo')!.currentVersionId).toBe(version(head)!.id)
   })
 
   it('Gitea ≤ 1.24 never answers for the pruned commit: the wait runs out, not retried', async () => {
     await start({ archiveWaitMs: 3_000 })
-    gitea.setArchiveMode({ kind: 'legacy-unknown-sha', waitMs: 50 })
+    fx.gitea.setArchiveMode({ kind: 'legacy-unknown-sha', waitMs: 50 })
     // Held before Gitea looks at the commit, until it is force-pushed away and pruned.
     const pruned = gate()
-    gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
+    fx.gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
     const stale = await pushAndWaitForArchiveRequest()
     // And the head check after the timeout, should it come first.
-    gitea.faults.inject('branch', fault.hold(pruned.opened), { times: 1 })
+    fx.gitea.faults.inject('branch', fault.hold(pruned.opened), { times: 1 })
     const head = await forcePush(first)
     pruned.open()
     await expectSuperseded(stale, head, 'GITEA_ARCHIVE_TIMEOUT')
-    await until(() => gitea.counters.archivesHung === 1)
+    await until(() => fx.gitea.counters.archivesHung === 1)
   })
 
   it('Gitea 1.25 answers 500 for the pruned commit: not retried', async () => {
     await start()
     const pruned = gate()
-    gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
+    fx.gitea.faults.inject('archive', fault.hold(pruned.opened), { times: 1 })
     const stale = await pushAndWaitForArchiveRequest()
     const head = await forcePush(first)
     pruned.open()
@@ -163,18 +137,18 @@ describe('an archive that failed while the branch moved on', () => {
 
   it('a head that did not move is retried, and a wait that keeps running out is recorded', async () => {
     await start({ archiveWaitMs: 800, attempts: 2 })
-    gitea.setArchiveMode({ kind: 'generate', waitMs: 3_000 })
+    fx.gitea.setArchiveMode({ kind: 'generate', waitMs: 3_000 })
     const stale = await pushAndWaitForArchiveRequest()
     await until(() => version(stale)?.status === 'failed', { timeoutMs: 20_000 })
     expect(version(stale)).toMatchObject({ reasonCode: 'GITEA_ARCHIVE_TIMEOUT' })
-    const routes = gitea.requests.map((r) => r.route)
+    const routes = fx.gitea.requests.map((r) => r.route)
     expect(routes.slice(routes.indexOf('archive'), routes.indexOf('archive') + 3)).toEqual([
       'archive',
       'branch',
       'archive',
     ])
     // The last good bundle keeps serving: ready, with the code and its advice to look at.
-    const ready = await fetch(`${server!.url}/readyz`)
+    const ready = await fetch(`${fx.server.url}/readyz`)
     expect(ready.status).toBe(200)
     expect(((await ready.json()) as { checks: { templates: unknown } }).checks.templates).toEqual({
       ok: true,
@@ -194,21 +168,21 @@ describe('a deleted branch', () => {
   it('keeps serving, shows "branch deleted" everywhere, and a push brings it back', async () => {
     await start()
     const served = version(first)!.digest
-    await repo.deleteBranch('main')
-    const deleted = await hook('delete', deletePayload(repo, { ref: 'main' }))
+    await fx.repo.deleteBranch('main')
+    const deleted = await hook('delete', deletePayload(fx.repo, { ref: 'main' }))
     expect([deleted.status, JSON.parse(deleted.body)]).toEqual([
       200,
       { status: 'ignored', reason: 'branch deleted; the last good bundle keeps serving' },
     ])
     // A reconcile finds no branch: nothing fails, nothing is queued or fetched.
-    gitea.reset()
+    fx.gitea.reset()
     const jobsBefore = index().jobs.list().length
-    const report = await server!.reconciler.runOnce()
+    const report = await fx.server.reconciler.runOnce()
     expect(report).toMatchObject({ errors: [], enqueued: [], branchDeleted: ['seo'] })
     expect(index().jobs.list()).toHaveLength(jobsBefore)
-    expect(gitea.requests.map((r) => [r.route, r.status])).toEqual([['branch', 404]])
+    expect(fx.gitea.requests.map((r) => [r.route, r.status])).toEqual([['branch', 404]])
     // A job that runs anyway (an admin's refresh) ends skipped, not failed.
-    const refresh = await fetch(`${server!.url}/v1/admin/templates/seo/refresh`, {
+    const refresh = await fetch(`${fx.server.url}/v1/admin/templates/seo/refresh`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       body: '{}',
@@ -218,14 +192,14 @@ describe('a deleted branch', () => {
     await until(() => index().jobs.list()[0]!.state === 'done')
     expect(index().jobs.list()[0]!.outcome).toEqual({ result: 'skipped', reason: 'branch deleted' })
 
-    const ready = await fetch(`${server!.url}/readyz`)
+    const ready = await fetch(`${fx.server.url}/readyz`)
     expect(ready.status).toBe(200)
     expect(((await ready.json()) as { checks: { templates: unknown } }).checks.templates).toEqual({
       ok: true,
       notReady: [],
       attention: [{ template: 'seo', code: 'BRANCH_DELETED', advice: adviceFor('BRANCH_DELETED') }],
     })
-    const api = await fetch(`${server!.url}/v1/admin/templates/seo`, {
+    const api = await fetch(`${fx.server.url}/v1/admin/templates/seo`, {
       headers: { authorization: `Bearer ${ADMIN}` },
     })
     expect(((await api.json()) as { template: object }).template).toMatchObject({
@@ -234,18 +208,18 @@ describe('a deleted branch', () => {
       branchDeleted: { at: expect.any(Number) },
       lastError: { code: 'BRANCH_DELETED' },
     })
-    const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: config.dataDir })
+    const ls = await cli(['ls'], { ASSET_CACHE_DATA_DIR: fx.config.dataDir })
     expect(ls.stdout).toMatch(/stale \(branch deleted\)/)
     expect(ls.stdout).toContain(`seo: BRANCH_DELETED: ${adviceFor('BRANCH_DELETED')}`)
 
     // Gitea reports the branch created again as a push from the zero id, plus a create event.
-    const again = await repo.commit({ 'prompts/a.md': 'again\n' }, { branch: 'main' })
-    const payload = await pushPayload(repo, { before: repo.zeroId, after: again })
+    const again = await fx.repo.commit({ 'prompts/a.md': 'again\n' }, { branch: 'main' })
+    const payload = await pushPayload(fx.repo, { before: fx.repo.zeroId, after: again })
     expect((await hook('push', payload)).status).toBe(202)
-    expect((await hook('create', await createPayload(repo, { ref: 'main' }))).status).toBe(200)
+    expect((await hook('create', await createPayload(fx.repo, { ref: 'main' }))).status).toBe(200)
     await until(() => version(again)?.status === 'ready')
     expect(index().branches.deleted('seo')).toBeNull()
-    const after = await fetch(`${server!.url}/readyz`)
+    const after = await fetch(`${fx.server.url}/readyz`)
     expect(
       ((await after.json()) as { checks: { templates: { attention: unknown[] } } }).checks.templates
         .attention,
