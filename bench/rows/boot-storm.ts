@@ -2,14 +2,13 @@
 // pool of concurrent clients, through nginx configured from deploy/nginx/asset-cache.conf, in front
 // of three replicas (ASSET_CACHE_PEERS) against the same nginx in front of one of them; rounds
 // interleaved, the median round reported. Every boot must succeed on both sides.
-import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
+import { runBootStorm } from '../../test/support/boot-storm.js'
 import { type NginxFront, startNginxFront } from '../../test/support/nginx-front.js'
 import { freePorts } from '../../test/support/ports.js'
-import { type ReplicaProcess, startReplica } from '../../test/support/replica-process.js'
+import { type ReplicaSet, startReplicaSet } from '../../test/support/replica-set.js'
 import type { BenchContext } from '../lib/context.js'
 import { AUTH, GITEA_TOKEN, READ_TOKEN, WEBHOOK_SECRET } from '../lib/context.js'
 import { readyAt } from '../lib/http.js'
@@ -33,34 +32,18 @@ interface Storm {
 
 async function storm(front: string, boots: number, concurrency: number): Promise<Storm> {
   const dispatcher = new Agent({ connections: concurrency })
-  const times: number[] = []
-  let failures = 0
-  let next = 0
-  const boot = async () => {
-    const started = performance.now()
-    const r = await request(`${front}/v1/templates/storm`, { headers: AUTH, dispatcher })
-    const view = (await r.body.json()) as { digest?: string }
-    if (r.statusCode !== 200 || !view.digest) throw new Error(`resolve ${r.statusCode}`)
-    const b = await request(`${front}/v1/bundles/${view.digest}`, { headers: AUTH, dispatcher })
-    const body = Buffer.from(await b.body.arrayBuffer())
-    const hex = createHash('sha256').update(body).digest('hex')
-    if (b.statusCode !== 200 || `sha256:${hex}` !== view.digest) throw new Error('bundle')
-    times.push(performance.now() - started)
-  }
-  const worker = async () => {
-    while (next < boots) {
-      next++
-      await boot().catch(() => {
-        failures++
-      })
-    }
-  }
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker))
+    const { times, failures } = await runBootStorm(front, {
+      template: 'storm',
+      boots,
+      concurrency,
+      headers: AUTH,
+      dispatcher,
+    })
+    return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), failures: failures.length }
   } finally {
     await dispatcher.close()
   }
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), failures }
 }
 
 export async function bootStormRow(ctx: BenchContext): Promise<Row> {
@@ -87,32 +70,21 @@ export async function bootStormRow(ctx: BenchContext): Promise<Row> {
     JSON.stringify({ workspace_templates: [{ name: 'storm', repo: repo.fullName, ref: 'main' }] }),
   )
   const ports = await freePorts(5)
-  const peers = ports
-    .slice(0, 3)
-    .map((p) => `http://127.0.0.1:${p}`)
-    .join(',')
-  const replicas: ReplicaProcess[] = []
   const fronts: NginxFront[] = []
+  let set: ReplicaSet | null = null
   ctx.defer(async () => {
     for (const f of fronts) await f.stop()
-    for (const r of replicas) await r.stop()
+    await set?.stop()
   })
-  for (let i = 0; i < 3; i++) {
-    replicas.push(
-      await startReplica({
-        ASSET_CACHE_PORT: String(ports[i]),
-        ASSET_CACHE_DATA_DIR: join(dir, `data-${i}`),
-        ASSET_CACHE_TEMPLATES: manifest,
-        ASSET_CACHE_PEERS: peers,
-        ASSET_CACHE_READ_TOKENS: READ_TOKEN,
-        ASSET_CACHE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        ASSET_CACHE_LOG_LEVEL: 'warn',
-        GITEA_BASE_URL: gitea.url,
-        GITEA_TOKEN,
-      }),
-    )
-  }
-  for (const r of replicas) await readyAt(r.url, 'storm', READ_TOKEN)
+  set = await startReplicaSet({
+    dir,
+    ports: ports.slice(0, 3),
+    manifest,
+    gitea: { url: gitea.url, token: GITEA_TOKEN },
+    readToken: READ_TOKEN,
+    webhookSecret: WEBHOOK_SECRET,
+  })
+  for (const url of set.urls) await readyAt(url, 'storm', READ_TOKEN)
   const upstreams = ports.slice(0, 3).map((p) => `127.0.0.1:${p}`)
   const three = await startNginxFront(join(dir, 'front-3'), ports[3]!, upstreams)
   fronts.push(three)

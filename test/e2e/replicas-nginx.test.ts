@@ -4,18 +4,18 @@
 // boot storm costs no boot and converges when it comes back, a manifest pin holds everywhere.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
+import { runBootStorm } from '../support/boot-storm.js'
+import { push, sendWebhook } from '../support/gitea/index.js'
 import { type NginxFront, startNginxFront } from '../support/nginx-front.js'
 import { freePorts } from '../support/ports.js'
-import { type ReplicaProcess, startReplica } from '../support/replica-process.js'
+import { type ReplicaSet, startReplicaSet } from '../support/replica-set.js'
+import { type Stack, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -24,19 +24,14 @@ const SECRET = 'replica-hook-secret'
 const TOKEN = 'replica-read-token'
 const INDEX = 'application/vnd.oci.image.index.v1+json'
 
-let dir: string
-let gitea: FakeGitea
-let repo: GitRepo
-let ports: number[]
-let manifest: string
-let env: (i: number) => Record<string, string>
-const replicas: (ReplicaProcess | null)[] = [null, null, null]
+let stack: Stack
+let set: ReplicaSet
 let front: NginxFront
 const heads: string[] = []
 
 const auth = { authorization: `Bearer ${TOKEN}` }
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`
-const url = (i: number) => `http://127.0.0.1:${ports[i]}`
+const url = (i: number) => set.urls[i]!
 
 async function get(base: string, path: string, headers: Record<string, string> = auth) {
   const res = await request(`${base}${path}`, { headers })
@@ -61,7 +56,7 @@ async function ready(i: number): Promise<boolean> {
 
 /** Pushes `content` as prompts/p.md and delivers the push to `base`; resolves with the new head. */
 async function pushAndDeliver(base: string, content: string, headers?: Record<string, string>) {
-  const payload = await push(repo, { 'prompts/p.md': content })
+  const payload = await push(stack.repo, { 'prompts/p.md': content })
   const sent = await sendWebhook(`${base}/hooks/gitea`, {
     secret: SECRET,
     event: 'push',
@@ -74,46 +69,30 @@ async function pushAndDeliver(base: string, content: string, headers?: Record<st
 }
 
 function writeManifest(pin?: string) {
-  const t = { name: 'seo', repo: repo.fullName, ref: 'main', ...(pin ? { pin } : {}) }
-  writeFileSync(manifest, JSON.stringify({ workspace_templates: [t] }))
+  const t = { name: 'seo', repo: stack.repo.fullName, ref: 'main', ...(pin ? { pin } : {}) }
+  writeFileSync(stack.templatesFile, JSON.stringify({ workspace_templates: [t] }))
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'asset-cache-replicas-'))
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repo = gitea.addRepo(
-    await createRepo({
-      owner: 'acme',
-      name: 'seo',
-      files: { 'config.yaml': 'name: seo\n', 'prompts/p.md': 'first\n' },
-    }),
-  )
-  ports = await freePorts(4)
-  manifest = join(dir, 'templates.json')
-  writeManifest()
-  const peers = ports
-    .slice(0, 3)
-    .map((p) => `http://127.0.0.1:${p}`)
-    .join(',')
-  env = (i) => ({
-    ASSET_CACHE_PORT: String(ports[i]),
-    ASSET_CACHE_DATA_DIR: join(dir, `data-${i}`),
-    ASSET_CACHE_TEMPLATES: manifest,
-    ASSET_CACHE_PEERS: peers,
-    ASSET_CACHE_READ_TOKENS: TOKEN,
-    ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-    GITEA_BASE_URL: gitea.url,
-    GITEA_TOKEN,
+  stack = await startStack({
+    repos: [{ name: 'seo', files: { 'config.yaml': 'name: seo\n', 'prompts/p.md': 'first\n' } }],
+    tokens: { gitea: GITEA_TOKEN },
+    serve: false,
   })
-  const started = await Promise.all([0, 1, 2].map((i) => startReplica(env(i))))
-  started.forEach((r, i) => {
-    replicas[i] = r
+  const ports = await freePorts(4)
+  set = await startReplicaSet({
+    dir: stack.dir,
+    ports: ports.slice(0, 3),
+    manifest: stack.templatesFile,
+    gitea: { url: stack.gitea.url, token: GITEA_TOKEN },
+    readToken: TOKEN,
+    webhookSecret: SECRET,
   })
   await until(async () => (await Promise.all([0, 1, 2].map(ready))).every(Boolean), {
     timeoutMs: 30_000,
   })
   front = await startNginxFront(
-    join(dir, 'nginx'),
+    join(stack.dir, 'nginx'),
     ports[3]!,
     ports.slice(0, 3).map((p) => `127.0.0.1:${p}`),
   )
@@ -123,8 +102,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await front?.stop()
-  await Promise.all(replicas.map((r) => r?.stop()))
-  await gitea?.stop()
+  await set?.stop()
+  await stack?.stop()
 })
 
 describe('three replicas behind nginx', () => {
@@ -186,36 +165,26 @@ describe('three replicas behind nginx', () => {
 
   it('kill -9 of one replica in a boot storm through nginx fails no boot; it converges on restart', async () => {
     const boots = 60
-    let done = 0
-    let next = 0
-    const failures: string[] = []
     let killed: Promise<void> | null = null
-    const boot = async () => {
-      const r = await get(front.url, '/v1/templates/seo')
-      if (r.status !== 200) throw new Error(`resolve ${r.status}`)
-      const { digest } = JSON.parse(r.body.toString()) as { digest: string }
-      const b = await get(front.url, `/v1/bundles/${digest}`)
-      if (b.status !== 200 || sha256(b.body) !== digest) throw new Error(`bundle ${b.status}`)
-    }
-    const worker = async () => {
-      while (next < boots) {
-        next++
-        await boot().catch((err: Error) => failures.push(err.message))
-        done++
-        if (done === boots / 3 && !killed) killed = replicas[1]!.kill()
-      }
-    }
-    await Promise.all(Array.from({ length: 6 }, worker))
+    const storm = await runBootStorm(front.url, {
+      template: 'seo',
+      boots,
+      concurrency: 6,
+      headers: auth,
+      onBoot: (done) => {
+        if (done === boots / 3 && !killed) killed = set.replicas[1]!.kill()
+      },
+    })
     await killed
-    replicas[1] = null
-    expect({ boots: done, failures }).toEqual({ boots, failures: [] })
+    set.replicas[1] = null
+    expect({ boots: storm.done, failures: storm.failures }).toEqual({ boots, failures: [] })
 
     // While it is down, a push reaches the two others (through nginx, then forwarded).
     const after = await pushAndDeliver(front.url, 'fourth, while one is down\n')
     await until(async () =>
       (await Promise.all([0, 2].map((i) => resolved(url(i))))).every((r) => r?.commit === after),
     )
-    replicas[1] = await startReplica(env(1))
+    await set.start(1)
     await until(() => ready(1), { timeoutMs: 20_000 })
     // Ready means converged: it serves the head it missed, as the others do.
     const views = await Promise.all([0, 1, 2].map((i) => resolved(url(i))))
@@ -233,8 +202,8 @@ describe('three replicas behind nginx', () => {
           cwd: ROOT,
           env: {
             PATH: process.env.PATH,
-            ASSET_CACHE_DATA_DIR: env(i).ASSET_CACHE_DATA_DIR,
-            ASSET_CACHE_TEMPLATES: manifest,
+            ASSET_CACHE_DATA_DIR: set.env(i).ASSET_CACHE_DATA_DIR!,
+            ASSET_CACHE_TEMPLATES: stack.templatesFile,
           },
         }),
       ),

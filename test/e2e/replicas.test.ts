@@ -4,13 +4,11 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
+import type { RunningServer } from '../../src/http/server.js'
 import { ingestTree } from '../http/read-fixture.js'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { createRepo, push, sendWebhook, startFakeGitea } from '../support/gitea/index.js'
+import { push, sendWebhook } from '../support/gitea/index.js'
 import { freePorts } from '../support/ports.js'
-import { testConfig } from '../support/runtime.js'
+import { type Stack, startStack } from '../support/stack.js'
 import { until } from '../support/wait.js'
 
 const GITEA_TOKEN = 'gitea-read-token'
@@ -18,8 +16,7 @@ const SECRET = 'hook-secret'
 const TOKEN = 'replica-read-token'
 const SCOPED = 'docs-only-token'
 
-let gitea: FakeGitea
-let repo: GitRepo
+let stack: Stack
 let replicas: RunningServer[] = []
 let liar: Server
 let liarUrl: string
@@ -39,10 +36,13 @@ const fills = (r: RunningServer, outcome: string) =>
   counter(r, 'asset_cache_peer_fills_total', outcome)
 
 beforeAll(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repo = gitea.addRepo(
-    await createRepo({ owner: 'acme', name: 'seo', files: { 'config.yaml': 'name: seo\n' } }),
-  )
+  stack = await startStack({
+    repos: [{ name: 'seo', files: { 'config.yaml': 'name: seo\n' } }],
+    templates: [{ name: 'docs', repo: 'acme/docs' }],
+    tokens: { gitea: GITEA_TOKEN, webhookSecret: SECRET, read: `${TOKEN},${SCOPED}@docs` },
+    server: { jobBackoffBaseMs: 20 },
+    serve: false,
+  })
   // A peer that answers every digest with bytes that are not it.
   liar = createServer((_req, res) => res.end('not the bytes you asked for'))
   await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r))
@@ -55,30 +55,15 @@ beforeAll(async () => {
     ...ports.map((p) => `http://127.0.0.1:${p}`),
   ].join(',')
   for (const port of ports) {
-    const config = testConfig(
-      [
-        { name: 'seo', repo: repo.fullName },
-        { name: 'docs', repo: 'acme/docs' },
-      ],
-      {
-        ASSET_CACHE_PORT: String(port),
-        ASSET_CACHE_PEERS: peers,
-        ASSET_CACHE_READ_TOKENS: `${TOKEN},${SCOPED}@docs`,
-        ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-        ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-        GITEA_BASE_URL: gitea.url,
-        GITEA_TOKEN: GITEA_TOKEN,
-      },
-    )
-    replicas.push(await startServer(config, { logger: silentLogger, jobBackoffBaseMs: 20 }))
+    const env = { ASSET_CACHE_PORT: String(port), ASSET_CACHE_PEERS: peers }
+    replicas.push((await stack.serve({ fresh: true, env })).server!)
   }
 })
 
 afterAll(async () => {
-  await Promise.all(replicas.map((r) => r.close(1_000)))
+  await stack.stop()
   replicas = []
   liar.close()
-  await gitea.stop()
 })
 
 const currentCommit = (r: RunningServer) => {
@@ -88,7 +73,7 @@ const currentCommit = (r: RunningServer) => {
 
 describe('delivery fan-out', () => {
   it('forwards a verified push once to every peer, with its delivery id', async () => {
-    const payload = await push(repo, { 'prompts/a.md': 'a\n' })
+    const payload = await push(stack.repo, { 'prompts/a.md': 'a\n' })
     const sent = await sendWebhook(`${replicas[0]!.url}/hooks/gitea`, {
       secret: SECRET,
       event: 'push',
@@ -118,7 +103,7 @@ describe('delivery fan-out', () => {
   })
 
   it('the forwarded mark bypasses nothing: a bad signature is still 401', async () => {
-    const payload = await push(repo, { 'prompts/b.md': 'b\n' })
+    const payload = await push(stack.repo, { 'prompts/b.md': 'b\n' })
     const sent = await sendWebhook(`${replicas[1]!.url}/hooks/gitea`, {
       secret: 'not-the-secret',
       event: 'push',
