@@ -8,22 +8,18 @@ import { HotCache, hotBundle } from '../../src/http/fast-path/hot-cache.js'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { testConfig } from '../support/runtime.js'
-import { errorCode, type Fixture, fixture, ingestTree, TEMPLATES } from './read-fixture.js'
+import { errorCode, ingestTree, seoPerTest, TEMPLATES } from './read-fixture.js'
 
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`
 const reprOf = (digest: string) =>
   `sha-256=:${Buffer.from(digest.slice(7), 'hex').toString('base64')}:`
 
-let f: Fixture
-let seo: { digest: string; commit: string; size: number }
+const f = seoPerTest()
 let url: string
 
-beforeEach(async () => {
-  f = await fixture()
-  seo = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' })
-  url = `/v1/bundles/${seo.digest}`
+beforeEach(() => {
+  url = `/v1/bundles/${f.seo.digest}`
 })
-afterEach(() => f.rt.close())
 
 const get = (headers: Record<string, string> = {}, method = 'GET', path = url) =>
   f.app.request(path, { method, headers })
@@ -41,13 +37,13 @@ describe('GET /v1/bundles/{digest}', () => {
     const res = await get()
     expect(res.status).toBe(200)
     const body = new Uint8Array(await res.arrayBuffer())
-    expect(sha(body)).toBe(seo.digest)
-    expect(body.length).toBe(seo.size)
+    expect(sha(body)).toBe(f.seo.digest)
+    expect(body.length).toBe(f.seo.size)
     expect(res.headers.get('content-type')).toBe('application/x-tar')
-    expect(res.headers.get('content-length')).toBe(String(seo.size))
-    expect(res.headers.get('etag')).toBe(`"${seo.digest}"`)
+    expect(res.headers.get('content-length')).toBe(String(f.seo.size))
+    expect(res.headers.get('etag')).toBe(`"${f.seo.digest}"`)
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
-    expect(res.headers.get('repr-digest')).toBe(reprOf(seo.digest))
+    expect(res.headers.get('repr-digest')).toBe(reprOf(f.seo.digest))
     expect(res.headers.get('accept-ranges')).toBe('bytes')
     expect(res.headers.get('vary')).toBe('Accept-Encoding')
   })
@@ -55,35 +51,35 @@ describe('GET /v1/bundles/{digest}', () => {
   it('answers the same from the hot cache on the second request', async () => {
     const a = new Uint8Array(await (await get()).arrayBuffer())
     const res = await get()
-    expect(res.headers.get('repr-digest')).toBe(reprOf(seo.digest))
+    expect(res.headers.get('repr-digest')).toBe(reprOf(f.seo.digest))
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(a))).toBe(true)
   })
 
   it('answers HEAD with the headers and no body', async () => {
     const res = await get({}, 'HEAD')
     expect(res.status).toBe(200)
-    expect(res.headers.get('content-length')).toBe(String(seo.size))
-    expect(res.headers.get('etag')).toBe(`"${seo.digest}"`)
+    expect(res.headers.get('content-length')).toBe(String(f.seo.size))
+    expect(res.headers.get('etag')).toBe(`"${f.seo.digest}"`)
     expect((await res.arrayBuffer()).byteLength).toBe(0)
   })
 
   it.each([`"DIGEST"`, `W/"DIGEST"`, `"x", "DIGEST"`, '*'])(
     'answers 304 to If-None-Match %s',
     async (tag) => {
-      const res = await get({ 'if-none-match': tag.replace('DIGEST', seo.digest) })
+      const res = await get({ 'if-none-match': tag.replace('DIGEST', f.seo.digest) })
       expect(res.status).toBe(304)
-      expect(res.headers.get('etag')).toBe(`"${seo.digest}"`)
+      expect(res.headers.get('etag')).toBe(`"${f.seo.digest}"`)
       expect((await res.arrayBuffer()).byteLength).toBe(0)
     },
   )
 
   it('records the serve, at most once a minute', async () => {
-    expect(f.rt.index.bundles.get(seo.digest)!.lastServedAt).toBeNull()
+    expect(f.rt.index.bundles.get(f.seo.digest)!.lastServedAt).toBeNull()
     await get()
-    const first = f.rt.index.bundles.get(seo.digest)!.lastServedAt
+    const first = f.rt.index.bundles.get(f.seo.digest)!.lastServedAt
     expect(first).not.toBeNull()
     await get()
-    expect(f.rt.index.bundles.get(seo.digest)!.lastServedAt).toBe(first)
+    expect(f.rt.index.bundles.get(f.seo.digest)!.lastServedAt).toBe(first)
   })
 })
 
@@ -97,39 +93,39 @@ describe('Range', () => {
   it('serves a closed range', async () => {
     const { res, full, body } = await ranged('bytes=10-19')
     expect(res.status).toBe(206)
-    expect(res.headers.get('content-range')).toBe(`bytes 10-19/${seo.size}`)
+    expect(res.headers.get('content-range')).toBe(`bytes 10-19/${f.seo.size}`)
     expect(res.headers.get('content-length')).toBe('10')
     expect(Buffer.from(body).equals(Buffer.from(full.subarray(10, 20)))).toBe(true)
   })
 
   it('serves an open-ended range', async () => {
-    const { res, full, body } = await ranged(`bytes=${seo.size - 100}-`)
+    const { res, full, body } = await ranged(`bytes=${f.seo.size - 100}-`)
     expect(res.status).toBe(206)
     expect(res.headers.get('content-range')).toBe(
-      `bytes ${seo.size - 100}-${seo.size - 1}/${seo.size}`,
+      `bytes ${f.seo.size - 100}-${f.seo.size - 1}/${f.seo.size}`,
     )
-    expect(Buffer.from(body).equals(Buffer.from(full.subarray(seo.size - 100)))).toBe(true)
+    expect(Buffer.from(body).equals(Buffer.from(full.subarray(f.seo.size - 100)))).toBe(true)
   })
 
   it('serves a suffix range, clamped to the size', async () => {
     const { res, full, body } = await ranged('bytes=-5')
     expect(res.status).toBe(206)
-    expect(Buffer.from(body).equals(Buffer.from(full.subarray(seo.size - 5)))).toBe(true)
-    const all = await get({ range: `bytes=-${seo.size * 2}` })
+    expect(Buffer.from(body).equals(Buffer.from(full.subarray(f.seo.size - 5)))).toBe(true)
+    const all = await get({ range: `bytes=-${f.seo.size * 2}` })
     expect(all.status).toBe(206)
-    expect(all.headers.get('content-range')).toBe(`bytes 0-${seo.size - 1}/${seo.size}`)
+    expect(all.headers.get('content-range')).toBe(`bytes 0-${f.seo.size - 1}/${f.seo.size}`)
   })
 
   it('clamps an end past the size', async () => {
-    const res = await get({ range: `bytes=0-${seo.size + 50}` })
+    const res = await get({ range: `bytes=0-${f.seo.size + 50}` })
     expect(res.status).toBe(206)
-    expect(res.headers.get('content-range')).toBe(`bytes 0-${seo.size - 1}/${seo.size}`)
+    expect(res.headers.get('content-range')).toBe(`bytes 0-${f.seo.size - 1}/${f.seo.size}`)
   })
 
   it.each(['bytes=SIZE-', 'bytes=-0'])('answers 416 to %s', async (range) => {
-    const res = await get({ range: range.replace('SIZE', String(seo.size)) })
+    const res = await get({ range: range.replace('SIZE', String(f.seo.size)) })
     expect(res.status).toBe(416)
-    expect(res.headers.get('content-range')).toBe(`bytes */${seo.size}`)
+    expect(res.headers.get('content-range')).toBe(`bytes */${f.seo.size}`)
   })
 
   it.each(['bytes=0-1,5-9', 'bytes=5-2', 'items=0-1', 'bytes=x-y'])(
@@ -137,12 +133,12 @@ describe('Range', () => {
     async (range) => {
       const res = await get({ range })
       expect(res.status).toBe(200)
-      expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(seo.digest)
+      expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(f.seo.digest)
     },
   )
 
   it('prefers 304 over a range when the ETag matches', async () => {
-    const res = await get({ range: 'bytes=0-1', 'if-none-match': `"${seo.digest}"` })
+    const res = await get({ range: 'bytes=0-1', 'if-none-match': `"${f.seo.digest}"` })
     expect(res.status).toBe(304)
   })
 })
@@ -156,7 +152,7 @@ describe('gzip', () => {
     const gz = Buffer.from(await res.arrayBuffer())
     expect(res.headers.get('content-length')).toBe(String(gz.length))
     expect(res.headers.get('repr-digest')).toBe(reprOf(sha(gz)))
-    expect(sha(gunzipSync(gz))).toBe(seo.digest)
+    expect(sha(gunzipSync(gz))).toBe(f.seo.digest)
   })
 
   it('does not gzip for gzip;q=0 or a range', async () => {
@@ -189,7 +185,7 @@ describe('errors', () => {
   })
 
   it('answers 404 when the index knows the digest but the store lost it', async () => {
-    await f.rt.store.remove(seo.digest)
+    await f.rt.store.remove(f.seo.digest)
     expect((await get()).status).toBe(404)
   })
 
@@ -231,13 +227,13 @@ describe('manifest', () => {
 
 describe('a corrupt blob', () => {
   it('is never served: 5xx, quarantined, refresh queued', async () => {
-    corruptOnDisk(seo.digest)
+    corruptOnDisk(f.seo.digest)
     const res = await get()
     expect(res.status).toBeGreaterThanOrEqual(500)
     const body = (await res.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('BUNDLE_CORRUPT')
     expect(body.error.message).not.toMatch(/mismatch|expected|found|\//)
-    expect(await f.rt.store.has(seo.digest)).toBeNull()
+    expect(await f.rt.store.has(f.seo.digest)).toBeNull()
     const jobs = f.rt.index.jobs.list()
     expect(jobs.map((j) => [j.template, j.force, j.state])).toEqual([['seo', true, 'queued']])
     expect(f.enqueued.map((j) => j.template)).toEqual(['seo'])

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { afterEach, beforeEach } from 'vitest'
 import { ingest } from '../../src/cache/ingest.js'
 import type { JobRow } from '../../src/db/index.js'
 import { appDeps } from '../../src/http/deps.js'
@@ -37,6 +38,56 @@ export async function fixture(env: Record<string, string> = {}): Promise<Fixture
   return { rt, app, enqueued }
 }
 
+/** What ingestTree() stored. */
+export interface Ingested {
+  digest: string
+  commit: string
+  size: number
+}
+
+/** A fixture with template `seo` ingested (a config.yaml and one prompt). */
+export interface SeoFixture extends Fixture {
+  seo: Ingested
+}
+
+/**
+ * Registers hooks that give each test of the file a new SeoFixture (closed after it); the answer
+ * reaches the running test's one.
+ */
+export function seoPerTest(): SeoFixture {
+  let current: SeoFixture | null = null
+  beforeEach(async () => {
+    const f = await fixture()
+    const seo = await ingestTree(f.rt, 'seo', {
+      'config.yaml': 'name: seo\n',
+      'prompts/a.md': 'hello\n',
+    })
+    current = { ...f, seo }
+  })
+  afterEach(() => {
+    current?.rt.close()
+    current = null
+  })
+  const get = (): SeoFixture => {
+    if (!current) throw new Error('the fixture exists only while a test runs')
+    return current
+  }
+  return {
+    get rt() {
+      return get().rt
+    },
+    get app() {
+      return get().app
+    },
+    get enqueued() {
+      return get().enqueued
+    },
+    get seo() {
+      return get().seo
+    },
+  }
+}
+
 /** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */
 export function appWithClock(f: Fixture, now: () => number): Fixture['app'] {
   return runtimeApp(f.rt, { now })
@@ -47,7 +98,7 @@ export async function ingestTree(
   rt: Runtime,
   template: string,
   tree: Record<string, TreeEntry>,
-): Promise<{ digest: string; commit: string; size: number }> {
+): Promise<Ingested> {
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
   const commit = await commitTree(dir, tree)
   const result = await ingest(

@@ -1,14 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { errorCode, type Fixture, fixture, ingestTree } from './read-fixture.js'
+import { describe, expect, it } from 'vitest'
+import { errorCode, ingestTree, seoPerTest } from './read-fixture.js'
 
-let f: Fixture
-let seo: { digest: string; commit: string; size: number }
-
-beforeEach(async () => {
-  f = await fixture()
-  seo = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' })
-})
-afterEach(() => f.rt.close())
+const f = seoPerTest()
 
 describe('GET /v1/templates', () => {
   it('lists active templates with their resolved digest and status', async () => {
@@ -36,8 +29,8 @@ describe('GET /v1/templates', () => {
         name: 'seo',
         repo: 'acme/agent-template-seo',
         ref: 'main',
-        digest: seo.digest,
-        commit: seo.commit,
+        digest: f.seo.digest,
+        commit: f.seo.commit,
         status: 'ready',
       },
     ])
@@ -45,17 +38,17 @@ describe('GET /v1/templates', () => {
 
   it('reports the pinned digest when a template is pinned', async () => {
     const next = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo2\n' })
-    expect(next.digest).not.toBe(seo.digest)
+    expect(next.digest).not.toBe(f.seo.digest)
     f.rt.index.db
       .prepare('UPDATE templates SET pinned_digest = ? WHERE name = ?')
-      .run(seo.digest, 'seo')
+      .run(f.seo.digest, 'seo')
     const list = (await (await f.app.request('/v1/templates')).json()) as { digest: string }[]
     expect(list.find((t) => (t as unknown as { name: string }).name === 'seo')?.digest).toBe(
-      seo.digest,
+      f.seo.digest,
     )
     const one = (await (await f.app.request('/v1/templates/seo')).json()) as Record<string, unknown>
-    expect(one.digest).toBe(seo.digest)
-    expect(one.commit).toBe(seo.commit)
+    expect(one.digest).toBe(f.seo.digest)
+    expect(one.commit).toBe(f.seo.commit)
     expect(one.pinned).toBe(true)
   })
 })
@@ -64,18 +57,18 @@ describe('GET /v1/templates/{name}', () => {
   it('resolves to the current bundle with an ETag', async () => {
     const res = await f.app.request('/v1/templates/seo')
     expect(res.status).toBe(200)
-    expect(res.headers.get('etag')).toBe(`"${seo.digest}"`)
+    expect(res.headers.get('etag')).toBe(`"${f.seo.digest}"`)
     expect(res.headers.get('cache-control')).toBe('no-cache')
     const body = (await res.json()) as Record<string, unknown>
     expect(body).toMatchObject({
       name: 'seo',
       repo: 'acme/agent-template-seo',
       ref: 'main',
-      commit: seo.commit,
-      digest: seo.digest,
-      size: seo.size,
+      commit: f.seo.commit,
+      digest: f.seo.digest,
+      size: f.seo.size,
       fileCount: 2,
-      bundleUrl: `/v1/bundles/${seo.digest}`,
+      bundleUrl: `/v1/bundles/${f.seo.digest}`,
       pinned: false,
     })
     expect(typeof body.readyAt).toBe('number')
@@ -88,10 +81,10 @@ describe('GET /v1/templates/{name}', () => {
     () => '*',
   ])('answers 304 to a matching If-None-Match (%#)', async (tag) => {
     const res = await f.app.request('/v1/templates/seo', {
-      headers: { 'if-none-match': tag(seo.digest) },
+      headers: { 'if-none-match': tag(f.seo.digest) },
     })
     expect(res.status).toBe(304)
-    expect(res.headers.get('etag')).toBe(`"${seo.digest}"`)
+    expect(res.headers.get('etag')).toBe(`"${f.seo.digest}"`)
     expect(await res.text()).toBe('')
   })
 
@@ -122,7 +115,7 @@ describe('GET /v1/templates/{name}/bundle', () => {
   it('redirects 307 to the bundle URL', async () => {
     const res = await f.app.request('/v1/templates/seo/bundle')
     expect(res.status).toBe(307)
-    expect(res.headers.get('location')).toBe(`/v1/bundles/${seo.digest}`)
+    expect(res.headers.get('location')).toBe(`/v1/bundles/${f.seo.digest}`)
   })
 
   it('answers 503 before anything is ready and 404 for unknown names', async () => {
@@ -139,7 +132,7 @@ describe('GET /v1/templates/{name}/versions', () => {
     const body = (await res.json()) as Record<string, unknown>[]
     expect(body.map((v) => [v.digest, v.current, v.status])).toEqual([
       [next.digest, true, 'ready'],
-      [seo.digest, false, 'ready'],
+      [f.seo.digest, false, 'ready'],
     ])
     expect(Object.keys(body[0]!).sort()).toEqual(
       [
