@@ -1,7 +1,5 @@
 // The fake Gitea's archive modes and the hold fault, checked on the wire.
-import type { IncomingHttpHeaders } from 'node:http'
 import fc from 'fast-check'
-import { request } from 'undici'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   createRepo,
@@ -12,6 +10,7 @@ import {
   parseRange,
   startFakeGitea,
 } from './gitea/index.js'
+import { archivePath, fetchWire } from './gitea-wire.js'
 import { until } from './wait.js'
 
 const TOKEN = 'read-only-token'
@@ -19,29 +18,11 @@ let gitea: FakeGitea
 let repo: GitRepo
 let sha256: GitRepo
 
-interface Fetched {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
-async function get(
-  path: string,
-  headers: Record<string, string> = {},
-  timeoutMs = 10_000,
-): Promise<Fetched> {
-  const response = await request(`${gitea.url}${path}`, {
+const get = (path: string, headers: Record<string, string> = {}, timeoutMs = 10_000) =>
+  fetchWire(`${gitea.url}${path}`, {
     headers: { authorization: `token ${TOKEN}`, ...headers },
-    reset: true,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
+    timeoutMs,
   })
-  const body = Buffer.from(await response.body.arrayBuffer())
-  return { status: response.statusCode, headers: response.headers as IncomingHttpHeaders, body }
-}
-
-const archivePath = (r: GitRepo, ref: string) =>
-  `/api/v1/repos/${r.owner}/${r.name}/archive/${ref}.tar.gz`
 
 beforeAll(async () => {
   gitea = await startFakeGitea({ tokens: [TOKEN] })

@@ -17,6 +17,7 @@ import {
   startFakeGitea,
   testDeliveryPayload,
 } from './gitea/index.js'
+import { archivePath, type Fetched, fetchWire } from './gitea-wire.js'
 
 const TOKEN = 'read-only-token'
 
@@ -25,13 +26,7 @@ let repo: GitRepo
 let other: GitRepo
 let sha256: GitRepo
 
-interface Fetched {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
-async function get(
+function get(
   path: string,
   options: {
     token?: string | null
@@ -42,19 +37,12 @@ async function get(
 ): Promise<Fetched> {
   const authorization =
     options.auth ?? (options.token === null ? undefined : `token ${options.token ?? TOKEN}`)
-  const response = await request(`${gitea.url}${path}`, {
-    method: options.method ?? 'GET',
+  return fetchWire(`${gitea.url}${path}`, {
+    ...options,
     headers: authorization ? { authorization } : {},
-    reset: true,
-    headersTimeout: options.timeoutMs ?? 10_000,
-    bodyTimeout: options.timeoutMs ?? 10_000,
   })
-  const body = Buffer.from(await response.body.arrayBuffer())
-  return { status: response.statusCode, headers: response.headers as IncomingHttpHeaders, body }
 }
 
-const archivePath = (r: GitRepo, ref: string) =>
-  `/api/v1/repos/${r.owner}/${r.name}/archive/${ref}.tar.gz`
 const branchPath = (r: GitRepo, branch: string) =>
   `/api/v1/repos/${r.owner}/${r.name}/branches/${branch}`
 
