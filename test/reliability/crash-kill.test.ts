@@ -12,34 +12,28 @@
 // orphans a kill leaves (at most one: the bundle whose put had published but not been indexed).
 // CRASH_SEED replays a run. Figures: test-artifacts/reliability/crash.json.
 import { utimesSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { cli } from '../support/cli.js'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { fault, push, startFakeGitea } from '../support/gitea/index.js'
-import { killServerProcesses } from '../support/server-process.js'
+import type { GitRepo } from '../support/gitea/index.js'
+import { fault, push } from '../support/gitea/index.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   blobDigests,
   blobPathOf,
   branchHeads,
-  GITEA_TOKEN,
-  makeRepos,
   noise,
+  type RelOrigin,
   type Served,
   seeded,
-  serveEnv,
   servesHeads,
   snapshot,
-  startServe,
+  startOrigin,
   tmpEntries,
   WEBHOOK_SECRET,
+  type Workspace,
   writeArtifact,
-  writeManifest,
 } from './rel-server.js'
 
 const SEED = process.env.CRASH_SEED ? Number(process.env.CRASH_SEED) : 0xc7a5
@@ -50,41 +44,28 @@ const MAX_BYTES = pick(1024, 3072) * 1024
 const MODES = ['download', 'validate', 'blob-write', 'random'] as const
 type Mode = (typeof MODES)[number]
 
-let gitea: FakeGitea
-let repos: GitRepo[]
-let work: string
-let dataDir: string
-let templatesFile: string
+let origin: RelOrigin
+let ws: Workspace
 
 beforeAll(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repos = await makeRepos(gitea, TEMPLATES, 'crash')
-  work = await mkdtemp(join(tmpdir(), 'asset-cache-crash-'))
-  dataDir = join(work, 'data')
-  templatesFile = await writeManifest(work, repos)
+  origin = await startOrigin(TEMPLATES, 'crash')
+  ws = await origin.workspace('crash')
 })
 
-afterAll(async () => {
-  await killServerProcesses()
-  await gitea?.stop()
-  if (work) await rm(work, { recursive: true, force: true })
-})
-
-const names = () => repos.map((r) => r.name)
-const heads = () => branchHeads(repos)
+afterAll(() => origin?.stop())
 
 /** Waits until every template is at its head and no job is queued or running. */
 async function settled(timeoutMs: number, server: Served): Promise<void> {
-  const want = await heads()
+  const want = await branchHeads(origin.repos)
   const waited = until(
     () => {
-      const s = snapshot(dataDir, names())
+      const s = snapshot(ws.dataDir, origin.names)
       return s.jobs.every((j) => j.state === 'done' || j.state === 'failed') && servesHeads(s, want)
     },
     { timeoutMs, everyMs: 50 },
   )
   await waited.catch((err: Error) => {
-    const s = snapshot(dataDir, names())
+    const s = snapshot(ws.dataDir, origin.names)
     throw new Error(
       `${err.message}\nheads ${JSON.stringify(want)}\nindex ${JSON.stringify({ jobs: s.jobs, current: s.current })}\n${server.lines.slice(-15).join('\n')}`,
     )
@@ -103,12 +84,12 @@ async function poll(check: () => boolean, timeoutMs: number): Promise<boolean> {
 
 /** Where the ingest of `repo` at `commit` was when the process died, from what it left behind. */
 function landedIn(repo: GitRepo, commit: string, archiveOpen: boolean): string {
-  const s = snapshot(dataDir, names())
+  const s = snapshot(ws.dataDir, origin.names)
   if (
     s.versions.some((v) => v.template === repo.name && v.commit === commit && v.status === 'ready')
   )
     return 'after-index'
-  const tmp = tmpEntries(dataDir)
+  const tmp = tmpEntries(ws.dataDir)
   if (tmp.temps.length > 0) return 'blob-write'
   if (archiveOpen) return tmp.spools.length > 0 ? 'download+validate' : 'download'
   if (tmp.spools.length > 0) return 'validate/index-write'
@@ -119,14 +100,14 @@ it(
   `survives ${INGESTS} ingests with the server SIGKILLed at random points`,
   async () => {
     const random = seeded(SEED)
-    const env = serveEnv({ dataDir, templatesFile, giteaUrl: gitea.url })
+    const env = origin.env(ws)
     const jobMs: number[] = []
     const track = (s: Served) =>
       s.onLine.add((e) => {
         if (e.msg === 'job finished' && typeof e.totalMs === 'number' && e.outcome === 'ready')
           jobMs.push(e.totalMs)
       })
-    let server = await startServe({ dataDir, templatesFile, giteaUrl: gitea.url })
+    let server = await origin.serve(ws)
     track(server)
     await settled(60_000, server)
 
@@ -161,7 +142,7 @@ it(
     for (let i = 0; i < INGESTS; i++) {
       const mode = MODES[i % MODES.length]!
       figures.killModes[mode] = (figures.killModes[mode] ?? 0) + 1
-      const repo = repos[Math.floor(random() * repos.length)]!
+      const repo = origin.repos[Math.floor(random() * origin.repos.length)]!
       const size = MIN_BYTES + Math.floor(random() * (MAX_BYTES - MIN_BYTES))
       const payload = await push(repo, {
         'prompts/data.bin': noise(random, size),
@@ -169,13 +150,16 @@ it(
       })
       if (mode === 'download') {
         // 8 KiB every 25 ms: a MiB takes ~3 s on the wire, so the kill lands mid-body.
-        gitea.faults.inject('archive', fault.drip(8 * 1024, 25), { times: 1, repo: repo.fullName })
+        origin.gitea.faults.inject('archive', fault.drip(8 * 1024, 25), {
+          times: 1,
+          repo: repo.fullName,
+        })
       }
       const archiveOpen = () =>
-        gitea.requests.some(
+        origin.gitea.requests.some(
           (r) => r.route === 'archive' && r.repo === repo.fullName && r.bytes > 0 && !r.done,
         )
-      const delivery = await gitea.sendWebhook(`${server.url}/hooks/gitea`, {
+      const delivery = await origin.gitea.sendWebhook(`${server.url}/hooks/gitea`, {
         secret: WEBHOOK_SECRET,
         event: 'push',
         payload,
@@ -185,9 +169,9 @@ it(
       let hit = true
       if (mode === 'download') hit = await poll(archiveOpen, 15_000)
       else if (mode === 'validate')
-        hit = await poll(() => tmpEntries(dataDir).spools.length > 0, 15_000)
+        hit = await poll(() => tmpEntries(ws.dataDir).spools.length > 0, 15_000)
       else if (mode === 'blob-write')
-        hit = await poll(() => tmpEntries(dataDir).temps.length > 0, 15_000)
+        hit = await poll(() => tmpEntries(ws.dataDir).temps.length > 0, 15_000)
       else {
         const typical = jobMs.length ? jobMs.reduce((a, b) => a + b, 0) / jobMs.length : 300
         await sleep(Math.floor(random() * typical * 1.5))
@@ -200,29 +184,29 @@ it(
       figures.landed[where] = (figures.landed[where] ?? 0) + 1
 
       // What the kill left behind, before start-up cleans it.
-      const before = snapshot(dataDir, names())
+      const before = snapshot(ws.dataDir, origin.names)
       const indexed = new Set(before.bundles)
-      const orphans = blobDigests(dataDir).filter((d) => !indexed.has(d))
+      const orphans = blobDigests(ws.dataDir).filter((d) => !indexed.has(d))
       figures.orphansLeftByKills += orphans.length
       figures.maxOrphansAfterOneKill = Math.max(figures.maxOrphansAfterOneKill, orphans.length)
-      figures.tempFilesLeftByKills += tmpEntries(dataDir).temps.length
+      figures.tempFilesLeftByKills += tmpEntries(ws.dataDir).temps.length
       // No row refers to an orphan: it was never published to the index.
       for (const d of orphans) expect(before.versions.some((v) => v.digest === d)).toBe(false)
       // Older than start-up's 10-minute threshold, so the cleanup must take them.
       const old = (Date.now() - 11 * 60_000) / 1000
-      for (const d of orphans) utimesSync(blobPathOf(dataDir, d), old, old)
+      for (const d of orphans) utimesSync(blobPathOf(ws.dataDir, d), old, old)
 
       const restartAt = Date.now()
-      server = await startServe({ dataDir, templatesFile, giteaUrl: gitea.url })
+      server = await origin.serve(ws)
       figures.restarts++
       track(server)
       // Start-up cleanup has run once the server listens: the back-dated orphans are gone unless a
       // re-run has already stored and indexed the same bytes again.
-      const afterStart = snapshot(dataDir, names())
-      const onDisk = new Set(blobDigests(dataDir))
+      const afterStart = snapshot(ws.dataDir, origin.names)
+      const onDisk = new Set(blobDigests(ws.dataDir))
       const survived = orphans.filter((d) => onDisk.has(d) && !afterStart.bundles.includes(d))
       figures.orphansSurvivingStartup += survived.length
-      figures.tempFilesSurvivingStartup += tmpEntries(dataDir).temps.filter(
+      figures.tempFilesSurvivingStartup += tmpEntries(ws.dataDir).temps.filter(
         (t) => !t.startsWith(`${server.pid}.`),
       ).length
 
@@ -235,8 +219,8 @@ it(
       const report = JSON.parse(verify.stdout) as { corrupt: unknown[]; checked: number }
       figures.corruptBlobsFound += report.corrupt.length
 
-      const s = snapshot(dataDir, names())
-      const blobs = new Set(blobDigests(dataDir))
+      const s = snapshot(ws.dataDir, origin.names)
+      const blobs = new Set(blobDigests(ws.dataDir))
       const rows = new Set(s.bundles)
       const missing = s.bundles.filter((d) => !blobs.has(d))
       const readyMissing = s.versions.filter(
@@ -259,16 +243,16 @@ it(
       expect(readyMissing, context).toEqual([])
       expect(dups, context).toBe(0)
       expect(stuck, context).toEqual([])
-      expect(s.current, context).toEqual(await heads())
+      expect(s.current, context).toEqual(await branchHeads(origin.repos))
       figures.duplicateReadyVersions += dups
       figures.jobsLeftQueuedOrRunning += stuck.length
     }
 
-    const end = snapshot(dataDir, names())
+    const end = snapshot(ws.dataDir, origin.names)
     figures.readyVersions = end.versions.filter((v) => v.status === 'ready').length
     figures.jobs = end.jobs.length
     figures.jobsFailed = end.jobs.filter((j) => j.state === 'failed').length
-    figures.archiveDownloads = gitea.counters.archiveDownloads
+    figures.archiveDownloads = origin.gitea.counters.archiveDownloads
     figures.elapsedMs = Date.now() - started
     // Every failed job was superseded by a queued one for its template (the queued one ran).
     expect(

@@ -18,28 +18,26 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { pull } from '../../src/index.js'
 import { cli } from '../support/cli.js'
-import { type FakeGitea, type GitRepo, push, startFakeGitea } from '../support/gitea/index.js'
+import { push } from '../support/gitea/index.js'
 import { killServerProcesses } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   blobDigests,
   branchHeads,
-  GITEA_TOKEN,
-  makeRepos,
   noise,
   READ_TOKEN,
+  type RelOrigin,
   ROOT,
   type Served,
   seeded,
-  serveEnv,
   servesHeads,
   snapshot,
-  startServe,
+  startOrigin,
   tmpEntries,
   WEBHOOK_SECRET,
+  type Workspace,
   writeArtifact,
-  writeManifest,
 } from './rel-server.js'
 
 const HOLD_MS = pick(1_000, 5_000)
@@ -62,16 +60,13 @@ function canMountTmpfs(): { ok: boolean; why: string } {
 }
 const TMPFS = canMountTmpfs()
 
-let gitea: FakeGitea
-let repos: GitRepo[]
-const works: string[] = []
+let origin: RelOrigin
 const mounts: string[] = []
 const results: Record<string, unknown>[] = []
 const random = seeded(0xd15c)
 
 beforeAll(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repos = await makeRepos(gitea, 2, 'disk')
+  origin = await startOrigin(2, 'disk')
 })
 
 afterAll(async () => {
@@ -81,8 +76,7 @@ afterAll(async () => {
       execFileSync('umount', ['-l', m], { stdio: 'pipe' })
     } catch {}
   }
-  await gitea?.stop()
-  for (const w of works) await rm(w, { recursive: true, force: true })
+  await origin?.stop()
   await writeArtifact('disk.json', {
     mode: FULL ? 'full' : 'quick',
     tmpfs: TMPFS.ok ? 'mounted' : `skipped: ${TMPFS.why}`,
@@ -99,39 +93,27 @@ afterAll(async () => {
   console.log(`disk: ${line}${TMPFS.ok ? '' : ` tmpfs=skipped (${TMPFS.why})`}`)
 })
 
-const names = () => repos.map((r) => r.name)
-
-interface Setup {
-  dataDir: string
-  templatesFile: string
+interface Setup extends Workspace {
   server: Served
 }
 
 async function setup(options: { mount?: string; preload?: boolean; control?: string }) {
-  const work = await mkdtemp(join(tmpdir(), 'asset-cache-disk-'))
-  works.push(work)
-  const dataDir = join(work, 'data')
+  const ws = await origin.workspace('disk')
+  const { dataDir } = ws
   await mkdir(dataDir, { recursive: true })
   if (options.mount) {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${options.mount}`, 'tmpfs', dataDir])
     mounts.push(dataDir)
   }
-  const templatesFile = await writeManifest(work, repos)
   const env: Record<string, string> = { ASSET_CACHE_RECONCILE_INTERVAL: RECONCILE }
   if (options.control) {
     env.REL_FS_FAULT_FILE = options.control
     env.REL_FS_FAULT_ROOT = dataDir
   }
-  const server = await startServe({
-    dataDir,
-    templatesFile,
-    giteaUrl: gitea.url,
-    env,
-    ...(options.preload ? { preload: [PRELOAD] } : {}),
-  })
-  const want = await branchHeads(repos)
-  await until(() => servesHeads(snapshot(dataDir, names()), want), { timeoutMs: 30_000 })
-  return { work, dataDir, templatesFile, server, env }
+  const server = await origin.serve(ws, { env, ...(options.preload ? { preload: [PRELOAD] } : {}) })
+  const want = await branchHeads(origin.repos)
+  await until(() => servesHeads(snapshot(dataDir, origin.names), want), { timeoutMs: 30_000 })
+  return { ...ws, server, env }
 }
 
 /** Boots in a loop (fresh workspace each) until stopped; records digests and errors. */
@@ -170,8 +152,8 @@ async function scenario(
   clear: () => Promise<void>,
   hitsFile?: string,
 ) {
-  const repo = repos[0]!
-  const before = snapshot(s.dataDir, names())
+  const repo = origin.repos[0]!
+  const before = snapshot(s.dataDir, origin.names)
   const oldDigest = before.currentDigest[repo.name]!
   const boots = bootLoop(s.server, repo.name)
   await sleep(200)
@@ -181,14 +163,14 @@ async function scenario(
     'prompts/data.bin': noise(random, 512 * 1024),
     'config.yaml': `name: ${repo.name}\nscenario: ${name}\n`,
   })
-  const hook = await gitea
+  const hook = await origin.gitea
     .sendWebhook(`${s.server.url}/hooks/gitea`, { secret: WEBHOOK_SECRET, event: 'push', payload })
     .then((r) => r.status)
     .catch((err: Error) => err.message)
 
   // The job met the fault: a run of it ended in error (retry queued or failed), or a version failed.
   const jobErrored = () => {
-    const now = snapshot(s.dataDir, names())
+    const now = snapshot(s.dataDir, origin.names)
     const mine = now.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
     return (
       mine.some((j) => j.lastErrorCode !== null && j.state !== 'running') ||
@@ -199,7 +181,7 @@ async function scenario(
     .then(() => true)
     .catch(() => false)
   await sleep(HOLD_MS)
-  const during = snapshot(s.dataDir, names())
+  const during = snapshot(s.dataDir, origin.names)
   const duringBlobs = blobDigests(s.dataDir)
   const tempsDuring = tmpEntries(s.dataDir)
   const hitLines = hitsFile
@@ -210,7 +192,7 @@ async function scenario(
   const cleared = Date.now()
   await clear()
   let recoveryMs: number | null = null
-  await until(() => snapshot(s.dataDir, names()).current[repo.name] === payload.after, {
+  await until(() => snapshot(s.dataDir, origin.names).current[repo.name] === payload.after, {
     timeoutMs: pick(60_000, 150_000),
     everyMs: 50,
   })
@@ -222,17 +204,19 @@ async function scenario(
   // A put still in flight (a reconcile that raced the retry to the same commit) owns a temp file
   // until it ends; a leaked one stays forever. So: no temp files once the jobs have settled.
   const settled = () =>
-    snapshot(s.dataDir, names()).jobs.every((j) => j.state !== 'running' && j.state !== 'queued')
+    snapshot(s.dataDir, origin.names).jobs.every(
+      (j) => j.state !== 'running' && j.state !== 'queued',
+    )
   await until(() => settled() && tmpEntries(s.dataDir).temps.length === 0, {
     timeoutMs: 15_000,
     everyMs: 100,
   }).catch(() => {})
 
-  const after = snapshot(s.dataDir, names())
+  const after = snapshot(s.dataDir, origin.names)
   const rows = new Set(after.bundles)
   const unindexed = blobDigests(s.dataDir).filter((d) => !rows.has(d))
   const unindexedDuring = duringBlobs.filter((d) => !during.bundles.includes(d))
-  const verify = await cli(['verify', '--json'], serveEnv({ ...s, giteaUrl: gitea.url }))
+  const verify = await cli(['verify', '--json'], origin.env(s, s.env))
   const corrupt = (JSON.parse(verify.stdout || '{"corrupt":[]}') as { corrupt: unknown[] }).corrupt
   const mine = after.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
   const versions = after.versions.filter((v) => v.commit === payload.after)
@@ -284,8 +268,7 @@ async function scenario(
 it(
   'fs writes failing with ENOSPC, then EROFS (preload): fails cleanly, serves, recovers',
   async () => {
-    const controlDir = await mkdtemp(join(tmpdir(), 'asset-cache-fsfault-'))
-    works.push(controlDir)
+    const controlDir = await origin.tempDir('fsfault')
     const control = join(controlDir, 'fault')
     const s = await setup({ preload: true, control })
     const faults = [

@@ -3,13 +3,18 @@
 // on disk, a seeded random source, and the figures written to test-artifacts/reliability.
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openIndex } from '../../src/db/index.js'
 import { ROOT } from '../support/cli.js'
-import { createRepo, type FakeGitea, type GitRepo } from '../support/gitea/index.js'
+import { createRepo, type FakeGitea, type GitRepo, startFakeGitea } from '../support/gitea/index.js'
 import { writeTemplates } from '../support/runtime.js'
-import { type ServerProcess, startServerProcess } from '../support/server-process.js'
+import {
+  killServerProcesses,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.js'
 
 export { ROOT }
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'reliability')
@@ -217,6 +222,64 @@ export async function writeManifest(dir: string, repos: GitRepo[]): Promise<stri
     join(dir, 'templates.json'),
     repos.map((r) => ({ name: r.name, repo: r.fullName })),
   )
+}
+
+/** A temp dir with a data dir (not created) and a manifest of every template of the origin. */
+export interface Workspace {
+  work: string
+  dataDir: string
+  templatesFile: string
+}
+
+/** The fake Gitea a suite runs against, its template repositories and the suite's temp dirs. */
+export interface RelOrigin {
+  gitea: FakeGitea
+  repos: GitRepo[]
+  /** The templates' names (= the repositories' names). */
+  names: string[]
+  /** A new temp dir, removed by stop(). */
+  tempDir(label: string): Promise<string>
+  /** A new workspace in a temp dir removed by stop(). */
+  workspace(label: string): Promise<Workspace>
+  /** The suites' environment for a server over `ws` and this Gitea. */
+  env(ws: Workspace, extra?: Record<string, string>): Record<string, string>
+  /** Starts `asset-cache serve` over `ws` and this Gitea. */
+  serve(
+    ws: Workspace,
+    options?: Pick<ServeOptions, 'env' | 'preload' | 'keepLines'>,
+  ): Promise<Served>
+  /** Kills every server process, stops Gitea, removes the temp dirs. */
+  stop(): Promise<void>
+}
+
+/** Starts the fake Gitea with `templates` repositories `acme/<prefix><i>` (makeRepos). */
+export async function startOrigin(templates: number, prefix: string): Promise<RelOrigin> {
+  const gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
+  const repos = await makeRepos(gitea, templates, prefix)
+  const dirs: string[] = []
+  const tempDir = async (label: string) => {
+    const dir = await mkdtemp(join(tmpdir(), `asset-cache-${label}-`))
+    dirs.push(dir)
+    return dir
+  }
+  const place = (ws: Workspace) => ({ ...ws, giteaUrl: gitea.url })
+  return {
+    gitea,
+    repos,
+    names: repos.map((r) => r.name),
+    tempDir,
+    workspace: async (label) => {
+      const work = await tempDir(label)
+      return { work, dataDir: join(work, 'data'), templatesFile: await writeManifest(work, repos) }
+    },
+    env: (ws, extra) => serveEnv({ ...place(ws), ...(extra ? { env: extra } : {}) }),
+    serve: (ws, options = {}) => startServe({ ...place(ws), ...options }),
+    stop: async () => {
+      await killServerProcesses()
+      await gitea.stop()
+      for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** A unique marker, for commits that must differ. */

@@ -15,27 +15,24 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { pull } from '../../src/index.js'
-import { type FakeGitea, type GitRepo, push, startFakeGitea } from '../support/gitea/index.js'
-import { killServerProcesses } from '../support/server-process.js'
+import { push } from '../support/gitea/index.js'
 import { until } from '../support/wait.js'
 import { FULL, pick } from './mode.js'
 import {
   ADMIN_TOKEN,
   branchHeads,
   fileSize,
-  GITEA_TOKEN,
-  makeRepos,
   noise,
   percentile,
   READ_TOKEN,
+  type RelOrigin,
   type Served,
   seeded,
   servesHeads,
   snapshot,
-  startServe,
+  startOrigin,
   WEBHOOK_SECRET,
   writeArtifact,
-  writeManifest,
 } from './rel-server.js'
 
 const DURATION_MS = pick(20_000, 600_000)
@@ -43,22 +40,15 @@ const TEMPLATES = 4
 const MiB = 1024 * 1024
 const CAPS = { rssBytes: 512 * MiB, fds: 256, walBytes: 64 * MiB }
 
-let gitea: FakeGitea
-let repos: GitRepo[]
-let work: string
+let origin: RelOrigin
 let dataDir: string
 let server: Served
 
 beforeAll(async () => {
-  gitea = await startFakeGitea({ tokens: [GITEA_TOKEN] })
-  repos = await makeRepos(gitea, TEMPLATES, 'soak')
-  work = await mkdtemp(join(tmpdir(), 'asset-cache-soak-'))
-  dataDir = join(work, 'data')
-  const templatesFile = await writeManifest(work, repos)
-  server = await startServe({
-    dataDir,
-    templatesFile,
-    giteaUrl: gitea.url,
+  origin = await startOrigin(TEMPLATES, 'soak')
+  const ws = await origin.workspace('soak')
+  dataDir = ws.dataDir
+  server = await origin.serve(ws, {
     env: {
       ASSET_CACHE_RECONCILE_INTERVAL: '2s',
       ASSET_CACHE_STORE_BUDGET: '2MiB',
@@ -68,11 +58,7 @@ beforeAll(async () => {
   })
 }, 60_000)
 
-afterAll(async () => {
-  await killServerProcesses()
-  await gitea?.stop()
-  if (work) await rm(work, { recursive: true, force: true })
-})
+afterAll(() => origin?.stop())
 
 interface Sample {
   t: number
@@ -117,8 +103,8 @@ it(
   `holds RSS, fds and the WAL steady under ${DURATION_MS / 1000}s of mixed load`,
   async () => {
     const random = seeded(0x50a4)
-    const names = repos.map((r) => r.name)
-    const want = await branchHeads(repos)
+    const names = origin.names
+    const want = await branchHeads(origin.repos)
     await until(() => servesHeads(snapshot(dataDir, names), want), { timeoutMs: 30_000 })
 
     const adminReads = await answers('GET', '/v1/admin/templates')
@@ -155,14 +141,14 @@ it(
     const pusher = (async () => {
       let i = 0
       while (running()) {
-        const repo = repos[i++ % repos.length]!
+        const repo = origin.repos[i++ % origin.repos.length]!
         const payload = await push(repo, {
           'prompts/data.bin': noise(random, 16 * 1024 + Math.floor(random() * 48 * 1024)),
         })
         counts.pushes++
         // Some pushes go unannounced: the reconciler must find them.
         if (random() < 0.8) {
-          const res = await gitea
+          const res = await origin.gitea
             .sendWebhook(`${server.url}/hooks/gitea`, {
               secret: WEBHOOK_SECRET,
               event: 'push',
@@ -178,7 +164,7 @@ it(
     const booter = async (seed: number) => {
       let n = seed
       while (running()) {
-        const repo = repos[n++ % repos.length]!
+        const repo = origin.repos[n++ % origin.repos.length]!
         const into = await mkdtemp(join(tmpdir(), 'asset-cache-soak-boot-'))
         const started = performance.now()
         try {
@@ -249,7 +235,7 @@ it(
     )
 
     // Caught up at the end: every template reaches its head (webhooks or reconcile).
-    const heads = await branchHeads(repos)
+    const heads = await branchHeads(origin.repos)
     await until(() => servesHeads(snapshot(dataDir, names), heads), { timeoutMs: 30_000 })
     await server.kill('SIGTERM')
 
