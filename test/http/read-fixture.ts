@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { afterEach, beforeEach } from 'vitest'
 import { ingest } from '../../src/cache/ingest.js'
 import type { JobRow } from '../../src/db/index.js'
 import { appDeps } from '../../src/http/deps.js'
@@ -17,6 +16,7 @@ import { createMetrics } from '../../src/metrics.js'
 import type { Runtime } from '../../src/runtime.js'
 import { runtimeApp, type TestApp } from '../support/app.js'
 import { archive, commitTree, type TreeEntry } from '../support/git.js'
+import { live, perTest } from '../support/per-test.js'
 import { testRuntime } from '../support/runtime.js'
 
 export const TEMPLATES = [
@@ -50,42 +50,17 @@ export interface SeoFixture extends Fixture {
   seo: Ingested
 }
 
-/**
- * Registers hooks that give each test of the file a new SeoFixture (closed after it); the answer
- * reaches the running test's one.
- */
+/** A new SeoFixture for each test of the file (closed after it), seen through a live view. */
 export function seoPerTest(): SeoFixture {
-  let current: SeoFixture | null = null
-  beforeEach(async () => {
-    const f = await fixture()
-    const seo = await ingestTree(f.rt, 'seo', {
-      'config.yaml': 'name: seo\n',
-      'prompts/a.md': 'hello\n',
-    })
-    current = { ...f, seo }
-  })
-  afterEach(() => {
-    current?.rt.close()
-    current = null
-  })
-  const get = (): SeoFixture => {
-    if (!current) throw new Error('the fixture exists only while a test runs')
-    return current
-  }
-  return {
-    get rt() {
-      return get().rt
+  const current = perTest(
+    async () => {
+      const f = await fixture()
+      const tree = { 'config.yaml': 'name: seo\n', 'prompts/a.md': 'hello\n' }
+      return { ...f, seo: await ingestTree(f.rt, 'seo', tree) }
     },
-    get app() {
-      return get().app
-    },
-    get enqueued() {
-      return get().enqueued
-    },
-    get seo() {
-      return get().seo
-    },
-  }
+    (f) => f.rt.close(),
+  )
+  return live(current)
 }
 
 /** Another app over the fixture's runtime, on its own clock (own sessions, limits, hot cache). */

@@ -1,9 +1,9 @@
 // A fresh stack for every test of a file: started before each test without a server (the test
 // starts one when its faults and variables are in place), stopped after it, servers first.
-import { afterEach, beforeEach } from 'vitest'
 import type { Config } from '../../src/config.js'
 import type { RunningServer } from '../../src/http/server.js'
 import type { FakeGitea, GitRepo } from './gitea/index.js'
+import { perTest } from './per-test.js'
 import { type ServeOptions, type Stack, type StackOptions, startStack } from './stack.js'
 
 export interface StackPerTest {
@@ -22,19 +22,10 @@ export interface StackPerTest {
 
 /** Registers the hooks that give each test of the file its own stack, its servers in-process. */
 export function stackPerTest(options: Omit<StackOptions, 'child' | 'serve'>): StackPerTest {
-  let stack: Stack | null = null
-  beforeEach(async () => {
-    stack = await startStack({ ...options, serve: false })
-  })
-  afterEach(async () => {
-    const done = stack
-    stack = null
-    await done?.stop()
-  })
-  const current = (): Stack => {
-    if (!stack) throw new Error('the stack exists only while a test runs')
-    return stack
-  }
+  const current = perTest(
+    () => startStack({ ...options, serve: false }),
+    (stack) => stack.stop(),
+  )
   return {
     get stack() {
       return current()
