@@ -118,24 +118,29 @@ describe('pruning what the previous version wrote', () => {
     expect(await readFile(join(outside, 'system.md'), 'utf8')).toBe('system\n')
   })
 
-  it('a file it wrote where the new version needs a directory is replaced by one', async () => {
-    await version([...V2, { path: 'prompts', body: 'a file\n' }])
-    await pullSeo()
-    await version([...V2, { path: 'prompts/a.md', body: 'a\n' }])
-    const r = await pullSeo()
-    expect(r).toMatchObject({ removed: ['prompts'], written: ['prompts/a.md'] })
-    expect(await readFile(join(ctx.dir, 'prompts/a.md'), 'utf8')).toBe('a\n')
-  })
-
-  it('a directory it created where the new version puts a file is replaced by it', async () => {
-    await version([...V2, { path: 'prompts/a/b.md', body: 'b\n' }])
-    await pullSeo()
-    await version([...V2, { path: 'prompts', body: 'a file\n' }])
-    const r = await pullSeo()
-    expect(r).toMatchObject({ removed: ['prompts/a/b.md'], written: ['prompts'] })
-    expect(await readFile(join(ctx.dir, 'prompts'), 'utf8')).toBe('a file\n')
-    expect((await readState(ctx.dir))?.dirs).toEqual([])
-  })
+  for (const { name, before, after, dirs } of [
+    {
+      name: 'a file it wrote where the new version needs a directory is replaced by one',
+      before: { path: 'prompts', body: 'a file\n' },
+      after: { path: 'prompts/a.md', body: 'a\n' },
+    },
+    {
+      name: 'a directory it created where the new version puts a file is replaced by it',
+      before: { path: 'prompts/a/b.md', body: 'b\n' },
+      after: { path: 'prompts', body: 'a file\n' },
+      dirs: [],
+    },
+  ] as { name: string; before: TestFile; after: TestFile; dirs?: string[] }[]) {
+    it(name, async () => {
+      await version([...V2, before])
+      await pullSeo()
+      await version([...V2, after])
+      const r = await pullSeo()
+      expect(r).toMatchObject({ removed: [before.path], written: [after.path] })
+      expect(await readFile(join(ctx.dir, after.path), 'utf8')).toBe(after.body)
+      if (dirs) expect((await readState(ctx.dir))?.dirs).toEqual(dirs)
+    })
+  }
 
   it('rewrites only the files whose bytes or mode changed', async () => {
     await version(V1)
