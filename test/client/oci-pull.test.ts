@@ -15,7 +15,13 @@ import { silentLogger } from '../../src/log.js'
 import { buildImage } from '../../src/oci/image.js'
 import { ingestTree } from '../http/read-fixture.js'
 import type { Registry } from '../support/oci-tools.js'
-import { filesUnder, missingTools, run, startRegistry, TOOLS } from '../support/oci-tools.js'
+import {
+  filesUnder,
+  missingTools,
+  skopeoCopy,
+  skopeoRead,
+  startRegistry,
+} from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
 
 const TOKEN = 'oci-pull-reader'
@@ -191,26 +197,15 @@ describe.skipIf(missing.length > 0)('pull oci:// through other registries', () =
   it('from a Basic-auth registry holding a gzipped copy: verified against the diff_id', async () => {
     const reg = await startRegistry(mkdtempSync(join(dir, 'basic-')), { htpasswd: HTPASSWD })
     registries.push(reg)
-    await run(TOOLS.skopeo, [
-      'copy',
-      '--src-tls-verify=false',
-      '--dest-tls-verify=false',
-      '--src-creds',
-      `x:${TOKEN}`,
-      '--dest-creds',
-      `fleet:${PASSWORD}`,
-      `docker://${host}/templates/seo:latest`,
-      `docker://${reg.host}/fleet/seo:v1`,
-    ])
+    await skopeoCopy(`docker://${host}/templates/seo:latest`, `docker://${reg.host}/fleet/seo:v1`, {
+      srcCreds: `x:${TOKEN}`,
+      destCreds: `fleet:${PASSWORD}`,
+    })
     const raw = JSON.parse(
-      await run(TOOLS.skopeo, [
-        'inspect',
-        '--raw',
-        '--tls-verify=false',
-        '--creds',
-        `fleet:${PASSWORD}`,
-        `docker://${reg.host}/fleet/seo:v1`,
-      ]),
+      await skopeoRead('inspect', `docker://${reg.host}/fleet/seo:v1`, {
+        raw: true,
+        creds: `fleet:${PASSWORD}`,
+      }),
     )
     expect(raw.layers[0].mediaType).toMatch(/gzip/)
     const target = `oci://${reg.host}/fleet/seo:v1`

@@ -22,7 +22,7 @@ import { MEDIA_TYPES } from '../../src/oci/image.js'
 import { opensslKeyPair } from '../attest/keys.js'
 import { type Fixture, fixture } from '../http/read-fixture.js'
 import { archive, commitTree } from '../support/git.js'
-import { missingTools, run, TOOLS } from '../support/oci-tools.js'
+import { missingTools, skopeoCopy, skopeoRead } from '../support/oci-tools.js'
 
 const TOKEN = 'oci-attest-reader'
 const keys = opensslKeyPair()
@@ -72,7 +72,6 @@ afterAll(async () => {
 })
 
 const auth = { authorization: `Bearer ${TOKEN}` }
-const creds = ['--creds', `x:${TOKEN}`]
 
 describe.skipIf(missingTools().length > 0)('skopeo and the attestation artifact', () => {
   it('reads the artifact the referrers API lists, and copies its envelope intact', async () => {
@@ -92,19 +91,14 @@ describe.skipIf(missingTools().length > 0)('skopeo and the attestation artifact'
     )
 
     const ref = `docker://${host}/templates/seo@${artifact}`
-    const raw = await run(TOOLS.skopeo, ['inspect', '--raw', '--tls-verify=false', ...creds, ref])
+    const raw = await skopeoRead('inspect', ref, { raw: true, creds: `x:${TOKEN}` })
     expect(Buffer.from(raw).equals(served)).toBe(true)
 
     const layout = mkdtempSync(join(tmpdir(), 'oci-attest-'))
-    await run(TOOLS.skopeo, [
-      'copy',
-      '--preserve-digests',
-      '--src-tls-verify=false',
-      '--src-creds',
-      `x:${TOKEN}`,
-      ref,
-      `oci:${layout}:attestation`,
-    ])
+    await skopeoCopy(ref, `oci:${layout}:attestation`, {
+      srcCreds: `x:${TOKEN}`,
+      preserveDigests: true,
+    })
     const manifest = JSON.parse(served.toString()) as {
       subject: { digest: string }
       layers: { digest: string }[]

@@ -14,7 +14,14 @@ import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
 import { createRepo, type FakeGitea, startFakeGitea } from '../support/gitea/index.js'
 import type { Registry } from '../support/oci-tools.js'
-import { filesUnder, missingTools, run, startRegistry, TOOLS } from '../support/oci-tools.js'
+import {
+  filesUnder,
+  missingTools,
+  run,
+  skopeoRead,
+  startRegistry,
+  TOOLS,
+} from '../support/oci-tools.js'
 import { testConfig } from '../support/runtime.js'
 import { until } from '../support/wait.js'
 
@@ -129,13 +136,7 @@ describe.skipIf(missing.length > 0)('OCI clients straight from the cache', () =>
     const [server] = servers
     const seo = current(server!, 'seo')
     const out = JSON.parse(
-      await skopeo(
-        'inspect',
-        '--tls-verify=false',
-        '--creds',
-        `x:${TOKEN}`,
-        ref(host, 'seo', 'latest'),
-      ),
+      await skopeoRead('inspect', ref(host, 'seo', 'latest'), { creds: `x:${TOKEN}` }),
     )
     expect(out.Layers).toEqual([seo.digest])
     expect(out.RepoTags.sort()).toEqual([seo.commit, 'latest', 'release-1.0'].sort())
@@ -145,27 +146,17 @@ describe.skipIf(missing.length > 0)('OCI clients straight from the cache', () =>
       'dev.asset-cache.template': 'seo',
     })
     const raw = JSON.parse(
-      await skopeo(
-        'inspect',
-        '--raw',
-        '--tls-verify=false',
-        '--creds',
-        `x:${TOKEN}`,
-        ref(host, 'seo', 'release-1.0'),
-      ),
+      await skopeoRead('inspect', ref(host, 'seo', 'release-1.0'), {
+        raw: true,
+        creds: `x:${TOKEN}`,
+      }),
     )
     expect(raw.mediaType).toBe('application/vnd.oci.image.index.v1+json')
     // The 64-hex commit of a sha256 repository is a tag too.
     const docs = current(server!, 'docs')
     expect(docs.commit).toMatch(/^[0-9a-f]{64}$/)
     const tags = JSON.parse(
-      await skopeo(
-        'list-tags',
-        '--tls-verify=false',
-        '--creds',
-        `x:${TOKEN}`,
-        `docker://${host}/templates/docs`,
-      ),
+      await skopeoRead('list-tags', `docker://${host}/templates/docs`, { creds: `x:${TOKEN}` }),
     )
     expect(tags.Tags).toContain(docs.commit)
   })

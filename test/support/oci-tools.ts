@@ -31,6 +31,48 @@ export function run(file: string, args: string[], timeoutMs = 60_000): Promise<s
   })
 }
 
+export interface SkopeoReadOptions {
+  /** The manifest as served (`--raw`) rather than skopeo's summary. */
+  raw?: boolean
+  /** `user:password` for the registry. */
+  creds?: string
+}
+
+/** `skopeo inspect` or `skopeo list-tags` of an image on a plain-HTTP registry: its stdout. */
+export function skopeoRead(
+  command: 'inspect' | 'list-tags',
+  ref: string,
+  options: SkopeoReadOptions = {},
+): Promise<string> {
+  return run(TOOLS.skopeo, [
+    command,
+    ...(options.raw ? ['--raw'] : []),
+    '--tls-verify=false',
+    ...(options.creds ? ['--creds', options.creds] : []),
+    ref,
+  ])
+}
+
+export interface SkopeoCopyOptions {
+  srcCreds?: string
+  destCreds?: string
+  preserveDigests?: boolean
+}
+
+/** `skopeo copy` from a plain-HTTP registry to another one (`docker://`) or to a local layout. */
+export function skopeoCopy(src: string, dest: string, options: SkopeoCopyOptions = {}) {
+  return run(TOOLS.skopeo, [
+    'copy',
+    ...(options.preserveDigests ? ['--preserve-digests'] : []),
+    '--src-tls-verify=false',
+    ...(dest.startsWith('docker://') ? ['--dest-tls-verify=false'] : []),
+    ...(options.srcCreds ? ['--src-creds', options.srcCreds] : []),
+    ...(options.destCreds ? ['--dest-creds', options.destCreds] : []),
+    src,
+    dest,
+  ])
+}
+
 /** A port free at the time of asking (the registry takes an address, not port 0). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
