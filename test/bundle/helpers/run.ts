@@ -11,6 +11,7 @@ import {
   readBundle,
 } from '../../../src/bundle/index.js'
 import { REJECT_CODES, type RejectCode, RejectError } from '../../../src/errors.js'
+import { gz, templateTar } from './tar.js'
 
 export type RunOptions = Omit<CanonicalizeOptions, 'spoolDir'> & { chunk?: number }
 
@@ -63,6 +64,15 @@ export async function rejection(
     await rm(spoolDir, { recursive: true, force: true })
   }
 }
+
+/** The gzipped template archive of `entries` (with its config.yaml), accepted. */
+export const accepted = (...entries: Buffer[]) => accept(gz(templateTar(entries)))
+
+/** How many entries accepting the template archive of `entries` skipped. */
+export const skipped = async (...entries: Buffer[]) => (await accepted(...entries)).bundle.skipped
+
+/** The gzipped template archive of `entries` (with its config.yaml), refused: the code. */
+export const refused = (...entries: Buffer[]) => rejection(gz(templateTar(entries)))
 
 /** Every file of a canonical tar, read back with readBundle(). */
 export async function readBack(
