@@ -83,6 +83,42 @@ function post(
   })
 }
 
+/** An admin-enabled fixture with v1 of seo ingested. */
+async function withSeo(): Promise<Fixture> {
+  const fx = await withAdmin()
+  await ingestTree(fx.rt, 'seo', v1)
+  return fx
+}
+
+/** The fixture `opened` answers, with an admin session signed in over it. */
+async function signedIn(
+  opened: Promise<Fixture>,
+): Promise<{ fx: Fixture; s: { cookie: string; csrf: string } }> {
+  const fx = await opened
+  return { fx, s: await signIn(fx.app) }
+}
+
+/** The HTML of an admin page, as the signed-in session sees it. */
+async function pageAs(app: App, path: string, s: { cookie: string }): Promise<string> {
+  return (await app.request(path, { headers: { Cookie: s.cookie } })).text()
+}
+
+type VersionRecord = Parameters<Fixture['rt']['index']['versions']['record']>[0]
+
+/** Records a rejected version of seo, from a webhook, with `fields` naming why. */
+function recordRejected(
+  fx: Fixture,
+  fields: Omit<VersionRecord, 'template' | 'commit' | 'status' | 'source'>,
+) {
+  return fx.rt.index.versions.record({
+    template: 'seo',
+    commit: 'c'.repeat(40),
+    status: 'rejected',
+    source: 'webhook',
+    ...fields,
+  })
+}
+
 function expectSecurityHeaders(res: Response) {
   expect(res.headers.get('cache-control')).toBe('no-store')
   expect(res.headers.get('content-security-policy')).toBe(
@@ -238,8 +274,7 @@ describe('sign-in', () => {
   })
 
   it('ends the session on sign-out and after its expiry', async () => {
-    const fx = await withAdmin()
-    const s = await signIn(fx.app)
+    const { fx, s } = await signedIn(withAdmin())
     const out = await post(fx.app, '/admin/logout', s, { _csrf: s.csrf })
     expect(out.status).toBe(303)
     expect(out.headers.get('location')).toBe('/admin/login')
@@ -325,9 +360,7 @@ describe('pages and actions', () => {
     const cur = await ingestTree(fx.rt, 'seo', v2)
     const s = await signIn(fx.app)
 
-    const overview = await (
-      await fx.app.request('/admin', { headers: { Cookie: s.cookie } })
-    ).text()
+    const overview = await pageAs(fx.app, '/admin', s)
     expect(overview).toContain('href="/admin/templates/seo"')
     expect(overview).toContain(`title="${cur.digest}"`)
     expect(overview).not.toContain('badge pinned')
@@ -347,14 +380,10 @@ describe('pages and actions', () => {
     expect(pinned.headers.get('location')).toBe('/admin/templates/seo?done=pinned')
     expect(fx.rt.index.templates.get('seo')!.pinnedDigest).toBe(old.digest)
 
-    const after = await (
-      await fx.app.request('/admin/templates/seo?done=pinned', { headers: { Cookie: s.cookie } })
-    ).text()
+    const after = await pageAs(fx.app, '/admin/templates/seo?done=pinned', s)
     expect(after).toContain('Pinned. Provisioners now get this version')
     expect(after).toContain('action="/admin/templates/seo/unpin"')
-    expect(
-      await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text(),
-    ).toContain('badge pinned')
+    expect(await pageAs(fx.app, '/admin', s)).toContain('badge pinned')
     const api = await fx.app.request('/v1/templates/seo', {
       headers: { Authorization: `Bearer ${READ_TOKEN}` },
     })
@@ -364,9 +393,7 @@ describe('pages and actions', () => {
     expect(unpinned.status).toBe(303)
     expect(unpinned.headers.get('location')).toBe('/admin/templates/seo?done=unpinned')
     expect(fx.rt.index.templates.get('seo')!.pinnedDigest).toBeNull()
-    const overview2 = await (
-      await fx.app.request('/admin', { headers: { Cookie: s.cookie } })
-    ).text()
+    const overview2 = await pageAs(fx.app, '/admin', s)
     expect(overview2).not.toContain('badge pinned')
   })
 
@@ -378,7 +405,7 @@ describe('pages and actions', () => {
     const pinnedAt = readyAt + 3_600_000
     fx.rt.index.templates.setPin('seo', old.digest, pinnedAt)
     const s = await signIn(fx.app)
-    const html = await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text()
+    const html = await pageAs(fx.app, '/admin', s)
     const row = /<tr data-template="seo">[\s\S]*?<\/tr>/.exec(html)![0]
     const since = /<td data-label="Since"[^>]*>([\s\S]*?)<\/td>/.exec(row)![1]!
     expect(since).toContain(`datetime="${new Date(pinnedAt).toISOString()}"`)
@@ -393,8 +420,7 @@ describe('pages and actions', () => {
   })
 
   it('shows a deleted branch, and each last error with its advice', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
+    const fx = await withSeo()
     fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1')
     fx.rt.index.versions.record({
       template: 'docs',
@@ -405,7 +431,7 @@ describe('pages and actions', () => {
       source: 'reconcile',
     })
     const s = await signIn(fx.app)
-    const html = await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text()
+    const html = await pageAs(fx.app, '/admin', s)
     const row = (name: string) =>
       new RegExp(`<tr data-template="${name}">[\\s\\S]*?</tr>`).exec(html)![0]
     expect(row('seo')).toContain('branch deleted')
@@ -414,9 +440,7 @@ describe('pages and actions', () => {
     expect(row('docs')).toContain('GITEA_ARCHIVE_TIMEOUT')
     expect(row('docs')).toContain(escapeHtml(adviceFor('GITEA_ARCHIVE_TIMEOUT')))
     expect(row('empty')).not.toContain('branch deleted')
-    const page = await (
-      await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
-    ).text()
+    const page = await pageAs(fx.app, '/admin/templates/seo', s)
     expect(page).toContain('<span class="badge">branch deleted</span>')
     expect(page).toContain('<dt>What to do</dt>')
     const api = await fx.app.request('/v1/admin/templates/seo', {
@@ -433,9 +457,7 @@ describe('pages and actions', () => {
   })
 
   it('shows an action error as a readable message with its code', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
-    const s = await signIn(fx.app)
+    const { fx, s } = await signedIn(withSeo())
     const bad = await post(fx.app, '/admin/templates/seo/pin', s, {
       _csrf: s.csrf,
       digest: 'not-a-digest<b>',
@@ -461,25 +483,20 @@ describe('pages and actions', () => {
   })
 
   it('queues a refresh through the form', async () => {
-    const fx = await withAdmin()
-    const s = await signIn(fx.app)
+    const { fx, s } = await signedIn(withAdmin())
     const res = await post(fx.app, '/admin/templates/seo/refresh', s, { _csrf: s.csrf })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/admin/templates/seo?done=refresh-queued')
     expect(fx.enqueued.map((j) => [j.template, j.trigger])).toEqual([['seo', 'admin']])
     const again = await post(fx.app, '/admin/templates/seo/refresh', s, { _csrf: s.csrf })
     expect(again.headers.get('location')).toBe('/admin/templates/seo?done=refresh-coalesced')
-    const queue = await (
-      await fx.app.request('/admin/queue', { headers: { Cookie: s.cookie } })
-    ).text()
+    const queue = await pageAs(fx.app, '/admin/queue', s)
     expect(queue).toContain('href="/admin/templates/seo"')
     expect(queue).toContain('pill queued')
   })
 
   it('runs GC (dry run and real) and verify and shows their reports', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
-    const s = await signIn(fx.app)
+    const { fx, s } = await signedIn(withSeo())
     const dry = await post(fx.app, '/admin/gc', s, { _csrf: s.csrf, dryRun: '1' })
     expect(dry.status).toBe(200)
     const dryHtml = await dry.text()
@@ -493,16 +510,11 @@ describe('pages and actions', () => {
   })
 
   it('escapes hostile text from versions and deliveries', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
+    const fx = await withSeo()
     const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    fx.rt.index.versions.record({
-      template: 'seo',
-      commit: 'c'.repeat(40),
-      status: 'rejected',
+    recordRejected(fx, {
       reasonCode: 'CONFIG_NOT_MAPPING',
       reasonDetail: hostile,
-      source: 'webhook',
       deliveryId: `d-${hostile}`,
     })
     fx.rt.index.deliveries.record({
@@ -516,36 +528,26 @@ describe('pages and actions', () => {
     })
     const s = await signIn(fx.app)
     for (const path of ['/admin', '/admin/templates/seo', '/admin/queue']) {
-      const res = await fx.app.request(path, { headers: { Cookie: s.cookie } })
-      const html = await res.text()
+      const html = await pageAs(fx.app, path, s)
       expect(html, path).not.toContain('<script')
       expect(html, path).not.toContain('<img')
     }
-    const page = await (
-      await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
-    ).text()
+    const page = await pageAs(fx.app, '/admin/templates/seo', s)
     expect(page).toContain('CONFIG_NOT_MAPPING')
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
   })
 
   it('shows the entry a rejection names, escaped as HTML and as characters', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
+    const fx = await withSeo()
     // Markup, a bidi override, a terminal escape and a line separator, as an archive could name them.
     const entry = 'tpl/prompts/<img src=x onerror=alert(1)>\u202egpj.exe\u001b[2J\u2028.md'
-    fx.rt.index.versions.record({
-      template: 'seo',
-      commit: 'c'.repeat(40),
-      status: 'rejected',
+    recordRejected(fx, {
       reasonCode: 'PATH_BAD_CHARACTER',
       reasonDetail: 'entry path refused',
       reasonEntry: entry,
-      source: 'webhook',
     })
     const s = await signIn(fx.app)
-    const page = await (
-      await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })
-    ).text()
+    const page = await pageAs(fx.app, '/admin/templates/seo', s)
     expect(page).not.toContain('<img')
     for (const c of ['\u202e', '\u001b', '\u2028']) expect(page).not.toContain(c)
     const shown =
@@ -580,9 +582,7 @@ describe('pages and actions', () => {
   })
 
   it('sends the security headers and no secret on any page', async () => {
-    const fx = await withAdmin()
-    await ingestTree(fx.rt, 'seo', v1)
-    const s = await signIn(fx.app)
+    const { fx, s } = await signedIn(withSeo())
     const pages: Response[] = [await fx.app.request('/admin/login')]
     for (const path of [
       '/admin',
