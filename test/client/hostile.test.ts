@@ -43,6 +43,12 @@ function serveRaw(entries: RawEntry[]): void {
   publish(ctx.stub, 'seo', rawTar([...good, ...entries]))
 }
 
+/** Serves `entry` beside a good config.yaml, under its true digest; pull refuses it with `code`. */
+async function expectEntryRefused(entry: RawEntry, code: string | RegExp): Promise<void> {
+  serveRaw([entry])
+  await expectRefused(code)
+}
+
 describe('lying server', () => {
   it('bytes that do not hash to the digest: EINTEGRITY', async () => {
     const real = await bundleOf([{ path: 'config.yaml', body: 'name: evil\n' }])
@@ -60,28 +66,25 @@ describe('lying server', () => {
 
   for (const name of ['CLAUDE.md', 'claude.md', 'USER.md', '.claude/sessions/x', 'workspace/a']) {
     it(`an agent-owned file ${name}: AGENT_OWNED_PATH`, async () => {
-      serveRaw([{ name, body: 'pwned' }])
-      await expectRefused('AGENT_OWNED_PATH')
+      await expectEntryRefused({ name, body: 'pwned' }, 'AGENT_OWNED_PATH')
     })
   }
 
   it('an agent-owned name spelled with a letter that folds into it: AGENT_OWNED_PATH', async () => {
-    serveRaw([{ name: 'uſer.md', body: 'pwned' }])
-    await expectRefused('AGENT_OWNED_PATH')
-    serveRaw([{ name: 'workſpace/a', body: 'pwned' }])
-    await expectRefused('AGENT_OWNED_PATH')
+    await expectEntryRefused({ name: 'uſer.md', body: 'pwned' }, 'AGENT_OWNED_PATH')
+    await expectEntryRefused({ name: 'workſpace/a', body: 'pwned' }, 'AGENT_OWNED_PATH')
   })
 
   it('a line separator under an agent-owned directory: PATH_BAD_CHARACTER', async () => {
-    serveRaw([{ name: 'workspace/a\u2028b', body: 'pwned' }])
-    await expectRefused('PATH_BAD_CHARACTER')
-    serveRaw([{ name: '.claude/sessions/s\u2029.json', body: 'pwned' }])
-    await expectRefused('PATH_BAD_CHARACTER')
+    await expectEntryRefused({ name: 'workspace/a\u2028b', body: 'pwned' }, 'PATH_BAD_CHARACTER')
+    await expectEntryRefused(
+      { name: '.claude/sessions/s\u2029.json', body: 'pwned' },
+      'PATH_BAD_CHARACTER',
+    )
   })
 
   it('a traversal ../evil: PATH_TRAVERSAL', async () => {
-    serveRaw([{ name: '../evil', body: 'pwned' }])
-    await expectRefused('PATH_TRAVERSAL')
+    await expectEntryRefused({ name: '../evil', body: 'pwned' }, 'PATH_TRAVERSAL')
   })
 
   it('a traversal in the ustar name a pax path replaces: PATH_TRAVERSAL', async () => {
@@ -93,33 +96,32 @@ describe('lying server', () => {
   })
 
   it('an absolute path: PATH_ABSOLUTE', async () => {
-    serveRaw([{ name: '/tmp/evil', body: 'pwned' }])
-    await expectRefused('PATH_ABSOLUTE')
+    await expectEntryRefused({ name: '/tmp/evil', body: 'pwned' }, 'PATH_ABSOLUTE')
   })
 
   it('a symlink entry: LINK_IN_ALLOWED_PATH', async () => {
-    serveRaw([{ name: 'prompts/link', type: '2', linkname: '/etc/passwd' }])
-    await expectRefused('LINK_IN_ALLOWED_PATH')
+    await expectEntryRefused(
+      { name: 'prompts/link', type: '2', linkname: '/etc/passwd' },
+      'LINK_IN_ALLOWED_PATH',
+    )
   })
 
   it('a hard link or a device: refused', async () => {
-    serveRaw([{ name: 'prompts/hard', type: '1', linkname: 'config.yaml' }])
-    await expectRefused(/LINK_IN_ALLOWED_PATH|ENTRY_TYPE_FORBIDDEN/)
-    serveRaw([{ name: 'prompts/dev', type: '3' }])
-    await expectRefused('ENTRY_TYPE_FORBIDDEN')
+    await expectEntryRefused(
+      { name: 'prompts/hard', type: '1', linkname: 'config.yaml' },
+      /LINK_IN_ALLOWED_PATH|ENTRY_TYPE_FORBIDDEN/,
+    )
+    await expectEntryRefused({ name: 'prompts/dev', type: '3' }, 'ENTRY_TYPE_FORBIDDEN')
   })
 
   it('a non-NFC name and a control character: refused', async () => {
-    serveRaw([{ name: 'prompts/cafe\u0301.md', body: 'x' }])
-    await expectRefused('PATH_NOT_NFC')
-    serveRaw([{ name: 'prompts/a\u0007.md', body: 'x' }])
-    await expectRefused('PATH_BAD_CHARACTER')
+    await expectEntryRefused({ name: 'prompts/cafe\u0301.md', body: 'x' }, 'PATH_NOT_NFC')
+    await expectEntryRefused({ name: 'prompts/a\u0007.md', body: 'x' }, 'PATH_BAD_CHARACTER')
   })
 
   it("the client's own names, in any case: RESERVED_PATH", async () => {
     for (const name of ['.asset-cache.json', '.ASSET-CACHE.json', '.asset-cache-staging-x/a']) {
-      serveRaw([{ name, body: '{}' }])
-      await expectRefused('RESERVED_PATH')
+      await expectEntryRefused({ name, body: '{}' }, 'RESERVED_PATH')
     }
   })
 
