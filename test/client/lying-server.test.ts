@@ -2,7 +2,7 @@
 // library, fails with a code, leaves DIR as it was, and never throws anything at its host (no
 // uncaught exception, no unhandled rejection, however late the server's last word arrives).
 import { rm } from 'node:fs/promises'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pull } from '../../src/client/index.js'
@@ -54,6 +54,20 @@ const raw = (text: string | Buffer) => (req: IncomingMessage) => {
 }
 const cutAfter = (res: ServerResponse, bytes: Buffer) =>
   res.write(bytes, () => res.socket?.destroy())
+/** Answers `status` with `headers`, then `body`. */
+const answer =
+  (status: number, headers: OutgoingHttpHeaders, body?: string | Buffer): Lie =>
+  (_req, res) => {
+    res.writeHead(status, headers)
+    res.end(body)
+  }
+/** Answers `status` with `headers`, sends `part` of the body and drops the connection. */
+const cutShort =
+  (status: number, headers: OutgoingHttpHeaders, part: Buffer): Lie =>
+  (_req, res) => {
+    res.writeHead(status, headers)
+    cutAfter(res, part)
+  }
 
 /** Turns of the event loop after the pull settled: late 'error' events fire within these. */
 async function settle(): Promise<void> {
@@ -65,40 +79,48 @@ const LIES: { name: string; lie: () => StubServer['lie']; code: string; byDigest
   {
     name: 'Content-Length longer than the size resolve reported',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-length': String(next.length + 10) })
-        res.end(Buffer.concat([next, Buffer.alloc(10)]))
-      }),
+      onBundle(
+        answer(
+          200,
+          { 'content-length': String(next.length + 10) },
+          Buffer.concat([next, Buffer.alloc(10)]),
+        ),
+      ),
     code: 'EBADSIZE',
   },
   {
     name: 'Content-Length shorter than the size resolve reported',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-length': String(next.length - 512) })
-        res.end(next.subarray(0, next.length - 512))
-      }),
+      onBundle(
+        answer(
+          200,
+          { 'content-length': String(next.length - 512) },
+          next.subarray(0, next.length - 512),
+        ),
+      ),
     code: 'EBADSIZE',
   },
   {
     name: 'a Content-Encoding nobody asked for',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-length': String(next.length), 'content-encoding': 'gzip' })
-        res.end(next)
-      }),
+      onBundle(
+        answer(200, { 'content-length': String(next.length), 'content-encoding': 'gzip' }, next),
+      ),
     code: 'BAD_RESPONSE',
   },
   {
     name: 'a 206 nobody asked for',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(206, {
-          'content-length': String(next.length),
-          'content-range': `bytes 0-${next.length - 1}/${next.length}`,
-        })
-        res.end(next)
-      }),
+      onBundle(
+        answer(
+          206,
+          {
+            'content-length': String(next.length),
+            'content-range': `bytes 0-${next.length - 1}/${next.length}`,
+          },
+          next,
+        ),
+      ),
     code: 'BAD_RESPONSE',
   },
   {
@@ -120,28 +142,19 @@ const LIES: { name: string; lie: () => StubServer['lie']; code: string; byDigest
   {
     name: 'a body cut short under an honest Content-Length',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-length': String(next.length) })
-        cutAfter(res, next.subarray(0, 1024))
-      }),
+      onBundle(cutShort(200, { 'content-length': String(next.length) }, next.subarray(0, 1024))),
     code: 'EBADSIZE',
   },
   {
     name: 'a chunked body reset mid-way',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/x-tar' })
-        cutAfter(res, next.subarray(0, 1024))
-      }),
+      onBundle(cutShort(200, { 'content-type': 'application/x-tar' }, next.subarray(0, 1024))),
     code: 'EBADSIZE',
   },
   {
     name: 'a chunked body reset mid-way, pulled by digest (no size known)',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/x-tar' })
-        cutAfter(res, next.subarray(0, 1024))
-      }),
+      onBundle(cutShort(200, { 'content-type': 'application/x-tar' }, next.subarray(0, 1024))),
     code: 'SERVER_UNREACHABLE',
     byDigest: true,
   },
@@ -159,73 +172,71 @@ const LIES: { name: string; lie: () => StubServer['lie']; code: string; byDigest
   {
     name: 'a 500 whose body is cut short',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(500, { 'content-type': 'application/json', 'content-length': '1000' })
-        cutAfter(res, Buffer.from('{"error":{"co'))
-      }),
+      onBundle(
+        cutShort(
+          500,
+          { 'content-type': 'application/json', 'content-length': '1000' },
+          Buffer.from('{"error":{"co'),
+        ),
+      ),
     code: 'SERVER_ERROR',
   },
   {
     name: 'a 500 with an HTML body',
     lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(500, { 'content-type': 'text/html' })
-        res.end('<html><body>oops</body></html>')
-      }),
+      onBundle(answer(500, { 'content-type': 'text/html' }, '<html><body>oops</body></html>')),
     code: 'SERVER_ERROR',
   },
   {
     name: 'a redirect elsewhere (never followed)',
-    lie: () =>
-      onBundle((_req, res) => {
-        res.writeHead(302, { location: 'http://127.0.0.1:1/steal' })
-        res.end()
-      }),
+    lie: () => onBundle(answer(302, { location: 'http://127.0.0.1:1/steal' })),
     code: 'SERVER_ERROR',
   },
   {
     name: 'resolve: garbage instead of JSON',
     lie: () =>
-      onResolve((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end('{"digest": "sha256:')
-      }),
+      onResolve(answer(200, { 'content-type': 'application/json' }, '{"digest": "sha256:')),
     code: 'BAD_RESPONSE',
   },
   {
     name: 'resolve: JSON of the wrong shape',
     lie: () =>
-      onResolve((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ digest: 'md5:abc', size: -1, commit: 7 }))
-      }),
+      onResolve(
+        answer(
+          200,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ digest: 'md5:abc', size: -1, commit: 7 }),
+        ),
+      ),
     code: 'BAD_RESPONSE',
   },
   {
     name: 'resolve: gzip-encoded JSON nobody asked for',
     lie: () =>
-      onResolve((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-        res.end(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]))
-      }),
+      onResolve(
+        answer(
+          200,
+          { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+        ),
+      ),
     code: 'BAD_RESPONSE',
   },
   {
     name: 'resolve: a body cut short',
     lie: () =>
-      onResolve((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' })
-        cutAfter(res, Buffer.from('{"digest":'))
-      }),
+      onResolve(
+        cutShort(
+          200,
+          { 'content-type': 'application/json', 'content-length': '500' },
+          Buffer.from('{"digest":'),
+        ),
+      ),
     code: 'SERVER_UNREACHABLE',
   },
   {
     name: 'resolve: a 304 to a request without If-None-Match',
-    lie: () =>
-      onResolve((_req, res) => {
-        res.writeHead(304)
-        res.end()
-      }),
+    lie: () => onResolve(answer(304, {})),
     code: 'SERVER_ERROR',
   },
 ]
