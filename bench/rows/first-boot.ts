@@ -18,7 +18,7 @@ import type { BenchContext } from '../lib/context.js'
 import { GITEA_TOKEN, READ_TOKEN, WEBHOOK_SECRET } from '../lib/context.js'
 import { readyAt } from '../lib/http.js'
 import type { Row, RowSpec } from '../lib/report.js'
-import { median, round } from '../lib/stats.js'
+import { median, pairedRuns, round } from '../lib/stats.js'
 
 export const firstBoot: RowSpec = {
   id: 'first-boot',
@@ -70,11 +70,9 @@ export async function firstBootRow(ctx: BenchContext): Promise<Row> {
   await sendWebhook(`${server.url}/hooks/gitea`, { secret: WEBHOOK_SECRET, event: 'push', payload })
   const view = await readyAt(server.url, 'boot', READ_TOKEN, payload.after)
 
-  const cache: number[] = []
-  const direct: number[] = []
   let directFiles = 0
   let cacheFiles = 0
-  for (let run = 0; run <= sizes.bootRuns; run++) {
+  const { ours: cache, reference: direct } = await pairedRuns(sizes.bootRuns, async () => {
     const ws = mkdtempSync(join(ctx.dir, 'ws-cache-'))
     let started = performance.now()
     const pulled = await pull(server.url, 'boot', { into: ws, token: READ_TOKEN })
@@ -89,13 +87,8 @@ export async function firstBootRow(ctx: BenchContext): Promise<Row> {
     const wsDirect = mkdtempSync(join(ctx.dir, 'ws-direct-'))
     started = performance.now()
     directFiles = await directBoot(gitea.url, repo.fullName, payload.after, wsDirect)
-    const directMs = performance.now() - started
-    // Run 0 warms the client module and connections and is not counted.
-    if (run > 0) {
-      cache.push(cacheMs)
-      direct.push(directMs)
-    }
-  }
+    return { ours: cacheMs, reference: performance.now() - started }
+  })
   const ours = round(median(cache), 2)
   const reference = round(median(direct), 1)
   const ratio = round(reference / ours, 1)

@@ -13,7 +13,7 @@ import { GITEA_TOKEN, READ_TOKEN, WEBHOOK_SECRET } from '../lib/context.js'
 import { randomFiles } from '../lib/fixtures.js'
 import { readyAt } from '../lib/http.js'
 import type { Row, RowSpec } from '../lib/report.js'
-import { median, round } from '../lib/stats.js'
+import { median, pairedRuns, round } from '../lib/stats.js'
 
 export const ingest16m: RowSpec = {
   id: 'ingest-16m',
@@ -60,11 +60,8 @@ export async function ingestRow(ctx: BenchContext): Promise<Row> {
   const { sizes } = ctx
   // The big content arrives with the first measured push; runs differ by one small file each.
   await repo.commit(randomFiles('prompts', sizes.ingestBytes, 512 * 1024))
-  const ours: number[] = []
-  const floor: number[] = []
   let wireBytes = 0
-  // Run 0 warms both paths (JIT, page cache, connection) and is not counted.
-  for (let run = 0; run <= sizes.ingestRuns; run++) {
+  const { ours, reference: floor } = await pairedRuns(sizes.ingestRuns, async (run) => {
     const payload = await push(repo, { 'prompts/run.md': `run ${run}\n` })
     const [floorMs, wire] = await archiveFloor(gitea.url, repo.fullName, payload.after)
     wireBytes = wire
@@ -76,12 +73,8 @@ export async function ingestRow(ctx: BenchContext): Promise<Row> {
     })
     if (ack.status !== 202) throw new Error(`webhook answered ${ack.status}: ${ack.body}`)
     await readyAt(server.url, 'ingest', READ_TOKEN, payload.after, 120_000, 5)
-    const oursMs = performance.now() - started
-    if (run > 0) {
-      ours.push(oursMs)
-      floor.push(floorMs)
-    }
-  }
+    return { ours: performance.now() - started, reference: floorMs }
+  })
   const oursMs = round(median(ours), 1)
   const floorMs = round(median(floor), 1)
   const ratio = round(oursMs / floorMs, 2)
