@@ -5,42 +5,37 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type RunningServer, startServer } from '../../src/http/server.js'
-import { silentLogger } from '../../src/log.js'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { cli } from '../support/cli.js'
 import { git } from '../support/git.js'
-import type { FakeGitea, GitRepo } from '../support/gitea/index.js'
-import { createRepo as makeRepo, startFakeGitea } from '../support/gitea/index.js'
+import type { GitRepo } from '../support/gitea/index.js'
 import { testConfig } from '../support/runtime.js'
+import { stackPerTest } from '../support/stack-per-test.js'
 import { until } from '../support/wait.js'
 
 const READ = 'gitea-read-token'
 const HOOKS = 'gitea-hooks-token'
 const SECRET = 'hooks-sync-webhook-secret'
 
-let gitea: FakeGitea
+const FILES = { 'config.yaml': 'name: t\n', 'prompts/system.md': 'Be brief.\n' }
+
+const fx = stackPerTest({
+  // Only docs is a template of the stack's own server; the CLI gets its manifest from env().
+  repos: ['seo', 'docs', 'locked'].map((name) => ({
+    name,
+    files: FILES,
+    template: name === 'docs' ? name : false,
+  })),
+  tokens: { gitea: READ, webhookSecret: SECRET },
+  gitea: { tokenAccess: { [HOOKS]: { scope: 'write', admin: ['acme/seo', 'acme/docs'] } } },
+  server: { jobBackoffBaseMs: 20 },
+})
 let seo: GitRepo
 let docs: GitRepo
 let locked: GitRepo
-let server: RunningServer | null = null
 
-const FILES = { 'config.yaml': 'name: t\n', 'prompts/system.md': 'Be brief.\n' }
-
-beforeEach(async () => {
-  gitea = await startFakeGitea({
-    tokens: [READ],
-    tokenAccess: { [HOOKS]: { scope: 'write', admin: ['acme/seo', 'acme/docs'] } },
-  })
-  seo = gitea.addRepo(await makeRepo({ owner: 'acme', name: 'seo', files: FILES }))
-  docs = gitea.addRepo(await makeRepo({ owner: 'acme', name: 'docs', files: FILES }))
-  locked = gitea.addRepo(await makeRepo({ owner: 'acme', name: 'locked', files: FILES }))
-})
-
-afterEach(async () => {
-  await server?.close(1_000)
-  server = null
-  await gitea.stop()
+beforeEach(() => {
+  ;[seo, docs, locked] = fx.stack.repos as [GitRepo, GitRepo, GitRepo]
 })
 
 function env(
@@ -60,7 +55,7 @@ function env(
   return {
     ASSET_CACHE_DATA_DIR: config.dataDir,
     ASSET_CACHE_TEMPLATES: config.templatesFile!,
-    GITEA_BASE_URL: gitea.url,
+    GITEA_BASE_URL: fx.gitea.url,
     GITEA_HOOKS_TOKEN: HOOKS,
     ASSET_CACHE_PUBLIC_URL: publicUrl,
     ASSET_CACHE_WEBHOOK_SECRET: SECRET,
@@ -68,7 +63,7 @@ function env(
   }
 }
 
-const hooksOf = (repo: GitRepo) => gitea.hooks.list(repo.fullName.toLowerCase())
+const hooksOf = (repo: GitRepo) => fx.gitea.hooks.list(repo.fullName.toLowerCase())
 
 describe('hooks sync', { timeout: 90_000 }, () => {
   it('creates each hook once; a second run changes nothing and says so', async () => {
@@ -96,9 +91,9 @@ describe('hooks sync', { timeout: 90_000 }, () => {
     expect(second.stdout).toContain('nothing to change: 2 repositories have the hook')
     expect(hooksOf(seo)).toHaveLength(1)
     expect(hooksOf(docs)).toHaveLength(1)
-    expect(gitea.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST')).toHaveLength(
-      2,
-    )
+    expect(
+      fx.gitea.requests.filter((r) => r.method === 'PATCH' || r.method === 'POST'),
+    ).toHaveLength(2)
   })
 
   it('--dry-run says what it would do and changes nothing', async () => {
@@ -116,7 +111,7 @@ describe('hooks sync', { timeout: 90_000 }, () => {
   it('updates a hook of ours at an old URL, leaves hooks of others alone, reads every page', async () => {
     // 55 hooks of others: ours is on the second page of 50.
     for (let i = 0; i < 55; i++) {
-      gitea.hooks.add({
+      fx.gitea.hooks.add({
         repoKey: 'acme/seo',
         type: 'gitea',
         url: `https://ci-${i}.example.com/hooks/gitea`,
@@ -127,7 +122,7 @@ describe('hooks sync', { timeout: 90_000 }, () => {
         active: true,
       })
     }
-    const old = gitea.hooks.add({
+    const old = fx.gitea.hooks.add({
       repoKey: 'acme/seo',
       type: 'gitea',
       url: 'http://cache.example.com:8080/hooks/gitea',
@@ -144,7 +139,7 @@ describe('hooks sync', { timeout: 90_000 }, () => {
     )
     expect(run.stdout).toMatch(/ACME\/seo\s+updated\s+hook/)
     expect(hooksOf(seo)).toHaveLength(56)
-    expect(gitea.hooks.get('acme/seo', old.id)).toMatchObject({
+    expect(fx.gitea.hooks.get('acme/seo', old.id)).toMatchObject({
       url: 'https://cache.example.com/hooks/gitea',
       contentType: 'json',
       secret: SECRET,
@@ -176,14 +171,7 @@ describe('hooks sync', { timeout: 90_000 }, () => {
   })
 
   it('after hooks sync, a push to Gitea reaches the cache and the new version is served', async () => {
-    const config = testConfig([{ name: 'docs', repo: docs.fullName, ref: 'main' }], {
-      GITEA_BASE_URL: gitea.url,
-      GITEA_TOKEN: READ,
-      ASSET_CACHE_WEBHOOK_SECRET: SECRET,
-      ASSET_CACHE_RECONCILE_INTERVAL: '1h',
-    })
-    server = await startServer(config, { logger: silentLogger, jobBackoffBaseMs: 20 })
-    const running = server
+    const running = await fx.start()
     const current = async () =>
       ((await (await fetch(`${running.url}/v1/templates/docs`)).json()) as { commit?: string })
         .commit
@@ -193,7 +181,7 @@ describe('hooks sync', { timeout: 90_000 }, () => {
     expect(run.code).toBe(0)
     // A real git push over HTTP, as a template author does it.
     const clone = join(await mkdtemp(join(tmpdir(), 'push-')), 'docs')
-    const remote = new URL(`${gitea.url}/acme/docs.git`)
+    const remote = new URL(`${fx.gitea.url}/acme/docs.git`)
     remote.username = 'author'
     remote.password = HOOKS
     const author = {
@@ -208,8 +196,8 @@ describe('hooks sync', { timeout: 90_000 }, () => {
     await git(clone, ['push', '-q', 'origin', 'main'])
     const pushed = (await git(clone, ['rev-parse', 'HEAD'])).trim()
     expect(await docs.head()).toBe(pushed)
-    await gitea.hooks.settled()
-    const delivery = gitea.hooks.deliveries.at(-1)!
+    await fx.gitea.hooks.settled()
+    const delivery = fx.gitea.hooks.deliveries.at(-1)!
     expect(delivery.delivery).toMatchObject({ status: 202 })
     await until(async () => (await current()) === pushed)
     const manifest = await fetch(`${running.url}/v1/templates/docs`)
