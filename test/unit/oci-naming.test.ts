@@ -86,11 +86,15 @@ describe('repository names', () => {
 
 describe('tags', () => {
   it('maps refs into the tag grammar', () => {
-    expect(refTag('main')).toBe('main')
-    expect(refTag('release/1.0')).toBe('release-1.0')
-    expect(refTag('.hidden')).toBe('_.hidden')
-    expect(refTag('-x')).toBe('_-x')
-    expect(refTag('fix/ü')).toBe('fix--')
+    for (const [ref, tag] of [
+      ['main', 'main'],
+      ['release/1.0', 'release-1.0'],
+      ['.hidden', '_.hidden'],
+      ['-x', '_-x'],
+      ['fix/ü', 'fix--'],
+    ] as const) {
+      expect(refTag(ref), ref).toBe(tag)
+    }
     expect(refTag('x'.repeat(200))).toHaveLength(128)
   })
 
