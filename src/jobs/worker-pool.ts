@@ -12,6 +12,7 @@ export interface WorkerPoolOptions {
   index: Index
   run: JobRunner
   logger: Logger
+  now: () => number
   concurrency?: number
   /** Runs per job before it is left failed (the next reconcile queues the template again). */
   maxAttempts?: number
@@ -19,7 +20,6 @@ export interface WorkerPoolOptions {
   backoffMaxMs?: number
   /** Longest sleep between two looks at the queue when nothing woke the pool. */
   idlePollMs?: number
-  now?: () => number
   random?: () => number
   /** Errors that retrying cannot fix (e.g. a 404): the job fails at once. */
   isPermanent?: (err: unknown) => boolean
@@ -50,7 +50,6 @@ export class WorkerPool {
       backoffBaseMs: 2_000,
       backoffMaxMs: 5 * 60_000,
       idlePollMs: 1_000,
-      now: Date.now,
       random: Math.random,
       ...options,
     }

@@ -20,6 +20,7 @@ export interface StatusPosterOptions {
   /** ASSET_CACHE_PUBLIC_URL: statuses link to the version's admin page when set. */
   publicUrl: URL | null
   logger: Logger
+  now: () => number
   metrics?: StatusMetrics
   /** Posts per status before it is left failed. */
   maxAttempts?: number
@@ -28,7 +29,6 @@ export interface StatusPosterOptions {
   /** Settled rows are kept this long for the admin UI, then pruned. */
   retentionMs?: number
   timeoutMs?: number
-  now?: () => number
   random?: () => number
 }
 
@@ -54,7 +54,6 @@ export class StatusPoster {
       backoffMaxMs: 5 * 60_000,
       retentionMs: 30 * 24 * 3600_000,
       timeoutMs: 10_000,
-      now: Date.now,
       random: Math.random,
       ...options,
     }
