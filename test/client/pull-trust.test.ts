@@ -180,6 +180,21 @@ describe('pull with trusted keys', () => {
     expect(await refused('empty')).toBe('ATTESTATION_UNTRUSTED')
   })
 
+  it('vouches for what DIR already holds: unchanged only with a valid attestation', async () => {
+    // Pulled without keys first (as from a mirror nobody checked), then asked again with them.
+    const plain = await pull(base, 'empty', { into: dir, token: TOKEN })
+    expect(plain.status).toBe('pulled')
+    expect(await refused('empty')).toBe('ATTESTATION_MISSING')
+    expect(await refused(digests.empty!)).toBe('ATTESTATION_MISSING')
+    const seo = await pull(base, 'seo', { into: dir, token: TOKEN })
+    expect(seo.status).toBe('pulled')
+    for (const target of ['seo', digests.seo!]) {
+      const again = await pull(base, target, { into: dir, token: TOKEN, trust: [trustA] })
+      expect(again).toEqual({ status: 'unchanged', digest: digests.seo })
+    }
+    expect(await refused('seo', [trustB])).toBe('ATTESTATION_UNTRUSTED')
+  })
+
   it('refuses hostile answers: not JSON envelopes at all', async () => {
     plant({ payload: '!!', payloadType: 7, signatures: 'x' })
     expect(await refused('empty')).toBe('ATTESTATION_MALFORMED')

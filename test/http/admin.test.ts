@@ -104,6 +104,24 @@ describe('admin auth', () => {
     expect(read.status).toBe(401)
   })
 
+  it('marks every admin answer no-store: successes and refusals alike', async () => {
+    const fx = await withAdmin()
+    const all: [string, string][] = [
+      ...routes,
+      ['GET', '/v1/admin/templates/seo/versions'],
+      ['GET', '/v1/admin/templates/nope'],
+      ['DELETE', '/v1/admin/templates/seo'],
+    ]
+    const statuses = new Set<number>()
+    for (const [method, path] of all) {
+      const res = await fx.app.request(path, { method, headers: auth })
+      statuses.add(res.status)
+      expect(res.headers.get('cache-control'), `${method} ${path} (${res.status})`).toBe('no-store')
+    }
+    // Answers of every kind were checked: 200, 202, a 4xx body refusal and a 404.
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 202, 400, 404]))
+  })
+
   it('accepts the admin token', async () => {
     const fx = await withAdmin()
     const res = await fx.app.request('/v1/admin/templates', { headers: auth })
