@@ -38,7 +38,7 @@ export function refreshTemplate(
   if (!t.repo) {
     throw new AppError('NOT_REFRESHABLE', `template ${name} has no repository to fetch from`)
   }
-  const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force })
+  const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force }, deps.now())
   if (result.created) deps.onEnqueued?.(result.job)
   return result
 }
@@ -76,13 +76,13 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
     if (!index.bundles.get(digest)) {
       throw new AppError('BUNDLE_EVICTED', `the bundle ${digest} is no longer stored`)
     }
-    index.templates.setPin(name, digest)
+    index.templates.setPin(name, digest, deps.now())
   })
 }
 
 export function unpinTemplate(deps: AdminDeps, name: string): void {
   notManifestPinned(knownTemplate(deps.index, name))
-  deps.index.templates.setPin(name, null)
+  deps.index.templates.setPin(name, null, deps.now())
 }
 
 /** What forgetting removed: the template's versions and jobs (its bundles wait for GC). */

@@ -36,7 +36,7 @@ export async function verifyAndRepair(
   if (options.repair) {
     for (const digest of corrupt) {
       options.onWithdrawn?.(digest)
-      for (const t of requeueServing(index, digest, options.onEnqueued)) requeued.add(t)
+      for (const t of requeueServing(index, digest, now, options.onEnqueued)) requeued.add(t)
     }
   }
   return { ...report, requeued: [...requeued].sort() }
@@ -46,11 +46,12 @@ export async function verifyAndRepair(
 export function requeueServing(
   index: Index,
   digest: string,
+  now: number,
   onEnqueued?: (job: JobRow) => void,
 ): string[] {
   const names = templatesServing(index, digest)
   for (const template of names) {
-    const { job, created } = index.jobs.enqueue({ template, trigger: 'admin', force: true })
+    const { job, created } = index.jobs.enqueue({ template, trigger: 'admin', force: true }, now)
     if (created) onEnqueued?.(job)
   }
   return names

@@ -56,7 +56,7 @@ function ingestTarget(rt: Runtime, opts: IngestCliOptions): TemplateRow {
   }
   return (
     existing ??
-    index.templates.ensureLocal(name, { allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE })
+    index.templates.ensureLocal(name, { allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE }, rt.now())
   )
 }
 

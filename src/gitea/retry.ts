@@ -36,10 +36,7 @@ export function retryDelay(attempt: number, options: Required<RetryOptions>): nu
 }
 
 /** Milliseconds to wait from a Retry-After value (delta-seconds or an HTTP-date), or null. */
-export function retryAfterMs(
-  value: string | string[] | undefined,
-  now = Date.now(),
-): number | null {
+export function retryAfterMs(value: string | string[] | undefined, now: number): number | null {
   const text = Array.isArray(value) ? value[0] : value
   if (!text) return null
   if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000

@@ -87,7 +87,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     throw err
   }
 
-  const requeued = index.jobs.requeueRunning()
+  const requeued = index.jobs.requeueRunning(now())
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
   const orphans = await removeOrphanBlobs(index, runtime.store, { now: now() })
   if (orphans.removed.length > 0) {
@@ -107,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ? new GiteaClient({
         baseUrl: config.gitea.baseUrl,
         token: config.gitea.token,
+        now,
         metrics,
         ...options.giteaTiming,
       })
@@ -151,6 +152,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     gitea,
     logger,
     intervalMs: config.reconcileIntervalMs,
+    now,
     onEnqueued: () => pool.notify(),
   })
 
@@ -162,6 +164,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     metrics: () => metrics.peers(),
     ownPort: () => ownPort,
+    now,
   })
   // Made once: the fast path, the app and scheduled GC share its hot cache.
   const deps = appDeps({

@@ -203,9 +203,16 @@ export class Publisher {
 
   /** A corrupt bundle met on upload is withdrawn as a corrupt bundle read is (cache/withdraw.ts). */
   #withdraw(digest: string, err: unknown): Promise<void> {
-    const { index, store, logger, hot, onEnqueued } = this.#deps
+    const { index, store, logger, hot, onEnqueued, now } = this.#deps
     return withdrawCorrupt(
-      { index, store, logger, evict: (d) => hot?.delete(d), ...(onEnqueued ? { onEnqueued } : {}) },
+      {
+        index,
+        store,
+        logger,
+        evict: (d) => hot?.delete(d),
+        now,
+        ...(onEnqueued ? { onEnqueued } : {}),
+      },
       digest,
       err,
     )

@@ -181,7 +181,7 @@ export class StatusPoster {
         return
       }
       error = `HTTP ${status}${giteaMessage(text)}`
-      wait = retryable(status) ? retryAfterMs(res.headers['retry-after']) : null
+      wait = retryable(status) ? retryAfterMs(res.headers['retry-after'], now()) : null
       if (!retryable(status)) {
         this.#fail(row, status, error)
         return

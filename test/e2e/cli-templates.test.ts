@@ -24,7 +24,7 @@ function dataDir(names: string[]) {
     names.map((n) => ({ ...entry(n), allow: ['config.yaml'], require: ['config.yaml'] })),
     { now: Date.now() },
   )
-  index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+  index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] }, Date.now())
   index.close()
   const manifest = (file: string, templates: ReturnType<typeof entry>[]) => {
     const path = join(dir, file)

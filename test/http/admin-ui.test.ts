@@ -395,15 +395,18 @@ describe('pages and actions', () => {
   it('shows a deleted branch, and each last error with its advice', async () => {
     const fx = await withAdmin()
     await ingestTree(fx.rt, 'seo', v1)
-    fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1')
-    fx.rt.index.versions.record({
-      template: 'docs',
-      commit: 'e'.repeat(40),
-      status: 'failed',
-      reasonCode: 'GITEA_ARCHIVE_TIMEOUT',
-      reasonDetail: 'archive download: Gitea did not start sending the archive within 120 s',
-      source: 'reconcile',
-    })
+    fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1', Date.now())
+    fx.rt.index.versions.record(
+      {
+        template: 'docs',
+        commit: 'e'.repeat(40),
+        status: 'failed',
+        reasonCode: 'GITEA_ARCHIVE_TIMEOUT',
+        reasonDetail: 'archive download: Gitea did not start sending the archive within 120 s',
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     const s = await signIn(fx.app)
     const html = await (await fx.app.request('/admin', { headers: { Cookie: s.cookie } })).text()
     const row = (name: string) =>
@@ -496,24 +499,30 @@ describe('pages and actions', () => {
     const fx = await withAdmin()
     await ingestTree(fx.rt, 'seo', v1)
     const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    fx.rt.index.versions.record({
-      template: 'seo',
-      commit: 'c'.repeat(40),
-      status: 'rejected',
-      reasonCode: 'CONFIG_NOT_MAPPING',
-      reasonDetail: hostile,
-      source: 'webhook',
-      deliveryId: `d-${hostile}`,
-    })
-    fx.rt.index.deliveries.record({
-      deliveryId: hostile,
-      event: 'push',
-      repo: 'acme/agent-template-seo',
-      ref: 'main',
-      after: 'c'.repeat(40),
-      outcome: 'ignored',
-      reason: hostile,
-    })
+    fx.rt.index.versions.record(
+      {
+        template: 'seo',
+        commit: 'c'.repeat(40),
+        status: 'rejected',
+        reasonCode: 'CONFIG_NOT_MAPPING',
+        reasonDetail: hostile,
+        source: 'webhook',
+        deliveryId: `d-${hostile}`,
+      },
+      Date.now(),
+    )
+    fx.rt.index.deliveries.record(
+      {
+        deliveryId: hostile,
+        event: 'push',
+        repo: 'acme/agent-template-seo',
+        ref: 'main',
+        after: 'c'.repeat(40),
+        outcome: 'ignored',
+        reason: hostile,
+      },
+      Date.now(),
+    )
     const s = await signIn(fx.app)
     for (const path of ['/admin', '/admin/templates/seo', '/admin/queue']) {
       const res = await fx.app.request(path, { headers: { Cookie: s.cookie } })
@@ -533,15 +542,18 @@ describe('pages and actions', () => {
     await ingestTree(fx.rt, 'seo', v1)
     // Markup, a bidi override, a terminal escape and a line separator, as an archive could name them.
     const entry = 'tpl/prompts/<img src=x onerror=alert(1)>\u202egpj.exe\u001b[2J\u2028.md'
-    fx.rt.index.versions.record({
-      template: 'seo',
-      commit: 'c'.repeat(40),
-      status: 'rejected',
-      reasonCode: 'PATH_BAD_CHARACTER',
-      reasonDetail: 'entry path refused',
-      reasonEntry: entry,
-      source: 'webhook',
-    })
+    fx.rt.index.versions.record(
+      {
+        template: 'seo',
+        commit: 'c'.repeat(40),
+        status: 'rejected',
+        reasonCode: 'PATH_BAD_CHARACTER',
+        reasonDetail: 'entry path refused',
+        reasonEntry: entry,
+        source: 'webhook',
+      },
+      Date.now(),
+    )
     const s = await signIn(fx.app)
     const page = await (
       await fx.app.request('/admin/templates/seo', { headers: { Cookie: s.cookie } })

@@ -213,15 +213,18 @@ describe('admin views', () => {
 
   it('lists the queue and recent deliveries', async () => {
     const fx = await withAdmin()
-    fx.rt.index.jobs.enqueue({ template: 'seo', trigger: 'webhook', deliveryId: 'd-1' })
-    fx.rt.index.deliveries.record({
-      deliveryId: 'd-1',
-      event: 'push',
-      repo: 'acme/agent-template-seo',
-      ref: 'refs/heads/main',
-      after: 'a'.repeat(40),
-      outcome: 'queued',
-    })
+    fx.rt.index.jobs.enqueue({ template: 'seo', trigger: 'webhook', deliveryId: 'd-1' }, Date.now())
+    fx.rt.index.deliveries.record(
+      {
+        deliveryId: 'd-1',
+        event: 'push',
+        repo: 'acme/agent-template-seo',
+        ref: 'refs/heads/main',
+        after: 'a'.repeat(40),
+        outcome: 'queued',
+      },
+      Date.now(),
+    )
     const jobs = (await (await fx.app.request('/v1/admin/jobs', { headers: auth })).json()) as {
       depth: { queued: number }
       queued: Array<Record<string, unknown>>

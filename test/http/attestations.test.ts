@@ -297,10 +297,14 @@ describe('asset-cache ingest', () => {
 
 describe('forgetting a template', () => {
   it('deletes the attestations of its versions with them', async () => {
-    f.rt.index.templates.ensureLocal('handmade', {
-      allow: ['config.yaml'],
-      require: ['config.yaml'],
-    })
+    f.rt.index.templates.ensureLocal(
+      'handmade',
+      {
+        allow: ['config.yaml'],
+        require: ['config.yaml'],
+      },
+      Date.now(),
+    )
     const made = await ingestSigned(f.rt, 'handmade', { 'config.yaml': 'name: handmade\n' })
     const count = () =>
       f.rt.index.db

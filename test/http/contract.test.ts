@@ -327,7 +327,7 @@ describe('admin API', () => {
   })
 
   it('forget', async () => {
-    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] }, Date.now())
     await ingestTree(f.rt, 'hand', { 'config.yaml': 'name: hand\n' })
     const forget = (name: string) => call(f, 'adminForgetTemplate', { params: { name } })
     expect((await forget('hand')).status).toBe(200)

@@ -46,12 +46,12 @@ describe('resolved view cache', () => {
   it('follows pin and unpin', async () => {
     const next = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo2\n' })
     expect((await resolve()).body?.digest).toBe(next.digest)
-    f.rt.index.templates.setPin('seo', seo.digest)
+    f.rt.index.templates.setPin('seo', seo.digest, Date.now())
     const pinned = await resolve()
     expect(pinned.body).toMatchObject({ digest: seo.digest, commit: seo.commit, pinned: true })
     const redirect = await f.app.request('/v1/templates/seo/bundle')
     expect(redirect.headers.get('location')).toBe(`/v1/bundles/${seo.digest}`)
-    f.rt.index.templates.setPin('seo', null)
+    f.rt.index.templates.setPin('seo', null, Date.now())
     expect((await resolve()).body).toMatchObject({ digest: next.digest, pinned: false })
   })
 
@@ -76,14 +76,14 @@ describe('resolved view cache', () => {
     expect((await resolve()).body?.digest).toBe(next.digest)
     const other = openIndex(f.rt.index.db.name)
     try {
-      other.templates.setPin('seo', seo.digest)
+      other.templates.setPin('seo', seo.digest, Date.now())
     } finally {
       other.close()
     }
     expect((await resolve()).body).toMatchObject({ digest: seo.digest, pinned: true })
     const again = openIndex(join(f.rt.index.db.name))
     try {
-      again.templates.setPin('seo', null)
+      again.templates.setPin('seo', null, Date.now())
     } finally {
       again.close()
     }

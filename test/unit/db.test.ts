@@ -197,7 +197,7 @@ describe('templates', () => {
 
   it('keeps hand-ingested templates out of manifest removal', () => {
     const index = freshIndex()
-    index.templates.ensureLocal('local', { allow: ['**'], require: [] })
+    index.templates.ensureLocal('local', { allow: ['**'], require: [] }, Date.now())
     index.templates.sync([], { allowEmpty: true, now: Date.now() })
     expect(index.templates.get('local')?.removedAt).toBeNull()
     expect(index.templates.get('local')?.repo).toBeNull()
@@ -209,29 +209,38 @@ describe('versions', () => {
     const index = freshIndex()
     index.templates.sync([spec('a')], { now: Date.now() })
     const commit = 'c'.repeat(40)
-    const failed = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'failed',
-      reasonCode: 'TRUNCATED',
-      source: 'webhook',
-    })
-    index.transaction(() => index.bundles.insert(digest('a'), 10, []))
-    const ready = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'ready',
-      digest: digest('a'),
-      source: 'reconcile',
-    })
+    const failed = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'failed',
+        reasonCode: 'TRUNCATED',
+        source: 'webhook',
+      },
+      Date.now(),
+    )
+    index.transaction(() => index.bundles.insert(digest('a'), 10, [], Date.now()))
+    const ready = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'ready',
+        digest: digest('a'),
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     expect(ready).toBe(failed)
-    const again = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'failed',
-      reasonCode: 'TIMEOUT',
-      source: 'webhook',
-    })
+    const again = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'failed',
+        reasonCode: 'TIMEOUT',
+        source: 'webhook',
+      },
+      Date.now(),
+    )
     expect(again).toBe(ready)
     const row = index.versions.byCommit('a', commit)!
     expect(row).toMatchObject({
@@ -248,16 +257,22 @@ describe('versions', () => {
     const index = freshIndex()
     index.templates.sync([spec('a')], { now: Date.now() })
     expect(() =>
-      index.versions.record({ template: 'a', commit: 'x', status: 'ready', source: 'cli' }),
+      index.versions.record(
+        { template: 'a', commit: 'x', status: 'ready', source: 'cli' },
+        Date.now(),
+      ),
     ).toThrow()
     expect(() =>
-      index.versions.record({
-        template: 'a',
-        commit: 'y',
-        status: 'rejected',
-        digest: digest('b'),
-        source: 'cli',
-      }),
+      index.versions.record(
+        {
+          template: 'a',
+          commit: 'y',
+          status: 'rejected',
+          digest: digest('b'),
+          source: 'cli',
+        },
+        Date.now(),
+      ),
     ).toThrow()
   })
 
@@ -266,14 +281,17 @@ describe('versions', () => {
     index.templates.sync([spec('a')], { now: Date.now() })
     const record = (commit: string, reasonEntry: string | null) =>
       index.versions.get(
-        index.versions.record({
-          template: 'a',
-          commit: commit.repeat(40),
-          status: 'rejected',
-          reasonCode: 'PATH_TOO_LONG',
-          reasonEntry,
-          source: 'webhook',
-        }),
+        index.versions.record(
+          {
+            template: 'a',
+            commit: commit.repeat(40),
+            status: 'rejected',
+            reasonCode: 'PATH_TOO_LONG',
+            reasonEntry,
+            source: 'webhook',
+          },
+          Date.now(),
+        ),
       )!.reasonEntry
     expect(record('1', 'workspace/notes\u2028.md')).toBe('workspace/notes\u2028.md')
     expect(record('2', null)).toBeNull()
@@ -288,13 +306,16 @@ describe('versions', () => {
     const index = freshIndex()
     index.templates.sync([spec('a')], { now: Date.now() })
     for (const c of ['1', '2', '3']) {
-      index.versions.record({
-        template: 'a',
-        commit: c.repeat(40),
-        status: 'rejected',
-        reasonCode: 'X',
-        source: 'cli',
-      })
+      index.versions.record(
+        {
+          template: 'a',
+          commit: c.repeat(40),
+          status: 'rejected',
+          reasonCode: 'X',
+          source: 'cli',
+        },
+        Date.now(),
+      )
     }
     expect(index.versions.list('a').map((v) => v.commit?.[0])).toEqual(['3', '2', '1'])
   })
@@ -307,8 +328,8 @@ describe('bundles', () => {
       { path: 'config.yaml', size: 3, sha256: 'f'.repeat(64), mode: 0o644 },
       { path: 'run.sh', size: 9, sha256: 'e'.repeat(64), mode: 0o755 },
     ]
-    index.transaction(() => index.bundles.insert(digest('d'), 2048, files))
-    index.transaction(() => index.bundles.insert(digest('d'), 2048, []))
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, files, Date.now()))
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, [], Date.now()))
     expect(index.bundles.get(digest('d'))).toMatchObject({ size: 2048, fileCount: 2 })
     expect(index.bundles.files(digest('d'))).toEqual(files)
     expect(index.bundles.remove(digest('d'))).toBe(true)
@@ -318,12 +339,17 @@ describe('bundles', () => {
 
   it('refuses a malformed digest or mode at the schema', () => {
     const index = freshIndex()
-    expect(() => index.transaction(() => index.bundles.insert('sha256:short', 1, []))).toThrow()
+    expect(() =>
+      index.transaction(() => index.bundles.insert('sha256:short', 1, [], Date.now())),
+    ).toThrow()
     expect(() =>
       index.transaction(() =>
-        index.bundles.insert(digest('1'), 1, [
-          { path: 'x', size: 1, sha256: 'a'.repeat(64), mode: 0o777 },
-        ]),
+        index.bundles.insert(
+          digest('1'),
+          1,
+          [{ path: 'x', size: 1, sha256: 'a'.repeat(64), mode: 0o777 }],
+          Date.now(),
+        ),
       ),
     ).toThrow()
   })
