@@ -4,6 +4,7 @@
 // half-done change.
 
 import { collectGarbage, type GcReport } from '../cache/gc.js'
+import type { MaintenanceDeps } from '../cache/maintenance-deps.js'
 import { activeTemplate } from '../cache/resolve.js'
 import { type VerifyRepairReport, verifyAndRepair } from '../cache/verify.js'
 import type { Config } from '../config.js'
@@ -11,12 +12,9 @@ import type { Index, JobRow, TemplateRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
 import { AppError, unknownTemplate } from '../errors.js'
 import type { Metrics } from '../metrics.js'
-import type { ContentStore } from '../store/index.js'
 
-export interface AdminDeps {
+export interface AdminDeps extends MaintenanceDeps {
   config: Config
-  index: Index
-  store: ContentStore
   onEnqueued?: (job: JobRow) => void
   /** Told when a bundle leaves service (GC or quarantine): the hot cache drops it. */
   onWithdrawn?: (digest: string) => void

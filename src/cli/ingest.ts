@@ -113,12 +113,14 @@ export async function ingestCommand(
       spoolDir: rt.spoolDir,
       limits: rt.config.limits,
       archivePrefix: rt.config.archivePrefix,
+      now: rt.now,
       attester: rt.config.signingKey
         ? createAttester({
             index: rt.index,
             key: rt.config.signingKey,
             // A signing failure is reported on stderr: stdout carries the digest alone.
             logger: createLogger('warn', pino.destination({ fd: 2, sync: true })),
+            now: rt.now,
           })
         : null,
     },

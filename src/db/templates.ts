@@ -124,8 +124,8 @@ export class TemplateQueries {
    * Makes the tracked set match the manifest: upsert each spec, mark the tracked ones it lacks
    * removed. An empty manifest removes nothing unless `allowEmpty` (see template-sync.ts).
    */
-  sync(specs: TemplateSpec[], options: SyncOptions & { now?: number } = {}): SyncPlan {
-    const now = options.now ?? Date.now()
+  sync(specs: TemplateSpec[], options: SyncOptions & { now: number }): SyncPlan {
+    const { now } = options
     return this.#db
       .transaction(() => {
         const plan = this.plan(specs, options)

@@ -79,9 +79,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   checkReadExposure(config)
   const { logger } = options
   const runtime = await openRuntime(config)
-  const { index } = runtime
+  const { index, now } = runtime
   try {
-    applyManifest(index, config, logger)
+    applyManifest(runtime, logger)
   } catch (err) {
     runtime.close()
     throw err
@@ -89,7 +89,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const requeued = index.jobs.requeueRunning()
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
-  const orphans = await removeOrphanBlobs(index, runtime.store)
+  const orphans = await removeOrphanBlobs(index, runtime.store, { now: now() })
   if (orphans.removed.length > 0) {
     logger.warn(
       { removed: orphans.removed, freedBytes: orphans.freedBytes },
@@ -112,11 +112,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
-  const statuses = statusPoster(config, index, logger, metrics)
+  const statuses = statusPoster(runtime, logger, metrics)
 
   const pool = new WorkerPool({
     index,
     logger,
+    now,
     concurrency: config.workers,
     ...(options.jobBackoffBaseMs !== undefined ? { backoffBaseMs: options.jobBackoffBaseMs } : {}),
     isPermanent: isPermanentRefreshError,
@@ -130,6 +131,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       limits: config.limits,
       archivePrefix: config.archivePrefix,
       logger,
+      now,
       metrics,
       attester: config.signingKey
         ? createAttester({
@@ -137,6 +139,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             key: config.signingKey,
             logger,
             counter: metrics.attestations(),
+            now,
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
@@ -166,6 +169,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     index,
     store: runtime.store,
     logger,
+    now,
     onEnqueued: () => pool.notify(),
     metrics,
     peers,
@@ -207,6 +211,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         store: runtime.store,
         logger,
         metrics,
+        now,
         hot: deps.state.serving.cache,
         ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),

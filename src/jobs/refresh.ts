@@ -50,7 +50,7 @@ export function isPermanentRefreshError(err: unknown): boolean {
 }
 
 export function createRefresher(deps: RefreshDeps) {
-  const now = deps.now ?? Date.now
+  const { now } = deps
 
   return async function refresh(job: JobRow, signal: AbortSignal): Promise<RefreshOutcome> {
     const template = deps.index.templates.get(job.template)

@@ -35,7 +35,7 @@ export interface PublisherDeps {
   onEnqueued?: (job: JobRow) => void
   /** The in-memory copies of bundles, if any: a withdrawn one is dropped. */
   hot?: { delete(digest: string): unknown }
-  now?: () => number
+  now: () => number
   /** How often the index is looked at for changes and due retries (default 1 s). */
   pollMs?: number
 }
@@ -65,7 +65,7 @@ export class Publisher {
   }
 
   #now(): number {
-    return (this.#deps.now ?? Date.now)()
+    return this.#deps.now()
   }
 
   start(): void {

@@ -51,8 +51,9 @@ async function ingestOne(template: string, content: string, signed: boolean) {
       index: f.rt.index,
       store: f.rt.store,
       spoolDir: f.rt.spoolDir,
+      now: f.rt.now,
       attester: signed
-        ? createAttester({ index: f.rt.index, key: signerA, logger: silentLogger })
+        ? createAttester({ index: f.rt.index, key: signerA, logger: silentLogger, now: f.rt.now })
         : null,
     },
     {
@@ -323,7 +324,9 @@ describe('a bundle built by many signed versions', () => {
       )
       .run(template, n.toString(16).padStart(40, '0'), digest, now, now, now)
     const id = Number(lastInsertRowid)
-    createAttester({ index: f.rt.index, key: signerA, logger: silentLogger }).attest(id)
+    createAttester({ index: f.rt.index, key: signerA, logger: silentLogger, now: f.rt.now }).attest(
+      id,
+    )
     return id
   }
 

@@ -40,7 +40,7 @@ async function ingestRejected(fx: Fixture, template: string) {
     'prompts/a.md': 'a\n',
   })
   const r = await ingest(
-    { index: fx.rt.index, store: fx.rt.store, spoolDir: fx.rt.spoolDir },
+    { index: fx.rt.index, store: fx.rt.store, spoolDir: fx.rt.spoolDir, now: fx.rt.now },
     {
       template: fx.rt.index.templates.get(template)!,
       archive: Readable.from([await archive(dir, template)]),

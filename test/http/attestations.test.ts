@@ -50,10 +50,11 @@ async function ingestSigned(
         key: rt.config.signingKey!,
         logger: silentLogger,
         counter,
+        now: rt.now,
       })
     : null
   const result = await ingest(
-    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, attester },
+    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, now: rt.now, attester },
     {
       template: rt.index.templates.get(template)!,
       archive: Readable.from([await archive(dir, template)]),
@@ -251,11 +252,13 @@ describe('signing never fails an ingest', () => {
           index: rt.index,
           store: rt.store,
           spoolDir: rt.spoolDir,
+          now: rt.now,
           attester: createAttester({
             index: rt.index,
             key: rt.config.signingKey!,
             logger: silentLogger,
             counter: attestationCounter(failing),
+            now: rt.now,
           }),
         },
         {

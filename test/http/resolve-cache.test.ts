@@ -62,7 +62,10 @@ describe('resolved view cache', () => {
     const gone = await resolve()
     expect(gone.res.status).toBe(503)
     expect(gone.res.headers.get('retry-after')).toBe('30')
-    f.rt.index.templates.sync(f.rt.config.templates.filter((t) => t.name !== 'seo'))
+    f.rt.index.templates.sync(
+      f.rt.config.templates.filter((t) => t.name !== 'seo'),
+      { now: f.rt.now() },
+    )
     const removed = await resolve()
     expect(removed.res.status).toBe(404)
     expect(await errorCode(removed.res)).toBe('UNKNOWN_TEMPLATE')

@@ -55,10 +55,13 @@ describe('readiness', () => {
     const metrics = await (await fx.app.request('/metrics')).text()
     expect(metrics).toMatch(/^asset_cache_templates_not_ready 0$/m)
     // A tracked template without a ready version still does.
-    fx.rt.index.templates.sync([
-      ...fx.rt.config.templates,
-      { name: 'new', repo: 'acme/new', ref: 'main', allow: ['config.yaml'], require: [] },
-    ])
+    fx.rt.index.templates.sync(
+      [
+        ...fx.rt.config.templates,
+        { name: 'new', repo: 'acme/new', ref: 'main', allow: ['config.yaml'], require: [] },
+      ],
+      { now: fx.rt.now() },
+    )
     expect(fx.rt.index.status.templatesNotReady()).toEqual(['new'])
   })
 })
@@ -121,7 +124,10 @@ describe('DELETE /v1/admin/templates/{name}', () => {
 
   it('forgets a template removed from the manifest, but not one with a running refresh', async () => {
     const fx = await withUntracked()
-    fx.rt.index.templates.sync(fx.rt.config.templates.filter((t) => t.name !== 'docs'))
+    fx.rt.index.templates.sync(
+      fx.rt.config.templates.filter((t) => t.name !== 'docs'),
+      { now: fx.rt.now() },
+    )
     const { job } = fx.rt.index.jobs.enqueue({ template: 'docs', trigger: 'admin' })
     expect(fx.rt.index.jobs.claim()?.id).toBe(job.id)
     const forget = () =>

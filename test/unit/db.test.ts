@@ -152,47 +152,53 @@ describe('migrations', () => {
 describe('templates', () => {
   it('syncs with the manifest, matching repositories case-insensitively', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.tracking('ACME/agent-template', 'main').map((t) => t.name)).toEqual([
       'a',
     ])
     expect(index.templates.tracking('acme/agent-template', 'dev')).toEqual([])
-    index.templates.sync([spec('b', 'acme/other')])
+    index.templates.sync([spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.get('a')?.removedAt).not.toBeNull()
     expect(index.templates.tracking('acme/agent-template', 'main')).toEqual([])
-    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.get('a')?.removedAt).toBeNull()
   })
 
   it('removes nothing for an empty manifest unless allowEmpty, and reports every change', () => {
     const index = freshIndex()
-    expect(index.templates.sync([spec('a'), spec('b', 'acme/other')])).toMatchObject({
+    expect(
+      index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() }),
+    ).toMatchObject({
       added: ['a', 'b'],
       removed: [],
     })
-    const empty = index.templates.sync([])
+    const empty = index.templates.sync([], { now: Date.now() })
     expect(empty).toMatchObject({ removed: [], kept: ['a', 'b'] })
     expect(index.templates.tracked().map((t) => t.name)).toEqual(['a', 'b'])
     // A plan writes nothing.
     expect(index.templates.plan([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
     expect(index.templates.tracked()).toHaveLength(2)
-    expect(index.templates.sync([spec('a', 'acme/moved')])).toMatchObject({
+    expect(index.templates.sync([spec('a', 'acme/moved')], { now: Date.now() })).toMatchObject({
       updated: ['a'],
       removed: ['b'],
       kept: [],
     })
-    expect(index.templates.sync([spec('a', 'acme/moved'), spec('b', 'acme/other')])).toMatchObject({
+    expect(
+      index.templates.sync([spec('a', 'acme/moved'), spec('b', 'acme/other')], { now: Date.now() }),
+    ).toMatchObject({
       unchanged: ['a'],
       restored: ['b'],
     })
-    expect(index.templates.sync([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
+    expect(index.templates.sync([], { allowEmpty: true, now: Date.now() })).toMatchObject({
+      removed: ['a', 'b'],
+    })
     expect(index.templates.tracked()).toEqual([])
   })
 
   it('keeps hand-ingested templates out of manifest removal', () => {
     const index = freshIndex()
     index.templates.ensureLocal('local', { allow: ['**'], require: [] })
-    index.templates.sync([], { allowEmpty: true })
+    index.templates.sync([], { allowEmpty: true, now: Date.now() })
     expect(index.templates.get('local')?.removedAt).toBeNull()
     expect(index.templates.get('local')?.repo).toBeNull()
   })
@@ -201,7 +207,7 @@ describe('templates', () => {
 describe('versions', () => {
   it('keeps one row per (template, commit); a retry updates it, a failure never downgrades ready', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     const commit = 'c'.repeat(40)
     const failed = index.versions.record({
       template: 'a',
@@ -240,7 +246,7 @@ describe('versions', () => {
 
   it('refuses a ready row without a digest and a digest on a rejected row', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     expect(() =>
       index.versions.record({ template: 'a', commit: 'x', status: 'ready', source: 'cli' }),
     ).toThrow()
@@ -257,7 +263,7 @@ describe('versions', () => {
 
   it('records the entry a rejection names, capped at 1024 code points', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     const record = (commit: string, reasonEntry: string | null) =>
       index.versions.get(
         index.versions.record({
@@ -280,7 +286,7 @@ describe('versions', () => {
 
   it('lists newest first', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     for (const c of ['1', '2', '3']) {
       index.versions.record({
         template: 'a',

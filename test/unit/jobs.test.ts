@@ -118,6 +118,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       concurrency: 2,
       run: async (job) => {
         active++
@@ -142,6 +143,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       maxAttempts: 3,
       backoffBaseMs: 10,
       run: async (job: JobRow) => {
@@ -165,6 +167,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       isPermanent: () => true,
       run: async () => {
         runs++
@@ -182,6 +185,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       run: () => new Promise((r) => setTimeout(() => r({ ok: 1 }), 50)),
     })
     const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
@@ -195,6 +199,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       run: (_job, signal) =>
         new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     })

@@ -25,7 +25,7 @@ describe('orphan blobs at start-up', () => {
     rt.index.transaction(() => rt.index.bundles.insert(indexed.digest, indexed.size, []))
     await age(orphan.digest, 60 * 60_000)
     await age(indexed.digest, 60 * 60_000)
-    const report = await removeOrphanBlobs(rt.index, rt.store)
+    const report = await removeOrphanBlobs(rt.index, rt.store, { now: rt.now() })
     expect(report).toMatchObject({ checked: 3, removed: [orphan.digest], freedBytes: orphan.size })
     expect(await rt.store.has(orphan.digest)).toBeNull()
     expect(await rt.store.has(young.digest)).not.toBeNull()
