@@ -50,31 +50,72 @@ export const REJECT_CODES = [
 ] as const
 export type RejectCode = (typeof REJECT_CODES)[number]
 
-/** Operational error codes (not about archive content). */
-export const ERROR_CODES = [
+/**
+ * The operational codes an HTTP answer can carry, and the one code → status table: services throw
+ * codes, only this table chooses statuses. A code absent here is 500, and the HTTP edge never
+ * shows such an error's message.
+ */
+const STATUS = {
+  // The request's shape, auth and routing
+  BAD_REQUEST: 400,
+  MALFORMED_JSON: 400,
+  INVALID_PAYLOAD: 400,
+  UNSUPPORTED_MEDIA_TYPE: 400,
+  INVALID_DIGEST: 400,
+  UNAUTHORIZED: 401,
+  URL_EXPIRED: 403,
+  URL_SIGNATURE_INVALID: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_TEMPLATE: 404,
+  ENOTFOUND: 404, // no such blob
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  HOST_NOT_ALLOWED: 421,
+  TOO_MANY_ATTEMPTS: 429,
+  // Admin actions the state refuses
+  NOT_A_READY_VERSION: 409,
+  BUNDLE_EVICTED: 409,
+  NOT_REFRESHABLE: 409,
+  TEMPLATE_TRACKED: 409,
+  TEMPLATE_BUSY: 409,
+  PINNED_BY_MANIFEST: 409,
+  // The service's own faults
+  BUNDLE_CORRUPT: 500,
+  INTERNAL: 500, // an unexpected error (details in the log only)
+  // Talking to Gitea: a job's error, or a 502 to an admin action that needed Gitea
+  FETCH_OFF: 502, // no GITEA_BASE_URL / GITEA_TOKEN configured
+  GITEA_UNAVAILABLE: 502, // network error, timeout, 5xx or 429 after the retries
+  GITEA_ARCHIVE_TIMEOUT: 502, // Gitea did not start sending an archive within ARCHIVE_WAIT_MS (generating)
+  GITEA_NOT_FOUND: 502, // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)
+  GITEA_TOKEN_REJECTED: 502, // 401: GITEA_TOKEN is invalid, revoked or expired (Gitea checks it first)
+  GITEA_FORBIDDEN: 502, // 403: the token lacks read:repository, or is public-only on a private repo
+  GITEA_REPO_MOVED: 502, // 301/307/308 to another repository's API path: renamed or transferred
+  GITEA_REFUSED: 502, // any other 4xx, or a redirect that is neither a rename nor an archive: never retried
+  GITEA_BAD_RESPONSE: 502, // a 200 whose body is not what the API documents
+  // What is not there yet, or switched off
+  NOT_READY: 503,
+  WEBHOOK_DISABLED: 503,
+  ADMIN_DISABLED: 503,
+  URLS_DISABLED: 503,
+} as const satisfies Record<string, number>
+type StatusCode = keyof typeof STATUS
+
+/**
+ * Operational codes without a row in the status table: a command's, a job's, a client check's, or
+ * one its route answers itself (CSRF_REJECTED, a 403 page).
+ */
+const UNANSWERED_CODES = [
   'EINTEGRITY', // stored bytes do not hash to their digest
   'EBADSIZE', // stored bytes are not the expected size
-  'ENOTFOUND', // no such blob
   'CONFIG_INVALID',
   'DB_TOO_NEW', // the index was written by a newer version of the code
   'DATA_DIR_UNUSABLE', // ASSET_CACHE_DATA_DIR cannot be created, read or written
   'LISTEN_FAILED', // ASSET_CACHE_HOST/PORT (or the metrics listener's) cannot be listened on
   'INPUT_UNREADABLE', // a file named on the command line cannot be read
   'DB_OUTDATED', // the index needs `asset-cache migrate` before a read-only command can read it
-  'INVALID_DIGEST',
-  'UNKNOWN_TEMPLATE',
   'UNTRACKED_TEMPLATE', // ingest into a name the manifest does not track, without --untracked
   'INVALID_ARGUMENT', // a command-line argument that cannot be used (named in the message)
-  // Talking to Gitea
-  'FETCH_OFF', // no GITEA_BASE_URL / GITEA_TOKEN configured
-  'GITEA_NOT_FOUND', // 404: no such repo, ref or commit, or the token has no access (Gitea hides which)
-  'GITEA_TOKEN_REJECTED', // 401: GITEA_TOKEN is invalid, revoked or expired (Gitea checks it first)
-  'GITEA_FORBIDDEN', // 403: the token lacks read:repository, or is public-only on a private repo
-  'GITEA_REPO_MOVED', // 301/307/308 to another repository's API path: renamed or transferred
-  'GITEA_REFUSED', // any other 4xx, or a redirect that is neither a rename nor an archive: never retried
-  'GITEA_UNAVAILABLE', // network error, timeout, 5xx or 429 after the retries
-  'GITEA_ARCHIVE_TIMEOUT', // Gitea did not start sending an archive within ARCHIVE_WAIT_MS (generating)
-  'GITEA_BAD_RESPONSE', // a 200 whose body is not what the API documents
+  // The version history
   'BRANCH_DELETED', // a version-history entry: the tracked branch was deleted (a `delete` event)
   // Attestations (src/attest/verify.ts): why a bundle is refused by a client that trusts keys
   'ATTESTATION_MISSING', // the server has no attestation for the digest
@@ -93,34 +134,16 @@ export const ERROR_CODES = [
   'PUBLISH_DENIED', // 403: the credentials may not push to the repository
   'PUBLISH_REFUSED', // any other 4xx (name or manifest refused, …)
   'PUBLISH_BAD_RESPONSE', // an answer outside the distribution spec (no Location, no token, …)
-  'INTERNAL', // an unexpected error (details in the log only)
-  // At the HTTP edge: the request's shape, auth and routing
-  'BAD_REQUEST',
-  'MALFORMED_JSON',
-  'INVALID_PAYLOAD',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'UNAUTHORIZED',
-  'NOT_FOUND',
-  'PAYLOAD_TOO_LARGE',
-  'REQUEST_TIMEOUT',
-  'HOST_NOT_ALLOWED',
-  'WEBHOOK_DISABLED',
-  'NOT_READY',
-  'BUNDLE_CORRUPT',
-  'ADMIN_DISABLED',
+  // The admin UI's forms
   'CSRF_REJECTED',
-  'NOT_A_READY_VERSION',
-  'BUNDLE_EVICTED',
-  'NOT_REFRESHABLE',
-  'TEMPLATE_TRACKED',
-  'TEMPLATE_BUSY',
-  'PINNED_BY_MANIFEST',
-  'TOO_MANY_ATTEMPTS',
-  'URL_EXPIRED',
-  'URL_SIGNATURE_INVALID',
-  'URLS_DISABLED',
 ] as const
-export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Operational error codes (not about archive content). */
+export type ErrorCode = (typeof UNANSWERED_CODES)[number] | StatusCode
+export const ERROR_CODES: readonly ErrorCode[] = [
+  ...UNANSWERED_CODES,
+  ...(Object.keys(STATUS) as StatusCode[]),
+]
 
 /** Codes the provisioner client raises about the server or registry it talks to. */
 export const CLIENT_ERROR_CODES = [
@@ -140,49 +163,6 @@ export const CLIENT_ERROR_CODES = [
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 
-/**
- * The one code → HTTP status table. A code absent here is 500: the HTTP edge never shows such an
- * error's message. Services throw codes; only this table chooses statuses.
- */
-const STATUS: Partial<Record<ErrorCode | RejectCode, number>> = {
-  BAD_REQUEST: 400,
-  MALFORMED_JSON: 400,
-  INVALID_PAYLOAD: 400,
-  UNSUPPORTED_MEDIA_TYPE: 400,
-  INVALID_DIGEST: 400,
-  UNAUTHORIZED: 401,
-  URL_EXPIRED: 403,
-  URL_SIGNATURE_INVALID: 403,
-  NOT_FOUND: 404,
-  UNKNOWN_TEMPLATE: 404,
-  ENOTFOUND: 404,
-  REQUEST_TIMEOUT: 408,
-  NOT_A_READY_VERSION: 409,
-  BUNDLE_EVICTED: 409,
-  NOT_REFRESHABLE: 409,
-  TEMPLATE_TRACKED: 409,
-  TEMPLATE_BUSY: 409,
-  PINNED_BY_MANIFEST: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  HOST_NOT_ALLOWED: 421,
-  TOO_MANY_ATTEMPTS: 429,
-  BUNDLE_CORRUPT: 500,
-  INTERNAL: 500,
-  FETCH_OFF: 502,
-  GITEA_UNAVAILABLE: 502,
-  GITEA_ARCHIVE_TIMEOUT: 502,
-  GITEA_NOT_FOUND: 502,
-  GITEA_TOKEN_REJECTED: 502,
-  GITEA_FORBIDDEN: 502,
-  GITEA_REPO_MOVED: 502,
-  GITEA_REFUSED: 502,
-  GITEA_BAD_RESPONSE: 502,
-  NOT_READY: 503,
-  WEBHOOK_DISABLED: 503,
-  ADMIN_DISABLED: 503,
-  URLS_DISABLED: 503,
-}
-
 /** The table's rows, for the docs test: every code a status is chosen for. */
 export function statusTable(): [string, number][] {
   return Object.entries(STATUS) as [string, number][]
@@ -190,7 +170,7 @@ export function statusTable(): [string, number][] {
 
 /** The HTTP status for a code (500 for one the table does not name). */
 export function statusOf(code: string): number {
-  return STATUS[code as ErrorCode] ?? 500
+  return Object.hasOwn(STATUS, code) ? STATUS[code as StatusCode] : 500
 }
 
 /** Base class: a stable code, a human message and machine-readable context. */

@@ -15,7 +15,7 @@ export interface ScrapeSource {
   index: Index
   config: Pick<Config, 'storeBudgetBytes'>
   hotCacheBytes?: () => number
-  now?: () => number
+  now: () => number
 }
 
 export interface Metrics {
@@ -132,7 +132,7 @@ export function createMetrics(): Metrics {
     [],
     (g) => {
       const index = openIndex()
-      if (index) g.set(index.status.reconcileLagSeconds((source?.now ?? Date.now)()))
+      if (index && source) g.set(index.status.reconcileLagSeconds(source.now()))
     },
   )
   gauge(

@@ -14,6 +14,8 @@ export interface Runtime {
   store: ContentStore
   /** Where the validator spools kept files: inside the data dir, so renames stay on one filesystem. */
   spoolDir: string
+  /** The clock every command and the server run on. */
+  now: () => number
   close(): void
 }
 
@@ -34,6 +36,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     index,
     store,
     spoolDir: join(config.dataDir, 'tmp'),
+    now: Date.now,
     close: () => index.close(),
   }
 }

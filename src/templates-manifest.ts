@@ -1,14 +1,18 @@
 // Applying the templates manifest to the index: what `serve` does at start-up and
 // `asset-cache templates sync` does on demand. Nothing else changes the tracked set.
-import type { Config } from './config.js'
-import type { Index, SyncPlan } from './db/index.js'
+import type { SyncPlan } from './db/index.js'
 import type { Logger } from './log.js'
+import type { Runtime } from './runtime.js'
 
 /**
  * Applies ASSET_CACHE_TEMPLATES, if set. With none set, the index keeps tracking what it tracks
  * (the manifest applied last); an empty manifest removes nothing (see db/template-sync.ts).
  */
-export function applyManifest(index: Index, config: Config, logger: Logger): SyncPlan | null {
+export function applyManifest(
+  rt: Pick<Runtime, 'index' | 'config' | 'now'>,
+  logger: Logger,
+): SyncPlan | null {
+  const { index, config } = rt
   if (config.templatesFile === null) {
     const tracked = index.templates.tracked().map((t) => t.name)
     if (tracked.length > 0) {
@@ -19,7 +23,7 @@ export function applyManifest(index: Index, config: Config, logger: Logger): Syn
     }
     return null
   }
-  const plan = index.templates.sync(config.templates)
+  const plan = index.templates.sync(config.templates, { now: rt.now() })
   if (plan.kept.length > 0) {
     logger.warn(
       { file: config.templatesFile, kept: plan.kept },

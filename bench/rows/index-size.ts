@@ -29,9 +29,10 @@ const hex = (text: string) => createHash('sha256').update(text).digest('hex')
 export function seedIndex(dataDir: string, count: number): void {
   const index = openIndex(join(dataDir, 'index.db'))
   try {
-    index.templates.sync([
-      { name: TEMPLATE, repo: REPO, ref: 'main', allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE },
-    ])
+    index.templates.sync(
+      [{ name: TEMPLATE, repo: REPO, ref: 'main', allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE }],
+      { now: Date.now() },
+    )
     const db = index.db
     const bundle = db.prepare(
       'INSERT INTO bundles (digest, size, file_count, created_at) VALUES (?, ?, ?, ?)',

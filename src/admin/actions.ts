@@ -4,6 +4,7 @@
 // half-done change.
 
 import { collectGarbage, type GcReport } from '../cache/gc.js'
+import type { MaintenanceDeps } from '../cache/maintenance-deps.js'
 import { activeTemplate } from '../cache/resolve.js'
 import { type VerifyRepairReport, verifyAndRepair } from '../cache/verify.js'
 import type { Config } from '../config.js'
@@ -11,12 +12,9 @@ import type { Index, JobRow, TemplateRow } from '../db/index.js'
 import { digestHex } from '../digest.js'
 import { AppError, unknownTemplate } from '../errors.js'
 import type { Metrics } from '../metrics.js'
-import type { ContentStore } from '../store/index.js'
 
-export interface AdminDeps {
+export interface AdminDeps extends MaintenanceDeps {
   config: Config
-  index: Index
-  store: ContentStore
   onEnqueued?: (job: JobRow) => void
   /** Told when a bundle leaves service (GC or quarantine): the hot cache drops it. */
   onWithdrawn?: (digest: string) => void
@@ -40,7 +38,7 @@ export function refreshTemplate(
   if (!t.repo) {
     throw new AppError('NOT_REFRESHABLE', `template ${name} has no repository to fetch from`)
   }
-  const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force })
+  const result = deps.index.jobs.enqueue({ template: name, trigger: 'admin', force }, deps.now())
   if (result.created) deps.onEnqueued?.(result.job)
   return result
 }
@@ -78,13 +76,13 @@ export function pinTemplate(deps: AdminDeps, name: string, digest: string): void
     if (!index.bundles.get(digest)) {
       throw new AppError('BUNDLE_EVICTED', `the bundle ${digest} is no longer stored`)
     }
-    index.templates.setPin(name, digest)
+    index.templates.setPin(name, digest, deps.now())
   })
 }
 
 export function unpinTemplate(deps: AdminDeps, name: string): void {
   notManifestPinned(knownTemplate(deps.index, name))
-  deps.index.templates.setPin(name, null)
+  deps.index.templates.setPin(name, null, deps.now())
 }
 
 /** What forgetting removed: the template's versions and jobs (its bundles wait for GC). */

@@ -1,7 +1,12 @@
 // Read models for admins, shared by the admin API and the admin UI: what every template serves,
 // since when, from which commit and delivery, and why the last push was rejected.
 
-import { type Resolved, resolveTemplate } from '../cache/resolve.js'
+import {
+  type Resolved,
+  resolveTemplate,
+  type VersionSummary,
+  versionSummary,
+} from '../cache/resolve.js'
 import type { Config } from '../config.js'
 import {
   BRANCH_DELETED,
@@ -30,28 +35,16 @@ export interface AdminReadDeps {
  */
 export type TemplateHealth = 'ready' | 'stale' | 'pending' | 'failing'
 
-export interface VersionView {
+export interface VersionView extends VersionSummary {
   id: number
-  commit: string | null
-  digest: string | null
-  status: VersionRow['status']
-  reasonCode: string | null
-  reasonDetail: string | null
-  /** The archive entry a rejection names (hostile text). */
-  reasonEntry: string | null
   source: VersionRow['source']
   jobId: number | null
   deliveryId: string | null
-  createdAt: number
-  readyAt: number | null
   compressedBytes: number | null
   unpackedBytes: number | null
-  bundleBytes: number | null
   entryCount: number | null
-  fileCount: number | null
   skippedCount: number | null
   durationMs: number | null
-  current: boolean
   pinned: boolean
   /** A ready version whose bundle GC has removed (history only). */
   evicted: boolean
@@ -154,25 +147,15 @@ function versionView(
   const url = repoUrl(deps.config, t)
   return {
     id: v.id,
-    commit: v.commit,
-    digest: v.digest,
-    status: v.status,
-    reasonCode: v.reasonCode,
-    reasonDetail: v.reasonDetail,
-    reasonEntry: v.reasonEntry,
+    ...versionSummary(v, t.currentVersionId),
     source: v.source,
     jobId: v.jobId,
     deliveryId: v.deliveryId,
-    createdAt: v.createdAt,
-    readyAt: v.readyAt,
     compressedBytes: v.compressedBytes,
     unpackedBytes: v.unpackedBytes,
-    bundleBytes: v.bundleBytes,
     entryCount: v.entryCount,
-    fileCount: v.fileCount,
     skippedCount: v.skippedCount,
     durationMs: v.durationMs,
-    current: v.id === t.currentVersionId,
     pinned: v.id === servedId && (t.pinnedDigest !== null || t.manifestPin !== null),
     evicted: v.digest !== null && deps.index.bundles.get(v.digest) === null,
     commitUrl: url && v.commit ? `${url}/commit/${v.commit}` : null,

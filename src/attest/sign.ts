@@ -70,12 +70,11 @@ export interface AttesterOptions {
   key: SigningKey
   logger: Logger
   counter?: Counter<'outcome'>
-  now?: () => number
+  now: () => number
 }
 
 export function createAttester(options: AttesterOptions): Attester {
-  const { index, key, logger, counter } = options
-  const now = options.now ?? Date.now
+  const { index, key, logger, counter, now } = options
   return {
     attest(versionId) {
       try {

@@ -7,6 +7,7 @@
 // `deliveries`, GC also prunes webhook delivery records past their retention age or row cap.
 import type { Index } from '../db/index.js'
 import type { ContentStore } from '../store/index.js'
+import type { MaintenanceDeps } from './maintenance-deps.js'
 import { type MaintenanceStep, runStep } from './steps.js'
 
 export interface GcOptions {
@@ -19,7 +20,7 @@ export interface GcOptions {
   /** Told after each bundle is gone (the server drops it from its hot cache). */
   onRemoved?: (digest: string) => void
   /** Also prune delivery records (step `deliveries`): older than `retentionMs`, past `maxRows`. */
-  deliveries?: { retentionMs: number; maxRows: number; now?: number }
+  deliveries?: { retentionMs: number; maxRows: number }
 }
 
 export interface GcRemoved {
@@ -43,10 +44,7 @@ export interface GcReport {
   steps: MaintenanceStep[]
 }
 
-export async function collectGarbage(
-  deps: { index: Index; store: ContentStore },
-  options: GcOptions,
-): Promise<GcReport> {
+export async function collectGarbage(deps: MaintenanceDeps, options: GcOptions): Promise<GcReport> {
   const { index, store } = deps
   const keep = options.keepVersions
   const dryRun = options.dryRun ?? false
@@ -106,7 +104,7 @@ export async function collectGarbage(
   if (deliveries) {
     await step('deliveries', async () =>
       index.deliveries.prune({
-        olderThan: (deliveries.now ?? Date.now()) - deliveries.retentionMs,
+        olderThan: deps.now() - deliveries.retentionMs,
         maxRows: deliveries.maxRows,
         dryRun,
       }),

@@ -16,7 +16,7 @@ export interface IngestDeps {
   limits?: Partial<BundleLimits>
   /** GITEA_ARCHIVE_PREFIX: archives carry a top-level directory (default true). */
   archivePrefix?: boolean
-  now?: () => number
+  now: () => number
   /** Signs each version that becomes ready (ASSET_CACHE_SIGNING_KEY); never fails the ingest. */
   attester?: Attester | null
 }
@@ -68,7 +68,7 @@ export type IngestResult =
     }
 
 export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<IngestResult> {
-  const now = deps.now ?? Date.now
+  const { now } = deps
   const started = now()
   const template = req.template.name
   const phaseStarted = performance.now()

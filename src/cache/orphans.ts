@@ -14,10 +14,10 @@ export interface OrphanReport {
 export async function removeOrphanBlobs(
   index: Index,
   store: ContentStore,
-  options: { minAgeMs?: number; now?: number } = {},
+  options: { minAgeMs?: number; now: number },
 ): Promise<OrphanReport> {
   const minAgeMs = options.minAgeMs ?? 10 * 60_000
-  const now = options.now ?? Date.now()
+  const { now } = options
   const report: OrphanReport = { checked: 0, removed: [], freedBytes: 0 }
   for await (const blob of store.list()) {
     report.checked++

@@ -15,6 +15,39 @@ export interface Resolved {
   pinnedBy: 'manifest' | 'admin' | null
 }
 
+/** What anyone who may resolve a template sees of one of its versions. */
+export interface VersionSummary {
+  commit: string | null
+  digest: string | null
+  status: VersionRow['status']
+  reasonCode: string | null
+  reasonDetail: string | null
+  /** The archive entry a rejection names (hostile text). */
+  reasonEntry: string | null
+  createdAt: number
+  readyAt: number | null
+  fileCount: number | null
+  bundleBytes: number | null
+  /** Whether it is the version `currentId` names (the served one, or the branch head's). */
+  current: boolean
+}
+
+export function versionSummary(v: VersionRow, currentId: number | null): VersionSummary {
+  return {
+    commit: v.commit,
+    digest: v.digest,
+    status: v.status,
+    reasonCode: v.reasonCode,
+    reasonDetail: v.reasonDetail,
+    reasonEntry: v.reasonEntry,
+    createdAt: v.createdAt,
+    readyAt: v.readyAt,
+    fileCount: v.fileCount,
+    bundleBytes: v.bundleBytes,
+    current: v.id === currentId,
+  }
+}
+
 /** A manifest pin that is a digest (the other kind is a commit id). */
 export const isDigestPin = (pin: string): boolean => pin.startsWith('sha256:')
 

@@ -4,7 +4,8 @@
 // and POST /v1/admin/verify.
 import type { Index, JobRow } from '../db/index.js'
 import { templatesServing } from '../db/serving.js'
-import type { ContentStore, VerifyReport } from '../store/index.js'
+import type { VerifyReport } from '../store/index.js'
+import type { MaintenanceDeps } from './maintenance-deps.js'
 
 export interface VerifyRepairOptions {
   /** Quarantine corrupt blobs and re-queue their templates. */
@@ -20,7 +21,7 @@ export interface VerifyRepairReport extends VerifyReport {
 }
 
 export async function verifyAndRepair(
-  deps: { index: Index; store: ContentStore },
+  deps: MaintenanceDeps,
   options: VerifyRepairOptions,
 ): Promise<VerifyRepairReport> {
   const { index, store } = deps
@@ -29,13 +30,13 @@ export async function verifyAndRepair(
   const report = await store.verify({ expectedSizes, quarantine: options.repair })
   // Indexed bundles absent from the store come back as ENOTFOUND among the corrupt ones.
   const corrupt = new Set(report.corrupt.map((c) => c.digest))
-  const now = Date.now()
+  const now = deps.now()
   for (const b of bundles) if (!corrupt.has(b.digest)) index.bundles.markVerified(b.digest, now)
   const requeued = new Set<string>()
   if (options.repair) {
     for (const digest of corrupt) {
       options.onWithdrawn?.(digest)
-      for (const t of requeueServing(index, digest, options.onEnqueued)) requeued.add(t)
+      for (const t of requeueServing(index, digest, now, options.onEnqueued)) requeued.add(t)
     }
   }
   return { ...report, requeued: [...requeued].sort() }
@@ -45,11 +46,12 @@ export async function verifyAndRepair(
 export function requeueServing(
   index: Index,
   digest: string,
+  now: number,
   onEnqueued?: (job: JobRow) => void,
 ): string[] {
   const names = templatesServing(index, digest)
   for (const template of names) {
-    const { job, created } = index.jobs.enqueue({ template, trigger: 'admin', force: true })
+    const { job, created } = index.jobs.enqueue({ template, trigger: 'admin', force: true }, now)
     if (created) onEnqueued?.(job)
   }
   return names

@@ -12,6 +12,8 @@ export interface Withdrawal {
   logger: Logger
   /** Evicts the digest from an in-memory cache of bundle bytes. */
   evict: (digest: string) => void
+  /** Stamps the refresh jobs the withdrawal queues. */
+  now: () => number
   onEnqueued?: (job: JobRow) => void
 }
 
@@ -28,7 +30,7 @@ export async function withdrawCorrupt(w: Withdrawal, digest: string, err: unknow
     w.logger.error({ digest, err: qerr }, 'could not quarantine a corrupt bundle')
   }
   try {
-    requeueServing(w.index, digest, w.onEnqueued)
+    requeueServing(w.index, digest, w.now(), w.onEnqueued)
   } catch (qerr) {
     w.logger.error({ digest, err: qerr }, 'could not queue a refresh for a corrupt bundle')
   }

@@ -47,7 +47,7 @@ export function attestationSignCommand(
   const pending = rt.index.attestations.unsigned(key.keyid, template)
   const signed: { template: string; versionId: number }[] = []
   for (const v of pending) {
-    if (signVersion(rt.index, key, v.versionId, Date.now()) === 'signed') signed.push(v)
+    if (signVersion(rt.index, key, v.versionId, rt.now()) === 'signed') signed.push(v)
   }
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ keyid: key.keyid, signed })}\n`)

@@ -74,7 +74,7 @@ export function shortSha(sha: string | null): string {
 }
 
 /** `3m ago`-style age. */
-export function age(ms: number | null, now = Date.now()): string {
+export function age(ms: number | null, now: number): string {
   if (ms === null) return '-'
   const s = Math.max(0, Math.round((now - ms) / 1000))
   if (s < 60) return `${s}s ago`

@@ -56,7 +56,7 @@ function ingestTarget(rt: Runtime, opts: IngestCliOptions): TemplateRow {
   }
   return (
     existing ??
-    index.templates.ensureLocal(name, { allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE })
+    index.templates.ensureLocal(name, { allow: DEFAULT_ALLOW, require: DEFAULT_REQUIRE }, rt.now())
   )
 }
 
@@ -113,12 +113,14 @@ export async function ingestCommand(
       spoolDir: rt.spoolDir,
       limits: rt.config.limits,
       archivePrefix: rt.config.archivePrefix,
+      now: rt.now,
       attester: rt.config.signingKey
         ? createAttester({
             index: rt.index,
             key: rt.config.signingKey,
             // A signing failure is reported on stderr: stdout carries the digest alone.
             logger: createLogger('warn', pino.destination({ fd: 2, sync: true })),
+            now: rt.now,
           })
         : null,
     },

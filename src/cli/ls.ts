@@ -15,6 +15,8 @@ export function lsCommand(
   name: string | undefined,
   opts: { json?: boolean },
 ): number {
+  // The command's clock: ages are measured from when it runs.
+  const now = Date.now()
   if (name === undefined) {
     const views = listTemplates(deps)
     if (opts.json) {
@@ -32,7 +34,7 @@ export function lsCommand(
         t.health + (t.branchDeleted ? ' (branch deleted)' : ''),
         shortSha(t.commit),
         shortDigest(t.digest),
-        age(t.since),
+        age(t.since, now),
         t.lastError ? printable(`${t.lastError.code}: ${t.lastError.detail ?? ''}`, 120) : '-',
       ])
     }
@@ -67,7 +69,7 @@ export function lsCommand(
       shortDigest(v.digest),
       v.fileCount === null ? '-' : String(v.fileCount),
       v.bundleBytes === null ? '-' : String(v.bundleBytes),
-      age(v.readyAt ?? v.createdAt),
+      age(v.readyAt ?? v.createdAt, now),
       v.reasonCode ? reason(v.reasonCode, v.reasonDetail, v.reasonEntry) : '',
     ])
   }

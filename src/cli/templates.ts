@@ -40,7 +40,7 @@ export function templatesSyncCommand(config: Config, opts: TemplatesSyncOptions)
       throw dataDirError(config.dataDir, err)
     }
     try {
-      plan = index.templates.sync(config.templates, options)
+      plan = index.templates.sync(config.templates, { ...options, now: Date.now() })
     } finally {
       index.close()
     }

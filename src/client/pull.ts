@@ -83,6 +83,11 @@ async function pullWithin(
 ): Promise<PullResult> {
   const { into, onProgress, repair = false, trust = [], ...request } = options
   const state = await readState(into)
+  // With trusted keys, DIR's bundle is vouched for too: it may have been pulled without them.
+  const unchanged = async (digest: string): Promise<PullResult> => {
+    if (trust.length > 0) await verifiedOnServer(server, digest, template, trust, request)
+    return { status: 'unchanged', digest }
+  }
   let digest: string
   let template: string | null = null
   let commit: string | null = null
@@ -96,7 +101,7 @@ async function pullWithin(
     const etag = state?.template === target ? state.digest : undefined
     const resolved = await resolve(server, target, { ...request, etag })
     if (resolved.status === 'unchanged') {
-      if (!repair) return { status: 'unchanged', digest: resolved.digest }
+      if (!repair) return unchanged(resolved.digest)
       // 304: the server still serves what DIR records; fetch that bundle by its digest.
       digest = resolved.digest
       commit = state?.commit ?? null
@@ -107,7 +112,7 @@ async function pullWithin(
     }
   }
   const same = state?.digest === digest
-  if (same && !repair) return { status: 'unchanged', digest }
+  if (same && !repair) return unchanged(digest)
   if (trust.length > 0) await verifiedOnServer(server, digest, template, trust, request)
   const { body } = await download(server, digest, { ...request, size, onProgress })
   const result = await materialize(body, into, {

@@ -13,6 +13,21 @@ export const ALIASES: Record<string, string[]> = {
 
 const optionalText = z.string().min(1).optional()
 
+/**
+ * Text parsed by one of the modules that own its format, whose `{ error }` becomes the variable's
+ * message (the module words it; the schema only reports it).
+ */
+const parsedBy =
+  <T extends object>(parse: (text: string) => T | { error: string }) =>
+  (text: string, ctx: z.RefinementCtx): T => {
+    const parsed = parse(text)
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error })
+      return z.NEVER
+    }
+    return parsed
+  }
+
 /** A human unit (`5m`, `2GiB`) parsed to a positive number, with `example` in the error. */
 const humanUnit = (parse: (text: string) => number | null, example: string) => (fallback: string) =>
   z
@@ -114,26 +129,13 @@ export const envSchema = z.object({
     .default('info'),
   ASSET_CACHE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ASSET_CACHE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  ASSET_CACHE_PEERS: optionalText.transform((text, ctx) => {
-    if (text === undefined) return null
-    const parsed = parsePeers(text)
-    if ('error' in parsed) {
-      ctx.addIssue({ code: 'custom', message: parsed.error })
-      return z.NEVER
-    }
-    return parsed
-  }),
+  ASSET_CACHE_PEERS: optionalText.transform((text, ctx) =>
+    text === undefined ? null : parsedBy(parsePeers)(text, ctx),
+  ),
   ASSET_CACHE_OCI_PLATFORMS: z
     .string()
     .default('linux/amd64,linux/arm64')
-    .transform((text, ctx) => {
-      const parsed = parsePlatforms(text)
-      if ('error' in parsed) {
-        ctx.addIssue({ code: 'custom', message: parsed.error })
-        return z.NEVER
-      }
-      return parsed.platforms
-    }),
+    .transform((text, ctx) => parsedBy(parsePlatforms)(text, ctx).platforms),
   ASSET_CACHE_PUBLIC_URL: z
     .url({
       protocol: /^https?$/,
@@ -144,15 +146,9 @@ export const envSchema = z.object({
       return !url.username && !url.password && !url.search && !url.hash
     }, 'expected a base URL without credentials, query or fragment')
     .optional(),
-  ASSET_CACHE_OCI_PUBLISH: optionalText.transform((text, ctx) => {
-    if (text === undefined) return null
-    const target = parsePublishTarget(text)
-    if ('error' in target) {
-      ctx.addIssue({ code: 'custom', message: target.error })
-      return z.NEVER
-    }
-    return target
-  }),
+  ASSET_CACHE_OCI_PUBLISH: optionalText.transform((text, ctx) =>
+    text === undefined ? null : parsedBy(parsePublishTarget)(text, ctx),
+  ),
   ASSET_CACHE_OCI_PUBLISH_USER: optionalText,
   ASSET_CACHE_OCI_PUBLISH_PASSWORD: optionalText,
 })

@@ -41,6 +41,7 @@ export class AttestationQueries {
   readonly #newest
   readonly #newestOf
   readonly #has
+  readonly #signedAt
   readonly #unsigned
   readonly #unsignedOf
 
@@ -71,6 +72,9 @@ export class AttestationQueries {
     this.#has = db.prepare<[number, string, string], { one: number }>(
       'SELECT 1 AS one FROM attestations WHERE version_id = ? AND digest = ? AND keyid = ?',
     )
+    this.#signedAt = db.prepare<[number, string], { at: number | null }>(
+      'SELECT MAX(created_at) AS at FROM attestations WHERE version_id = ? AND digest = ?',
+    )
     const unsigned = `SELECT v.id AS versionId, v.template AS template FROM versions v
        WHERE v.status = 'ready' AND NOT EXISTS (
          SELECT 1 FROM attestations a
@@ -88,6 +92,11 @@ export class AttestationQueries {
 
   has(versionId: number, digest: string, keyid: string): boolean {
     return this.#has.get(versionId, digest, keyid) !== undefined
+  }
+
+  /** When version `versionId` (of bundle `digest`) was last signed, by any key; null: never. */
+  signedAt(versionId: number, digest: string): number | null {
+    return this.#signedAt.get(versionId, digest)?.at ?? null
   }
 
   /** Envelopes whose subject is `digest`, of ready versions that still build it, oldest first. */

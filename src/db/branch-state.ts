@@ -45,7 +45,7 @@ export class BranchStateQueries {
   }
 
   /** Records the deletion of `ref`; a second delete event while deleted records nothing new. */
-  markDeleted(template: string, ref: string, deliveryId: string | null, now = Date.now()): void {
+  markDeleted(template: string, ref: string, deliveryId: string | null, now: number): void {
     if (this.deleted(template)) return
     this.#insert.run({
       template,

@@ -77,7 +77,7 @@ export class BundleQueries {
   }
 
   /** Records a stored bundle and its manifest; a digest already known is left as it is. Call inside a transaction. */
-  insert(digest: string, size: number, files: BundleFile[], now = Date.now()): void {
+  insert(digest: string, size: number, files: BundleFile[], now: number): void {
     if (this.#insert.run(digest, size, files.length, now).changes === 0) return
     for (const f of files) this.#insertFile.run(digest, f.path, f.size, f.sha256, f.mode)
   }
@@ -86,11 +86,11 @@ export class BundleQueries {
     return this.#remove.run(digest).changes > 0
   }
 
-  markServed(digest: string, now = Date.now()): void {
+  markServed(digest: string, now: number): void {
     this.#served.run(now, digest)
   }
 
-  markVerified(digest: string, now = Date.now()): void {
+  markVerified(digest: string, now: number): void {
     this.#verified.run(now, digest)
   }
 }

@@ -153,7 +153,7 @@ export class DeliveryQueries {
   }
 
   /** Records a delivery, every text capped, and deletes the rows past the newest `maxRows`. */
-  record(d: DeliveryInput, now = Date.now()): number {
+  record(d: DeliveryInput, now: number): number {
     const repo = capped(d.repo, DELIVERY_TEXT_BYTES.repo)
     const { lastInsertRowid } = this.#insert.run(
       capped(d.deliveryId, DELIVERY_TEXT_BYTES.deliveryId),

@@ -223,17 +223,17 @@ export class JobQueries {
    * Queues a refresh of `template`, or joins the one already queued (a storm coalesces).
    * A running job does not absorb the request: its head was read before this push.
    */
-  enqueue(input: EnqueueInput, now = Date.now()): { job: JobRow; created: boolean } {
+  enqueue(input: EnqueueInput, now: number): { job: JobRow; created: boolean } {
     return this.#enqueue.immediate(input, now)
   }
 
   /** Takes the next runnable job (queued, due, its template not running) and marks it running. */
-  claim(now = Date.now()): JobRow | null {
+  claim(now: number): JobRow | null {
     const raw = this.#claim.get({ now })
     return raw ? toRow(raw) : null
   }
 
-  complete(id: number, outcome: unknown, now = Date.now()): void {
+  complete(id: number, outcome: unknown, now: number): void {
     this.#finish.run({
       id,
       state: 'done',
@@ -244,7 +244,7 @@ export class JobQueries {
     })
   }
 
-  fail(id: number, code: string, error: string, outcome: unknown = null, now = Date.now()): void {
+  fail(id: number, code: string, error: string, outcome: unknown = null, now: number): void {
     this.#finish.run({ id, state: 'failed', outcome: JSON.stringify(outcome), code, error, now })
   }
 
@@ -252,12 +252,12 @@ export class JobQueries {
    * Puts a failed running job back in the queue to run at `runAfter`. When another job for the
    * template was queued meanwhile, that one carries the retry (delayed as well) and this one ends failed.
    */
-  retry(id: number, runAfter: number, code: string, error: string, now = Date.now()): void {
+  retry(id: number, runAfter: number, code: string, error: string, now: number): void {
     this.#retry.immediate(id, runAfter, code, error, now)
   }
 
   /** At start-up: a job found running belonged to a process that died; it runs again. */
-  requeueRunning(now = Date.now()): number {
+  requeueRunning(now: number): number {
     return this.#db
       .transaction(() => {
         this.#supersedeRunning.run({ now })

@@ -124,8 +124,8 @@ export class TemplateQueries {
    * Makes the tracked set match the manifest: upsert each spec, mark the tracked ones it lacks
    * removed. An empty manifest removes nothing unless `allowEmpty` (see template-sync.ts).
    */
-  sync(specs: TemplateSpec[], options: SyncOptions & { now?: number } = {}): SyncPlan {
-    const now = options.now ?? Date.now()
+  sync(specs: TemplateSpec[], options: SyncOptions & { now: number }): SyncPlan {
+    const { now } = options
     return this.#db
       .transaction(() => {
         const plan = this.plan(specs, options)
@@ -150,7 +150,7 @@ export class TemplateQueries {
   ensureLocal(
     name: string,
     rules: { allow: string[]; require: string[] },
-    now = Date.now(),
+    now: number,
   ): TemplateRow {
     const existing = this.get(name)
     if (existing) return existing
@@ -179,12 +179,12 @@ export class TemplateQueries {
       .immediate()
   }
 
-  setCurrent(name: string, versionId: number, now = Date.now()): void {
+  setCurrent(name: string, versionId: number, now: number): void {
     this.#setCurrent.run(versionId, now, name)
   }
 
   /** Pins `name` to `digest`, or unpins it with null. Which digests are allowed is the caller's check. */
-  setPin(name: string, digest: string | null, now = Date.now()): void {
+  setPin(name: string, digest: string | null, now: number): void {
     this.#pin.run(digest, digest === null ? null : now, now, name)
   }
 }

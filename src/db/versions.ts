@@ -177,7 +177,7 @@ export class VersionQueries {
   }
 
   /** Records the outcome for (template, commit); returns the row id (the existing one on a retry). */
-  record(v: VersionInput, now = Date.now()): number {
+  record(v: VersionInput, now: number): number {
     const params = {
       template: v.template,
       commit: v.commit,

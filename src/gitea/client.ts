@@ -40,6 +40,8 @@ export interface GiteaClientOptions {
   /** A Retry-After longer than this is capped (Gitea behind a proxy can ask for hours). */
   maxRetryAfterMs?: number
   random?: () => number
+  /** The clock an HTTP-date Retry-After is measured against. */
+  now: () => number
   /** Called for every attempt's outcome (metrics, logs). */
   onAttempt?: (event: {
     route: 'branch' | 'archive'
@@ -224,7 +226,7 @@ export class GiteaClient {
     }
     this.noteError(status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx')
     res.body.resume().on('error', () => {})
-    throw statusError(route, status, res.headers, this.#base)
+    throw statusError(route, status, res.headers, this.#base, this.#opts.now())
   }
 }
 

@@ -16,11 +16,27 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
 
+/** Work retried with backoff until it has been tried `maxAttempts` times (jobs, status posts). */
+export interface RetryOptions {
+  /** Tries before the work is left failed. */
+  maxAttempts?: number
+  backoffBaseMs?: number
+  backoffMaxMs?: number
+  /** Random source in [0, 1) for the jitter. */
+  random?: () => number
+}
+
+/** backoffDelay() under `options`, their defaults filled in. */
+export function retryDelay(attempt: number, options: Required<RetryOptions>): number {
+  return backoffDelay(attempt, {
+    baseMs: options.backoffBaseMs,
+    maxMs: options.backoffMaxMs,
+    random: options.random,
+  })
+}
+
 /** Milliseconds to wait from a Retry-After value (delta-seconds or an HTTP-date), or null. */
-export function retryAfterMs(
-  value: string | string[] | undefined,
-  now = Date.now(),
-): number | null {
+export function retryAfterMs(value: string | string[] | undefined, now: number): number | null {
   const text = Array.isArray(value) ? value[0] : value
   if (!text) return null
   if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000

@@ -47,6 +47,7 @@ export function statusError(
   status: number,
   headers: IncomingHttpHeaders,
   base: URL,
+  now: number,
 ): GiteaError {
   const what = WHAT[route]
   const location = headers.location
@@ -84,7 +85,7 @@ export function statusError(
     return new GiteaError('GITEA_UNAVAILABLE', `${what}: HTTP ${status}`, {
       status,
       retryable: true,
-      retryAfterMs: retryAfterMs(headers['retry-after']),
+      retryAfterMs: retryAfterMs(headers['retry-after'], now),
     })
   }
   return new GiteaError('GITEA_REFUSED', `${what}: HTTP ${status}`, { status })

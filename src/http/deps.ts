@@ -10,10 +10,9 @@ import { BundleServing } from './fast-path/hot-cache.js'
 import { AdminAttempts } from './middleware/admin-attempts.js'
 
 export function appDeps(input: AppInput): AppDeps {
-  const now = input.now ?? Date.now
+  const { now } = input
   return {
     ...input,
-    now,
     metrics: input.metrics ?? createMetrics(),
     state: {
       serving: new BundleServing(input.index, input.logger, now),
@@ -32,6 +31,7 @@ export function adminDeps(deps: AppDeps, metrics = deps.metrics): AdminDeps {
     config: deps.config,
     index: deps.index,
     store: deps.store,
+    now: deps.now,
     ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
     ...(metrics ? { metrics } : {}),
     onWithdrawn: (digest) => deps.state.serving.cache.delete(digest),

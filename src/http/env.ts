@@ -15,7 +15,7 @@ import type { AdminSession } from './admin-ui/session-store.js'
 import type { BundleServing } from './fast-path/hot-cache.js'
 import type { AdminAttempts } from './middleware/admin-attempts.js'
 
-/** What an app is made from: appDeps() adds the clock's default, metrics and the app's state. */
+/** What an app is made from: appDeps() adds the metrics' default and the app's state. */
 export interface AppInput {
   config: Config
   index: Index
@@ -23,8 +23,8 @@ export interface AppInput {
   logger: Logger
   /** Called after a job is queued (wakes the worker pool). */
   onEnqueued?: (job: JobRow) => void
-  /** The clock (tests move it); default Date.now. */
-  now?: () => number
+  /** The clock (tests move it). */
+  now: () => number
   /** Prometheus metrics; default a fresh registry. */
   metrics?: Metrics
   /** ASSET_CACHE_PEERS: delivery fan-out and peer fill; absent or null without peers. */

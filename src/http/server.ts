@@ -79,17 +79,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
   checkReadExposure(config)
   const { logger } = options
   const runtime = await openRuntime(config)
-  const { index } = runtime
+  const { index, now } = runtime
   try {
-    applyManifest(index, config, logger)
+    applyManifest(runtime, logger)
   } catch (err) {
     runtime.close()
     throw err
   }
 
-  const requeued = index.jobs.requeueRunning()
+  const requeued = index.jobs.requeueRunning(now())
   if (requeued > 0) logger.warn({ requeued }, 'jobs found running at start-up were queued again')
-  const orphans = await removeOrphanBlobs(index, runtime.store)
+  const orphans = await removeOrphanBlobs(index, runtime.store, { now: now() })
   if (orphans.removed.length > 0) {
     logger.warn(
       { removed: orphans.removed, freedBytes: orphans.freedBytes },
@@ -107,16 +107,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ? new GiteaClient({
         baseUrl: config.gitea.baseUrl,
         token: config.gitea.token,
+        now,
         metrics,
         ...options.giteaTiming,
       })
     : null
   if (!gitea) logger.warn({ reason: config.fetchOff }, 'fetching is off; serving what is stored')
-  const statuses = statusPoster(config, index, logger, metrics)
+  const statuses = statusPoster(runtime, logger, metrics)
 
   const pool = new WorkerPool({
     index,
     logger,
+    now,
     concurrency: config.workers,
     ...(options.jobBackoffBaseMs !== undefined ? { backoffBaseMs: options.jobBackoffBaseMs } : {}),
     isPermanent: isPermanentRefreshError,
@@ -130,6 +132,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       limits: config.limits,
       archivePrefix: config.archivePrefix,
       logger,
+      now,
       metrics,
       attester: config.signingKey
         ? createAttester({
@@ -137,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
             key: config.signingKey,
             logger,
             counter: metrics.attestations(),
+            now,
           })
         : null,
       ...(options.onDownload ? { onDownload: options.onDownload } : {}),
@@ -148,6 +152,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     gitea,
     logger,
     intervalMs: config.reconcileIntervalMs,
+    now,
     onEnqueued: () => pool.notify(),
   })
 
@@ -159,6 +164,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     metrics: () => metrics.peers(),
     ownPort: () => ownPort,
+    now,
   })
   // Made once: the fast path, the app and scheduled GC share its hot cache.
   const deps = appDeps({
@@ -166,6 +172,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     index,
     store: runtime.store,
     logger,
+    now,
     onEnqueued: () => pool.notify(),
     metrics,
     peers,
@@ -207,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
         store: runtime.store,
         logger,
         metrics,
+        now,
         hot: deps.state.serving.cache,
         ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
         ...(options.publishPollMs !== undefined ? { pollMs: options.publishPollMs } : {}),

@@ -61,6 +61,7 @@ export async function downloadAndIngest(
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.archivePrefix === undefined ? {} : { archivePrefix: deps.archivePrefix }),
         attester: deps.attester ?? null,
+        now: deps.now,
       },
       {
         template,

@@ -17,6 +17,8 @@ export interface ReconcilerOptions {
   concurrency?: number
   onEnqueued?: (job: JobRow) => void
   random?: () => number
+  /** Stamps the refresh jobs a pass queues. */
+  now: () => number
 }
 
 export interface ReconcileReport {
@@ -78,7 +80,7 @@ export class Reconciler {
 
   async #pass(): Promise<ReconcileReport> {
     const { index, gitea, logger } = this.#o
-    const started = Date.now()
+    const started = performance.now()
     const report: ReconcileReport = {
       checked: 0,
       enqueued: [],
@@ -112,7 +114,10 @@ export class Reconciler {
             v !== null &&
             (v.status === 'rejected' || (v.status === 'ready' && t.currentVersionId === v.id))
           if (!settled) {
-            const { job, created } = index.jobs.enqueue({ template: t.name, trigger: 'reconcile' })
+            const { job, created } = index.jobs.enqueue(
+              { template: t.name, trigger: 'reconcile' },
+              this.#o.now(),
+            )
             if (created) report.enqueued.push(t.name)
             report.jobIds.push(job.id)
             this.#o.onEnqueued?.(job)
@@ -136,7 +141,7 @@ export class Reconciler {
     await Promise.all(
       Array.from({ length: Math.min(this.#o.concurrency ?? 4, templates.length) }, worker),
     )
-    report.ms = Date.now() - started
+    report.ms = Math.round(performance.now() - started)
     logger.info(
       {
         checked: report.checked,

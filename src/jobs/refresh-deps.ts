@@ -17,7 +17,7 @@ export interface RefreshDeps {
   /** GITEA_ARCHIVE_PREFIX (default true). */
   archivePrefix?: boolean
   logger: Logger
-  now?: () => number
+  now: () => number
   onDownload?: (template: string, commit: string) => void
   metrics?: Pick<Metrics, 'jobPhaseSeconds' | 'archiveBytesDownloaded'>
   /** Each verdict on a commit, and the start of its fetch (commit statuses). Must not throw. */

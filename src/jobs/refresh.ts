@@ -50,7 +50,7 @@ export function isPermanentRefreshError(err: unknown): boolean {
 }
 
 export function createRefresher(deps: RefreshDeps) {
-  const now = deps.now ?? Date.now
+  const { now } = deps
 
   return async function refresh(job: JobRow, signal: AbortSignal): Promise<RefreshOutcome> {
     const template = deps.index.templates.get(job.template)
@@ -190,7 +190,14 @@ export function createRefresher(deps: RefreshDeps) {
       if (err instanceof GiteaError && !signal.aborted) {
         // The download failed after its retries: record it; the next reconcile tries again.
         recordFailed(err.code, err.message)
-        deps.onVerdict?.(template, head, { kind: 'failed', code: err.code })
+      }
+      // Our own failure (a full disk, a bug) ends this run too: the author sees an error, not a
+      // pending status forever; the job's next run posts pending again. A shutdown says nothing.
+      if (!signal.aborted) {
+        deps.onVerdict?.(template, head, {
+          kind: 'failed',
+          code: err instanceof AppError ? err.code : 'INTERNAL',
+        })
       }
       throw err
     }

@@ -3,24 +3,20 @@
 
 import type { Index, JobRow } from '../db/index.js'
 import { AppError } from '../errors.js'
-import { backoffDelay } from '../gitea/retry.js'
+import { type RetryOptions, retryDelay } from '../gitea/retry.js'
 import type { Logger } from '../log.js'
 
 export type JobRunner = (job: JobRow, signal: AbortSignal) => Promise<unknown>
 
-export interface WorkerPoolOptions {
+/** `maxAttempts` counts runs per job; a job left failed is queued again by the next reconcile. */
+export interface WorkerPoolOptions extends RetryOptions {
   index: Index
   run: JobRunner
   logger: Logger
+  now: () => number
   concurrency?: number
-  /** Runs per job before it is left failed (the next reconcile queues the template again). */
-  maxAttempts?: number
-  backoffBaseMs?: number
-  backoffMaxMs?: number
   /** Longest sleep between two looks at the queue when nothing woke the pool. */
   idlePollMs?: number
-  now?: () => number
-  random?: () => number
   /** Errors that retrying cannot fix (e.g. a 404): the job fails at once. */
   isPermanent?: (err: unknown) => boolean
   /** After each run and the pool's decision: done, failed for good, or queued again. */
@@ -50,7 +46,6 @@ export class WorkerPool {
       backoffBaseMs: 2_000,
       backoffMaxMs: 5 * 60_000,
       idlePollMs: 1_000,
-      now: Date.now,
       random: Math.random,
       ...options,
     }
@@ -146,11 +141,7 @@ export class WorkerPool {
         log.warn({ code, error: message, attempts: job.attempts }, 'job failed')
         settled('failed')
       } else {
-        const delay = backoffDelay(job.attempts, {
-          baseMs: this.#o.backoffBaseMs,
-          maxMs: this.#o.backoffMaxMs,
-          random: this.#o.random,
-        })
+        const delay = retryDelay(job.attempts, this.#o)
         index.jobs.retry(job.id, this.#o.now() + delay, code, message, this.#o.now())
         log.warn({ code, error: message, retryInMs: delay }, 'job failed; will retry')
         settled('retry')

@@ -7,6 +7,8 @@
 // (db/publish.ts); a failed version is tried again after a backoff that doubles up to a bound.
 // A bundle that cannot be read from the store fails its version with the store's code (ENOTFOUND,
 // EINTEGRITY, EBADSIZE) and the pass goes on; a corrupt one is withdrawn as a bundle read would.
+// A signed version's attestation referrers go with its image (push-referrers.ts); one signed
+// after its last push (signing runs after the ingest, or later from the CLI) is pushed again.
 import { withdrawCorrupt } from '../cache/withdraw.js'
 import type { Config } from '../config.js'
 import type { Index, JobRow, TemplateRow, VersionRow } from '../db/index.js'
@@ -18,8 +20,10 @@ import { buildImage, type Image, sourceOf } from './image.js'
 import { commitTag } from './naming.js'
 import { type OciPublishConfig, publishedRepository } from './publish-target.js'
 import { pushImage, pushTag } from './push-image.js'
+import { pushReferrers } from './push-referrers.js'
 import { PushSession } from './push-session.js'
-import { RepositoryViews, VERSIONS_TAGGED } from './repository-views.js'
+import type { ImageReferrer } from './referrers.js'
+import { RepositoryViews, referrersOf, VERSIONS_TAGGED } from './repository-views.js'
 
 export interface PublisherDeps {
   config: Pick<Config, 'oci'> & { ociPublish: OciPublishConfig }
@@ -31,7 +35,7 @@ export interface PublisherDeps {
   onEnqueued?: (job: JobRow) => void
   /** The in-memory copies of bundles, if any: a withdrawn one is dropped. */
   hot?: { delete(digest: string): unknown }
-  now?: () => number
+  now: () => number
   /** How often the index is looked at for changes and due retries (default 1 s). */
   pollMs?: number
 }
@@ -61,7 +65,7 @@ export class Publisher {
   }
 
   #now(): number {
-    return (this.#deps.now ?? Date.now)()
+    return this.#deps.now()
   }
 
   start(): void {
@@ -130,18 +134,26 @@ export class Publisher {
     })
   }
 
-  #push(
+  async #push(
     session: PushSession,
     repository: string,
     template: TemplateRow,
     image: Image,
+    referrers: readonly ImageReferrer[] = [],
   ): Promise<void> {
     const { index, store, config } = this.#deps
     const key = config.ociPublish.target.key
     const from = index.publish.mountSource(key, image.layer.digest, template.name)
     const mountFrom = from === null ? null : publishedRepository(config.ociPublish.target, from)
     const layer = () => store.get(image.layer.digest, image.layer.size)
-    return pushImage(session, repository, image, layer, mountFrom)
+    await pushImage(session, repository, image, layer, mountFrom)
+    await pushReferrers(session, repository, referrers)
+  }
+
+  /** Whether `version` was signed at or after `publishedAt` (its last push may lack that). */
+  #signedSince(version: VersionRow, publishedAt: number | null): boolean {
+    const signedAt = this.#deps.index.attestations.signedAt(version.id, version.digest!)
+    return signedAt !== null && (publishedAt === null || signedAt >= publishedAt)
   }
 
   /** Publishes the versions and tags of `template`; false when the registry is unreachable. */
@@ -170,7 +182,7 @@ export class Publisher {
           : this.#image(template, version.digest, version.commit)
       if (!image) continue
       const state = index.publish.state(version.id, key)
-      if (state?.status === 'published') {
+      if (state?.status === 'published' && !this.#signedSince(version, state.publishedAt)) {
         present.add(image.index.digest)
         continue
       }
@@ -181,9 +193,12 @@ export class Publisher {
       }
       if (this.#abort.signal.aborted) return false
       if (!state) index.publish.markPending(version.id, key)
+      // Taken before the attestations are read: one signed during the push is newer than it.
+      const at = this.#now()
       try {
-        await this.#push(session, repository, template, image)
-        index.publish.markPublished(version.id, key, this.#now())
+        const referrers = referrersOf(index, template.name, image, version.commit)
+        await this.#push(session, repository, template, image, referrers)
+        index.publish.markPublished(version.id, key, at)
         present.add(image.index.digest)
         report.pushed++
         metrics?.ociPublishes.inc({ outcome: 'pushed' })
@@ -203,9 +218,16 @@ export class Publisher {
 
   /** A corrupt bundle met on upload is withdrawn as a corrupt bundle read is (cache/withdraw.ts). */
   #withdraw(digest: string, err: unknown): Promise<void> {
-    const { index, store, logger, hot, onEnqueued } = this.#deps
+    const { index, store, logger, hot, onEnqueued, now } = this.#deps
     return withdrawCorrupt(
-      { index, store, logger, evict: (d) => hot?.delete(d), ...(onEnqueued ? { onEnqueued } : {}) },
+      {
+        index,
+        store,
+        logger,
+        evict: (d) => hot?.delete(d),
+        now,
+        ...(onEnqueued ? { onEnqueued } : {}),
+      },
       digest,
       err,
     )

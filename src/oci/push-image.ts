@@ -5,19 +5,20 @@
 // Tags are pushed separately (pushTag): the index bytes under the tag.
 import type { Readable } from 'node:stream'
 import type { Blob, Image } from './image.js'
-import { PushError, type PushSession } from './push-session.js'
+import { PushError, type PushResponse, type PushSession } from './push-session.js'
 
 /** Opens the layer (the bundle) for reading, verified on the way out; once per upload try. */
 export type LayerSource = () => Readable
 
-const push = (repository: string) => `repository:${repository}:pull,push`
+/** The scope a push to `repository` needs. */
+export const pushScope = (repository: string) => `repository:${repository}:pull,push`
 
 async function hasBlob(session: PushSession, repository: string, digest: string) {
   const res = await session
     .send({
       method: 'HEAD',
       target: `/v2/${repository}/blobs/${digest}`,
-      scopes: [push(repository)],
+      scopes: [pushScope(repository)],
     })
     .catch((err: unknown) => {
       if (err instanceof PushError && err.context.status === 404) return null
@@ -53,7 +54,8 @@ async function startUpload(
   from: string | null,
 ): Promise<string | null> {
   const query = from === null ? '' : `?mount=${digest}&from=${from}`
-  const scopes = from === null ? [push(repository)] : [push(repository), `repository:${from}:pull`]
+  const scopes =
+    from === null ? [pushScope(repository)] : [pushScope(repository), `repository:${from}:pull`]
   const res = await session.send({
     method: 'POST',
     target: `/v2/${repository}/blobs/uploads/${query}`,
@@ -85,7 +87,7 @@ export async function pushBlob(
   const res = await session.send({
     method: 'PUT',
     target: url.href,
-    scopes: [push(repository)],
+    scopes: [pushScope(repository)],
     headers: {
       'content-type': 'application/octet-stream',
       'content-length': String(blob.size),
@@ -100,17 +102,17 @@ export async function pushBlob(
   }
 }
 
-/** PUT a manifest or index under `reference` (its digest, or a tag). */
+/** PUT a manifest or index under `reference` (its digest, or a tag); the registry's answer. */
 export async function putManifest(
   session: PushSession,
   repository: string,
   reference: string,
   doc: Blob,
-): Promise<void> {
+): Promise<PushResponse> {
   const res = await session.send({
     method: 'PUT',
     target: `/v2/${repository}/manifests/${reference}`,
-    scopes: [push(repository)],
+    scopes: [pushScope(repository)],
     headers: { 'content-type': doc.mediaType, 'content-length': String(doc.bytes.length) },
     body: doc.bytes,
   })
@@ -127,6 +129,7 @@ export async function putManifest(
       `${session.origin.origin}: the registry stored the manifest as ${digest}, not ${doc.digest}`,
     )
   }
+  return res
 }
 
 /** Pushes `image` (layer, configs, manifests, index) to `repository`, tagging nothing. */
@@ -157,11 +160,11 @@ export async function pushImage(
 }
 
 /** Points `tag` at the image's index. */
-export function pushTag(
+export async function pushTag(
   session: PushSession,
   repository: string,
   tag: string,
   image: Image,
 ): Promise<void> {
-  return putManifest(session, repository, tag, image.index)
+  await putManifest(session, repository, tag, image.index)
 }

@@ -52,12 +52,16 @@ export interface PushRequest {
   scopes: string[]
   headers?: Record<string, string>
   body?: PushBody
+  /** Keep the answer's body, up to this many bytes (a longer one is PUBLISH_BAD_RESPONSE). */
+  read?: number
 }
 
 export interface PushResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
   url: URL
+  /** The body, when the request asked to read it. */
+  body?: Buffer
 }
 
 const TOKEN_BODY_MAX = 64 * 1024
@@ -75,7 +79,7 @@ export class PushSession {
     this.#options = options
   }
 
-  /** Sends `req`, authenticating and retrying as needed; the body of the answer is consumed. */
+  /** Sends `req`, authenticating and retrying as needed; the answer's body is read or dropped. */
   async send(req: PushRequest): Promise<PushResponse> {
     const url = new URL(req.target, this.origin)
     const where = `${this.origin.origin}: ${req.method} ${url.pathname}`
@@ -110,8 +114,15 @@ export class PushSession {
         continue
       }
       if (status >= 400) throw await refusal(where, status, res)
-      await res.body.dump()
-      return { status, headers: res.headers, url }
+      if (req.read === undefined) {
+        await res.body.dump()
+        return { status, headers: res.headers, url }
+      }
+      const body = await boundedBytes(res, req.read)
+      if (body === null) {
+        throw new PushError('PUBLISH_BAD_RESPONSE', `${where}: an answer over ${req.read} bytes`)
+      }
+      return { status, headers: res.headers, url, body }
     }
   }
 
@@ -218,6 +229,11 @@ function challengesOf(headers: Record<string, string | string[] | undefined>): C
 
 /** A body's text up to `max` bytes, or null past it. */
 async function boundedText(res: Dispatcher.ResponseData, max: number): Promise<string | null> {
+  return (await boundedBytes(res, max))?.toString('utf8') ?? null
+}
+
+/** A body up to `max` bytes, or null past it. */
+async function boundedBytes(res: Dispatcher.ResponseData, max: number): Promise<Buffer | null> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -228,7 +244,7 @@ async function boundedText(res: Dispatcher.ResponseData, max: number): Promise<s
     }
     chunks.push(chunk)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }
 
 /** A 4xx/5xx as a PushError: the registry's own error code is kept when it is a plain word. */

@@ -6,7 +6,7 @@
 // descriptor the spec prescribes for artifacts without one. Canonical JSON throughout: the same
 // envelope and image give the same digests on every replica.
 import { canonicalBytes, type Json } from './canonical-json.js'
-import { type Blob, blob, descriptor, MEDIA_TYPES } from './image.js'
+import { type Blob, blob, descriptor, type Image, MEDIA_TYPES } from './image.js'
 
 export const ATTESTATION_ARTIFACT_TYPE = 'application/vnd.in-toto+json'
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json'
@@ -53,15 +53,47 @@ export function attestationReferrer(
   return { manifest, annotations }
 }
 
+/** One referrer of an image: the document it refers to and the envelope it carries. */
+export interface ImageReferrer {
+  subject: Blob
+  envelope: Blob
+  referrer: Referrer
+}
+
+/**
+ * The referrers of `image` for its envelopes (`signed`): one per envelope and subject, the
+ * subjects being the image index and each platform manifest.
+ */
+export function imageReferrers(
+  image: Image,
+  signed: readonly { envelope: string; keyid: string }[],
+  predicateType: string,
+): ImageReferrer[] {
+  const subjects = [image.index, ...image.manifests.map((m) => m.manifest)]
+  return signed.flatMap((row) => {
+    const envelope = envelopeBlob(row.envelope)
+    return subjects.map((subject) => ({
+      subject,
+      envelope,
+      referrer: attestationReferrer(subject, envelope, row.keyid, predicateType),
+    }))
+  })
+}
+
+/** A referrer's descriptor in a referrers list: its artifactType and annotations repeated. */
+export function referrerDescriptor(r: Referrer): { [key: string]: Json } {
+  return {
+    ...descriptor(r.manifest),
+    artifactType: ATTESTATION_ARTIFACT_TYPE,
+    annotations: r.annotations,
+  }
+}
+
 /** The referrers answer: an image index of `referrers`, by digest, filtered by artifactType. */
 export function referrersIndex(referrers: readonly Referrer[], artifactType?: string): Buffer {
   const manifests = referrers
     .filter(() => artifactType === undefined || artifactType === ATTESTATION_ARTIFACT_TYPE)
     .sort((a, b) => (a.manifest.digest < b.manifest.digest ? -1 : 1))
-    .map((r) => ({
-      ...descriptor(r.manifest),
-      artifactType: ATTESTATION_ARTIFACT_TYPE,
-      annotations: r.annotations,
-    }))
+    .map(referrerDescriptor)
   return canonicalBytes({ schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests })
 }

@@ -8,7 +8,7 @@ import { activeTemplate, resolveTemplate } from '../cache/resolve.js'
 import type { Index, TemplateRow, VersionRow } from '../db/index.js'
 import { type Blob, buildImage, type Image, type Platform, sourceOf } from './image.js'
 import { commitTag, LATEST, refTag, repositoryOf } from './naming.js'
-import { attestationReferrer, EMPTY_CONFIG, envelopeBlob, type Referrer } from './referrers.js'
+import { EMPTY_CONFIG, type ImageReferrer, imageReferrers, type Referrer } from './referrers.js'
 
 /** How stale another process's commits may be on the hot blob path (RepositoryViews.kept). */
 export const REMOTE_CHECK_MS = 250
@@ -33,6 +33,19 @@ export interface RepositoryView {
   attachments: Map<string, Blob>
 }
 
+/** The attestation referrers of `image` (of `template` at `commit`), as /v2 serves them. */
+export function referrersOf(
+  index: Index,
+  template: string,
+  image: Image,
+  commit: string | null,
+): ImageReferrer[] {
+  const rows = index.attestations
+    .byDigest(image.layer.digest)
+    .filter((r) => r.template === template && r.commit === commit)
+  return imageReferrers(image, rows, PREDICATE_TYPE)
+}
+
 /** Attaches the attestations of `image` (this template's, of that commit) as referrers. */
 function attachAttestations(
   index: Index,
@@ -40,22 +53,15 @@ function attachAttestations(
   image: Image,
   commit: string | null,
 ) {
-  const rows = index.attestations
-    .byDigest(image.layer.digest)
-    .filter((r) => r.template === view.template && r.commit === commit)
-  if (rows.length === 0) return
+  const referrers = referrersOf(index, view.template, image, commit)
+  if (referrers.length === 0) return
   view.attachments.set(EMPTY_CONFIG.digest, EMPTY_CONFIG)
-  const subjects = [image.index, ...image.manifests.map((m) => m.manifest)]
-  for (const row of rows) {
-    const envelope = envelopeBlob(row.envelope)
+  for (const { subject, envelope, referrer } of referrers) {
     view.attachments.set(envelope.digest, envelope)
-    for (const subject of subjects) {
-      const referrer = attestationReferrer(subject, envelope, row.keyid, PREDICATE_TYPE)
-      view.manifests.set(referrer.manifest.digest, referrer.manifest)
-      const list = view.referrers.get(subject.digest) ?? []
-      if (!list.some((r) => r.manifest.digest === referrer.manifest.digest)) list.push(referrer)
-      view.referrers.set(subject.digest, list)
-    }
+    view.manifests.set(referrer.manifest.digest, referrer.manifest)
+    const list = view.referrers.get(subject.digest) ?? []
+    if (!list.some((r) => r.manifest.digest === referrer.manifest.digest)) list.push(referrer)
+    view.referrers.set(subject.digest, list)
   }
 }
 

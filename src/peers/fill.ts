@@ -39,6 +39,8 @@ export interface FillOptions {
   maxConcurrent?: number
   /** Limits of the bundle read that lists a filled bundle's files. */
   limits?: Partial<BundleLimits>
+  /** Stamps a filled bundle's index row. */
+  now: () => number
 }
 
 /** What a fill produced: a bundle stored and indexed, a small verified blob, or nothing. */
@@ -163,7 +165,7 @@ export class PeerFill {
         },
         ...(this.#o.limits ? { limits: this.#o.limits } : {}),
       })
-      index.transaction(() => index.bundles.insert(digest, size, files))
+      index.transaction(() => index.bundles.insert(digest, size, files, this.#o.now()))
       return { kind: 'bundle' }
     } catch (err) {
       if (size > SMALL_BLOB_BYTES) {

@@ -37,6 +37,7 @@ export interface PeersOptions {
   metrics: () => PeerMetrics
   /** The port this replica listens on, known once it listens (to leave itself out). */
   ownPort: () => number
+  now: () => number
 }
 
 /** Null without ASSET_CACHE_PEERS. */
@@ -54,6 +55,7 @@ export function createPeers(o: PeersOptions): Peers | null {
     metrics,
     maxBytes: maxBundleBytes(o.config.limits),
     limits: o.config.limits,
+    now: o.now,
   })
   return { forwarder, fill, list, close: (graceMs) => forwarder.close(graceMs) }
 }

@@ -14,6 +14,7 @@ export type Verdict =
   | { kind: 'started' }
   | { kind: 'ready'; digest: string }
   | { kind: 'rejected'; code: string; entry: string | null }
+  /** The job ended in error: Gitea's side after the retries, or ours (the job runs again). */
   | { kind: 'failed'; code: string }
 
 export interface CommitStatus {
@@ -48,12 +49,19 @@ export function describeVerdict(template: string, verdict: Verdict): CommitStatu
       return {
         state: 'error',
         context,
-        description: cap(`fetch failed after retries: ${verdict.code}`),
+        description: cap(
+          isFetchCode(verdict.code)
+            ? `fetch failed after retries: ${verdict.code}`
+            : `the cache failed on this commit: ${verdict.code}`,
+        ),
       }
   }
 }
 
 const cap = (text: string) => printable(text, DESCRIPTION_MAX)
+
+/** A code of talking to Gitea: the origin's side, not ours (a full disk, a bug). */
+const isFetchCode = (code: string) => code.startsWith('GITEA_') || code === 'FETCH_OFF'
 
 /**
  * The admin UI page of a template, at the version's entry when there is one:

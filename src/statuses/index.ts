@@ -1,8 +1,7 @@
 // Commit statuses: each verdict on a commit reported back to Gitea (docs/operations.md).
-import type { Config } from '../config.js'
-import type { Index } from '../db/index.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
+import type { Runtime } from '../runtime.js'
 import { StatusPoster } from './poster.js'
 
 export {
@@ -16,14 +15,15 @@ export { StatusPoster, type StatusPosterOptions } from './poster.js'
 
 /** The poster when GITEA_STATUS_TOKEN and GITEA_BASE_URL are set and fetching is on; else null. */
 export function statusPoster(
-  config: Config,
-  index: Index,
+  rt: Pick<Runtime, 'config' | 'index' | 'now'>,
   logger: Logger,
   metrics: Metrics,
 ): StatusPoster | null {
+  const { config } = rt
   if (!config.statusToken || !config.gitea) return null
   return new StatusPoster({
-    index,
+    index: rt.index,
+    now: rt.now,
     baseUrl: config.gitea.baseUrl,
     token: config.statusToken,
     publicUrl: config.publicUrl,

@@ -5,13 +5,14 @@
 // a restart takes up every row still queued.
 import { Agent, request } from 'undici'
 import type { Index } from '../db/index.js'
-import { backoffDelay, retryAfterMs } from '../gitea/retry.js'
+import { type RetryOptions, retryAfterMs, retryDelay } from '../gitea/retry.js'
 import type { Logger } from '../log.js'
 import type { Secret } from '../secret.js'
 import { describeVerdict, type Verdict, versionPageUrl } from './describe.js'
 import type { StatusMetrics } from './metrics.js'
 
-export interface StatusPosterOptions {
+/** `maxAttempts` counts posts per status. */
+export interface StatusPosterOptions extends RetryOptions {
   index: Index
   /** GITEA_BASE_URL. */
   baseUrl: URL
@@ -20,16 +21,11 @@ export interface StatusPosterOptions {
   /** ASSET_CACHE_PUBLIC_URL: statuses link to the version's admin page when set. */
   publicUrl: URL | null
   logger: Logger
+  now: () => number
   metrics?: StatusMetrics
-  /** Posts per status before it is left failed. */
-  maxAttempts?: number
-  backoffBaseMs?: number
-  backoffMaxMs?: number
   /** Settled rows are kept this long for the admin UI, then pruned. */
   retentionMs?: number
   timeoutMs?: number
-  now?: () => number
-  random?: () => number
 }
 
 /** Rows posted per look at the queue. */
@@ -54,7 +50,6 @@ export class StatusPoster {
       backoffMaxMs: 5 * 60_000,
       retentionMs: 30 * 24 * 3600_000,
       timeoutMs: 10_000,
-      now: Date.now,
       random: Math.random,
       ...options,
     }
@@ -186,7 +181,7 @@ export class StatusPoster {
         return
       }
       error = `HTTP ${status}${giteaMessage(text)}`
-      wait = retryable(status) ? retryAfterMs(res.headers['retry-after']) : null
+      wait = retryable(status) ? retryAfterMs(res.headers['retry-after'], now()) : null
       if (!retryable(status)) {
         this.#fail(row, status, error)
         return
@@ -199,11 +194,7 @@ export class StatusPoster {
       return
     }
     const delay = Math.max(
-      backoffDelay(row.attempts + 1, {
-        baseMs: this.#o.backoffBaseMs,
-        maxMs: this.#o.backoffMaxMs,
-        random: this.#o.random,
-      }),
+      retryDelay(row.attempts + 1, this.#o),
       Math.min(wait ?? 0, this.#o.backoffMaxMs),
     )
     index.commitStatuses.retry(row.id, now() + delay, status, error, now())

@@ -38,30 +38,38 @@ export interface VerifyOptions {
 
 type Step = [name: string, run: () => Promise<Record<string, number>>]
 
+/** One run's state, shared by its steps: what the index expects, what the walk saw, the report. */
+interface Run {
+  dir: string
+  expectedSizes: Map<string, number>
+  seen: Set<string>
+  report: VerifyReport
+}
+
 export async function verifyStore(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const expectedSizes = options.expectedSizes ?? new Map<string, number>()
   for (const digest of expectedSizes.keys()) blobHex(digest)
   const report: VerifyReport = { steps: [], checked: 0, corrupt: [], bytes: 0, quarantined: [] }
-  const seen = new Set<string>()
+  const run: Run = { dir, expectedSizes, seen: new Set<string>(), report }
 
   const steps: Step[] = [
     // Safe beside live puts: only temp files of dead processes go (see temp.ts).
     ['cleanTmp', async () => ({ removed: await sweepTemp(dir) })],
-    ['verifyContent', () => verifyContent(dir, expectedSizes, seen, report)],
-    ['checkExpected', () => checkExpected(dir, expectedSizes, seen, report)],
+    ['verifyContent', () => verifyContent(run)],
+    ['checkExpected', () => checkExpected(run)],
   ]
   if (options.quarantine) steps.push(['quarantineCorrupt', () => quarantineCorrupt(dir, report)])
 
-  for (const [name, run] of steps) await runStep(report.steps, name, run)
+  for (const [name, step] of steps) await runStep(report.steps, name, step)
   return report
 }
 
-async function verifyContent(
-  dir: string,
-  expectedSizes: Map<string, number>,
-  seen: Set<string>,
-  report: VerifyReport,
-): Promise<Record<string, number>> {
+async function verifyContent({
+  dir,
+  expectedSizes,
+  seen,
+  report,
+}: Run): Promise<Record<string, number>> {
   let corrupt = 0
   for await (const { digest } of listBlobs(dir)) {
     const hex = blobHex(digest)
@@ -89,12 +97,12 @@ async function verifyContent(
   return { checked: report.checked, valid: report.checked - corrupt, corrupt, bytes: report.bytes }
 }
 
-async function checkExpected(
-  dir: string,
-  expectedSizes: Map<string, number>,
-  seen: Set<string>,
-  report: VerifyReport,
-): Promise<Record<string, number>> {
+async function checkExpected({
+  dir,
+  expectedSizes,
+  seen,
+  report,
+}: Run): Promise<Record<string, number>> {
   let missing = 0
   for (const [digest, size] of expectedSizes) {
     if (seen.has(digest)) continue

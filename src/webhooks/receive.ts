@@ -25,39 +25,49 @@ export function receiveDelivery(
   delivery: DeliveryInput,
   event: string,
   json: unknown,
+  now: number,
 ): Decision {
   if (delivery.deliveryId && index.deliveries.seen(delivery.deliveryId)) {
-    index.deliveries.record({
-      ...delivery,
-      outcome: 'duplicate',
-      reason: 'delivery id already handled',
-    })
+    index.deliveries.record(
+      {
+        ...delivery,
+        outcome: 'duplicate',
+        reason: 'delivery id already handled',
+      },
+      now,
+    )
     return { answer: 'ignored', reason: 'duplicate', outcome: 'duplicate' }
   }
-  if (event === 'push') return handlePush(index, delivery, json)
+  if (event === 'push') return handlePush(index, delivery, json, now)
   const other = otherPayloadSchema.safeParse(json)
   if (!other.success) {
-    index.deliveries.record({ ...delivery, reason: `${event} payload fails the schema` })
+    index.deliveries.record({ ...delivery, reason: `${event} payload fails the schema` }, now)
     return { invalid: `${event} payload: ${other.error.issues[0]?.message}` }
   }
-  const reason = handleRefEvent(index, delivery, event, {
-    repo: other.data.repository?.full_name ?? null,
-    ref: other.data.ref ?? null,
-    refType: typeof other.data.ref_type === 'string' ? other.data.ref_type : null,
-  })
+  const reason = handleRefEvent(
+    index,
+    delivery,
+    event,
+    {
+      repo: other.data.repository?.full_name ?? null,
+      ref: other.data.ref ?? null,
+      refType: typeof other.data.ref_type === 'string' ? other.data.ref_type : null,
+    },
+    now,
+  )
   return { answer: 'ignored', reason, outcome: 'ignored' }
 }
 
 /** Best effort: the database that just failed the delivery may fail this too (then it is logged). */
 export function recordFailed(
-  deps: { index: Index; logger: Logger },
+  deps: { index: Index; logger: Logger; now: () => number },
   delivery: DeliveryInput,
   err: unknown,
 ): void {
   const code = (err as { code?: unknown }).code
   const reason = `internal error${typeof code === 'string' ? ` (${code})` : ''}`
   try {
-    deps.index.deliveries.record({ ...delivery, outcome: 'failed', reason })
+    deps.index.deliveries.record({ ...delivery, outcome: 'failed', reason }, deps.now())
   } catch (recordErr) {
     deps.logger.error(
       { deliveryId: delivery.deliveryId, err: recordErr },
@@ -66,14 +76,17 @@ export function recordFailed(
   }
 }
 
-function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decision {
+function handlePush(index: Index, delivery: DeliveryInput, json: unknown, now: number): Decision {
   const parsed = pushPayloadSchema.safeParse(pushFields(json))
   if (!parsed.success) {
-    index.deliveries.record({
-      ...delivery,
-      outcome: 'invalid',
-      reason: 'push payload fails the schema',
-    })
+    index.deliveries.record(
+      {
+        ...delivery,
+        outcome: 'invalid',
+        reason: 'push payload fails the schema',
+      },
+      now,
+    )
     const issue = parsed.error.issues[0]
     return { invalid: `push payload: ${issue?.path.join('.')}: ${issue?.message}` }
   }
@@ -82,7 +95,7 @@ function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decis
   const ref = p.ref.startsWith('refs/heads/') ? p.ref.slice('refs/heads/'.length) : null
   const base = { ...delivery, repo, ref: ref ?? p.ref, before: p.before, after: p.after }
   const ignore = (reason: string): Decision => {
-    index.deliveries.record({ ...base, outcome: 'ignored', reason })
+    index.deliveries.record({ ...base, outcome: 'ignored', reason }, now)
     return { answer: 'ignored', reason, outcome: 'ignored' }
   }
   if (p.ref.startsWith('refs/tags/')) return ignore('tag push')
@@ -92,7 +105,7 @@ function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decis
     // object format in Gitea 1.24 and later (40 or 64 zeros), the default branch's head in older
     // ones. Gitea sends it only when the hook's branch filter admits the default branch; no real
     // push has it.
-    index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' })
+    index.deliveries.record({ ...base, outcome: 'ok', reason: 'test delivery' }, now)
     return { answer: 'ok', outcome: 'ok' }
   }
   // A push with the zero `before` created the branch; Gitea sends no push for a deletion (that
@@ -108,24 +121,30 @@ function handlePush(index: Index, delivery: DeliveryInput, json: unknown): Decis
   }
   // The same push delivered twice (two hooks, a replay): the latest handled push already had it.
   if (index.deliveries.lastPushAfter(repo, ref) === p.after) {
-    index.deliveries.record({
-      ...base,
-      outcome: 'duplicate',
-      reason: 'same repository, ref and after',
-    })
+    index.deliveries.record(
+      {
+        ...base,
+        outcome: 'duplicate',
+        reason: 'same repository, ref and after',
+      },
+      now,
+    )
     return { answer: 'ignored', reason: 'duplicate', outcome: 'duplicate' }
   }
   const jobs = templates.map(
     (t) =>
-      index.jobs.enqueue({
-        template: t.name,
-        trigger: 'webhook',
-        deliveryId: delivery.deliveryId,
-        settleMs: PUSH_SETTLE_MS,
-        settleMaxMs: PUSH_SETTLE_MAX_MS,
-      }).job,
+      index.jobs.enqueue(
+        {
+          template: t.name,
+          trigger: 'webhook',
+          deliveryId: delivery.deliveryId,
+          settleMs: PUSH_SETTLE_MS,
+          settleMaxMs: PUSH_SETTLE_MAX_MS,
+        },
+        now,
+      ).job,
   )
-  index.deliveries.record({ ...base, outcome: 'queued', jobIds: jobs.map((j) => j.id) })
+  index.deliveries.record({ ...base, outcome: 'queued', jobIds: jobs.map((j) => j.id) }, now)
   return { answer: 'queued', outcome: 'queued', jobs }
 }
 

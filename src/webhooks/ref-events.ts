@@ -24,20 +24,25 @@ export function handleRefEvent(
   delivery: DeliveryInput,
   event: string,
   payload: RefEvent,
+  now: number,
 ): string {
   let reason =
     event === 'create' || event === 'delete' ? `${event} event` : `event ${event} is not used`
   if (event === 'delete' && payload.refType === 'branch' && payload.repo && payload.ref) {
     const tracking = index.templates.tracking(payload.repo, payload.ref)
-    for (const t of tracking) index.branches.markDeleted(t.name, payload.ref, delivery.deliveryId)
+    for (const t of tracking)
+      index.branches.markDeleted(t.name, payload.ref, delivery.deliveryId, now)
     if (tracking.length > 0) reason = BRANCH_DELETED_REASON
   }
-  index.deliveries.record({
-    ...delivery,
-    repo: payload.repo,
-    ref: payload.ref,
-    outcome: 'ignored',
-    reason,
-  })
+  index.deliveries.record(
+    {
+      ...delivery,
+      repo: payload.repo,
+      ref: payload.ref,
+      outcome: 'ignored',
+      reason,
+    },
+    now,
+  )
   return reason
 }

@@ -29,7 +29,13 @@ afterAll(() => rt.close())
 
 async function viaIngest(bytes: Buffer, template: string) {
   return ingest(
-    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, limits: rt.config.limits },
+    {
+      index: rt.index,
+      store: rt.store,
+      spoolDir: rt.spoolDir,
+      limits: rt.config.limits,
+      now: rt.now,
+    },
     { template: rt.index.templates.get(template)!, archive: Readable.from([bytes]), source: 'cli' },
   )
 }

@@ -176,14 +176,17 @@ describe('the CLI prints untrusted text through printable', () => {
       let n = 0
       await fc.assert(
         fc.asyncProperty(hostile, hostile, async (code, detail) => {
-          rt.index.versions.record({
-            template: 'seo',
-            commit: String(n++).padStart(40, '0'),
-            status: 'rejected',
-            reasonCode: code,
-            reasonDetail: detail,
-            source: 'cli',
-          })
+          rt.index.versions.record(
+            {
+              template: 'seo',
+              commit: String(n++).padStart(40, '0'),
+              status: 'rejected',
+              reasonCode: code,
+              reasonDetail: detail,
+              source: 'cli',
+            },
+            Date.now(),
+          )
           for (const run of [
             () => lsCommand(rt, undefined, {}),
             () => lsCommand(rt, 'seo', {}),

@@ -51,8 +51,9 @@ async function ingestOne(template: string, content: string, signed: boolean) {
       index: f.rt.index,
       store: f.rt.store,
       spoolDir: f.rt.spoolDir,
+      now: f.rt.now,
       attester: signed
-        ? createAttester({ index: f.rt.index, key: signerA, logger: silentLogger })
+        ? createAttester({ index: f.rt.index, key: signerA, logger: silentLogger, now: f.rt.now })
         : null,
     },
     {
@@ -177,6 +178,21 @@ describe('pull with trusted keys', () => {
       .replace('"fileCount":1', '"fileCount":9')
     plant({ ...good, payload: Buffer.from(text).toString('base64') })
     expect(await refused('empty')).toBe('ATTESTATION_UNTRUSTED')
+  })
+
+  it('vouches for what DIR already holds: unchanged only with a valid attestation', async () => {
+    // Pulled without keys first (as from a mirror nobody checked), then asked again with them.
+    const plain = await pull(base, 'empty', { into: dir, token: TOKEN })
+    expect(plain.status).toBe('pulled')
+    expect(await refused('empty')).toBe('ATTESTATION_MISSING')
+    expect(await refused(digests.empty!)).toBe('ATTESTATION_MISSING')
+    const seo = await pull(base, 'seo', { into: dir, token: TOKEN })
+    expect(seo.status).toBe('pulled')
+    for (const target of ['seo', digests.seo!]) {
+      const again = await pull(base, target, { into: dir, token: TOKEN, trust: [trustA] })
+      expect(again).toEqual({ status: 'unchanged', digest: digests.seo })
+    }
+    expect(await refused('seo', [trustB])).toBe('ATTESTATION_UNTRUSTED')
   })
 
   it('refuses hostile answers: not JSON envelopes at all', async () => {
@@ -308,7 +324,9 @@ describe('a bundle built by many signed versions', () => {
       )
       .run(template, n.toString(16).padStart(40, '0'), digest, now, now, now)
     const id = Number(lastInsertRowid)
-    createAttester({ index: f.rt.index, key: signerA, logger: silentLogger }).attest(id)
+    createAttester({ index: f.rt.index, key: signerA, logger: silentLogger, now: f.rt.now }).attest(
+      id,
+    )
     return id
   }
 

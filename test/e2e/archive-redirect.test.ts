@@ -92,7 +92,11 @@ describe('redirects the client refuses to follow', () => {
   })
 
   const open = async () => {
-    const client = new GiteaClient({ baseUrl: new URL(otherUrl), token: new Secret(TOKEN) })
+    const client = new GiteaClient({
+      baseUrl: new URL(otherUrl),
+      token: new Secret(TOKEN),
+      now: Date.now,
+    })
     try {
       return await client.openArchive('acme/seo', 'a'.repeat(40)).then(
         () => null,

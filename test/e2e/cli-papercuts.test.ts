@@ -30,7 +30,11 @@ describe('CLI papercuts', () => {
   it('ls NAME: an unknown name is one prefixed line; evicted versions are marked', async () => {
     const data = join(mkdtempSync(join(tmpdir(), 'asset-cache-ls-')), 'data')
     const rt = await openRuntime(loadConfig({ ASSET_CACHE_DATA_DIR: data }))
-    rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: ['config.yaml'] })
+    rt.index.templates.ensureLocal(
+      'hand',
+      { allow: ['config.yaml'], require: ['config.yaml'] },
+      Date.now(),
+    )
     const old = await ingestTree(rt, 'hand', { 'config.yaml': 'v: 1\n' })
     const current = await ingestTree(rt, 'hand', { 'config.yaml': 'v: 2\n' })
     const gc = await collectGarbage(rt, { budgetBytes: 1, keepVersions: 1 })

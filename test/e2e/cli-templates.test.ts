@@ -22,8 +22,9 @@ function dataDir(names: string[]) {
   const config = loadConfig({ ASSET_CACHE_DATA_DIR: data })
   index.templates.sync(
     names.map((n) => ({ ...entry(n), allow: ['config.yaml'], require: ['config.yaml'] })),
+    { now: Date.now() },
   )
-  index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+  index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] }, Date.now())
   index.close()
   const manifest = (file: string, templates: ReturnType<typeof entry>[]) => {
     const path = join(dir, file)

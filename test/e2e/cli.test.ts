@@ -131,6 +131,7 @@ describe('asset-cache CLI', () => {
         allow: ['config.yaml', 'prompts/**'],
         require: ['config.yaml'],
       })),
+      { now: Date.now() },
     )
     index.close()
     const env = { ASSET_CACHE_DATA_DIR: data }
@@ -166,9 +167,10 @@ describe('asset-cache CLI', () => {
   it('forgets an untracked template and refuses a tracked one', async () => {
     const data = mkdtempSync(join(tmpdir(), 'asset-cache-data-'))
     const index = openIndex(join(data, 'index.db'))
-    index.templates.sync([
-      { name: 'seo', repo: 'acme/seo', ref: 'main', allow: ['config.yaml'], require: [] },
-    ])
+    index.templates.sync(
+      [{ name: 'seo', repo: 'acme/seo', ref: 'main', allow: ['config.yaml'], require: [] }],
+      { now: Date.now() },
+    )
     index.close()
     const env = { ASSET_CACHE_DATA_DIR: data }
     const { file } = await archiveOf(GOOD)

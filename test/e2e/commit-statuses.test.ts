@@ -1,6 +1,8 @@
 // End to end against the test Gitea: every verdict on a commit is posted back as a commit status
 // (pending when the fetch starts, then success with the digest or failure with the code and the
 // path), linked to the version's admin page; a Gitea that refuses statuses changes nothing else.
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js'
@@ -135,6 +137,28 @@ describe('commit statuses', () => {
     const error = posted(head).find((s) => s.state === 'error')!
     expect(error.description).toMatch(/^fetch failed after retries: GITEA_[A-Z_]+$/)
     expect(running.runtime.index.versions.byCommit('seo', head)?.status).toBe('failed')
+  })
+
+  it('a commit the cache itself fails on (its blob directory is gone) gets error, not pending', async () => {
+    const running = await start(WRITE)
+    await settled(running, await repo.head())
+    // A real fault of our own: the store's blob tree replaced by a file, so no put can publish.
+    const blobs = join(running.runtime.config.dataDir, 'blobs', 'sha256')
+    await rm(blobs, { recursive: true, force: true })
+    await writeFile(blobs, 'not a directory\n')
+    await repo.commit({ 'prompts/new.md': 'new\n' })
+    const head = await repo.head()
+    const refresh = await fetch(`${running.url}/v1/admin/templates/seo/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(refresh.status).toBe(202)
+    await until(() => posted(head).some((s) => s.state === 'error'))
+    const error = posted(head).find((s) => s.state === 'error')!
+    expect(error.description).toMatch(/^the cache failed on this commit: [A-Z_]+$/)
+    expect(error.description).not.toMatch(/GITEA_/)
+    expect(running.runtime.index.versions.byCommit('seo', head)?.status).not.toBe('ready')
   })
 
   it('a Gitea that refuses statuses (read-only token: 403) changes nothing else', async () => {

@@ -40,10 +40,12 @@ beforeAll(async () => {
       index: f.rt.index,
       store: f.rt.store,
       spoolDir: f.rt.spoolDir,
+      now: f.rt.now,
       attester: createAttester({
         index: f.rt.index,
         key: f.rt.config.signingKey!,
         logger: silentLogger,
+        now: f.rt.now,
       }),
     },
     {
@@ -55,10 +57,10 @@ beforeAll(async () => {
   )
   if (result.status !== 'ready') throw new Error(result.code)
   digest = result.digest
-  const { config, index, store } = f.rt
+  const { config, index, store, now } = f.rt
   server = createServer(
     createListener(
-      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+      appDeps({ config, index, store, now, logger: silentLogger, metrics: createMetrics() }),
     ),
   )
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))

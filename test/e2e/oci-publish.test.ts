@@ -147,7 +147,11 @@ describe.skipIf(missing.length > 0)('publishing to docker-registry', () => {
     await until(async () => (await digestAt(`${repo}:latest`)) === atV2, { timeoutMs: 30_000 })
     // A rollback (the branch went back to an older commit: refresh makes its version current).
     const { index } = server.runtime
-    index.templates.setCurrent('seo', index.versions.readyWithDigest('seo', v1.digest)!.id)
+    index.templates.setCurrent(
+      'seo',
+      index.versions.readyWithDigest('seo', v1.digest)!.id,
+      Date.now(),
+    )
     await tagFollows(server, `${repo}:latest`, 'latest')
     await tagFollows(server, `${repo}:main`, 'main')
     expect(await digestAt(`${repo}:main`)).toBe(await digestAt(`${repo}:${v1.commit}`))

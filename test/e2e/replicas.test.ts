@@ -183,7 +183,11 @@ describe('peer fill', () => {
   })
 
   it('the reader’s credential goes to the peer: a scope the peer refuses stays 404', async () => {
-    replicas[2]!.runtime.index.templates.ensureLocal('hand', { allow: ['**'], require: [] })
+    replicas[2]!.runtime.index.templates.ensureLocal(
+      'hand',
+      { allow: ['**'], require: [] },
+      Date.now(),
+    )
     const { digest } = await ingestTree(replicas[2]!.runtime, 'hand', {
       'config.yaml': 'name: hand\n',
     })

@@ -110,13 +110,16 @@ function recordRejected(
   fx: Fixture,
   fields: Omit<VersionRecord, 'template' | 'commit' | 'status' | 'source'>,
 ) {
-  return fx.rt.index.versions.record({
-    template: 'seo',
-    commit: 'c'.repeat(40),
-    status: 'rejected',
-    source: 'webhook',
-    ...fields,
-  })
+  return fx.rt.index.versions.record(
+    {
+      template: 'seo',
+      commit: 'c'.repeat(40),
+      status: 'rejected',
+      source: 'webhook',
+      ...fields,
+    },
+    Date.now(),
+  )
 }
 
 function expectSecurityHeaders(res: Response) {
@@ -421,15 +424,18 @@ describe('pages and actions', () => {
 
   it('shows a deleted branch, and each last error with its advice', async () => {
     const fx = await withSeo()
-    fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1')
-    fx.rt.index.versions.record({
-      template: 'docs',
-      commit: 'e'.repeat(40),
-      status: 'failed',
-      reasonCode: 'GITEA_ARCHIVE_TIMEOUT',
-      reasonDetail: 'archive download: Gitea did not start sending the archive within 120 s',
-      source: 'reconcile',
-    })
+    fx.rt.index.branches.markDeleted('seo', 'main', 'delete-1', Date.now())
+    fx.rt.index.versions.record(
+      {
+        template: 'docs',
+        commit: 'e'.repeat(40),
+        status: 'failed',
+        reasonCode: 'GITEA_ARCHIVE_TIMEOUT',
+        reasonDetail: 'archive download: Gitea did not start sending the archive within 120 s',
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     const s = await signIn(fx.app)
     const html = await pageAs(fx.app, '/admin', s)
     const row = (name: string) =>
@@ -517,15 +523,18 @@ describe('pages and actions', () => {
       reasonDetail: hostile,
       deliveryId: `d-${hostile}`,
     })
-    fx.rt.index.deliveries.record({
-      deliveryId: hostile,
-      event: 'push',
-      repo: 'acme/agent-template-seo',
-      ref: 'main',
-      after: 'c'.repeat(40),
-      outcome: 'ignored',
-      reason: hostile,
-    })
+    fx.rt.index.deliveries.record(
+      {
+        deliveryId: hostile,
+        event: 'push',
+        repo: 'acme/agent-template-seo',
+        ref: 'main',
+        after: 'c'.repeat(40),
+        outcome: 'ignored',
+        reason: hostile,
+      },
+      Date.now(),
+    )
     const s = await signIn(fx.app)
     for (const path of ['/admin', '/admin/templates/seo', '/admin/queue']) {
       const html = await pageAs(fx.app, path, s)

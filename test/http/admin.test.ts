@@ -40,7 +40,7 @@ async function ingestRejected(fx: Fixture, template: string) {
     'prompts/a.md': 'a\n',
   })
   const r = await ingest(
-    { index: fx.rt.index, store: fx.rt.store, spoolDir: fx.rt.spoolDir },
+    { index: fx.rt.index, store: fx.rt.store, spoolDir: fx.rt.spoolDir, now: fx.rt.now },
     {
       template: fx.rt.index.templates.get(template)!,
       archive: Readable.from([await archive(dir, template)]),
@@ -102,6 +102,24 @@ describe('admin auth', () => {
     // And the admin token is not a read token.
     const read = await fx.app.request('/v1/templates', { headers: auth })
     expect(read.status).toBe(401)
+  })
+
+  it('marks every admin answer no-store: successes and refusals alike', async () => {
+    const fx = await withAdmin()
+    const all: [string, string][] = [
+      ...routes,
+      ['GET', '/v1/admin/templates/seo/versions'],
+      ['GET', '/v1/admin/templates/nope'],
+      ['DELETE', '/v1/admin/templates/seo'],
+    ]
+    const statuses = new Set<number>()
+    for (const [method, path] of all) {
+      const res = await fx.app.request(path, { method, headers: auth })
+      statuses.add(res.status)
+      expect(res.headers.get('cache-control'), `${method} ${path} (${res.status})`).toBe('no-store')
+    }
+    // Answers of every kind were checked: 200, 202, a 4xx body refusal and a 404.
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 202, 400, 404]))
   })
 
   it('accepts the admin token', async () => {
@@ -195,15 +213,18 @@ describe('admin views', () => {
 
   it('lists the queue and recent deliveries', async () => {
     const fx = await withAdmin()
-    fx.rt.index.jobs.enqueue({ template: 'seo', trigger: 'webhook', deliveryId: 'd-1' })
-    fx.rt.index.deliveries.record({
-      deliveryId: 'd-1',
-      event: 'push',
-      repo: 'acme/agent-template-seo',
-      ref: 'refs/heads/main',
-      after: 'a'.repeat(40),
-      outcome: 'queued',
-    })
+    fx.rt.index.jobs.enqueue({ template: 'seo', trigger: 'webhook', deliveryId: 'd-1' }, Date.now())
+    fx.rt.index.deliveries.record(
+      {
+        deliveryId: 'd-1',
+        event: 'push',
+        repo: 'acme/agent-template-seo',
+        ref: 'refs/heads/main',
+        after: 'a'.repeat(40),
+        outcome: 'queued',
+      },
+      Date.now(),
+    )
     const jobs = (await (await fx.app.request('/v1/admin/jobs', { headers: auth })).json()) as {
       depth: { queued: number }
       queued: Array<Record<string, unknown>>

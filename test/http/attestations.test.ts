@@ -50,10 +50,11 @@ async function ingestSigned(
         key: rt.config.signingKey!,
         logger: silentLogger,
         counter,
+        now: rt.now,
       })
     : null
   const result = await ingest(
-    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, attester },
+    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, now: rt.now, attester },
     {
       template: rt.index.templates.get(template)!,
       archive: Readable.from([await archive(dir, template)]),
@@ -251,11 +252,13 @@ describe('signing never fails an ingest', () => {
           index: rt.index,
           store: rt.store,
           spoolDir: rt.spoolDir,
+          now: rt.now,
           attester: createAttester({
             index: rt.index,
             key: rt.config.signingKey!,
             logger: silentLogger,
             counter: attestationCounter(failing),
+            now: rt.now,
           }),
         },
         {
@@ -294,10 +297,14 @@ describe('asset-cache ingest', () => {
 
 describe('forgetting a template', () => {
   it('deletes the attestations of its versions with them', async () => {
-    f.rt.index.templates.ensureLocal('handmade', {
-      allow: ['config.yaml'],
-      require: ['config.yaml'],
-    })
+    f.rt.index.templates.ensureLocal(
+      'handmade',
+      {
+        allow: ['config.yaml'],
+        require: ['config.yaml'],
+      },
+      Date.now(),
+    )
     const made = await ingestSigned(f.rt, 'handmade', { 'config.yaml': 'name: handmade\n' })
     const count = () =>
       f.rt.index.db

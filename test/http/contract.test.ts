@@ -150,7 +150,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
   const commit = await commitTree(dir, { 'config.yaml': '- a\n- list\n' })
   await ingest(
-    { index: f.rt.index, store: f.rt.store, spoolDir: f.rt.spoolDir },
+    { index: f.rt.index, store: f.rt.store, spoolDir: f.rt.spoolDir, now: f.rt.now },
     {
       template: f.rt.index.templates.get('docs')!,
       archive: Readable.from([await archive(dir, 'docs')]),
@@ -327,7 +327,7 @@ describe('admin API', () => {
   })
 
   it('forget', async () => {
-    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] })
+    f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: [] }, Date.now())
     await ingestTree(f.rt, 'hand', { 'config.yaml': 'name: hand\n' })
     const forget = (name: string) => call(f, 'adminForgetTemplate', { params: { name } })
     expect((await forget('hand')).status).toBe(200)

@@ -157,7 +157,7 @@ describe('retention by age, with GC', () => {
   it('GC also applies a row cap lowered since the rows were written', async () => {
     const { rt } = await setup()
     for (let i = 0; i < 50; i++)
-      rt.index.deliveries.record({ deliveryId: `d-${i}`, event: 'push', outcome: 'ok' })
+      rt.index.deliveries.record({ deliveryId: `d-${i}`, event: 'push', outcome: 'ok' }, Date.now())
     const counts = rt.index.deliveries.prune({ olderThan: 0, maxRows: 20 })
     expect(counts).toEqual({ removed: 30, kept: 20 })
     expect(rt.index.deliveries.list(1)[0]!.deliveryId).toBe('d-49')

@@ -55,6 +55,7 @@ async function pair(env: Record<string, string>): Promise<Pair> {
       config: f.rt.config,
       index: f.rt.index,
       store: f.rt.store,
+      now: f.rt.now,
       logger: silentLogger,
       metrics: createMetrics(),
     })

@@ -38,8 +38,8 @@ async function listen(listener: Parameters<typeof createServer>[1]): Promise<str
 }
 
 function depsFor(logger = silentLogger): AppDeps {
-  const { config, index, store } = f.rt
-  return appDeps({ config, index, store, logger, metrics: createMetrics() })
+  const { config, index, store, now } = f.rt
+  return appDeps({ config, index, store, now, logger, metrics: createMetrics() })
 }
 
 beforeAll(async () => {

@@ -39,24 +39,24 @@ afterEach(() => f.rt.close())
 describe('manifest pin', () => {
   it('a digest pin resolves to that digest, not the current version', async () => {
     expect((await resolve()).body.digest).toBe(second.digest)
-    f.rt.index.templates.sync(specs(first.digest))
+    f.rt.index.templates.sync(specs(first.digest), { now: f.rt.now() })
     const r = await resolve()
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ digest: first.digest, pinned: true })
   })
 
   it('a commit pin resolves to the ready version of that commit', async () => {
-    f.rt.index.templates.sync(specs(first.commit))
+    f.rt.index.templates.sync(specs(first.commit), { now: f.rt.now() })
     expect((await resolve()).body).toMatchObject({ digest: first.digest, commit: first.commit })
     expect(f.rt.index.status.templatesNotReady()).toEqual(['docs', 'empty'])
   })
 
   it('a commit not fetched yet (or a digest not stored) is not ready, and does not fall back', async () => {
-    f.rt.index.templates.sync(specs('a'.repeat(40)))
+    f.rt.index.templates.sync(specs('a'.repeat(40)), { now: f.rt.now() })
     const r = await resolve()
     expect(r.status).toBe(503)
     expect(f.rt.index.status.templatesNotReady()).toContain('seo')
-    f.rt.index.templates.sync(specs(`sha256:${'b'.repeat(64)}`))
+    f.rt.index.templates.sync(specs(`sha256:${'b'.repeat(64)}`), { now: f.rt.now() })
     expect((await resolve()).status).toBe(503)
     expect(f.rt.index.status.templatesNotReady()).toContain('seo')
   })
@@ -64,7 +64,7 @@ describe('manifest pin', () => {
   it('wins over the admin pin, which is refused while it holds', async () => {
     const deps = adminDeps(appDeps({ ...f.rt, logger: silentLogger }))
     pinTemplate(deps, 'seo', first.digest)
-    f.rt.index.templates.sync(specs(second.commit))
+    f.rt.index.templates.sync(specs(second.commit), { now: f.rt.now() })
     expect((await resolve()).body.digest).toBe(second.digest)
     const refused = (fn: () => void) => {
       try {
@@ -96,11 +96,11 @@ describe('manifest pin', () => {
 
   it('a pin change is an update of the manifest; GC keeps a pinned digest', async () => {
     expect(f.rt.index.templates.plan(specs(first.commit)).updated).toEqual(['seo'])
-    f.rt.index.templates.sync(specs(first.digest))
+    f.rt.index.templates.sync(specs(first.digest), { now: f.rt.now() })
     expect(f.rt.index.templates.plan(specs(first.digest)).updated).toEqual([])
     for (let i = 3; i < 8; i++) await ingestTree(f.rt, 'seo', { 'config.yaml': `v: ${i}\n` })
     await collectGarbage(
-      { index: f.rt.index, store: f.rt.store },
+      { index: f.rt.index, store: f.rt.store, now: f.rt.now },
       { budgetBytes: 0, keepVersions: 1 },
     )
     expect(f.rt.index.bundles.get(first.digest)).not.toBeNull()

@@ -77,7 +77,7 @@ export async function ingestTree(
   const dir = mkdtempSync(join(tmpdir(), 'asset-cache-repo-'))
   const commit = await commitTree(dir, tree)
   const result = await ingest(
-    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir },
+    { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, now: rt.now },
     {
       template: rt.index.templates.get(template)!,
       archive: Readable.from([await archive(dir, template)]),
@@ -100,10 +100,10 @@ export interface Listening {
 
 /** The fixture's runtime behind the listener `serve` runs (fast path, then the app), on loopback. */
 export async function listenFixture(f: Fixture): Promise<Listening> {
-  const { config, index, store } = f.rt
+  const { config, index, store, now } = f.rt
   const server = createServer(
     createListener(
-      appDeps({ config, index, store, logger: silentLogger, metrics: createMetrics() }),
+      appDeps({ config, index, store, now, logger: silentLogger, metrics: createMetrics() }),
     ),
   )
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))

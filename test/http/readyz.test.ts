@@ -91,15 +91,18 @@ describe('GET /readyz', () => {
 
   it('stays ready for a deleted branch and a failing Gitea, naming each with its advice', async () => {
     const { rt, probe } = await setup()
-    rt.index.branches.markDeleted('seo', 'main', 'delivery-1')
-    rt.index.versions.record({
-      template: 'docs',
-      commit: 'd'.repeat(64),
-      status: 'failed',
-      reasonCode: 'GITEA_TOKEN_REJECTED',
-      reasonDetail: 'archive download: 401: token rejected — regenerate GITEA_TOKEN',
-      source: 'reconcile',
-    })
+    rt.index.branches.markDeleted('seo', 'main', 'delivery-1', Date.now())
+    rt.index.versions.record(
+      {
+        template: 'docs',
+        commit: 'd'.repeat(64),
+        status: 'failed',
+        reasonCode: 'GITEA_TOKEN_REJECTED',
+        reasonDetail: 'archive download: 401: token rejected — regenerate GITEA_TOKEN',
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     const { status, body } = await probe()
     expect(status).toBe(200)
     expect(body.checks.templates).toEqual({
@@ -122,15 +125,18 @@ describe('GET /readyz', () => {
     const { rt } = await setup()
     const later = Date.now() + 60_000
     expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
-    rt.index.branches.markDeleted('seo', 'main', null)
+    rt.index.branches.markDeleted('seo', 'main', null, Date.now())
     expect(rt.index.status.reconcileLagSeconds(later)).toBe(0)
-    rt.index.versions.record({
-      template: 'docs',
-      commit: 'f'.repeat(40),
-      status: 'failed',
-      reasonCode: 'GITEA_UNAVAILABLE',
-      source: 'reconcile',
-    })
+    rt.index.versions.record(
+      {
+        template: 'docs',
+        commit: 'f'.repeat(40),
+        status: 'failed',
+        reasonCode: 'GITEA_UNAVAILABLE',
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     expect(rt.index.status.reconcileLagSeconds(later)).toBeGreaterThan(0)
   })
 

@@ -39,12 +39,12 @@ describe('resolved view cache', () => {
   it('follows pin and unpin', async () => {
     const next = await ingestTree(f.rt, 'seo', { 'config.yaml': 'name: seo2\n' })
     expect((await resolve()).body?.digest).toBe(next.digest)
-    f.rt.index.templates.setPin('seo', f.seo.digest)
+    f.rt.index.templates.setPin('seo', f.seo.digest, Date.now())
     const pinned = await resolve()
     expect(pinned.body).toMatchObject({ digest: f.seo.digest, commit: f.seo.commit, pinned: true })
     const redirect = await f.app.request('/v1/templates/seo/bundle')
     expect(redirect.headers.get('location')).toBe(`/v1/bundles/${f.seo.digest}`)
-    f.rt.index.templates.setPin('seo', null)
+    f.rt.index.templates.setPin('seo', null, Date.now())
     expect((await resolve()).body).toMatchObject({ digest: next.digest, pinned: false })
   })
 
@@ -55,7 +55,10 @@ describe('resolved view cache', () => {
     const gone = await resolve()
     expect(gone.res.status).toBe(503)
     expect(gone.res.headers.get('retry-after')).toBe('30')
-    f.rt.index.templates.sync(f.rt.config.templates.filter((t) => t.name !== 'seo'))
+    f.rt.index.templates.sync(
+      f.rt.config.templates.filter((t) => t.name !== 'seo'),
+      { now: f.rt.now() },
+    )
     const removed = await resolve()
     expect(removed.res.status).toBe(404)
     expect(await errorCode(removed.res)).toBe('UNKNOWN_TEMPLATE')
@@ -66,14 +69,14 @@ describe('resolved view cache', () => {
     expect((await resolve()).body?.digest).toBe(next.digest)
     const other = openIndex(f.rt.index.db.name)
     try {
-      other.templates.setPin('seo', f.seo.digest)
+      other.templates.setPin('seo', f.seo.digest, Date.now())
     } finally {
       other.close()
     }
     expect((await resolve()).body).toMatchObject({ digest: f.seo.digest, pinned: true })
     const again = openIndex(join(f.rt.index.db.name))
     try {
-      again.templates.setPin('seo', null)
+      again.templates.setPin('seo', null, Date.now())
     } finally {
       again.close()
     }

@@ -19,15 +19,26 @@ afterEach(() => {
 async function withUntracked(): Promise<Fixture> {
   f = await fixture({ ASSET_CACHE_ADMIN_TOKEN: ADMIN, ASSET_CACHE_FETCH: 'off' })
   for (const t of TEMPLATES) await ingestTree(f.rt, t.name, { 'config.yaml': `n: ${t.name}\n` })
-  f.rt.index.templates.ensureLocal('typo', { allow: ['config.yaml'], require: ['config.yaml'] })
-  f.rt.index.versions.record({
-    template: 'typo',
-    commit: 'c'.repeat(40),
-    status: 'rejected',
-    reasonCode: 'MISSING_REQUIRED_FILE',
-    source: 'cli',
-  })
-  f.rt.index.templates.ensureLocal('hand', { allow: ['config.yaml'], require: ['config.yaml'] })
+  f.rt.index.templates.ensureLocal(
+    'typo',
+    { allow: ['config.yaml'], require: ['config.yaml'] },
+    Date.now(),
+  )
+  f.rt.index.versions.record(
+    {
+      template: 'typo',
+      commit: 'c'.repeat(40),
+      status: 'rejected',
+      reasonCode: 'MISSING_REQUIRED_FILE',
+      source: 'cli',
+    },
+    Date.now(),
+  )
+  f.rt.index.templates.ensureLocal(
+    'hand',
+    { allow: ['config.yaml'], require: ['config.yaml'] },
+    Date.now(),
+  )
   await ingestTree(f.rt, 'hand', { 'config.yaml': 'n: hand\n', 'unique.txt': 'x\n' })
   return f
 }
@@ -55,10 +66,13 @@ describe('readiness', () => {
     const metrics = await (await fx.app.request('/metrics')).text()
     expect(metrics).toMatch(/^asset_cache_templates_not_ready 0$/m)
     // A tracked template without a ready version still does.
-    fx.rt.index.templates.sync([
-      ...fx.rt.config.templates,
-      { name: 'new', repo: 'acme/new', ref: 'main', allow: ['config.yaml'], require: [] },
-    ])
+    fx.rt.index.templates.sync(
+      [
+        ...fx.rt.config.templates,
+        { name: 'new', repo: 'acme/new', ref: 'main', allow: ['config.yaml'], require: [] },
+      ],
+      { now: fx.rt.now() },
+    )
     expect(fx.rt.index.status.templatesNotReady()).toEqual(['new'])
   })
 })
@@ -121,15 +135,18 @@ describe('DELETE /v1/admin/templates/{name}', () => {
 
   it('forgets a template removed from the manifest, but not one with a running refresh', async () => {
     const fx = await withUntracked()
-    fx.rt.index.templates.sync(fx.rt.config.templates.filter((t) => t.name !== 'docs'))
-    const { job } = fx.rt.index.jobs.enqueue({ template: 'docs', trigger: 'admin' })
-    expect(fx.rt.index.jobs.claim()?.id).toBe(job.id)
+    fx.rt.index.templates.sync(
+      fx.rt.config.templates.filter((t) => t.name !== 'docs'),
+      { now: fx.rt.now() },
+    )
+    const { job } = fx.rt.index.jobs.enqueue({ template: 'docs', trigger: 'admin' }, Date.now())
+    expect(fx.rt.index.jobs.claim(Date.now())?.id).toBe(job.id)
     const forget = () =>
       fx.app.request('/v1/admin/templates/docs', { method: 'DELETE', headers: auth })
     const busy = await forget()
     expect(busy.status).toBe(409)
     expect(await errorCode(busy)).toBe('TEMPLATE_BUSY')
-    fx.rt.index.jobs.complete(job.id, { result: 'skipped' })
+    fx.rt.index.jobs.complete(job.id, { result: 'skipped' }, Date.now())
     const res = await forget()
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ name: 'docs', forgotten: true, versions: 1, jobs: 1 })

@@ -47,7 +47,7 @@ describe('gc', () => {
   it('keeps the current, the pinned and the newest N; evicts the rest least recently served first', async () => {
     const { rt, seo, docs } = await setup(6)
     // seo: 0 … 5, 5 is current. Pin 0. Mark 1 as served recently, so 2 goes before it.
-    rt.index.templates.setPin('seo', seo[0]!)
+    rt.index.templates.setPin('seo', seo[0]!, Date.now())
     rt.index.bundles.markServed(seo[1]!, Date.now())
     const report = await collectGarbage(rt, { budgetBytes: 0, keepVersions: 2 })
     const removed = report.removed.map((r) => r.digest)

@@ -10,7 +10,7 @@ export type TestApp = ReturnType<typeof createApp>
 
 /** The app over `rt`'s config, index and store; `extra` adds or overrides inputs (clock, metrics, logger, onEnqueued). */
 export function runtimeApp(
-  rt: Pick<Runtime, 'config' | 'index' | 'store'>,
+  rt: Pick<Runtime, 'config' | 'index' | 'store' | 'now'>,
   extra: Partial<AppInput> = {},
 ): TestApp {
   return createApp(
@@ -18,6 +18,7 @@ export function runtimeApp(
       config: rt.config,
       index: rt.index,
       store: rt.store,
+      now: rt.now,
       logger: silentLogger,
       ...extra,
     }),

@@ -54,6 +54,6 @@ export async function testRuntime(
   env: Record<string, string> = {},
 ): Promise<Runtime> {
   const rt = await openRuntime(testConfig(templates, env))
-  rt.index.templates.sync(rt.config.templates)
+  rt.index.templates.sync(rt.config.templates, { now: rt.now() })
   return rt
 }

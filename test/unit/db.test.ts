@@ -152,47 +152,53 @@ describe('migrations', () => {
 describe('templates', () => {
   it('syncs with the manifest, matching repositories case-insensitively', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.tracking('ACME/agent-template', 'main').map((t) => t.name)).toEqual([
       'a',
     ])
     expect(index.templates.tracking('acme/agent-template', 'dev')).toEqual([])
-    index.templates.sync([spec('b', 'acme/other')])
+    index.templates.sync([spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.get('a')?.removedAt).not.toBeNull()
     expect(index.templates.tracking('acme/agent-template', 'main')).toEqual([])
-    index.templates.sync([spec('a'), spec('b', 'acme/other')])
+    index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() })
     expect(index.templates.get('a')?.removedAt).toBeNull()
   })
 
   it('removes nothing for an empty manifest unless allowEmpty, and reports every change', () => {
     const index = freshIndex()
-    expect(index.templates.sync([spec('a'), spec('b', 'acme/other')])).toMatchObject({
+    expect(
+      index.templates.sync([spec('a'), spec('b', 'acme/other')], { now: Date.now() }),
+    ).toMatchObject({
       added: ['a', 'b'],
       removed: [],
     })
-    const empty = index.templates.sync([])
+    const empty = index.templates.sync([], { now: Date.now() })
     expect(empty).toMatchObject({ removed: [], kept: ['a', 'b'] })
     expect(index.templates.tracked().map((t) => t.name)).toEqual(['a', 'b'])
     // A plan writes nothing.
     expect(index.templates.plan([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
     expect(index.templates.tracked()).toHaveLength(2)
-    expect(index.templates.sync([spec('a', 'acme/moved')])).toMatchObject({
+    expect(index.templates.sync([spec('a', 'acme/moved')], { now: Date.now() })).toMatchObject({
       updated: ['a'],
       removed: ['b'],
       kept: [],
     })
-    expect(index.templates.sync([spec('a', 'acme/moved'), spec('b', 'acme/other')])).toMatchObject({
+    expect(
+      index.templates.sync([spec('a', 'acme/moved'), spec('b', 'acme/other')], { now: Date.now() }),
+    ).toMatchObject({
       unchanged: ['a'],
       restored: ['b'],
     })
-    expect(index.templates.sync([], { allowEmpty: true })).toMatchObject({ removed: ['a', 'b'] })
+    expect(index.templates.sync([], { allowEmpty: true, now: Date.now() })).toMatchObject({
+      removed: ['a', 'b'],
+    })
     expect(index.templates.tracked()).toEqual([])
   })
 
   it('keeps hand-ingested templates out of manifest removal', () => {
     const index = freshIndex()
-    index.templates.ensureLocal('local', { allow: ['**'], require: [] })
-    index.templates.sync([], { allowEmpty: true })
+    index.templates.ensureLocal('local', { allow: ['**'], require: [] }, Date.now())
+    index.templates.sync([], { allowEmpty: true, now: Date.now() })
     expect(index.templates.get('local')?.removedAt).toBeNull()
     expect(index.templates.get('local')?.repo).toBeNull()
   })
@@ -201,31 +207,40 @@ describe('templates', () => {
 describe('versions', () => {
   it('keeps one row per (template, commit); a retry updates it, a failure never downgrades ready', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     const commit = 'c'.repeat(40)
-    const failed = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'failed',
-      reasonCode: 'TRUNCATED',
-      source: 'webhook',
-    })
-    index.transaction(() => index.bundles.insert(digest('a'), 10, []))
-    const ready = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'ready',
-      digest: digest('a'),
-      source: 'reconcile',
-    })
+    const failed = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'failed',
+        reasonCode: 'TRUNCATED',
+        source: 'webhook',
+      },
+      Date.now(),
+    )
+    index.transaction(() => index.bundles.insert(digest('a'), 10, [], Date.now()))
+    const ready = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'ready',
+        digest: digest('a'),
+        source: 'reconcile',
+      },
+      Date.now(),
+    )
     expect(ready).toBe(failed)
-    const again = index.versions.record({
-      template: 'a',
-      commit,
-      status: 'failed',
-      reasonCode: 'TIMEOUT',
-      source: 'webhook',
-    })
+    const again = index.versions.record(
+      {
+        template: 'a',
+        commit,
+        status: 'failed',
+        reasonCode: 'TIMEOUT',
+        source: 'webhook',
+      },
+      Date.now(),
+    )
     expect(again).toBe(ready)
     const row = index.versions.byCommit('a', commit)!
     expect(row).toMatchObject({
@@ -240,34 +255,43 @@ describe('versions', () => {
 
   it('refuses a ready row without a digest and a digest on a rejected row', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     expect(() =>
-      index.versions.record({ template: 'a', commit: 'x', status: 'ready', source: 'cli' }),
+      index.versions.record(
+        { template: 'a', commit: 'x', status: 'ready', source: 'cli' },
+        Date.now(),
+      ),
     ).toThrow()
     expect(() =>
-      index.versions.record({
-        template: 'a',
-        commit: 'y',
-        status: 'rejected',
-        digest: digest('b'),
-        source: 'cli',
-      }),
+      index.versions.record(
+        {
+          template: 'a',
+          commit: 'y',
+          status: 'rejected',
+          digest: digest('b'),
+          source: 'cli',
+        },
+        Date.now(),
+      ),
     ).toThrow()
   })
 
   it('records the entry a rejection names, capped at 1024 code points', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     const record = (commit: string, reasonEntry: string | null) =>
       index.versions.get(
-        index.versions.record({
-          template: 'a',
-          commit: commit.repeat(40),
-          status: 'rejected',
-          reasonCode: 'PATH_TOO_LONG',
-          reasonEntry,
-          source: 'webhook',
-        }),
+        index.versions.record(
+          {
+            template: 'a',
+            commit: commit.repeat(40),
+            status: 'rejected',
+            reasonCode: 'PATH_TOO_LONG',
+            reasonEntry,
+            source: 'webhook',
+          },
+          Date.now(),
+        ),
       )!.reasonEntry
     expect(record('1', 'workspace/notes\u2028.md')).toBe('workspace/notes\u2028.md')
     expect(record('2', null)).toBeNull()
@@ -280,15 +304,18 @@ describe('versions', () => {
 
   it('lists newest first', () => {
     const index = freshIndex()
-    index.templates.sync([spec('a')])
+    index.templates.sync([spec('a')], { now: Date.now() })
     for (const c of ['1', '2', '3']) {
-      index.versions.record({
-        template: 'a',
-        commit: c.repeat(40),
-        status: 'rejected',
-        reasonCode: 'X',
-        source: 'cli',
-      })
+      index.versions.record(
+        {
+          template: 'a',
+          commit: c.repeat(40),
+          status: 'rejected',
+          reasonCode: 'X',
+          source: 'cli',
+        },
+        Date.now(),
+      )
     }
     expect(index.versions.list('a').map((v) => v.commit?.[0])).toEqual(['3', '2', '1'])
   })
@@ -301,8 +328,8 @@ describe('bundles', () => {
       { path: 'config.yaml', size: 3, sha256: 'f'.repeat(64), mode: 0o644 },
       { path: 'run.sh', size: 9, sha256: 'e'.repeat(64), mode: 0o755 },
     ]
-    index.transaction(() => index.bundles.insert(digest('d'), 2048, files))
-    index.transaction(() => index.bundles.insert(digest('d'), 2048, []))
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, files, Date.now()))
+    index.transaction(() => index.bundles.insert(digest('d'), 2048, [], Date.now()))
     expect(index.bundles.get(digest('d'))).toMatchObject({ size: 2048, fileCount: 2 })
     expect(index.bundles.files(digest('d'))).toEqual(files)
     expect(index.bundles.remove(digest('d'))).toBe(true)
@@ -312,12 +339,17 @@ describe('bundles', () => {
 
   it('refuses a malformed digest or mode at the schema', () => {
     const index = freshIndex()
-    expect(() => index.transaction(() => index.bundles.insert('sha256:short', 1, []))).toThrow()
+    expect(() =>
+      index.transaction(() => index.bundles.insert('sha256:short', 1, [], Date.now())),
+    ).toThrow()
     expect(() =>
       index.transaction(() =>
-        index.bundles.insert(digest('1'), 1, [
-          { path: 'x', size: 1, sha256: 'a'.repeat(64), mode: 0o777 },
-        ]),
+        index.bundles.insert(
+          digest('1'),
+          1,
+          [{ path: 'x', size: 1, sha256: 'a'.repeat(64), mode: 0o777 }],
+          Date.now(),
+        ),
       ),
     ).toThrow()
   })

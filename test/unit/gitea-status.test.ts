@@ -8,7 +8,7 @@ const SUB = new URL('https://git.example.com/gitea/')
 
 describe('statusError', () => {
   it('gives 401, 403, 404 and a rename their own codes, never retried', () => {
-    const codes = [401, 403, 404].map((s) => statusError('branch', s, {}, BASE))
+    const codes = [401, 403, 404].map((s) => statusError('branch', s, {}, BASE, Date.now()))
     expect(codes.map((e) => [e.code, e.retryable])).toEqual([
       ['GITEA_TOKEN_REJECTED', false],
       ['GITEA_FORBIDDEN', false],
@@ -20,6 +20,7 @@ describe('statusError', () => {
         status,
         { location: '/api/v1/repos/new.owner/New-Name/archive/x.tar.gz' },
         BASE,
+        Date.now(),
       )
       expect(moved.code).toBe('GITEA_REPO_MOVED')
       expect(moved.message).toContain(
@@ -36,12 +37,12 @@ describe('statusError', () => {
       '/api/v1/repos/a/%1b[31m/branches/main',
       undefined,
     ]) {
-      const err = statusError('branch', 301, location ? { location } : {}, BASE)
+      const err = statusError('branch', 301, location ? { location } : {}, BASE, Date.now())
       expect(err.code).toBe('GITEA_REFUSED')
     }
-    expect(statusError('branch', 302, { location: '/api/v1/repos/a/b/x' }, BASE).code).toBe(
-      'GITEA_REFUSED',
-    )
+    expect(
+      statusError('branch', 302, { location: '/api/v1/repos/a/b/x' }, BASE, Date.now()).code,
+    ).toBe('GITEA_REFUSED')
   })
 })
 

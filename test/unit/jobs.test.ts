@@ -20,27 +20,27 @@ afterEach(() => rt.close())
 describe('queue', () => {
   it('keeps at most one queued and one running job per template', () => {
     const q = rt.index.jobs
-    const first = q.enqueue({ template: 'a', trigger: 'webhook', deliveryId: 'd1' })
+    const first = q.enqueue({ template: 'a', trigger: 'webhook', deliveryId: 'd1' }, Date.now())
     expect(first.created).toBe(true)
-    expect(q.enqueue({ template: 'a', trigger: 'webhook' }).created).toBe(false)
-    const claimed = q.claim()!
+    expect(q.enqueue({ template: 'a', trigger: 'webhook' }, Date.now()).created).toBe(false)
+    const claimed = q.claim(Date.now())!
     expect(claimed.id).toBe(first.job.id)
     expect(claimed.attempts).toBe(1)
     // While it runs, a new push queues one more (its head may be newer) and no more than one.
-    const second = q.enqueue({ template: 'a', trigger: 'webhook' })
+    const second = q.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     expect(second.created).toBe(true)
-    expect(q.enqueue({ template: 'a', trigger: 'reconcile' }).created).toBe(false)
+    expect(q.enqueue({ template: 'a', trigger: 'reconcile' }, Date.now()).created).toBe(false)
     // The queued one cannot run beside the running one.
-    expect(q.claim()).toBeNull()
-    q.complete(claimed.id, { result: 'ready' })
-    expect(q.claim()?.id).toBe(second.job.id)
+    expect(q.claim(Date.now())).toBeNull()
+    q.complete(claimed.id, { result: 'ready' }, Date.now())
+    expect(q.claim(Date.now())?.id).toBe(second.job.id)
     expect(q.depth()).toEqual({ queued: 0, running: 1 })
   })
 
   it('promotes a queued job when a forced refresh joins it', () => {
     const q = rt.index.jobs
-    const { job } = q.enqueue({ template: 'a', trigger: 'reconcile' })
-    q.enqueue({ template: 'a', trigger: 'admin', force: true })
+    const { job } = q.enqueue({ template: 'a', trigger: 'reconcile' }, Date.now())
+    q.enqueue({ template: 'a', trigger: 'admin', force: true }, Date.now())
     expect(q.get(job.id)?.force).toBe(true)
   })
 
@@ -88,12 +88,12 @@ describe('queue', () => {
 
   it('re-queues jobs found running at start-up, once per template', () => {
     const q = rt.index.jobs
-    q.enqueue({ template: 'a', trigger: 'webhook' })
-    q.enqueue({ template: 'b', trigger: 'webhook' })
-    q.claim()
-    q.claim()
-    q.enqueue({ template: 'b', trigger: 'webhook' })
-    expect(q.requeueRunning()).toBe(1)
+    q.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
+    q.enqueue({ template: 'b', trigger: 'webhook' }, Date.now())
+    q.claim(Date.now())
+    q.claim(Date.now())
+    q.enqueue({ template: 'b', trigger: 'webhook' }, Date.now())
+    expect(q.requeueRunning(Date.now())).toBe(1)
     expect(q.depth()).toEqual({ queued: 2, running: 0 })
     expect(q.list({ state: 'failed' })[0]).toMatchObject({
       template: 'b',
@@ -102,7 +102,7 @@ describe('queue', () => {
   })
 
   it('survives a reopen of the database', async () => {
-    rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     rt.close()
     const { openRuntime } = await import('../../src/runtime.js')
     rt = await openRuntime(rt.config)
@@ -118,6 +118,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       concurrency: 2,
       run: async (job) => {
         active++
@@ -130,7 +131,8 @@ describe('worker pool', () => {
         return { ok: true }
       },
     })
-    for (const t of ['a', 'b', 'c']) rt.index.jobs.enqueue({ template: t, trigger: 'webhook' })
+    for (const t of ['a', 'b', 'c'])
+      rt.index.jobs.enqueue({ template: t, trigger: 'webhook' }, Date.now())
     pool.start()
     await until(() => rt.index.jobs.list({ state: 'done' }).length === 3)
     await pool.stop()
@@ -142,6 +144,7 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       maxAttempts: 3,
       backoffBaseMs: 10,
       run: async (job: JobRow) => {
@@ -149,7 +152,7 @@ describe('worker pool', () => {
         throw new AppError('GITEA_UNAVAILABLE', 'HTTP 503')
       },
     })
-    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     pool.start()
     await until(() => rt.index.jobs.get(job.id)?.state === 'failed')
     await pool.stop()
@@ -165,13 +168,14 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       isPermanent: () => true,
       run: async () => {
         runs++
         throw new AppError('GITEA_NOT_FOUND', '404')
       },
     })
-    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     pool.start()
     await until(() => rt.index.jobs.get(job.id)?.state === 'failed')
     await pool.stop()
@@ -182,9 +186,10 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       run: () => new Promise((r) => setTimeout(() => r({ ok: 1 }), 50)),
     })
-    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     pool.start()
     await until(() => rt.index.jobs.get(job.id)?.state === 'running')
     await pool.stop(5_000)
@@ -195,10 +200,11 @@ describe('worker pool', () => {
     const pool = new WorkerPool({
       index: rt.index,
       logger: silentLogger,
+      now: rt.now,
       run: (_job, signal) =>
         new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     })
-    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' })
+    const { job } = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
     pool.start()
     await until(() => rt.index.jobs.get(job.id)?.state === 'running')
     await pool.stop(20)

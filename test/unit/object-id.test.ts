@@ -73,7 +73,7 @@ describe("an archive's own commit", () => {
   async function ingestWithComment(comment: string) {
     rt = await testRuntime([{ name: 'seo', repo: 'acme/seo' }])
     const result = await ingest(
-      { index: rt.index, store: rt.store, spoolDir: rt.spoolDir },
+      { index: rt.index, store: rt.store, spoolDir: rt.spoolDir, now: rt.now },
       {
         template: rt.index.templates.get('seo')!,
         archive: Readable.from([gz(templateTar([], { commit: comment }))]),

@@ -22,10 +22,12 @@ describe('orphan blobs at start-up', () => {
     const orphan = await put('left by a crash between store and index')
     const young = await put('an ingest in another process may index this any moment')
     const indexed = await put('indexed')
-    rt.index.transaction(() => rt.index.bundles.insert(indexed.digest, indexed.size, []))
+    rt.index.transaction(() =>
+      rt.index.bundles.insert(indexed.digest, indexed.size, [], Date.now()),
+    )
     await age(orphan.digest, 60 * 60_000)
     await age(indexed.digest, 60 * 60_000)
-    const report = await removeOrphanBlobs(rt.index, rt.store)
+    const report = await removeOrphanBlobs(rt.index, rt.store, { now: rt.now() })
     expect(report).toMatchObject({ checked: 3, removed: [orphan.digest], freedBytes: orphan.size })
     expect(await rt.store.has(orphan.digest)).toBeNull()
     expect(await rt.store.has(young.digest)).not.toBeNull()

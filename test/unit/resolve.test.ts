@@ -17,16 +17,19 @@ const commit = (i: number) => i.toString(16).padStart(40, '0')
 describe('a pin to a version older than the newest 100', () => {
   it('still resolves to its commit, and a scoped token may read it', () => {
     for (let i = 1; i <= 150; i++) {
-      const id = rt.index.versions.record({
-        template: 'seo',
-        commit: commit(i),
-        status: 'ready',
-        digest: digest(i),
-        source: 'cli',
-      })
-      rt.index.templates.setCurrent('seo', id)
+      const id = rt.index.versions.record(
+        {
+          template: 'seo',
+          commit: commit(i),
+          status: 'ready',
+          digest: digest(i),
+          source: 'cli',
+        },
+        Date.now(),
+      )
+      rt.index.templates.setCurrent('seo', id, Date.now())
     }
-    rt.index.templates.setPin('seo', digest(1))
+    rt.index.templates.setPin('seo', digest(1), Date.now())
     const r = resolveTemplate(rt.index, rt.index.templates.get('seo')!)
     expect(r).toMatchObject({ digest: digest(1), pinned: true })
     expect(r.version?.commit).toBe(commit(1))

@@ -65,6 +65,7 @@ function poster(baseUrl: URL, file: string, extra: Partial<StatusPosterOptions> 
     token: new Secret('status-token'),
     publicUrl: null,
     logger: silentLogger,
+    now: Date.now,
     metrics: metrics.statuses,
     backoffBaseMs: 5,
     backoffMaxMs: 20,

@@ -1,4 +1,6 @@
-// Small pieces every page uses: status pills, commit links, digests, ages, the store usage bar.
+// Small pieces every page uses: tables, status pills, commit links, digests, ages, the store
+// usage bar.
+import type { Child } from 'hono/jsx'
 import type { PublishView } from '../../admin/publish-view.js'
 import type { StoreView } from '../../admin/service-views.js'
 import type { TemplateView } from '../../admin/views.js'
@@ -7,6 +9,19 @@ import { ago, isoTime, percent, shortDigest, shortSha } from './format.js'
 
 export function Pill({ status }: { status: string }) {
   return <span class={`pill ${status}`}>{status}</span>
+}
+
+/** A badge after what it qualifies, a space between; nothing without a text. */
+export function Badge({ text, title }: { text: string | null; title?: string }) {
+  if (!text) return null
+  return (
+    <>
+      {' '}
+      <span class="badge" title={title}>
+        {text}
+      </span>
+    </>
+  )
 }
 
 export function CommitLink({ commit, url }: { commit: string | null; url: string | null }) {
@@ -80,5 +95,61 @@ export function Published({ publish }: { publish: PublishView | null }) {
       {publish.status}
       {publish.error ? <> · {publish.error}</> : null}
     </span>
+  )
+}
+
+/** A column of a Table: its header, what a row shows in it, the cell's class and tooltip. */
+export interface Column<T> {
+  head: string
+  cell: (row: T) => Child
+  class?: string
+  title?: (row: T) => string
+}
+
+/**
+ * Rows under their column heads, in a box that scrolls sideways. With `cards`, narrow screens show
+ * each row as a card whose cells carry their head as a label (styles.ts). `empty`, when given,
+ * stands in for a table without rows.
+ */
+export function Table<T>(props: {
+  columns: Column<T>[]
+  rows: T[]
+  id?: string
+  cards?: boolean
+  empty?: Child
+  style?: string
+  rowAttrs?: (row: T) => Record<string, string>
+}) {
+  const { columns, cards } = props
+  if (props.rows.length === 0 && props.empty !== undefined) {
+    return <div class="card muted">{props.empty}</div>
+  }
+  return (
+    <div class={cards ? 'scroll cards' : 'scroll'} style={props.style}>
+      <table id={props.id} class={cards ? 'cards' : undefined}>
+        <thead>
+          <tr>
+            {columns.map((col) => (
+              <th>{col.head}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr {...props.rowAttrs?.(row)}>
+              {columns.map((col) => (
+                <td
+                  data-label={cards ? col.head : undefined}
+                  class={col.class}
+                  title={col.title?.(row)}
+                >
+                  {col.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }

@@ -1,7 +1,7 @@
 // `/admin`: the admin UI, server-rendered, plain forms, no script. Reads go through the same read
 // models as /v1/admin (admin/views.ts), actions through the same functions (admin/actions.ts);
 // an action redirects back with a fixed flash key (POST → 303 → GET), or shows its report.
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { collectGarbageNow, verifyStoreNow } from '../../admin/actions.js'
 import { queueView, storeView } from '../../admin/service-views.js'
 import { listTemplates } from '../../admin/views.js'
@@ -24,7 +24,7 @@ import type { Flash } from './layout.js'
 import { LoginPage, NoticePage } from './pages/notice.js'
 import { OverviewPage } from './pages/overview.js'
 import { QueuePage } from './pages/queue.js'
-import { StorePage } from './pages/store.js'
+import { StorePage, type StoreReport } from './pages/store.js'
 import { currentSession, endSession, startSession } from './session.js'
 import { templateUiRoutes } from './template-routes.js'
 
@@ -89,16 +89,26 @@ adminUiRoutes.post('/logout', (c) => {
   return c.redirect('/admin/login', 303)
 })
 
+/** What every page is given: who is signed in, and the clock its ages count from. */
+const basics = (c: Context<UiEnv>) => ({ session: c.var.session, now: nowOf(c.var.deps) })
+
+/** The store page, with the flash and report of the action that just ran, if any. */
+function storePage(c: Context<UiEnv>, flash: Flash | null, result: StoreReport | null = null) {
+  return render(
+    c,
+    <StorePage {...basics(c)} store={storeView(c.var.deps)} flash={flash} result={result} />,
+  )
+}
+
 adminUiRoutes.get('/', (c) => {
   const deps = c.var.deps
   return render(
     c,
     <OverviewPage
-      session={c.var.session}
+      {...basics(c)}
       templates={listTemplates(deps)}
       store={storeView(deps)}
       depth={deps.index.jobs.depth()}
-      now={nowOf(deps)}
       flash={doneFlash(c.req.query('done'))}
     />,
   )
@@ -108,49 +118,27 @@ adminUiRoutes.route('/templates', templateUiRoutes)
 
 adminUiRoutes.get('/queue', (c) => {
   const deps = c.var.deps
+  const deliveries = deps.index.deliveries.list(50)
   return render(
     c,
-    <QueuePage
-      session={c.var.session}
-      queue={queueView(deps)}
-      deliveries={deps.index.deliveries.list(50)}
-      now={nowOf(deps)}
-      flash={null}
-    />,
+    <QueuePage {...basics(c)} queue={queueView(deps)} deliveries={deliveries} flash={null} />,
   )
 })
 
-adminUiRoutes.get('/store', (c) => {
-  const deps = c.var.deps
-  return render(
-    c,
-    <StorePage session={c.var.session} store={storeView(deps)} now={nowOf(deps)} flash={null} />,
-  )
-})
+adminUiRoutes.get('/store', (c) => storePage(c, null))
 
 adminUiRoutes.post('/gc', async (c) => {
-  const deps = c.var.deps
   const form = await c.req.parseBody()
   const dryRun = form.dryRun === '1'
-  const report = await collectGarbageNow(adminDeps(deps, c.var.metrics), { dryRun })
+  const report = await collectGarbageNow(adminDeps(c.var.deps, c.var.metrics), { dryRun })
   const text = dryRun
     ? `Dry run: GC would free ${report.removed.length} bundle(s); nothing was removed.`
     : `GC removed ${report.removed.length} bundle(s).`
-  return render(
-    c,
-    <StorePage
-      session={c.var.session}
-      store={storeView(deps)}
-      now={nowOf(deps)}
-      flash={{ kind: 'ok', text }}
-      result={{ kind: 'gc', report }}
-    />,
-  )
+  return storePage(c, { kind: 'ok', text }, { kind: 'gc', report })
 })
 
 adminUiRoutes.post('/verify', async (c) => {
-  const deps = c.var.deps
-  const report = await verifyStoreNow(adminDeps(deps, c.var.metrics))
+  const report = await verifyStoreNow(adminDeps(c.var.deps, c.var.metrics))
   const bad = report.corrupt.length
   const flash: Flash = bad
     ? {
@@ -159,16 +147,7 @@ adminUiRoutes.post('/verify', async (c) => {
         text: `${bad} blob(s) corrupt or missing; quarantined and refresh queued.`,
       }
     : { kind: 'ok', text: `All ${report.checked} blob(s) verified.` }
-  return render(
-    c,
-    <StorePage
-      session={c.var.session}
-      store={storeView(deps)}
-      now={nowOf(deps)}
-      flash={flash}
-      result={{ kind: 'verify', report }}
-    />,
-  )
+  return storePage(c, flash, { kind: 'verify', report })
 })
 
 adminUiRoutes.all('*', (c) => {

@@ -29,7 +29,7 @@ export class AdminAttempts {
   readonly #byAddress = new Map<string, Window>()
   readonly #now: () => number
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number) {
     this.#now = now
   }
 

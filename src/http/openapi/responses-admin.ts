@@ -27,7 +27,7 @@ export const publishState = z
     status: z.enum(['pending', 'published', 'failed']),
     error: z.string().nullable().describe('stable code of the last failure (PUBLISH_*)'),
     attempts: count,
-    publishedAt: epochMs.nullable(),
+    publishedAt: epochMs.nullable().describe('when its last successful push began'),
     nextAttemptAt: epochMs.nullable(),
   })
   .describe('at the publish registry; null when publishing is off or not tried yet')

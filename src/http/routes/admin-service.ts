@@ -23,21 +23,19 @@ import {
   type RouteSpec,
 } from '../openapi/route-spec.js'
 
-const NO_STORE_HEADER = { 'Cache-Control': 'no-store' }
-
 export const adminServiceRoutes = new Hono<AppEnv>()
   .get('/jobs', (c) => {
     const { limit } = queryOf(c, listQuery)
-    return c.json(queueView(c.var.deps, limit), 200, NO_STORE_HEADER)
+    return c.json(queueView(c.var.deps, limit), 200)
   })
   .get('/deliveries', (c) => {
     const { limit } = queryOf(c, listQuery)
-    return c.json({ deliveries: c.var.deps.index.deliveries.list(limit) }, 200, NO_STORE_HEADER)
+    return c.json({ deliveries: c.var.deps.index.deliveries.list(limit) }, 200)
   })
-  .get('/store', (c) => c.json(storeView(c.var.deps), 200, NO_STORE_HEADER))
+  .get('/store', (c) => c.json(storeView(c.var.deps), 200))
   .post('/verify', async (c) => {
     const report = await verifyStoreNow(adminDeps(c.var.deps, c.var.metrics))
-    return c.json(report, 200, NO_STORE_HEADER)
+    return c.json(report, 200)
   })
   .post('/gc', async (c) => {
     const { budget, dryRun } = await jsonBody(c, gcBody)
@@ -45,7 +43,7 @@ export const adminServiceRoutes = new Hono<AppEnv>()
       ...(budget !== undefined ? { budgetBytes: budget } : {}),
       ...(dryRun !== undefined ? { dryRun } : {}),
     })
-    return c.json(report, 200, NO_STORE_HEADER)
+    return c.json(report, 200)
   })
 
 export const adminServiceOperations: readonly RouteSpec[] = [

@@ -10,6 +10,7 @@ import { unknownTemplate } from '../../errors.js'
 import { adminDeps } from '../deps.js'
 import type { AppEnv } from '../env.js'
 import { adminAuth } from '../middleware/admin-auth.js'
+import { noStore } from '../middleware/no-store.js'
 import { jsonBody, paramsOf, queryOf } from '../middleware/validate.js'
 import { listQuery, pinBody, refreshBody, templateNameParam } from '../openapi/requests.js'
 import {
@@ -31,59 +32,45 @@ import {
 } from '../openapi/route-spec.js'
 import { adminServiceRoutes } from './admin-service.js'
 
-const NO_STORE_HEADER = { 'Cache-Control': 'no-store' }
-
 export const adminRoutes = new Hono<AppEnv>()
-  .use(adminAuth)
+  .use(adminAuth, noStore)
   .get('/templates', (c) =>
-    c.json(
-      { templates: listTemplates(c.var.deps), store: storeView(c.var.deps) },
-      200,
-      NO_STORE_HEADER,
-    ),
+    c.json({ templates: listTemplates(c.var.deps), store: storeView(c.var.deps) }, 200),
   )
   .get('/templates/:name', (c) => {
     const { name } = paramsOf(c, templateNameParam)
     const { limit } = queryOf(c, listQuery)
     const detail = templateDetail(c.var.deps, name, limit)
     if (!detail) throw unknownTemplate(name)
-    return c.json(detail, 200, NO_STORE_HEADER)
+    return c.json(detail, 200)
   })
   .get('/templates/:name/versions', (c) => {
     const { name } = paramsOf(c, templateNameParam)
     const { limit } = queryOf(c, listQuery)
     const detail = templateDetail(c.var.deps, name, limit)
     if (!detail) throw unknownTemplate(name)
-    return c.json({ versions: detail.versions }, 200, NO_STORE_HEADER)
+    return c.json({ versions: detail.versions }, 200)
   })
   .delete('/templates/:name', (c) => {
     const { name } = paramsOf(c, templateNameParam)
-    return c.json(forgetTemplate(c.var.deps, name), 200, NO_STORE_HEADER)
+    return c.json(forgetTemplate(c.var.deps, name), 200)
   })
   .post('/templates/:name/refresh', async (c) => {
     const { name } = paramsOf(c, templateNameParam)
     const { force } = await jsonBody(c, refreshBody)
     const { job, created } = refreshTemplate(adminDeps(c.var.deps, c.var.metrics), name, force)
-    return c.json({ status: 'queued', jobId: job.id, created }, 202, NO_STORE_HEADER)
+    return c.json({ status: 'queued', jobId: job.id, created }, 202)
   })
   .put('/templates/:name/pin', async (c) => {
     const { name } = paramsOf(c, templateNameParam)
     const { digest } = await jsonBody(c, pinBody)
     pinTemplate(adminDeps(c.var.deps, c.var.metrics), name, digest)
-    return c.json(
-      templateView(c.var.deps, c.var.deps.index.templates.get(name)!),
-      200,
-      NO_STORE_HEADER,
-    )
+    return c.json(templateView(c.var.deps, c.var.deps.index.templates.get(name)!), 200)
   })
   .delete('/templates/:name/pin', (c) => {
     const { name } = paramsOf(c, templateNameParam)
     unpinTemplate(adminDeps(c.var.deps, c.var.metrics), name)
-    return c.json(
-      templateView(c.var.deps, c.var.deps.index.templates.get(name)!),
-      200,
-      NO_STORE_HEADER,
-    )
+    return c.json(templateView(c.var.deps, c.var.deps.index.templates.get(name)!), 200)
   })
   .route('/', adminServiceRoutes)
 

@@ -39,6 +39,7 @@ const withdrawal = (deps: AppDeps): Withdrawal => ({
   store: deps.store,
   logger: deps.logger,
   evict: (digest) => deps.state.serving.cache.delete(digest),
+  now: deps.now,
   ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
 })
 

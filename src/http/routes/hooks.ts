@@ -105,7 +105,7 @@ hookRoutes.post('/gitea', async (c) => {
   c.set('webhook', { event })
 
   if (!supported) {
-    deps.index.deliveries.record({ ...delivery, reason: 'unsupported content type' })
+    deps.index.deliveries.record({ ...delivery, reason: 'unsupported content type' }, deps.now())
     throw new ApiError(
       'UNSUPPORTED_MEDIA_TYPE',
       'expected application/json or application/x-www-form-urlencoded',
@@ -115,16 +115,16 @@ hookRoutes.post('/gitea', async (c) => {
   try {
     json = JSON.parse(typeof signed === 'string' ? signed : utf8(signed))
   } catch {
-    deps.index.deliveries.record({ ...delivery, reason: 'malformed JSON' })
+    deps.index.deliveries.record({ ...delivery, reason: 'malformed JSON' }, deps.now())
     throw new ApiError('MALFORMED_JSON', 'the body is not valid JSON')
   }
   if (!event) {
-    deps.index.deliveries.record({ ...delivery, reason: 'no event header' })
+    deps.index.deliveries.record({ ...delivery, reason: 'no event header' }, deps.now())
     throw new ApiError('BAD_REQUEST', 'missing X-Gitea-Event header')
   }
 
   const answer = await deps.index.groupCommit
-    .run<Decision>(() => receiveDelivery(deps.index, delivery, event, json))
+    .run<Decision>(() => receiveDelivery(deps.index, delivery, event, json, deps.now()))
     .catch((err: unknown) => {
       // Its savepoint (or the whole batch) rolled back. Gitea will not retry: leave a record of
       // it for admins (the reconciler still picks the push up from the branch head), then 500.

@@ -3,7 +3,7 @@
 // templates; one out of scope answers 404 like an unknown name, so a token does not learn which
 // names exist.
 import { Hono } from 'hono'
-import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
+import { activeTemplate, resolveTemplate, versionSummary } from '../../cache/resolve.js'
 import { unknownTemplate } from '../../errors.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
@@ -91,19 +91,7 @@ templateRoutes.get('/:name/versions', (c) => {
   const { index } = c.var.deps
   const t = scopedTemplate(c, paramsOf(c, templateNameParam).name)
   const current = resolveTemplate(index, t).version?.id ?? null
-  const versions = index.versions.list(t.name).map((v) => ({
-    commit: v.commit,
-    digest: v.digest,
-    status: v.status,
-    reasonCode: v.reasonCode,
-    reasonDetail: v.reasonDetail,
-    reasonEntry: v.reasonEntry,
-    createdAt: v.createdAt,
-    readyAt: v.readyAt,
-    fileCount: v.fileCount,
-    bundleBytes: v.bundleBytes,
-    current: v.id === current,
-  }))
+  const versions = index.versions.list(t.name).map((v) => versionSummary(v, current))
   return c.json(versions, 200, { 'Cache-Control': 'no-cache' })
 })
 

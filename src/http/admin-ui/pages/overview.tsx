@@ -3,7 +3,18 @@
 import type { QueueView, StoreView } from '../../../admin/service-views.js'
 import type { TemplateView } from '../../../admin/views.js'
 import { type Flash, Layout } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, PinBadge, Published, UsageBar } from '../parts.js'
+import {
+  Ago,
+  Badge,
+  type Column,
+  CommitLink,
+  Digest,
+  Pill,
+  PinBadge,
+  Published,
+  Table,
+  UsageBar,
+} from '../parts.js'
 import type { AdminSession } from '../session.js'
 
 export interface OverviewProps {
@@ -16,123 +27,91 @@ export interface OverviewProps {
 }
 
 const templateHref = (name: string) => `/admin/templates/${encodeURIComponent(name)}`
+const commitUrl = (t: TemplateView) =>
+  t.repoUrl && t.commit ? `${t.repoUrl}/commit/${t.commit}` : null
 
-function TemplateRow({ t, now }: { t: TemplateView; now: number }) {
-  const commitUrl = t.repoUrl && t.commit ? `${t.repoUrl}/commit/${t.commit}` : null
+function Status({ t }: { t: TemplateView }) {
   return (
-    <tr data-template={t.name}>
-      <td data-label="Status" class="nowrap">
-        <span>
-          <Pill status={t.health} />
-          {t.job ? (
-            <>
-              {' '}
-              <span class="badge" title={`job ${t.job.id}`}>
-                {t.job.state}
-              </span>
-            </>
-          ) : null}
-        </span>
-      </td>
-      <td data-label="Name" class="nowrap">
-        <span>
-          <a href={templateHref(t.name)}>
-            <b>{t.name}</b>
-          </a>
-          {t.removed || !t.tracked ? (
-            <>
-              {' '}
-              <span class="badge">{t.removed ? 'removed' : 'untracked'}</span>
-            </>
-          ) : null}
-          {t.branchDeleted ? (
-            <>
-              {' '}
-              <span class="badge">branch deleted</span>
-            </>
-          ) : null}
-        </span>
-      </td>
-      <td data-label="Repository" class="nowrap">
-        {t.repo ? (
-          <span>
-            {t.repoUrl ? (
-              <a href={t.repoUrl} rel="noreferrer">
-                {t.repo}
-              </a>
-            ) : (
-              t.repo
-            )}
-            <span class="muted">@{t.ref}</span>
-          </span>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-      <td data-label="Commit" class="nowrap">
-        <CommitLink commit={t.commit} url={commitUrl} />
-      </td>
-      <td data-label="Digest" class="nowrap">
-        <Digest digest={t.digest} />
-      </td>
-      <td data-label="Since" class="nowrap">
-        <Ago at={t.since} now={now} />
-      </td>
-      <td data-label="Pin">
-        <PinBadge pinned={t.pinned} />
-      </td>
-      <td data-label="Published" class="nowrap">
-        <Published publish={t.publish} />
-      </td>
-      <td data-label="Last error">
-        {t.lastError ? (
-          <span>
-            <code title={t.lastError.detail ?? undefined}>{t.lastError.code}</code>
-            <br />
-            <span class="small muted advice">{t.lastError.advice}</span>
-          </span>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-    </tr>
+    <span>
+      <Pill status={t.health} />
+      {t.job ? <Badge text={t.job.state} title={`job ${t.job.id}`} /> : null}
+    </span>
   )
 }
+
+function Name({ t }: { t: TemplateView }) {
+  return (
+    <span>
+      <a href={templateHref(t.name)}>
+        <b>{t.name}</b>
+      </a>
+      <Badge text={t.removed ? 'removed' : t.tracked ? null : 'untracked'} />
+      <Badge text={t.branchDeleted ? 'branch deleted' : null} />
+    </span>
+  )
+}
+
+function Repository({ t }: { t: TemplateView }) {
+  if (!t.repo) return <span class="muted">—</span>
+  return (
+    <span>
+      {t.repoUrl ? (
+        <a href={t.repoUrl} rel="noreferrer">
+          {t.repo}
+        </a>
+      ) : (
+        t.repo
+      )}
+      <span class="muted">@{t.ref}</span>
+    </span>
+  )
+}
+
+function LastError({ error }: { error: TemplateView['lastError'] }) {
+  if (!error) return <span class="muted">—</span>
+  return (
+    <span>
+      <code title={error.detail ?? undefined}>{error.code}</code>
+      <br />
+      <span class="small muted advice">{error.advice}</span>
+    </span>
+  )
+}
+
+const columns = (now: number): Column<TemplateView>[] => [
+  { head: 'Status', class: 'nowrap', cell: (t) => <Status t={t} /> },
+  { head: 'Name', class: 'nowrap', cell: (t) => <Name t={t} /> },
+  { head: 'Repository', class: 'nowrap', cell: (t) => <Repository t={t} /> },
+  {
+    head: 'Commit',
+    class: 'nowrap',
+    cell: (t) => <CommitLink commit={t.commit} url={commitUrl(t)} />,
+  },
+  { head: 'Digest', class: 'nowrap', cell: (t) => <Digest digest={t.digest} /> },
+  { head: 'Since', class: 'nowrap', cell: (t) => <Ago at={t.since} now={now} /> },
+  { head: 'Pin', cell: (t) => <PinBadge pinned={t.pinned} /> },
+  { head: 'Published', class: 'nowrap', cell: (t) => <Published publish={t.publish} /> },
+  { head: 'Last error', cell: (t) => <LastError error={t.lastError} /> },
+]
 
 export function OverviewPage(props: OverviewProps) {
   const { templates, now } = props
   return (
     <Layout title="Templates" session={props.session} active="templates" flash={props.flash}>
       <h1>Templates</h1>
-      {templates.length === 0 ? (
-        <div class="card muted">
-          No templates are configured. Add them to the manifest named by{' '}
-          <code>ASSET_CACHE_TEMPLATES</code>.
-        </div>
-      ) : (
-        <div class="scroll cards">
-          <table id="templates" class="cards">
-            <thead>
-              <tr>
-                <th>Status</th>
-                <th>Name</th>
-                <th>Repository</th>
-                <th>Commit</th>
-                <th>Digest</th>
-                <th>Since</th>
-                <th>Pin</th>
-                <th>Published</th>
-                <th>Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {templates.map((t) => (
-                <TemplateRow t={t} now={now} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        id="templates"
+        columns={columns(now)}
+        rows={templates}
+        cards
+        rowAttrs={(t) => ({ 'data-template': t.name })}
+        empty={
+          <>
+            No templates are configured. Add them to the manifest named by{' '}
+            <code>ASSET_CACHE_TEMPLATES</code>.
+          </>
+        }
+      />
       <div class="grid2" style="margin-top:1rem">
         <section class="card">
           <h2 style="margin-top:0">Store</h2>

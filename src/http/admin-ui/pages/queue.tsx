@@ -5,111 +5,75 @@ import type { JobView } from '../../../admin/views.js'
 import type { DeliveryRow } from '../../../db/index.js'
 import { shortSha } from '../format.js'
 import { type Flash, Layout } from '../layout.js'
-import { Ago, Pill } from '../parts.js'
+import { Ago, Badge, type Column, Pill, Table } from '../parts.js'
 import type { AdminSession } from '../session.js'
 
-export function JobTable(props: { jobs: JobView[]; now: number; empty: string }) {
-  if (props.jobs.length === 0) return <div class="card muted">{props.empty}</div>
+function JobError({ job }: { job: JobView }) {
+  if (!job.lastErrorCode) return <span class="muted">—</span>
   return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th>Job</th>
-            <th>State</th>
-            <th>Template</th>
-            <th>Trigger</th>
-            <th>Attempts</th>
-            <th>Next attempt</th>
-            <th>Created</th>
-            <th>Last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.jobs.map((j) => (
-            <tr>
-              <td class="nowrap">#{j.id}</td>
-              <td class="nowrap">
-                <Pill status={j.state} />
-                {j.force ? (
-                  <>
-                    {' '}
-                    <span class="badge">force</span>
-                  </>
-                ) : null}
-              </td>
-              <td class="nowrap">
-                <a href={`/admin/templates/${encodeURIComponent(j.template)}`}>{j.template}</a>
-              </td>
-              <td class="nowrap">
-                {j.trigger}
-                {j.deliveryId ? <div class="muted small mono">{j.deliveryId}</div> : null}
-              </td>
-              <td class="num">{j.attempts}</td>
-              <td class="nowrap">
-                <Ago at={j.nextAttemptAt} now={props.now} />
-              </td>
-              <td class="nowrap">
-                <Ago at={j.createdAt} now={props.now} />
-              </td>
-              <td>
-                {j.lastErrorCode ? (
-                  <>
-                    <code>{j.lastErrorCode}</code>
-                    {j.lastError ? <div class="muted small">{j.lastError}</div> : null}
-                  </>
-                ) : (
-                  <span class="muted">—</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <code>{job.lastErrorCode}</code>
+      {job.lastError ? <div class="muted small">{job.lastError}</div> : null}
+    </>
   )
 }
 
+export function JobTable(props: { jobs: JobView[]; now: number; empty: string }) {
+  const columns: Column<JobView>[] = [
+    { head: 'Job', class: 'nowrap', cell: (j) => `#${j.id}` },
+    {
+      head: 'State',
+      class: 'nowrap',
+      cell: (j) => (
+        <>
+          <Pill status={j.state} />
+          <Badge text={j.force ? 'force' : null} />
+        </>
+      ),
+    },
+    {
+      head: 'Template',
+      class: 'nowrap',
+      cell: (j) => <a href={`/admin/templates/${encodeURIComponent(j.template)}`}>{j.template}</a>,
+    },
+    {
+      head: 'Trigger',
+      class: 'nowrap',
+      cell: (j) => (
+        <>
+          {j.trigger}
+          {j.deliveryId ? <div class="muted small mono">{j.deliveryId}</div> : null}
+        </>
+      ),
+    },
+    { head: 'Attempts', class: 'num', cell: (j) => j.attempts },
+    {
+      head: 'Next attempt',
+      class: 'nowrap',
+      cell: (j) => <Ago at={j.nextAttemptAt} now={props.now} />,
+    },
+    { head: 'Created', class: 'nowrap', cell: (j) => <Ago at={j.createdAt} now={props.now} /> },
+    { head: 'Last error', cell: (j) => <JobError job={j} /> },
+  ]
+  return <Table columns={columns} rows={props.jobs} empty={props.empty} />
+}
+
 export function DeliveryTable(props: { deliveries: DeliveryRow[]; now: number }) {
-  if (props.deliveries.length === 0) return <div class="card muted">No deliveries recorded.</div>
-  return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th>Received</th>
-            <th>Event</th>
-            <th>Repository</th>
-            <th>Ref</th>
-            <th>After</th>
-            <th>Outcome</th>
-            <th>Reason</th>
-            <th>Delivery</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.deliveries.map((d) => (
-            <tr>
-              <td class="nowrap">
-                <Ago at={d.receivedAt} now={props.now} />
-              </td>
-              <td class="nowrap">{d.event}</td>
-              <td class="nowrap">{d.repo ?? '—'}</td>
-              <td class="nowrap">{d.ref ?? '—'}</td>
-              <td class="nowrap">
-                <code title={d.after ?? undefined}>{shortSha(d.after)}</code>
-              </td>
-              <td class="nowrap">
-                <span class="badge">{d.outcome}</span>
-              </td>
-              <td>{d.reason ?? <span class="muted">—</span>}</td>
-              <td class="mono small">{d.deliveryId ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  )
+  const columns: Column<DeliveryRow>[] = [
+    { head: 'Received', class: 'nowrap', cell: (d) => <Ago at={d.receivedAt} now={props.now} /> },
+    { head: 'Event', class: 'nowrap', cell: (d) => d.event },
+    { head: 'Repository', class: 'nowrap', cell: (d) => d.repo ?? '—' },
+    { head: 'Ref', class: 'nowrap', cell: (d) => d.ref ?? '—' },
+    {
+      head: 'After',
+      class: 'nowrap',
+      cell: (d) => <code title={d.after ?? undefined}>{shortSha(d.after)}</code>,
+    },
+    { head: 'Outcome', class: 'nowrap', cell: (d) => <span class="badge">{d.outcome}</span> },
+    { head: 'Reason', cell: (d) => d.reason ?? <span class="muted">—</span> },
+    { head: 'Delivery', class: 'mono small', cell: (d) => d.deliveryId ?? '—' },
+  ]
+  return <Table columns={columns} rows={props.deliveries} empty="No deliveries recorded." />
 }
 
 export interface QueuePageProps {

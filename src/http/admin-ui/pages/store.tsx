@@ -6,45 +6,34 @@ import type { VerifyRepairReport } from '../../../cache/verify.js'
 import { formatBytes } from '../../../units.js'
 import { duration, shortDigest } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, Digest, UsageBar } from '../parts.js'
+import { Ago, type Column, Digest, Table, UsageBar } from '../parts.js'
 import type { AdminSession } from '../session.js'
 
 export type StoreReport =
   | { kind: 'gc'; report: GcReport }
   | { kind: 'verify'; report: VerifyRepairReport }
 
-function Steps({
-  steps,
-}: {
-  steps: { name: string; ms: number; counts: Record<string, number> }[]
-}) {
-  return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th>Step</th>
-            <th>Time</th>
-            <th>Counts</th>
-          </tr>
-        </thead>
-        <tbody>
-          {steps.map((s) => (
-            <tr>
-              <td class="nowrap">{s.name}</td>
-              <td class="num">{duration(s.ms)}</td>
-              <td class="small">
-                {Object.entries(s.counts)
-                  .map(([k, v]) => `${k} ${v}`)
-                  .join(' · ') || '—'}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  )
-}
+type Step = { name: string; ms: number; counts: Record<string, number> }
+
+const stepColumns: Column<Step>[] = [
+  { head: 'Step', class: 'nowrap', cell: (s) => s.name },
+  { head: 'Time', class: 'num', cell: (s) => duration(s.ms) },
+  {
+    head: 'Counts',
+    class: 'small',
+    cell: (s) =>
+      Object.entries(s.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ') || '—',
+  },
+]
+
+const removedColumns = (now: number): Column<GcReport['removed'][number]>[] => [
+  { head: 'Digest', class: 'nowrap', cell: (r) => <Digest digest={r.digest} /> },
+  { head: 'Size', class: 'num', cell: (r) => formatBytes(r.size) },
+  { head: 'Last served', class: 'nowrap', cell: (r) => <Ago at={r.lastServedAt} now={now} /> },
+  { head: 'Created', class: 'nowrap', cell: (r) => <Ago at={r.createdAt} now={now} /> },
+]
 
 function GcResult({ report, now }: { report: GcReport; now: number }) {
   return (
@@ -81,43 +70,21 @@ function GcResult({ report, now }: { report: GcReport; now: number }) {
       {report.removed.length > 0 ? (
         <>
           <h2>{report.dryRun ? 'Would remove' : 'Removed'}</h2>
-          <div class="scroll cards">
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>Digest</th>
-                  <th>Size</th>
-                  <th>Last served</th>
-                  <th>Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.removed.map((r) => (
-                  <tr>
-                    <td data-label="Digest" class="nowrap">
-                      <Digest digest={r.digest} />
-                    </td>
-                    <td data-label="Size" class="num">
-                      {formatBytes(r.size)}
-                    </td>
-                    <td data-label="Last served" class="nowrap">
-                      <Ago at={r.lastServedAt} now={now} />
-                    </td>
-                    <td data-label="Created" class="nowrap">
-                      <Ago at={r.createdAt} now={now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={removedColumns(now)} rows={report.removed} cards />
         </>
       ) : null}
       <h2>Steps</h2>
-      <Steps steps={report.steps} />
+      <Table columns={stepColumns} rows={report.steps} />
     </section>
   )
 }
+
+const corruptColumns: Column<VerifyRepairReport['corrupt'][number]>[] = [
+  { head: 'Digest', class: 'nowrap', cell: (b) => <Digest digest={b.digest} /> },
+  { head: 'Code', cell: (b) => <code>{b.code}</code> },
+  { head: 'Expected', class: 'mono small', cell: (b) => String(b.expected) },
+  { head: 'Found', class: 'mono small', cell: (b) => String(b.found) },
+]
 
 function VerifyResult({ report }: { report: VerifyRepairReport }) {
   return (
@@ -136,39 +103,10 @@ function VerifyResult({ report }: { report: VerifyRepairReport }) {
         <dd>{report.requeued.length ? report.requeued.join(', ') : '—'}</dd>
       </dl>
       {report.corrupt.length > 0 ? (
-        <div class="scroll cards" style="margin-top:1rem">
-          <table class="cards">
-            <thead>
-              <tr>
-                <th>Digest</th>
-                <th>Code</th>
-                <th>Expected</th>
-                <th>Found</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.corrupt.map((b) => (
-                <tr>
-                  <td data-label="Digest" class="nowrap">
-                    <Digest digest={b.digest} />
-                  </td>
-                  <td data-label="Code">
-                    <code>{b.code}</code>
-                  </td>
-                  <td data-label="Expected" class="mono small">
-                    {String(b.expected)}
-                  </td>
-                  <td data-label="Found" class="mono small">
-                    {String(b.found)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={corruptColumns} rows={report.corrupt} cards style="margin-top:1rem" />
       ) : null}
       <h2>Steps</h2>
-      <Steps steps={report.steps} />
+      <Table columns={stepColumns} rows={report.steps} />
     </section>
   )
 }

@@ -4,7 +4,7 @@ import type { TemplateDetail } from '../../../admin/views.js'
 import { formatBytes } from '../../../units.js'
 import { fileMode } from '../format.js'
 import { type Flash, Layout, PostButton } from '../layout.js'
-import { Ago, CommitLink, Digest, Pill, PinBadge } from '../parts.js'
+import { Ago, type Column, CommitLink, Digest, Pill, PinBadge, Table } from '../parts.js'
 import type { AdminSession } from '../session.js'
 import { DeliveryTable, JobTable } from './queue.js'
 import { EntryName, Version } from './version.js'
@@ -16,10 +16,25 @@ export interface TemplatePageProps {
   flash: Flash | null
 }
 
+const fileColumns: Column<TemplateDetail['files'][number]>[] = [
+  { head: 'Path', class: 'mono', cell: (f) => f.path },
+  { head: 'Size', class: 'num', cell: (f) => formatBytes(f.size) },
+  { head: 'Mode', class: 'mono', cell: (f) => fileMode(f.mode) },
+  {
+    head: 'sha256',
+    class: 'mono digest',
+    title: (f) => f.sha256,
+    cell: (f) => f.sha256.slice(0, 12),
+  },
+]
+
 export function TemplatePage(props: TemplatePageProps) {
   const { detail, session, now } = props
   const t = detail.template
   const base = `/admin/templates/${encodeURIComponent(t.name)}`
+  const button = (path: string, label: string, className: string) => (
+    <PostButton session={session} action={`${base}/${path}`} label={label} className={className} />
+  )
   const servedCommitUrl = t.repoUrl && t.commit ? `${t.repoUrl}/commit/${t.commit}` : null
   return (
     <Layout title={t.name} session={session} active="templates" flash={props.flash}>
@@ -113,30 +128,9 @@ export function TemplatePage(props: TemplatePageProps) {
           ) : null}
         </dl>
         <div class="actions">
-          {t.tracked ? (
-            <PostButton
-              session={session}
-              action={`${base}/refresh`}
-              label="Refresh now"
-              className="primary"
-            />
-          ) : null}
-          {t.pinned?.by === 'admin' && !t.removed ? (
-            <PostButton
-              session={session}
-              action={`${base}/unpin`}
-              label="Unpin"
-              className="danger"
-            />
-          ) : null}
-          {t.tracked ? null : (
-            <PostButton
-              session={session}
-              action={`${base}/forget`}
-              label="Forget this template"
-              className="danger"
-            />
-          )}
+          {t.tracked ? button('refresh', 'Refresh now', 'primary') : null}
+          {t.pinned?.by === 'admin' && !t.removed ? button('unpin', 'Unpin', 'danger') : null}
+          {t.tracked ? null : button('forget', 'Forget this template', 'danger')}
         </div>
         {t.tracked ? null : (
           <p class="small muted">
@@ -165,40 +159,13 @@ export function TemplatePage(props: TemplatePageProps) {
       )}
 
       <h2>Files of the served bundle</h2>
-      {detail.files.length === 0 ? (
-        <div class="card muted">Nothing served yet.</div>
-      ) : (
-        <div class="scroll cards">
-          <table id="files" class="cards">
-            <thead>
-              <tr>
-                <th>Path</th>
-                <th>Size</th>
-                <th>Mode</th>
-                <th>sha256</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.files.map((f) => (
-                <tr>
-                  <td data-label="Path" class="mono">
-                    {f.path}
-                  </td>
-                  <td data-label="Size" class="num">
-                    {formatBytes(f.size)}
-                  </td>
-                  <td data-label="Mode" class="mono">
-                    {fileMode(f.mode)}
-                  </td>
-                  <td data-label="sha256" class="mono digest" title={f.sha256}>
-                    {f.sha256.slice(0, 12)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Table
+        id="files"
+        columns={fileColumns}
+        rows={detail.files}
+        cards
+        empty="Nothing served yet."
+      />
 
       <h2>Jobs</h2>
       <JobTable jobs={detail.jobs} now={now} empty="No jobs for this template." />
