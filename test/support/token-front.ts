@@ -5,9 +5,7 @@
 // valid bearer's request is forwarded to the registry (its Location headers rewritten to the
 // front). Every request is recorded (method, path, query names, scheme of Authorization).
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { request } from 'undici'
+import { bodyOf, type Front, forward, listenFront } from './registry-front.js'
 
 export interface Recorded {
   method: string
@@ -16,21 +14,12 @@ export interface Recorded {
   auth: string | null
 }
 
-export interface TokenFront {
-  url: string
-  host: string
+export interface TokenFront extends Front {
   requests: Recorded[]
   /** Tokens issued, each with the scopes it was asked for. */
   tokens: Map<string, string[]>
   /** Answer 403 to pushes of these repositories. */
   deny: Set<string>
-  stop(): Promise<void>
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
 }
 
 export async function startTokenFront(
@@ -41,9 +30,8 @@ export async function startTokenFront(
   const requests: Recorded[] = []
   const tokens = new Map<string, string[]>()
   const deny = new Set<string>()
-  let base = ''
   const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
-  const server: Server = createServer(async (req, res) => {
+  const front = await listenFront(async (req, res, base) => {
     const url = new URL(req.url ?? '/', base)
     const auth = req.headers.authorization ?? null
     requests.push({
@@ -85,38 +73,9 @@ export async function startTokenFront(
       )
       return
     }
-    const payload = await body(req)
-    const headers: Record<string, string> = {}
-    for (const h of ['content-type', 'content-length', 'accept']) {
-      const v = req.headers[h]
-      if (typeof v === 'string') headers[h] = v
-    }
-    const up = await request(`${upstream}${url.pathname}${url.search}`, {
-      method: req.method as 'GET',
-      headers,
-      ...(payload.length > 0 || req.method === 'PUT' ? { body: payload } : {}),
-    })
-    const out: Record<string, string> = {}
-    for (const [k, v] of Object.entries(up.headers)) {
-      if (typeof v !== 'string' || k === 'connection' || k === 'transfer-encoding') continue
-      out[k] = k === 'location' ? v.replace(upstream, base) : v
-    }
-    res.writeHead(up.statusCode, out)
-    res.end(Buffer.from(await up.body.arrayBuffer()))
+    const up = await forward(req, await bodyOf(req), upstream, base)
+    res.writeHead(up.status, up.headers)
+    res.end(up.body)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  base = `http://127.0.0.1:${port}`
-  return {
-    url: base,
-    host: `127.0.0.1:${port}`,
-    requests,
-    tokens,
-    deny,
-    stop: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return { ...front, requests, tokens, deny }
 }
