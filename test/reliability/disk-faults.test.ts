@@ -173,6 +173,10 @@ async function scenario(
   const repo = repos[0]!
   const before = snapshot(s.dataDir, names())
   const oldDigest = before.currentDigest[repo.name]!
+  let exited: number | null | undefined
+  void s.server.exited.then((code) => {
+    exited = code
+  })
   const boots = bootLoop(s.server, repo.name)
   await sleep(200)
   const jobsBefore = Math.max(0, ...before.jobs.map((j) => j.id))
@@ -263,6 +267,9 @@ async function scenario(
   results.push(row)
   console.log(`disk scenario ${JSON.stringify(row)}`)
 
+  // First: the fault must not have taken the server down (its crash said here, if it did).
+  const lastWords = `${s.server.lines.slice(-5).join('\n')}\n${s.server.stderr()}`
+  expect(exited, `${name}: serve exited with ${exited}:\n${lastWords}`).toBeUndefined()
   expect(met, `${name}: the job never met the fault`).toBe(true)
   if (faultHits !== null) expect(faultHits, `${name}: no injected failure`).toBeGreaterThan(0)
   expect(versions.filter((v) => v.status === 'rejected')).toEqual([])
