@@ -177,6 +177,18 @@ async function scenario(
   void s.server.exited.then((code) => {
     exited = code
   })
+  // A run that met the fault, as serve logged it: on a full disk the index may refuse to record
+  // the run's error too (the row stays running until it can), so the log can be the only witness.
+  let logged = false
+  const witness = (entry: Record<string, unknown>) => {
+    if (
+      entry.code === 'STORE_WRITE_FAILED' ||
+      entry.msg === "could not record the job's outcome; will record it again"
+    ) {
+      logged = true
+    }
+  }
+  s.server.onLine.add(witness)
   const boots = bootLoop(s.server, repo.name)
   await sleep(200)
   const jobsBefore = Math.max(0, ...before.jobs.map((j) => j.id))
@@ -195,6 +207,7 @@ async function scenario(
     const now = snapshot(s.dataDir, names())
     const mine = now.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
     return (
+      logged ||
       mine.some((j) => j.lastErrorCode !== null && j.state !== 'running') ||
       now.versions.some((v) => v.commit === payload.after && v.status !== 'ready')
     )
@@ -223,6 +236,7 @@ async function scenario(
     })
     .catch(() => {})
   await boots.stop()
+  s.server.onLine.delete(witness)
   // A put still in flight (a reconcile that raced the retry to the same commit) owns a temp file
   // until it ends; a leaked one stays forever. So: no temp files once the jobs have settled.
   const settled = () =>
