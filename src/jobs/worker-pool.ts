@@ -37,6 +37,8 @@ export class WorkerPool {
     Pick<WorkerPoolOptions, 'onSettled' | 'isPermanent'>
   readonly #running = new Map<number, { promise: Promise<void>; abort: AbortController }>()
   #timer: NodeJS.Timeout | null = null
+  /** Queue writes the index refused (a full or read-only disk), replayed before the next claim. */
+  #unrecorded: (() => void)[] = []
   #stopped = true
 
   constructor(options: WorkerPoolOptions) {
@@ -70,22 +72,53 @@ export class WorkerPool {
 
   #fill(): void {
     if (this.#stopped) return
-    while (this.#running.size < this.#o.concurrency) {
-      const job = this.#o.index.jobs.claim(this.#o.now())
-      if (!job) break
-      const abort = new AbortController()
-      const promise = this.#execute(job, abort.signal).finally(() => {
-        this.#running.delete(job.id)
-        this.notify()
-      })
-      this.#running.set(job.id, { promise, abort })
+    try {
+      this.#replayUnrecorded()
+      while (this.#running.size < this.#o.concurrency) {
+        const job = this.#o.index.jobs.claim(this.#o.now())
+        if (!job) break
+        const abort = new AbortController()
+        const promise = this.#execute(job, abort.signal).finally(() => {
+          this.#running.delete(job.id)
+          this.notify()
+        })
+        this.#running.set(job.id, { promise, abort })
+      }
+    } catch (err) {
+      // The index refused a write: the queue stays as the index has it. Look again after a pause
+      // rather than at once: the disk that refused it is seldom freed within a millisecond.
+      this.#o.logger.error({ err }, 'the job queue could not be written; trying again')
+      this.#schedule(this.#o.idlePollMs)
+      return
     }
     this.#schedule()
   }
 
-  #schedule(): void {
+  /** Replays the queue writes the index refused earlier; throws at the first still refused. */
+  #replayUnrecorded(): void {
+    while (this.#unrecorded.length > 0) {
+      this.#unrecorded[0]!()
+      this.#unrecorded.shift()
+    }
+  }
+
+  /**
+   * A job's outcome written to the queue. One the index refuses is kept and replayed before the
+   * next claim; until then the row says `running`, so the job is neither lost nor run twice, and
+   * a restart re-queues it.
+   */
+  #record(log: Logger, write: () => void): void {
+    try {
+      write()
+    } catch (err) {
+      log.error({ err }, "could not record the job's outcome; will record it again")
+      this.#unrecorded.push(write)
+    }
+  }
+
+  #schedule(waitMs?: number): void {
     if (this.#stopped || this.#timer) return
-    const next = this.#o.index.jobs.nextRunAfter()
+    const next = waitMs === undefined ? this.#o.index.jobs.nextRunAfter() : null
     const wait =
       next === null
         ? this.#o.idlePollMs
@@ -102,50 +135,51 @@ export class WorkerPool {
     const started = this.#o.now()
     const log = logger.child({ jobId: job.id, template: job.template, attempt: job.attempts })
     log.info({ trigger: job.trigger, force: job.force }, 'job started')
+    let outcome: unknown
     try {
-      const outcome = await this.#o.run(job, signal)
-      index.jobs.complete(job.id, outcome, this.#o.now())
-      this.#o.onSettled?.(job, {
-        ok: true,
-        outcome,
-        ms: this.#o.now() - started,
-        disposition: 'done',
-      })
+      outcome = await this.#o.run(job, signal)
     } catch (err) {
-      const code = err instanceof AppError ? err.code : 'INTERNAL'
-      const message = err instanceof Error ? err.message : String(err)
-      const settled = (disposition: 'failed' | 'retry') =>
-        this.#o.onSettled?.(job, {
-          ok: false,
-          error: err,
-          ms: this.#o.now() - started,
-          disposition,
-        })
-      if (signal.aborted) {
-        // Stopped mid-run: the job goes back to the queue untouched by backoff.
-        index.jobs.retry(
-          job.id,
-          this.#o.now(),
-          'INTERRUPTED',
-          'stopped while running',
-          this.#o.now(),
-        )
-        log.warn({ code: 'INTERRUPTED' }, 'job interrupted by shutdown; re-queued')
-        settled('retry')
-        return
-      }
-      if (code === 'INTERNAL') log.error({ err }, 'job failed unexpectedly')
-      const permanent = this.#o.isPermanent?.(err) ?? false
-      if (permanent || job.attempts >= this.#o.maxAttempts) {
-        index.jobs.fail(job.id, code, message, null, this.#o.now())
-        log.warn({ code, error: message, attempts: job.attempts }, 'job failed')
-        settled('failed')
-      } else {
-        const delay = retryDelay(job.attempts, this.#o)
-        index.jobs.retry(job.id, this.#o.now() + delay, code, message, this.#o.now())
-        log.warn({ code, error: message, retryInMs: delay }, 'job failed; will retry')
-        settled('retry')
-      }
+      this.#failed(job, err, signal, log, started)
+      return
+    }
+    const done = this.#o.now()
+    this.#record(log, () => index.jobs.complete(job.id, outcome, done))
+    this.#o.onSettled?.(job, {
+      ok: true,
+      outcome,
+      ms: this.#o.now() - started,
+      disposition: 'done',
+    })
+  }
+
+  /** A run that threw: re-queued at once when stopping, else retried with backoff or failed. */
+  #failed(job: JobRow, err: unknown, signal: AbortSignal, log: Logger, started: number): void {
+    const { index } = this.#o
+    const code = err instanceof AppError ? err.code : 'INTERNAL'
+    const message = err instanceof Error ? err.message : String(err)
+    const settled = (disposition: 'failed' | 'retry') =>
+      this.#o.onSettled?.(job, { ok: false, error: err, ms: this.#o.now() - started, disposition })
+    const now = this.#o.now()
+    if (signal.aborted) {
+      // Stopped mid-run: the job goes back to the queue untouched by backoff.
+      this.#record(log, () =>
+        index.jobs.retry(job.id, now, 'INTERRUPTED', 'stopped while running', now),
+      )
+      log.warn({ code: 'INTERRUPTED' }, 'job interrupted by shutdown; re-queued')
+      settled('retry')
+      return
+    }
+    if (code === 'INTERNAL') log.error({ err }, 'job failed unexpectedly')
+    const permanent = this.#o.isPermanent?.(err) ?? false
+    if (permanent || job.attempts >= this.#o.maxAttempts) {
+      this.#record(log, () => index.jobs.fail(job.id, code, message, null, now))
+      log.warn({ code, error: message, attempts: job.attempts }, 'job failed')
+      settled('failed')
+    } else {
+      const delay = retryDelay(job.attempts, this.#o)
+      this.#record(log, () => index.jobs.retry(job.id, now + delay, code, message, now))
+      log.warn({ code, error: message, retryInMs: delay }, 'job failed; will retry')
+      settled('retry')
     }
   }
 

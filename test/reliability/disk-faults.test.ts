@@ -155,6 +155,22 @@ async function scenario(
   const repo = origin.repos[0]!
   const before = snapshot(s.dataDir, origin.names)
   const oldDigest = before.currentDigest[repo.name]!
+  let exited: number | null | undefined
+  void s.server.exited.then((code) => {
+    exited = code
+  })
+  // A run that met the fault, as serve logged it: on a full disk the index may refuse to record
+  // the run's error too (the row stays running until it can), so the log can be the only witness.
+  let logged = false
+  const witness = (entry: Record<string, unknown>) => {
+    if (
+      entry.code === 'STORE_WRITE_FAILED' ||
+      entry.msg === "could not record the job's outcome; will record it again"
+    ) {
+      logged = true
+    }
+  }
+  s.server.onLine.add(witness)
   const boots = bootLoop(s.server, repo.name)
   await sleep(200)
   const jobsBefore = Math.max(0, ...before.jobs.map((j) => j.id))
@@ -173,6 +189,7 @@ async function scenario(
     const now = snapshot(s.dataDir, origin.names)
     const mine = now.jobs.filter((j) => j.template === repo.name && j.id > jobsBefore)
     return (
+      logged ||
       mine.some((j) => j.lastErrorCode !== null && j.state !== 'running') ||
       now.versions.some((v) => v.commit === payload.after && v.status !== 'ready')
     )
@@ -201,6 +218,7 @@ async function scenario(
     })
     .catch(() => {})
   await boots.stop()
+  s.server.onLine.delete(witness)
   // A put still in flight (a reconcile that raced the retry to the same commit) owns a temp file
   // until it ends; a leaked one stays forever. So: no temp files once the jobs have settled.
   const settled = () =>
@@ -247,6 +265,9 @@ async function scenario(
   results.push(row)
   console.log(`disk scenario ${JSON.stringify(row)}`)
 
+  // First: the fault must not have taken the server down (its crash said here, if it did).
+  const lastWords = `${s.server.lines.slice(-5).join('\n')}\n${s.server.stderr()}`
+  expect(exited, `${name}: serve exited with ${exited}:\n${lastWords}`).toBeUndefined()
   expect(met, `${name}: the job never met the fault`).toBe(true)
   if (faultHits !== null) expect(faultHits, `${name}: no injected failure`).toBeGreaterThan(0)
   expect(versions.filter((v) => v.status === 'rejected')).toEqual([])

@@ -41,6 +41,8 @@ export interface ServerProcess {
   exited: Promise<number | null>
   /** The last log lines (JSON), newest last. */
   lines: string[]
+  /** The last 4000 characters of stderr (a crash's stack). */
+  stderr(): string
   /** Called for every log line that parses as JSON. */
   onLine: Set<(entry: Record<string, unknown>) => void>
   /** Sends `signal` (default SIGKILL) unless gone already; resolves with the exit code. */
@@ -154,6 +156,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     url,
     exited: exit,
     lines,
+    stderr: () => stderr,
     onLine,
     kill: async (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { JobRow } from '../../src/db/index.js'
 import { AppError } from '../../src/errors.js'
 import { WorkerPool } from '../../src/jobs/worker-pool.js'
-import { silentLogger } from '../../src/log.js'
+import { createLogger, silentLogger } from '../../src/log.js'
 import type { Runtime } from '../../src/runtime.js'
 import { testRuntime } from '../support/runtime.js'
 import { until } from '../support/wait.js'
@@ -213,4 +213,77 @@ describe('worker pool', () => {
       lastErrorCode: 'INTERRUPTED',
     })
   })
+})
+
+describe('worker pool over an index that refuses writes', () => {
+  /** A logger whose messages are kept, and the process-level crashes seen meanwhile. */
+  function watched() {
+    const messages: string[] = []
+    const logger = createLogger('info', {
+      write: (line: string) => {
+        messages.push((JSON.parse(line) as { msg: string }).msg)
+      },
+    })
+    const crashes: unknown[] = []
+    const onCrash = (err: unknown) => crashes.push(err)
+    process.on('uncaughtException', onCrash)
+    process.on('unhandledRejection', onCrash)
+    const unwatch = () => {
+      process.off('uncaughtException', onCrash)
+      process.off('unhandledRejection', onCrash)
+    }
+    return { logger, messages, crashes, unwatch }
+  }
+  const count = (messages: string[], text: string) => messages.filter((m) => m === text).length
+  // SQLite itself refuses every write on this connection (SQLITE_READONLY), as a read-only or
+  // full disk makes it refuse them.
+  const refuseWrites = (on: boolean) => rt.index.db.pragma(`query_only = ${on ? 'ON' : 'OFF'}`)
+
+  for (const outcome of ['done', 'retried', 'failed'] as const) {
+    it(`keeps a run's outcome (${outcome}) it could not write, and writes it once the index takes writes`, async () => {
+      const w = watched()
+      let release!: () => void
+      const gate = new Promise<void>((r) => {
+        release = r
+      })
+      const pool = new WorkerPool({
+        index: rt.index,
+        logger: w.logger,
+        now: rt.now,
+        idlePollMs: 10,
+        backoffBaseMs: 1,
+        backoffMaxMs: 1,
+        maxAttempts: outcome === 'failed' ? 1 : 5,
+        run: async (job) => {
+          await gate
+          if (outcome !== 'done' && job.template === 'a') {
+            throw new AppError('STORE_WRITE_FAILED', 'disk full')
+          }
+          return { result: 'ready' }
+        },
+      })
+      rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now())
+      pool.start()
+      await until(() => rt.index.jobs.depth().running === 1)
+      refuseWrites(true)
+      release()
+      // The outcome is refused, then every look at the queue: the pool keeps going.
+      await until(() => count(w.messages, 'the job queue could not be written; trying again') >= 3)
+      expect(count(w.messages, "could not record the job's outcome; will record it again")).toBe(1)
+      // Not lost and not run twice: the row still says running.
+      expect(rt.index.jobs.list({ state: 'running' }).map((j) => j.template)).toEqual(['a'])
+      refuseWrites(false)
+      rt.index.jobs.enqueue({ template: 'b', trigger: 'webhook' }, Date.now())
+      pool.notify()
+      await until(() => rt.index.jobs.list({ state: 'done' }).some((j) => j.template === 'b'))
+      const a = rt.index.jobs.forTemplate('a', 5)
+      if (outcome === 'done') expect(a.map((j) => j.state)).toEqual(['done'])
+      if (outcome === 'failed')
+        expect(a[0]).toMatchObject({ state: 'failed', lastErrorCode: 'STORE_WRITE_FAILED' })
+      if (outcome === 'retried') expect(a[0]!.lastErrorCode).toBe('STORE_WRITE_FAILED')
+      await pool.stop()
+      w.unwatch()
+      expect(w.crashes).toEqual([])
+    })
+  }
 })
