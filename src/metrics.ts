@@ -256,7 +256,7 @@ export function createMetrics(): Metrics {
     statuses: createStatusMetrics(registry, openIndex),
     ociPublishes: counter(
       'asset_cache_oci_publishes_total',
-      'Versions pushed to ASSET_CACHE_OCI_PUBLISH (outcome pushed or failed).',
+      'Versions pushed to ASSET_CACHE_OCI_PUBLISH (outcome pushed, failed or attestations_refused).',
       ['outcome'],
     ),
     ociTagPushes: counter(

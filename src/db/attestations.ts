@@ -99,6 +99,15 @@ export class AttestationQueries {
     return this.#signedAt.get(versionId, digest)?.at ?? null
   }
 
+  /**
+   * Whether version `versionId` (building `digest`) was signed at or after `since` (null: never
+   * published), so that a push made before then may lack its attestations.
+   */
+  signedSince(versionId: number, digest: string, since: number | null): boolean {
+    const at = this.signedAt(versionId, digest)
+    return at !== null && (since === null || at >= since)
+  }
+
   /** Envelopes whose subject is `digest`, of ready versions that still build it, oldest first. */
   byDigest(digest: string): AttestationRow[] {
     return this.#byDigest.all(digest).map(toRow)

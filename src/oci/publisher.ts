@@ -20,7 +20,7 @@ import { buildImage, type Image, sourceOf } from './image.js'
 import { commitTag } from './naming.js'
 import { type OciPublishConfig, publishedRepository } from './publish-target.js'
 import { pushImage, pushTag } from './push-image.js'
-import { pushReferrers } from './push-referrers.js'
+import { pushReferrersBeside } from './push-referrers.js'
 import { PushSession } from './push-session.js'
 import type { ImageReferrer } from './referrers.js'
 import { RepositoryViews, referrersOf, VERSIONS_TAGGED } from './repository-views.js'
@@ -147,13 +147,10 @@ export class Publisher {
     const mountFrom = from === null ? null : publishedRepository(config.ociPublish.target, from)
     const layer = () => store.get(image.layer.digest, image.layer.size)
     await pushImage(session, repository, image, layer, mountFrom)
-    await pushReferrers(session, repository, referrers)
-  }
-
-  /** Whether `version` was signed at or after `publishedAt` (its last push may lack that). */
-  #signedSince(version: VersionRow, publishedAt: number | null): boolean {
-    const signedAt = this.#deps.index.attestations.signedAt(version.id, version.digest!)
-    return signedAt !== null && (publishedAt === null || signedAt >= publishedAt)
+    await pushReferrersBeside(session, repository, referrers, (err) => {
+      this.#deps.logger.warn({ repository, code: err.code, err }, 'attestations not published')
+      this.#deps.metrics?.ociPublishes.inc({ outcome: 'attestations_refused' })
+    })
   }
 
   /** Publishes the versions and tags of `template`; false when the registry is unreachable. */
@@ -182,7 +179,10 @@ export class Publisher {
           : this.#image(template, version.digest, version.commit)
       if (!image) continue
       const state = index.publish.state(version.id, key)
-      if (state?.status === 'published' && !this.#signedSince(version, state.publishedAt)) {
+      if (
+        state?.status === 'published' &&
+        !index.attestations.signedSince(version.id, version.digest, state.publishedAt)
+      ) {
         present.add(image.index.digest)
         continue
       }

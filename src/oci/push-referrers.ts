@@ -146,3 +146,23 @@ export async function pushReferrers(
   }
   return pushed
 }
+
+/**
+ * pushReferrers beside an image push: a registry that refuses the attestations (no artifact
+ * manifests, a foreign referrers tag, no right to push them) goes to `refused` instead of failing
+ * the push, so the image and its tags never wait on them. Unreachable still throws, as does any
+ * error that is not the registry's answer.
+ */
+export async function pushReferrersBeside(
+  session: PushSession,
+  repository: string,
+  referrers: readonly ImageReferrer[],
+  refused: (err: PushError) => void,
+): Promise<void> {
+  try {
+    await pushReferrers(session, repository, referrers)
+  } catch (err) {
+    if (!(err instanceof PushError) || err.code === 'PUBLISH_UNREACHABLE') throw err
+    refused(err)
+  }
+}

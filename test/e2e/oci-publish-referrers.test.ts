@@ -259,4 +259,28 @@ describe.skipIf(missing.length > 0)('publishing attestation referrers', () => {
     const tagged = front.requests.filter((r) => /\/manifests\/sha256-/.test(r.path))
     expect(tagged).toEqual([])
   })
+
+  it('a registry that refuses the attestations still gets the image and its tags', async () => {
+    const registry = await startRegistry(mkdtempSync(join(dir, 'refusing-')))
+    registries.push(registry)
+    const front = await startSubjectFront(registry.url, { refuse: true })
+    fronts.push(front)
+    const server = await startPublishing(`http://${front.host}/ns`)
+    const v = await ingestTree(server.runtime, 'seo', { 'config.yaml': 'name: refused\n' })
+    sign(server, v.digest)
+    const [indexDigest] = await subjectsOf(server)
+    await until(
+      async () =>
+        (await get(registry.url, '/v2/ns/templates/seo/manifests/latest')).status === 200 &&
+        (await server.metrics.text()).includes(
+          'asset_cache_oci_publishes_total{outcome="attestations_refused"}',
+        ),
+      { timeoutMs: 30_000 },
+    )
+    const latest = await get(registry.url, '/v2/ns/templates/seo/manifests/latest')
+    expect(`sha256:${createHash('sha256').update(latest.bytes).digest('hex')}`).toBe(indexDigest)
+    expect(state(server, v.digest)?.status).toBe('published')
+    const refused = front.requests.filter((r) => r.method === 'PUT' && /manifests/.test(r.path))
+    expect(refused.length).toBeGreaterThan(0)
+  })
 })

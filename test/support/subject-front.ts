@@ -21,16 +21,28 @@ function subjectOf(payload: Buffer): string | null {
   }
 }
 
-export async function startSubjectFront(upstream: string): Promise<SubjectFront> {
+/**
+ * `refuse`: instead, a registry that takes no artifacts at all: every manifest PUT carrying a
+ * `subject` answers 400 MANIFEST_INVALID without reaching the registry.
+ */
+export async function startSubjectFront(
+  upstream: string,
+  options: { refuse?: boolean } = {},
+): Promise<SubjectFront> {
   const requests: SubjectFront['requests'] = []
   const subjects = new Map<string, string>()
   const front = await listenFront(async (req, res, base) => {
     const url = new URL(req.url ?? '/', base)
     requests.push({ method: req.method ?? '', path: url.pathname })
     const payload = await bodyOf(req)
-    const up = await forward(req, payload, upstream, base)
     const subject = subjectOf(payload)
     const manifestPut = req.method === 'PUT' && url.pathname.includes('/manifests/')
+    if (options.refuse && manifestPut && subject !== null) {
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID', message: 'no artifacts' }] }))
+      return
+    }
+    const up = await forward(req, payload, upstream, base)
     if (manifestPut && up.status === 201 && subject !== null) {
       up.headers['oci-subject'] = subject
       subjects.set(up.headers['docker-content-digest'] ?? '', subject)
