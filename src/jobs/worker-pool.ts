@@ -72,8 +72,10 @@ export class WorkerPool {
 
   #fill(): void {
     if (this.#stopped) return
+    // Outcomes the index refused earlier first; one still refused stays for the next look and
+    // never holds back the other jobs (a full disk refuses the claims below as well).
+    this.#unrecorded = this.#unrecorded.filter((write) => !this.#tried(write))
     try {
-      this.#replayUnrecorded()
       while (this.#running.size < this.#o.concurrency) {
         const job = this.#o.index.jobs.claim(this.#o.now())
         if (!job) break
@@ -84,21 +86,22 @@ export class WorkerPool {
         })
         this.#running.set(job.id, { promise, abort })
       }
+      this.#schedule(this.#unrecorded.length > 0 ? this.#o.idlePollMs : undefined)
     } catch (err) {
       // The index refused a write: the queue stays as the index has it. Look again after a pause
       // rather than at once: the disk that refused it is seldom freed within a millisecond.
       this.#o.logger.error({ err }, 'the job queue could not be written; trying again')
       this.#schedule(this.#o.idlePollMs)
-      return
     }
-    this.#schedule()
   }
 
-  /** Replays the queue writes the index refused earlier; throws at the first still refused. */
-  #replayUnrecorded(): void {
-    while (this.#unrecorded.length > 0) {
-      this.#unrecorded[0]!()
-      this.#unrecorded.shift()
+  /** Runs a write the index refused before; whether it went through this time. */
+  #tried(write: () => void): boolean {
+    try {
+      write()
+      return true
+    } catch {
+      return false
     }
   }
 
@@ -116,13 +119,12 @@ export class WorkerPool {
     }
   }
 
+  /** Sets the next look at the queue: after `waitMs`, else when the next job is due (or idle). */
   #schedule(waitMs?: number): void {
     if (this.#stopped || this.#timer) return
     const next = waitMs === undefined ? this.#o.index.jobs.nextRunAfter() : null
-    const wait =
-      next === null
-        ? this.#o.idlePollMs
-        : Math.max(0, Math.min(this.#o.idlePollMs, next - this.#o.now()))
+    const due = next === null ? this.#o.idlePollMs : next - this.#o.now()
+    const wait = Math.max(0, Math.min(this.#o.idlePollMs, waitMs ?? due))
     this.#timer = setTimeout(() => {
       this.#timer = null
       this.#fill()

@@ -75,6 +75,7 @@ describe('admin auth', () => {
     for (const [method, path] of routes) {
       const res = await f.app.request(path, { method, headers: auth })
       expect(res.status, `${method} ${path}`).toBe(503)
+      expect(res.headers.get('cache-control')).toBe('no-store')
       expect(await errorCode(res)).toBe('ADMIN_DISABLED')
     }
   })
@@ -95,6 +96,7 @@ describe('admin auth', () => {
         const res = await fx.app.request(path, { method, headers }, env)
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401)
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
+        expect(res.headers.get('cache-control')).toBe('no-store')
         const body = await res.text()
         expect(body).not.toContain(ADMIN)
       }

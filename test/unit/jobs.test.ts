@@ -286,4 +286,36 @@ describe('worker pool over an index that refuses writes', () => {
       expect(w.crashes).toEqual([])
     })
   }
+
+  it('a write refused for one job only never holds back the others', async () => {
+    const w = watched()
+    const pool = new WorkerPool({
+      index: rt.index,
+      logger: w.logger,
+      now: rt.now,
+      idlePollMs: 10,
+      run: async () => ({ result: 'ready' }),
+    })
+    const a = rt.index.jobs.enqueue({ template: 'a', trigger: 'webhook' }, Date.now()).job
+    // SQLite refuses to finish that one job's row, and only it, for as long as the trigger stays.
+    rt.index.db.exec(
+      `CREATE TRIGGER refuse_a BEFORE UPDATE OF state ON jobs
+       WHEN OLD.id = ${a.id} AND NEW.state <> 'running'
+       BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+    )
+    pool.start()
+    await until(
+      () => count(w.messages, "could not record the job's outcome; will record it again") === 1,
+    )
+    for (const t of ['b', 'c'])
+      rt.index.jobs.enqueue({ template: t, trigger: 'webhook' }, Date.now())
+    pool.notify()
+    await until(() => rt.index.jobs.list({ state: 'done' }).length === 2)
+    expect(rt.index.jobs.get(a.id)?.state).toBe('running')
+    rt.index.db.exec('DROP TRIGGER refuse_a')
+    await until(() => rt.index.jobs.get(a.id)?.state === 'done')
+    await pool.stop()
+    w.unwatch()
+    expect(w.crashes).toEqual([])
+  })
 })

@@ -33,7 +33,7 @@ import {
 import { adminServiceRoutes } from './admin-service.js'
 
 export const adminRoutes = new Hono<AppEnv>()
-  .use(adminAuth, noStore)
+  .use(noStore, adminAuth)
   .get('/templates', (c) =>
     c.json({ templates: listTemplates(c.var.deps), store: storeView(c.var.deps) }, 200),
   )
