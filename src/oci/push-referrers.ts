@@ -71,7 +71,9 @@ export function mergeReferrers(
   try {
     return blob(MEDIA_TYPES.index, { ...doc, manifests: [...listed, ...added] })
   } catch {
-    throw bad('holds numbers that are not integers')
+    throw bad(
+      'holds values canonical JSON cannot carry (numbers that are not integers, deep nesting)',
+    )
   }
 }
 
