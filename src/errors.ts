@@ -95,6 +95,7 @@ const STATUS = {
   // What is not there yet, or switched off
   NOT_READY: 503,
   WEBHOOK_DISABLED: 503,
+  WEBHOOK_BUSY: 503, // too many webhook body bytes in flight: not read, the reconciler catches up
   ADMIN_DISABLED: 503,
   URLS_DISABLED: 503,
 } as const satisfies Record<string, number>

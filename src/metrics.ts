@@ -15,6 +15,8 @@ export interface ScrapeSource {
   index: Index
   config: Pick<Config, 'storeBudgetBytes'>
   hotCacheBytes?: () => number
+  /** Webhook body bytes reserved by the deliveries being read or handled. */
+  webhookBodyBytes?: () => number
   now: () => number
 }
 
@@ -147,6 +149,14 @@ export function createMetrics(): Metrics {
   gauge('asset_cache_hot_cache_bytes', 'Bytes held by the in-memory bundle cache.', [], (g) => {
     g.set(source?.hotCacheBytes?.() ?? 0)
   })
+  gauge(
+    'asset_cache_webhook_body_bytes',
+    'Webhook body bytes held by deliveries being read or handled (bounded by the body budget).',
+    [],
+    (g) => {
+      g.set(source?.webhookBodyBytes?.() ?? 0)
+    },
+  )
 
   // route → method → status → pending count and its labels (built once per combination).
   type Pending = { labels: { route: string; method: string; status: string }; n: number }

@@ -28,6 +28,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     index: deps.index,
     config: deps.config,
     hotCacheBytes: () => deps.state.serving.cache.bytes,
+    webhookBodyBytes: () => deps.state.webhookBodies.used,
     now: deps.now,
   })
   // One `info` line per request (request-log.ts); X-Request-Id on every answer.

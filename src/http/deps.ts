@@ -8,6 +8,7 @@ import { RepositoryViews } from '../oci/repository-views.js'
 import type { AppDeps, AppInput } from './env.js'
 import { BundleServing } from './fast-path/hot-cache.js'
 import { AdminAttempts } from './middleware/admin-attempts.js'
+import { BodyBudget, WEBHOOK_BUDGET_MIN_BYTES } from './middleware/body-budget.js'
 
 export function appDeps(input: AppInput): AppDeps {
   const { now } = input
@@ -21,6 +22,7 @@ export function appDeps(input: AppInput): AppDeps {
       ociViews: new RepositoryViews(input.index, input.config.oci),
       adminAttempts: new AdminAttempts(now),
       adminSessions: new Map(),
+      webhookBodies: new BodyBudget(WEBHOOK_BUDGET_MIN_BYTES, input.config.webhookMaxBodyBytes),
     },
   }
 }

@@ -14,6 +14,7 @@ import type { ContentStore } from '../store/index.js'
 import type { AdminSession } from './admin-ui/session-store.js'
 import type { BundleServing } from './fast-path/hot-cache.js'
 import type { AdminAttempts } from './middleware/admin-attempts.js'
+import type { BodyBudget } from './middleware/body-budget.js'
 
 /** What an app is made from: appDeps() adds the metrics' default and the app's state. */
 export interface AppInput {
@@ -47,6 +48,8 @@ export interface AppState {
   adminAttempts: AdminAttempts
   /** Admin UI sessions by id. */
   adminSessions: Map<string, AdminSession>
+  /** Webhook body bytes held in memory at once. */
+  webhookBodies: BodyBudget
 }
 
 export interface AppDeps extends Required<Omit<AppInput, 'onEnqueued' | 'peers' | 'convergence'>> {

@@ -21,6 +21,7 @@ const METRIC_NAMES = [
   'asset_cache_hot_cache_hits_total',
   'asset_cache_hot_cache_misses_total',
   'asset_cache_hot_cache_bytes',
+  'asset_cache_webhook_body_bytes',
   'asset_cache_queue_depth',
   'asset_cache_store_bytes',
   'asset_cache_store_budget_bytes',

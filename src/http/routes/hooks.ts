@@ -21,6 +21,7 @@ import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
 import { readBody } from '../middleware/body.js'
 import { CLIENT_CLOSED } from '../middleware/connection-lost.js'
+import { webhookBodyBudget } from '../middleware/webhook-budget.js'
 import { otherPayloadSchema, pushPayloadSchema } from '../openapi/requests.js'
 import { webhookAnswer } from '../openapi/responses.js'
 import { error, json, type RouteSpec } from '../openapi/route-spec.js'
@@ -73,7 +74,7 @@ hookRoutes.use('/gitea', async (c, next) => {
   })
 })
 
-hookRoutes.post('/gitea', async (c) => {
+hookRoutes.post('/gitea', webhookBodyBudget, async (c) => {
   const deps = c.var.deps
   const secret = deps.config.webhookSecret
   if (!secret)
@@ -200,7 +201,11 @@ export const hookOperations: readonly RouteSpec[] = [
         'the index refused the write (recorded `failed` when it can be; a redelivery is handled afresh), or committed it but could not fsync it',
         'INTERNAL',
       ),
-      503: error('no webhook secret is configured', 'WEBHOOK_DISABLED'),
+      503: error(
+        'no webhook secret is configured, or too many webhook bytes are in flight (not read; `Retry-After`)',
+        'WEBHOOK_DISABLED',
+        'WEBHOOK_BUSY',
+      ),
     },
   },
 ]
