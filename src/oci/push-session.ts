@@ -118,7 +118,11 @@ export class PushSession {
         await res.body.dump()
         return { status, headers: res.headers, url }
       }
-      const body = await boundedBytes(res, req.read)
+      // A body that breaks off after the headers is the registry's network, as a refused connect is.
+      const body = await boundedBytes(res, req.read).catch((err: unknown) => {
+        if (err instanceof PushError || this.#options.signal?.aborted) throw err
+        throw new PushError('PUBLISH_UNREACHABLE', `${where}: ${networkReason(err)}`)
+      })
       if (body === null) {
         throw new PushError('PUBLISH_BAD_RESPONSE', `${where}: an answer over ${req.read} bytes`)
       }

@@ -229,6 +229,18 @@ describe('pushReferrers against a registry without the referrers API', () => {
     expect(tagPuts(seen)).toEqual([])
   })
 
+  it('a referrers list cut short by the registry is PUBLISH_UNREACHABLE, and left alone', async () => {
+    const { session, seen } = await registry((_req, res) => {
+      res.writeHead(200, { 'content-type': MEDIA_TYPES.index, 'content-length': '4096' })
+      res.write('{"schemaVersion":2,')
+      setTimeout(() => res.destroy(), 10)
+    })
+    const err = await pushReferrers(session, 'ns/seo', ofIndex).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PushError)
+    expect((err as PushError).code).toBe('PUBLISH_UNREACHABLE')
+    expect(tagPuts(seen)).toEqual([])
+  })
+
   it('a 404 starts the list; one PUT of the tag per subject', async () => {
     const { session, seen } = await registry((_req, res) =>
       res
