@@ -35,27 +35,14 @@ export class BodyBudget {
    */
   reserve(bytes: number, waitMs: number): Promise<() => void> {
     const want = Math.min(Math.max(0, bytes), this.capacity)
+    let released = false
     const release = () => {
-      let done = false
-      return () => {
-        if (done) return
-        done = true
-        this.#used -= want
-        this.#grantWaiting()
-      }
-    }
-    if (this.#waiting.length === 0 && this.#used + want <= this.capacity) {
-      this.#used += want
-      return Promise.resolve(release())
+      if (released) return
+      released = true
+      this.#used -= want
+      this.#grantWaiting()
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        bytes: want,
-        grant: () => {
-          clearTimeout(timer)
-          resolve(release())
-        },
-      }
       const timer = setTimeout(() => {
         const at = this.#waiting.indexOf(waiter)
         if (at !== -1) this.#waiting.splice(at, 1)
@@ -69,7 +56,16 @@ export class BodyBudget {
           ),
         )
       }, waitMs)
+      const waiter: Waiter = {
+        bytes: want,
+        grant: () => {
+          clearTimeout(timer)
+          resolve(release)
+        },
+      }
+      // Every reserve queues; one that fits behind nobody is granted at once, here.
       this.#waiting.push(waiter)
+      this.#grantWaiting()
     })
   }
 
