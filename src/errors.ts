@@ -191,6 +191,10 @@ export class AppError extends Error {
   }
 }
 
+/** The stable code of any error: its own for an AppError, else INTERNAL. */
+export const codeOf = (err: unknown): ErrorCode | RejectCode =>
+  err instanceof AppError ? err.code : 'INTERNAL'
+
 /** The archive is not acceptable. `entry` names the offending entry when there is one. */
 export class RejectError extends AppError {
   declare readonly code: RejectCode

@@ -1,7 +1,7 @@
 import { commitPin } from '../cache/resolve.js'
 import type { JobRow } from '../db/index.js'
 import { capReasonEntry } from '../db/versions.js'
-import { AppError } from '../errors.js'
+import { AppError, codeOf } from '../errors.js'
 import { GiteaError } from '../gitea/client.js'
 import type { JobOutcome, JobPhase } from '../metrics.js'
 import { downloadAndIngest, sourceOf } from './download.js'
@@ -182,7 +182,7 @@ export function createRefresher(deps: RefreshDeps) {
       log.warn(
         {
           commit: head,
-          code: err instanceof AppError ? err.code : 'INTERNAL',
+          code: codeOf(err),
           ...phaseFields(phases, total),
         },
         'refresh failed',
@@ -196,7 +196,7 @@ export function createRefresher(deps: RefreshDeps) {
       if (!signal.aborted) {
         deps.onVerdict?.(template, head, {
           kind: 'failed',
-          code: err instanceof AppError ? err.code : 'INTERNAL',
+          code: codeOf(err),
         })
       }
       throw err

@@ -2,7 +2,7 @@
 // with bounded concurrency, retries failures with exponential backoff and jitter, drains on stop.
 
 import type { Index, JobRow } from '../db/index.js'
-import { AppError } from '../errors.js'
+import { codeOf } from '../errors.js'
 import { type RetryOptions, retryDelay } from '../gitea/retry.js'
 import type { Logger } from '../log.js'
 
@@ -157,7 +157,7 @@ export class WorkerPool {
   /** A run that threw: re-queued at once when stopping, else retried with backoff or failed. */
   #failed(job: JobRow, err: unknown, signal: AbortSignal, log: Logger, started: number): void {
     const { index } = this.#o
-    const code = err instanceof AppError ? err.code : 'INTERNAL'
+    const code = codeOf(err)
     const message = err instanceof Error ? err.message : String(err)
     const settled = (disposition: 'failed' | 'retry') =>
       this.#o.onSettled?.(job, { ok: false, error: err, ms: this.#o.now() - started, disposition })

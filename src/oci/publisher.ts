@@ -12,7 +12,7 @@
 import { withdrawCorrupt } from '../cache/withdraw.js'
 import type { Config } from '../config.js'
 import type { Index, JobRow, TemplateRow, VersionRow } from '../db/index.js'
-import { AppError, IntegrityError } from '../errors.js'
+import { AppError, codeOf, IntegrityError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { ContentStore } from '../store/index.js'
@@ -46,8 +46,6 @@ export interface PublishReport {
   tagsPushed: number
   tagsFailed: number
 }
-
-const errorCode = (err: unknown): string => (err instanceof AppError ? err.code : 'INTERNAL')
 
 export class Publisher {
   readonly #deps: PublisherDeps
@@ -209,7 +207,7 @@ export class Publisher {
         this.#failed(version, err)
         report.failed++
         blocked.add(image.index.digest)
-        if (errorCode(err) === 'PUBLISH_UNREACHABLE') return false
+        if (codeOf(err) === 'PUBLISH_UNREACHABLE') return false
       }
     }
     await this.#pushTags(session, template, repository, { present, blocked }, report)
@@ -240,7 +238,7 @@ export class Publisher {
     const attempts = (index.publish.state(version.id, key)?.attempts ?? 0) + 1
     const wait = Math.min(publish.retryBaseMs * 2 ** (attempts - 1), publish.retryMaxMs)
     const nextAt = this.#now() + wait
-    const code = errorCode(err)
+    const code = codeOf(err)
     index.publish.markFailed(version.id, key, code, nextAt)
     this.#dueAt = Math.min(this.#dueAt, nextAt)
     metrics?.ociPublishes.inc({ outcome: 'failed' })
@@ -289,7 +287,7 @@ export class Publisher {
           {
             template: template.name,
             tag,
-            code: errorCode(err),
+            code: codeOf(err),
             message: err instanceof AppError ? err.message : undefined,
           },
           'pointing a tag failed; it will be tried again',
