@@ -13,6 +13,7 @@ export type WebhookOutcome =
   | 'bad_request'
   | 'too_large'
   | 'disabled'
+  | 'busy'
   | 'timeout'
   | 'aborted'
 

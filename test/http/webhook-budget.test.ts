@@ -131,6 +131,15 @@ describe('webhook deliveries over budget, against the real server', () => {
     expect(statusOf(busy)).toBe(503)
     expect(busy.toString()).toMatch(/retry-after: 1/i)
     expect(bodyOf(busy)).toContain('WEBHOOK_BUSY')
+    const busyCount = async () =>
+      (await s.metrics.text())
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('asset_cache_webhook_deliveries_total{') && l.includes('outcome="busy"'),
+        )
+    await until(async () => (await busyCount()) !== undefined)
+    expect((await busyCount())!.endsWith(' 1')).toBe(true)
     // The hog's own deadline: 408, and its bytes are given back.
     await hog.closed
     expect(statusOf(hog.received())).toBe(408)

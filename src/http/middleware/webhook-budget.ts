@@ -9,6 +9,8 @@ import type { AppEnv } from '../env.js'
  */
 export const webhookBodyBudget: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { config, state } = c.var.deps
+  // Webhooks switched off: refused at once (503 WEBHOOK_DISABLED), nothing to hold or wait for.
+  if (!config.webhookSecret) return next()
   const max = config.webhookMaxBodyBytes
   const header = c.req.header('content-length')
   const declared = header !== undefined && /^\d+$/.test(header) ? Number(header) : null

@@ -42,7 +42,7 @@ const COUNTED_EVENTS = new Set(['push', 'create', 'delete', 'ping', 'release', '
  * sender did not finish in time (408) or abandoned (499), or anything else (an internal error,
  * another method).
  */
-function outcomeOfStatus(status: number): WebhookOutcome {
+function outcomeOfStatus(status: number, enabled: boolean): WebhookOutcome {
   switch (status) {
     case 202:
       return 'queued'
@@ -53,7 +53,8 @@ function outcomeOfStatus(status: number): WebhookOutcome {
     case 408:
       return 'timeout'
     case 503:
-      return 'disabled'
+      // With a secret, the one 503 is the body budget's WEBHOOK_BUSY.
+      return enabled ? 'busy' : 'disabled'
     case 400:
       return 'invalid'
     case CLIENT_CLOSED:
@@ -70,7 +71,7 @@ hookRoutes.use('/gitea', async (c, next) => {
   const event = decided ? decided.event : firstHeader((name) => c.req.header(name), EVENT_HEADERS)
   c.var.metrics.webhookDeliveries.inc({
     event: event === undefined ? 'none' : COUNTED_EVENTS.has(event) ? event : 'other',
-    outcome: decided?.outcome ?? outcomeOfStatus(c.res.status),
+    outcome: decided?.outcome ?? outcomeOfStatus(c.res.status, !!c.var.deps.config.webhookSecret),
   })
 })
 
