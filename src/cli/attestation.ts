@@ -7,16 +7,15 @@
 // verify FILE|DIGEST --trust KEY.pub [--template T] [--attestation FILE]: checks a bundle file
 // (its digest computed here) or a digest against envelopes from --attestation or, without it,
 // from the server. Exit 0 verified, 1 refused (ATTESTATION_*) or the server failed, 2 usage.
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { signVersion } from '../attest/sign.js'
 import { type Verified, verifyAttestations } from '../attest/verify.js'
 import { fetchAttestations } from '../client/attestations.js'
 import { endpoint } from '../client/http.js'
-import { isDigest } from '../digest.js'
+import { digestOf, isDigest } from '../digest.js'
 import { AppError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
+import { hashFile } from '../store/fs-util.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js'
 import { printable, printableJson } from './format.js'
 import { clientEnv, failureLine, trustedKeys } from './pull-report.js'
@@ -69,12 +68,6 @@ export interface VerifyCliOptions {
   token?: string
 }
 
-async function fileDigest(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return `sha256:${hash.digest('hex')}`
-}
-
 async function readEnvelopes(file: string): Promise<unknown> {
   let text: string
   try {
@@ -113,7 +106,7 @@ export async function attestationVerifyCommand(
       digest = target
     } else {
       try {
-        digest = await fileDigest(target)
+        digest = digestOf((await hashFile(target)).hex)
       } catch (err) {
         throw new AppError(
           'INPUT_UNREADABLE',

@@ -18,7 +18,7 @@ import {
 
 const MAX_TIMEOUT_MS = 24 * 86_400_000
 
-export { clientEnv, type PullCommandOptions, trustedKeys } from './pull-report.js'
+export type { PullCommandOptions } from './pull-report.js'
 
 /** --timeout in milliseconds, or null after printing why it does not parse. */
 function timeoutOf(opts: PullCommandOptions): number | null {

@@ -8,8 +8,6 @@ import { downloadAndIngest, sourceOf } from './download.js'
 import { checkingHead, Superseded } from './head-check.js'
 import type { RefreshDeps } from './refresh-deps.js'
 
-export type { RefreshDeps } from './refresh-deps.js'
-
 export type RefreshOutcome =
   | { result: 'current'; commit: string; digest: string }
   | { result: 'ready'; commit: string; digest: string; reused: boolean }

@@ -1,7 +1,6 @@
 // Flash messages after an action (POST → 303 → GET ?done=KEY) and for refused actions.
 
 import type { AppError } from '../../errors.js'
-import type { AppDeps } from '../env.js'
 import type { Flash } from './layout.js'
 
 /** Flash messages by key: the query string selects one, it never supplies text. */
@@ -12,8 +11,6 @@ const DONE: Record<string, string> = {
   'refresh-coalesced': 'A refresh was already queued; this request joined it.',
   forgotten: 'Template forgotten: its versions and jobs are gone; GC reclaims its bundles.',
 }
-
-export const nowOf = (deps: AppDeps) => deps.now()
 
 export function doneFlash(key: string | undefined): Flash | null {
   const text = key ? DONE[key] : undefined

@@ -10,7 +10,7 @@ import { ApiError, httpStatus, shownError } from '../errors.js'
 import { checkAdminToken, clientAddress } from '../middleware/admin-attempts.js'
 import { bodyWithin } from '../middleware/body.js'
 import { lostConnectionAnswer } from '../middleware/connection-lost.js'
-import { doneFlash, errorFlash, nowOf } from './flash.js'
+import { doneFlash, errorFlash } from './flash.js'
 import {
   render,
   requireCsrf,
@@ -90,7 +90,7 @@ adminUiRoutes.post('/logout', (c) => {
 })
 
 /** What every page is given: who is signed in, and the clock its ages count from. */
-const basics = (c: Context<UiEnv>) => ({ session: c.var.session, now: nowOf(c.var.deps) })
+const basics = (c: Context<UiEnv>) => ({ session: c.var.session, now: c.var.deps.now() })
 
 /** The store page, with the flash and report of the action that just ran, if any. */
 function storePage(c: Context<UiEnv>, flash: Flash | null, result: StoreReport | null = null) {

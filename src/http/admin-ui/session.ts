@@ -1,5 +1,5 @@
 // Admin UI sessions: a random id in an HttpOnly cookie, never the admin token itself, kept in
-// memory per app (keyed by the AppDeps object, like the hot cache) with an absolute expiry and a
+// memory per app (`deps.state.adminSessions`, made once by appDeps()) with an absolute expiry and a
 // per-session CSRF token. A restart signs everyone out, which is the point.
 import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
@@ -18,7 +18,6 @@ function sessionsOf(deps: AppDeps): Map<string, AdminSession> {
   return deps.state.adminSessions
 }
 
-const nowOf = (deps: AppDeps) => deps.now()
 const randomId = () => randomBytes(32).toString('base64url')
 
 /** Whether the request reached us over https (directly, or through a proxy that says so). */
@@ -32,7 +31,7 @@ export function isHttps<E extends AppEnv>(c: Context<E>): boolean {
 export function startSession<E extends AppEnv>(c: Context<E>): AdminSession {
   const deps = c.var.deps
   const sessions = sessionsOf(deps)
-  const now = nowOf(deps)
+  const now = deps.now()
   for (const [id, s] of sessions) if (s.expiresAt <= now) sessions.delete(id)
   while (sessions.size >= MAX_SESSIONS) {
     const oldest = sessions.keys().next().value
@@ -58,7 +57,7 @@ export function currentSession<E extends AppEnv>(c: Context<E>): AdminSession | 
   const sessions = sessionsOf(c.var.deps)
   const session = sessions.get(id)
   if (!session) return null
-  if (session.expiresAt <= nowOf(c.var.deps)) {
+  if (session.expiresAt <= c.var.deps.now()) {
     sessions.delete(id)
     return null
   }

@@ -5,7 +5,7 @@ import { forgetTemplate, pinTemplate, refreshTemplate, unpinTemplate } from '../
 import { templateDetail } from '../../admin/views.js'
 import { adminDeps } from '../deps.js'
 import { httpStatus, shownError } from '../errors.js'
-import { doneFlash, errorFlash, nowOf } from './flash.js'
+import { doneFlash, errorFlash } from './flash.js'
 import { render, type UiEnv } from './guard.js'
 import type { Flash } from './layout.js'
 import { NoticePage } from './pages/notice.js'
@@ -41,7 +41,7 @@ function templatePage(
   }
   return render(
     c,
-    <TemplatePage session={c.var.session} detail={detail} now={nowOf(deps)} flash={flash} />,
+    <TemplatePage session={c.var.session} detail={detail} now={deps.now()} flash={flash} />,
     status,
   )
 }
