@@ -81,3 +81,14 @@ export function archiveWaitError(cause: unknown, waitMs: number): GiteaError | n
     { retryable: true, cause },
   )
 }
+
+/** `: <message>` from a Gitea error body (`{"message": …}`), short and on one line, or nothing. */
+export function giteaMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message
+    if (typeof message !== 'string' || !message) return ''
+    return `: ${message.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').slice(0, 200)}`
+  } catch {
+    return ''
+  }
+}

@@ -5,6 +5,7 @@
 import { Agent, request } from 'undici'
 import { z } from 'zod'
 import type { Secret } from '../secret.js'
+import { giteaMessage } from './errors.js'
 
 /** A hook as the API answers it (api.Hook); Gitea never returns the secret. */
 export const apiHookSchema = z.object({
@@ -112,7 +113,7 @@ export class HooksApi {
     }
     const text = await res.body.text().catch(() => '')
     if (res.statusCode < 200 || res.statusCode > 299) {
-      throw new HooksApiError(res.statusCode, `HTTP ${res.statusCode}${messageOf(text)}`)
+      throw new HooksApiError(res.statusCode, `HTTP ${res.statusCode}${giteaMessage(text)}`)
     }
     let json: unknown
     try {
@@ -121,17 +122,5 @@ export class HooksApi {
       throw new HooksApiError(res.statusCode, 'response is not JSON')
     }
     return { body: json, headers: res.headers }
-  }
-}
-
-/** `: <message>` of a Gitea error body, on one line and short. */
-function messageOf(text: string): string {
-  try {
-    const message = (JSON.parse(text) as { message?: unknown }).message
-    return typeof message === 'string' && message
-      ? `: ${message.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').slice(0, 200)}`
-      : ''
-  } catch {
-    return ''
   }
 }

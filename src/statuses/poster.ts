@@ -5,6 +5,7 @@
 // a restart takes up every row still queued.
 import { Agent, request } from 'undici'
 import type { Index } from '../db/index.js'
+import { giteaMessage } from '../gitea/errors.js'
 import { type RetryOptions, retryAfterMs, retryDelay } from '../gitea/retry.js'
 import type { Logger } from '../log.js'
 import type { Secret } from '../secret.js'
@@ -216,16 +217,5 @@ export class StatusPoster {
       { template: row.template, commit: row.commit, status, error },
       'commit status not posted',
     )
-  }
-}
-
-/** `: <message>` from a Gitea error body ({"message": …}), short and on one line, or nothing. */
-function giteaMessage(text: string): string {
-  try {
-    const message = (JSON.parse(text) as { message?: unknown }).message
-    if (typeof message !== 'string' || !message) return ''
-    return `: ${message.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').slice(0, 200)}`
-  } catch {
-    return ''
   }
 }
