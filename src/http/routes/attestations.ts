@@ -5,27 +5,23 @@
 // and key only the newest version's envelope is answered, newest first, so the answer is bounded
 // by templates × keys, not by how many versions built the same bundle.
 import { Hono } from 'hono'
-import { digestInScope } from '../../db/serving.js'
 import type { AppEnv } from '../env.js'
-import { ApiError } from '../errors.js'
 import { inScope } from '../middleware/read-auth.js'
-import { validated } from '../middleware/validate.js'
 import { attestationQuery, digestParam } from '../openapi/requests.js'
 import { attestationList } from '../openapi/responses.js'
 import { error, json, NO_CACHE, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
+import { checkedDigest, checkScope, notFound } from './bundle-response.js'
 
 export const attestationRoutes = new Hono<AppEnv>()
 
 attestationRoutes.get('/:digest/attestations', (c) => {
-  const { digest } = validated(digestParam, { digest: c.req.param('digest') }, 'INVALID_DIGEST')
+  const digest = checkedDigest(c.req.param('digest'))
   const deps = c.get('deps')
   const scope = c.get('readScope')
   const template = c.req.query('template') || undefined
   const rows = deps.index.attestations.newestByDigest(digest, template)
-  const known = rows.length > 0 || deps.index.bundles.get(digest) !== null
-  if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
-    throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
-  }
+  if (rows.length === 0 && deps.index.bundles.get(digest) === null) throw notFound(digest)
+  checkScope(deps, scope, digest)
   const envelopes = rows
     .filter((r) => inScope(scope, r.template))
     .map((r) => JSON.parse(r.envelope) as unknown)

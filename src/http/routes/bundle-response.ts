@@ -26,6 +26,16 @@ import {
   reprDigest,
 } from '../fast-path/hot-cache.js'
 import { acceptsGzip, etagMatches, parseRange } from '../middleware/http-cache.js'
+import { validated } from '../middleware/validate.js'
+import { digestParam } from '../openapi/requests.js'
+
+/** digestSchema's pattern: a digest that matches it needs no zod pass (zod only words the 400). */
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+export function checkedDigest(digest: string): string {
+  if (DIGEST.test(digest)) return digest
+  return validated(digestParam, { digest }, 'INVALID_DIGEST').digest
+}
 
 export const notFound = (digest: string) => new ApiError('NOT_FOUND', `no bundle ${digest}`)
 

@@ -5,7 +5,6 @@ import { Hono } from 'hono'
 import { SIGNED_CACHE_CONTROL } from '../../signed-url.js'
 import type { AppEnv } from '../env.js'
 import { ApiError } from '../errors.js'
-import { validated } from '../middleware/validate.js'
 import { digestParam, signedUrlQuery } from '../openapi/requests.js'
 import { bundleManifest } from '../openapi/responses.js'
 import {
@@ -16,18 +15,10 @@ import {
   readAuthErrors,
   withHeaders,
 } from '../openapi/route-spec.js'
-import { bundleResponse, checkScope, notFound } from './bundle-response.js'
+import { bundleResponse, checkedDigest, checkScope, notFound } from './bundle-response.js'
 import { fillForRequest } from './peer-fill.js'
 
 export const bundleRoutes = new Hono<AppEnv>()
-
-/** digestSchema's pattern: a digest that matches it needs no zod pass (zod only words the 400). */
-const DIGEST = /^sha256:[0-9a-f]{64}$/
-
-function checkedDigest(digest: string): string {
-  if (DIGEST.test(digest)) return digest
-  return validated(digestParam, { digest }, 'INVALID_DIGEST').digest
-}
 
 bundleRoutes.on(['GET', 'HEAD'], '/:digest', async (c) => {
   // c.get, not c.var: c.var copies every variable into a fresh object on each access.

@@ -3,7 +3,6 @@
 // unscoped read token for any bundle the index holds. Without ASSET_CACHE_URL_KEY: 503.
 import { Hono } from 'hono'
 import { activeTemplate, resolveTemplate } from '../../cache/resolve.js'
-import { digestInScope } from '../../db/serving.js'
 import { unknownTemplate } from '../../errors.js'
 import { MAX_URL_TTL_SECONDS, signedPath } from '../../signed-url.js'
 import { parseDuration } from '../../units.js'
@@ -15,6 +14,7 @@ import { jsonBody } from '../middleware/validate.js'
 import { urlBody } from '../openapi/requests.js'
 import { signedUrl } from '../openapi/responses.js'
 import { error, json, type RouteSpec, readAuthErrors } from '../openapi/route-spec.js'
+import { checkScope, notFound } from './bundle-response.js'
 
 export const DEFAULT_URL_TTL_SECONDS = 600
 
@@ -68,10 +68,8 @@ urlRoutes.post('/', async (c) => {
     digest = resolved
   } else {
     digest = body.digest!
-    const known = deps.index.bundles.get(digest) !== null
-    if (!known || (scope !== null && !digestInScope(deps.index, scope, digest))) {
-      throw new ApiError('NOT_FOUND', `no bundle ${digest}`)
-    }
+    if (deps.index.bundles.get(digest) === null) throw notFound(digest)
+    checkScope(deps, scope, digest)
   }
   const now = deps.now()
   const expires = Math.floor(now / 1000) + ttl
