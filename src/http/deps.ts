@@ -28,14 +28,14 @@ export function appDeps(input: AppInput): AppDeps {
 }
 
 /** Admin dependencies of an app: a bundle leaving service also leaves the hot cache. */
-export function adminDeps(deps: AppDeps, metrics = deps.metrics): AdminDeps {
+export function adminDeps(deps: AppDeps): AdminDeps {
   return {
     config: deps.config,
     index: deps.index,
     store: deps.store,
     now: deps.now,
     ...(deps.onEnqueued ? { onEnqueued: deps.onEnqueued } : {}),
-    ...(metrics ? { metrics } : {}),
+    metrics: deps.metrics,
     onWithdrawn: (digest) => deps.state.serving.cache.delete(digest),
   }
 }

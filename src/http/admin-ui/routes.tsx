@@ -130,7 +130,7 @@ adminUiRoutes.get('/store', (c) => storePage(c, null))
 adminUiRoutes.post('/gc', async (c) => {
   const form = await c.req.parseBody()
   const dryRun = form.dryRun === '1'
-  const report = await collectGarbageNow(adminDeps(c.var.deps, c.var.metrics), { dryRun })
+  const report = await collectGarbageNow(adminDeps(c.var.deps), { dryRun })
   const text = dryRun
     ? `Dry run: GC would free ${report.removed.length} bundle(s); nothing was removed.`
     : `GC removed ${report.removed.length} bundle(s).`
@@ -138,7 +138,7 @@ adminUiRoutes.post('/gc', async (c) => {
 })
 
 adminUiRoutes.post('/verify', async (c) => {
-  const report = await verifyStoreNow(adminDeps(c.var.deps, c.var.metrics))
+  const report = await verifyStoreNow(adminDeps(c.var.deps))
   const bad = report.corrupt.length
   const flash: Flash = bad
     ? {

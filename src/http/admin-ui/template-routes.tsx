@@ -71,11 +71,7 @@ async function templateAction(
 
 templateUiRoutes.post('/:name/refresh', (c) =>
   templateAction(c, (name, form) => {
-    const { created } = refreshTemplate(
-      adminDeps(c.var.deps, c.var.metrics),
-      name,
-      form.force === '1',
-    )
+    const { created } = refreshTemplate(adminDeps(c.var.deps), name, form.force === '1')
     return created ? 'refresh-queued' : 'refresh-coalesced'
   }),
 )
@@ -83,14 +79,14 @@ templateUiRoutes.post('/:name/refresh', (c) =>
 templateUiRoutes.post('/:name/pin', (c) =>
   templateAction(c, (name, form) => {
     const digest = typeof form.digest === 'string' ? form.digest : ''
-    pinTemplate(adminDeps(c.var.deps, c.var.metrics), name, digest)
+    pinTemplate(adminDeps(c.var.deps), name, digest)
     return 'pinned'
   }),
 )
 
 templateUiRoutes.post('/:name/unpin', (c) =>
   templateAction(c, (name) => {
-    unpinTemplate(adminDeps(c.var.deps, c.var.metrics), name)
+    unpinTemplate(adminDeps(c.var.deps), name)
     return 'unpinned'
   }),
 )

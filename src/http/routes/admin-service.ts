@@ -34,12 +34,12 @@ export const adminServiceRoutes = new Hono<AppEnv>()
   })
   .get('/store', (c) => c.json(storeView(c.var.deps), 200))
   .post('/verify', async (c) => {
-    const report = await verifyStoreNow(adminDeps(c.var.deps, c.var.metrics))
+    const report = await verifyStoreNow(adminDeps(c.var.deps))
     return c.json(report, 200)
   })
   .post('/gc', async (c) => {
     const { budget, dryRun } = await jsonBody(c, gcBody)
-    const report = await collectGarbageNow(adminDeps(c.var.deps, c.var.metrics), {
+    const report = await collectGarbageNow(adminDeps(c.var.deps), {
       ...(budget !== undefined ? { budgetBytes: budget } : {}),
       ...(dryRun !== undefined ? { dryRun } : {}),
     })
