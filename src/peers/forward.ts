@@ -6,30 +6,28 @@
 // few retries; a peer that stays down catches up by its own reconcile.
 import { request } from 'undici'
 import type { Logger } from '../log.js'
+import { DELIVERY_HEADERS, EVENT_HEADERS } from '../webhooks/headers.js'
+import { SIGNATURE_HEADER_NAMES } from '../webhooks/signature.js'
 import type { PeerMetrics } from './metrics.js'
 import { peerHref } from './peer-list.js'
 
 /** Marks a delivery forwarded by a replica: its receiver does not forward it again. */
 export const FORWARDED_HEADER = 'x-asset-cache-forwarded'
 
-/** The request headers a forwarded delivery keeps (everything a receiver reads), lower-case. */
+/**
+ * The request headers a forwarded delivery keeps, lower-case: everything a receiver reads (its
+ * signature, event and delivery headers, from the lists it reads them by), the Gogs and SHA-1
+ * signatures Gitea also sends, and the sender's content type, event type and user agent.
+ */
 export const FORWARDED_HEADERS = [
   'content-type',
   'user-agent',
-  'x-gitea-signature',
-  'x-forgejo-signature',
+  ...SIGNATURE_HEADER_NAMES,
   'x-gogs-signature',
-  'x-hub-signature-256',
   'x-hub-signature',
-  'x-gitea-event',
-  'x-forgejo-event',
-  'x-gogs-event',
-  'x-github-event',
+  ...EVENT_HEADERS,
   'x-gitea-event-type',
-  'x-gitea-delivery',
-  'x-forgejo-delivery',
-  'x-gogs-delivery',
-  'x-github-delivery',
+  ...DELIVERY_HEADERS,
 ]
 
 export interface ForwarderOptions {

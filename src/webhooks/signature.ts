@@ -15,6 +15,9 @@ const SIGNATURE_HEADERS = [
   ['x-hub-signature-256', 'sha256='],
 ] as const
 
+/** The signature headers a receiver checks, in that order. */
+export const SIGNATURE_HEADER_NAMES = SIGNATURE_HEADERS.map(([name]) => name)
+
 /** The signature a request carries, or null when it carries none. */
 export function providedSignature(header: (name: string) => string | undefined): string | null {
   for (const [name, prefix] of SIGNATURE_HEADERS) {
